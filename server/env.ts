@@ -1,0 +1,125 @@
+/**
+ * Every environment variable the gateway reads, validated once. The README lists them with these defaults.
+ * Both processes (web and Haraka) call `loadEnv()`; nothing else reads process.env directly.
+ */
+import { z } from "zod";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+const hostPort = z
+  .string()
+  .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, "expected host:port");
+
+const hostPortList = z
+  .string()
+  .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+  .pipe(z.array(hostPort));
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** Unset → SQLite file under DATA_DIR; `file:…` → that SQLite file; `postgresql://…` → PostgreSQL. */
+  DATABASE_URL: z
+    .string()
+    .refine((s) => /^(file:|postgres(ql)?:\/\/)/.test(s), "DATABASE_URL must start with file: or postgresql://")
+    .optional(),
+  DATA_DIR: z.string().default("data"),
+  PORT: port.default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  /** Public URL of the web app (login cookies, links in mail). */
+  APP_URL: z.url().optional(),
+  SMTP_PORT: port.default(2525),
+  SMTP_HOST: z.string().default("0.0.0.0"),
+  /** The port the MTA's health endpoint listens on (loopback only). */
+  MTA_HEALTH_PORT: port.default(2526),
+  INBOUND_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, "a lower-case domain name")
+    .default("in.localhost"),
+  /** Server secret for address tokens, session signing and the DKIM key encryption key. */
+  APP_SECRET: z.string().min(32, "APP_SECRET must be at least 32 characters").optional(),
+  /** Resolver for SPF/DKIM/DMARC/MX/MTA-STS look-ups; unset → the system resolver. */
+  DNS_SERVERS: hostPortList.optional(),
+  /** Send all outbound mail to this host instead of looking up MX records. */
+  OUTBOUND_RELAY: hostPort.optional(),
+  SMTP_MAX_SIZE: z.coerce.number().int().positive().default(25 * 1024 * 1024),
+  SMTP_MAX_RECIPIENTS: z.coerce.number().int().positive().default(50),
+  SMTP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(20),
+  SMTP_TLS_CERT: z.string().optional(),
+  SMTP_TLS_KEY: z.string().optional(),
+  /** ARC sealers whose earlier DMARC pass overrides a forwarding failure (R-IN-3). */
+  TRUSTED_ARC_SEALERS: z
+    .string()
+    .default("microsoft.com,google.com")
+    .transform((s) => s.split(",").map((x) => x.trim().toLowerCase()).filter(Boolean)),
+  /** What the SPF record of a sending domain must authorise: an include domain or ip4:/ip6: terms. */
+  SPF_INCLUDE: z.string().default("_spf.opsmerge.localhost"),
+  SEED_ADMIN_PASSWORD: z.string().min(10, "SEED_ADMIN_PASSWORD must be at least 10 characters").optional(),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export type Env = z.infer<typeof envSchema> & {
+  APP_SECRET: string;
+  APP_URL: string;
+  /** The resolved database: its provider and its URL (a file: URL for SQLite). */
+  database: { provider: "sqlite" | "postgresql"; url: string };
+};
+
+let cached: Env | undefined;
+
+/** Parses process.env (or the given record) and fills in what can be derived. Throws a readable error. */
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  if (cached && source === process.env) return cached;
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
+    throw new Error(`Invalid environment:\n${lines}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const database = databaseFrom(e.DATABASE_URL, dataDir);
+  const env: Env = {
+    ...e,
+    DATA_DIR: dataDir,
+    APP_SECRET: e.APP_SECRET ?? localSecret(dataDir),
+    APP_URL: e.APP_URL ?? `http://localhost:${e.PORT}`,
+    database,
+  };
+  if (source === process.env) cached = env;
+  return env;
+}
+
+function databaseFrom(url: string | undefined, dataDir: string): Env["database"] {
+  if (url && /^postgres(ql)?:\/\//.test(url)) return { provider: "postgresql", url };
+  if (url) {
+    const file = url.slice("file:".length);
+    return { provider: "sqlite", url: `file:${path.resolve(file)}` };
+  }
+  return { provider: "sqlite", url: `file:${path.join(dataDir, "opsmerge.db")}` };
+}
+
+/**
+ * A missing APP_SECRET is generated once and kept in DATA_DIR (mode 0600), so a fresh clone runs with one
+ * command and both processes share it. Deployments with several nodes must set it: every node needs the same
+ * secret, and a secret that changes invalidates every reply address and makes stored DKIM keys unreadable.
+ */
+function localSecret(dataDir: string): string {
+  const file = path.join(dataDir, "app-secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString("base64url");
+  try {
+    writeFileSync(file, secret, { mode: 0o600, flag: "wx" });
+  } catch {
+    // Another process wrote it first: use theirs.
+    return readFileSync(file, "utf8").trim();
+  }
+  return secret;
+}
+
+/** For tests: forget the cached environment after changing process.env. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}

@@ -1,0 +1,112 @@
+/**
+ * A local authoritative DNS server for tests (UDP and TCP on 127.0.0.1, port chosen by the OS). Zones are a
+ * mutable map, so a test can publish, change or remove records while the product runs. TXT records are given
+ * as arrays of strings to reproduce records split into several character-strings.
+ */
+import dns2 from "dns2";
+import type { AddressInfo } from "node:net";
+
+const { Packet } = dns2;
+
+export type TestRecord =
+  | { type: "A"; address: string }
+  | { type: "AAAA"; address: string }
+  | { type: "MX"; exchange: string; priority?: number }
+  | { type: "TXT"; data: string | string[] }
+  | { type: "CNAME"; domain: string }
+  | { type: "PTR"; domain: string };
+
+export type TestDnsServer = {
+  /** "127.0.0.1:port", ready for DNS_SERVERS. */
+  address: string;
+  port: number;
+  set(name: string, records: TestRecord[]): void;
+  add(name: string, record: TestRecord): void;
+  remove(name: string): void;
+  /** Names asked for, in order (to check what the product looked up). */
+  queries: { name: string; type: string }[];
+  close(): Promise<void>;
+};
+
+/** Splits a long TXT value into ≤255-octet strings, the way DNS providers publish it. */
+export function splitTxt(value: string, size = 255): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < value.length; i += size) out.push(value.slice(i, i + size));
+  return out.length ? out : [""];
+}
+
+type UdpLike = {
+  bind(port: number, address: string): void;
+  address(): AddressInfo;
+  once(event: string, fn: (...args: unknown[]) => void): void;
+};
+type TcpLike = { listen(port: number, host: string, cb: () => void): void; once(event: string, fn: (e: unknown) => void): void };
+
+export async function startDnsServer(initial: Record<string, TestRecord[]> = {}): Promise<TestDnsServer> {
+  const zone = new Map<string, TestRecord[]>();
+  const key = (name: string) => name.toLowerCase().replace(/\.$/, "");
+  for (const [name, records] of Object.entries(initial)) zone.set(key(name), records);
+  const queries: TestDnsServer["queries"] = [];
+  const typeName = (t: number) => Object.entries(Packet.TYPE).find(([, v]) => v === t)?.[0] ?? String(t);
+
+  const server = dns2.createServer({
+    udp: true,
+    tcp: true,
+    handle: (request, send) => {
+      const response = Packet.createResponseFromRequest(request);
+      const question = request.questions[0];
+      if (!question) return send(response);
+      const qtype = typeName(question.type);
+      queries.push({ name: question.name, type: qtype });
+      const records = zone.get(key(question.name));
+      if (!records) {
+        response.header.rcode = Packet.RCODE.NXDOMAIN;
+        return send(response);
+      }
+      for (const r of records) {
+        if (r.type !== qtype) continue;
+        const base = { name: question.name, class: Packet.CLASS.IN, ttl: 60, type: Packet.TYPE[r.type] };
+        switch (r.type) {
+          case "A":
+          case "AAAA":
+            response.answers.push({ ...base, address: r.address });
+            break;
+          case "MX":
+            response.answers.push({ ...base, exchange: r.exchange, priority: r.priority ?? 10 });
+            break;
+          case "TXT":
+            response.answers.push({ ...base, data: Array.isArray(r.data) ? r.data : [r.data] });
+            break;
+          case "CNAME":
+          case "PTR":
+            response.answers.push({ ...base, domain: r.domain });
+            break;
+        }
+      }
+      send(response);
+    },
+  });
+
+  // Resolvers fall back from UDP to TCP on the same port, so TCP binds the port the OS gave UDP.
+  const { udp, tcp } = (server as unknown as { servers: { udp: UdpLike; tcp: TcpLike } }).servers;
+  await new Promise<void>((resolve, reject) => {
+    udp.once("error", reject);
+    udp.once("listening", () => resolve());
+    udp.bind(0, "127.0.0.1");
+  });
+  const port = udp.address().port;
+  await new Promise<void>((resolve, reject) => {
+    tcp.once("error", reject);
+    tcp.listen(port, "127.0.0.1", () => resolve());
+  });
+
+  return {
+    address: `127.0.0.1:${port}`,
+    port,
+    set: (name, records) => void zone.set(key(name), records),
+    add: (name, record) => void zone.set(key(name), [...(zone.get(key(name)) ?? []), record]),
+    remove: (name) => void zone.delete(key(name)),
+    queries,
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,48 @@
+/** Sending domains (R-DOM-1…4) and the From resolution (R-OUT-1, R-OUT-2): the module's public surface. */
+export { normaliseDomain, domainOfAddress } from "./domain-name";
+export {
+  addSendingDomain,
+  addSendingDomainInput,
+  defaultSelector,
+  getSendingDomain,
+  listSendingDomains,
+  removeSendingDomain,
+  sendingDomainPrivateKey,
+  type AddSendingDomainInput,
+  type SendingDomainView,
+} from "./manage-sending-domains";
+export {
+  chunkTxt,
+  dkimHost,
+  dkimRecordValue,
+  recordsToPublish,
+  type RecordToPublish,
+  type RecordsToPublish,
+  type RecordsOptions,
+} from "./records-to-publish";
+export {
+  countSpfLookups,
+  countSpfRecordLookups,
+  isSpfRecord,
+  mergeSpf,
+  SPF_LOOKUP_LIMIT,
+  type SpfLookupCount,
+} from "./spf";
+export {
+  checkSendingDomainRecords,
+  recheckDueDomains,
+  verifySendingDomain,
+  verifySendingDomainInput,
+  type DomainCheck,
+  type RecheckResult,
+  type RecordCheck,
+  type RecordStatus,
+  type VerifySendingDomainInput,
+} from "./verify-sending-domain";
+export {
+  resolveFromAddress,
+  setClientSendingOverride,
+  setTenantDefaultFrom,
+  setUserSendAs,
+  type ResolvedFrom,
+} from "./resolve-from-address";

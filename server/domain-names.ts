@@ -1,0 +1,94 @@
+/**
+ * Domain names as the gateway stores and compares them (R-IN-5): trimmed, lower-cased, IDN-normalised to the
+ * ASCII (A-label, punycode) form. Routing compares the sender's domain against stored rows with plain equality,
+ * so every domain must go through `normaliseDomain` before it is written or looked up. People see the Unicode
+ * (U-label) form via `displayDomain`.
+ */
+import { domainToASCII, domainToUnicode } from "node:url";
+import { AppError } from "./errors";
+
+const LABEL_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * Free-mail providers: anyone can get an address there, so their domains never identify a client (R-UNA-1).
+ * Senders from these domains are attributed by their contact address instead.
+ */
+export const FREE_MAIL_DOMAINS: ReadonlySet<string> = new Set([
+  "gmail.com",
+  "googlemail.com",
+  "outlook.com",
+  "hotmail.com",
+  "hotmail.co.uk",
+  "live.com",
+  "msn.com",
+  "yahoo.com",
+  "yahoo.co.uk",
+  "ymail.com",
+  "icloud.com",
+  "me.com",
+  "mac.com",
+  "aol.com",
+  "proton.me",
+  "protonmail.com",
+  "gmx.com",
+  "gmx.net",
+  "gmx.de",
+  "web.de",
+  "mail.com",
+  "zoho.com",
+  "yandex.com",
+  "yandex.ru",
+  "mail.ru",
+  "fastmail.com",
+  "tutanota.com",
+  "qq.com",
+  "163.com",
+]);
+
+/** Returns the A-label form of a domain or null when it is not a valid internet domain name. */
+export function toDomainName(input: string): string | null {
+  const trimmed = input.trim().replace(/^@/, "").replace(/\.$/, "");
+  if (trimmed === "" || /\s|\/|:|@/.test(trimmed)) return null;
+  const ascii = domainToASCII(trimmed.toLowerCase());
+  if (ascii === "" || ascii.length > 253) return null;
+  const labels = ascii.split(".");
+  if (labels.length < 2) return null;
+  if (!labels.every((label) => LABEL_RE.test(label))) return null;
+  // A numeric top-level label means an IP address, not a domain.
+  if (/^\d+$/.test(labels[labels.length - 1]!)) return null;
+  return ascii;
+}
+
+/**
+ * Normalises a domain typed by a person; throws BAD_INPUT naming `field` when it is not a domain name.
+ */
+export function normaliseDomain(input: string, field = "domain"): string {
+  const domain = toDomainName(input);
+  if (!domain) {
+    throw new AppError("BAD_INPUT", `“${input.trim()}” is not a valid domain name (for example: acme.com).`, { field });
+  }
+  return domain;
+}
+
+/** The Unicode form people read (bücher.de rather than xn--bcher-kva.de). */
+export function displayDomain(domain: string): string {
+  return domainToUnicode(domain) || domain;
+}
+
+export function isFreeMailDomain(domain: string): boolean {
+  return FREE_MAIL_DOMAINS.has(domain);
+}
+
+/** The domain and each parent with at least two labels: a.b.example.com → [a.b.example.com, b.example.com, example.com]. */
+export function domainAndParents(domain: string): string[] {
+  const labels = domain.split(".");
+  const out: string[] = [];
+  for (let i = 0; i <= labels.length - 2; i++) out.push(labels.slice(i).join("."));
+  return out;
+}
+
+/** An address with its domain in Unicode form, for display. */
+export function displayEmail(email: string): string {
+  const at = email.lastIndexOf("@");
+  return at < 0 ? email : `${email.slice(0, at)}@${displayDomain(email.slice(at + 1))}`;
+}

@@ -1,0 +1,59 @@
+/* global require, exports */
+/* eslint-disable @typescript-eslint/no-require-imports -- Haraka compiles plugins as CommonJS */
+// Hooks: connect (concurrent connections per IP, R-IN-11: 421 4.7.0 and disconnect over the limit),
+// disconnect (release the slot). Notes: connection.notes.opsmerge_counted marks a counted connection.
+// Message size: Haraka's own connection.ini [max] bytes (from SMTP_MAX_SIZE) advertises SIZE, refuses a larger
+// declared SIZE at MAIL FROM and stops buffering a larger message, but answers both with 550; RFC 1870 and
+// R-IN-11 say 552 5.3.4, so register() rewrites exactly that reply (see sizeReplyPatch). Recipients per message
+// are limited in opsmerge_rcpt. No database: this runs before anything else.
+"use strict";
+const { bridge, toHaraka, once, tempfail } = require("./lib/bridge");
+const { Connection } = require("./connection"); // Haraka's connection.js (plugins' require resolves core files)
+
+/**
+ * Haraka answers an over-size message (declared at MAIL FROM or found at end of DATA) with the fixed text
+ * "Message too big!" and code 550 (450 when a plugin soft-denies). Only that reply is turned into
+ * 552 5.3.4; a Haraka upgrade that changes the text makes the foundation test fail rather than pass silently.
+ */
+function sizeReplyPatch() {
+  if (Connection.prototype.opsmergeSizePatched) return;
+  const respond = Connection.prototype.respond;
+  Connection.prototype.respond = function (code, msg, func) {
+    if (code === 550 && msg === "Message too big!") {
+      return respond.call(this, 552, "5.3.4 Message size exceeds the fixed maximum message size", func);
+    }
+    return respond.call(this, code, msg, func);
+  };
+  Connection.prototype.opsmergeSizePatched = true;
+}
+
+exports.register = function () {
+  sizeReplyPatch();
+  this.register_hook("connect", "limit_connections");
+  this.register_hook("disconnect", "release_connection");
+};
+
+exports.limit_connections = function (next, connection) {
+  const answer = once(this, connection, next);
+  try {
+    const reply = bridge.connectionOpened(connection.remote.ip);
+    if (reply.action !== "ok") return answer(...toHaraka(reply, true));
+    connection.notes.opsmerge_counted = true;
+    answer();
+  } catch (err) {
+    this.logerror(connection, `connection limit failed: ${err.message}`);
+    answer(...tempfail());
+  }
+};
+
+exports.release_connection = function (next, connection) {
+  try {
+    if (connection.notes.opsmerge_counted) {
+      connection.notes.opsmerge_counted = false;
+      bridge.connectionClosed(connection.remote.ip);
+    }
+  } catch (err) {
+    this.logerror(connection, `releasing the connection slot failed: ${err.message}`);
+  }
+  next();
+};

@@ -1,0 +1,73 @@
+/**
+ * Runs the MTA (Haraka) in the foreground: `node --import tsx scripts/mta.ts` (what `npm start` runs).
+ *
+ * 1. validates the environment (server/env.ts);
+ * 2. generates a self-signed STARTTLS certificate into DATA_DIR/tls on first start unless SMTP_TLS_CERT/KEY are set;
+ * 3. applies migrations — when the database is unreachable it starts anyway and answers 451 until it is back
+ *    (the bridge retries the migrations), so senders queue mail instead of it being refused;
+ * 4. starts Haraka in this process with mta/ as its install directory. This process was started with the tsx
+ *    loader, so the plugins' require() of server/*.ts works (see mta/README.md).
+ *
+ * SIGTERM/SIGINT: stop listening, let in-flight messages commit, close the database, exit.
+ */
+import { createRequire } from "node:module";
+import path from "node:path";
+import { loadEnv } from "../server/env";
+import { applyMigrations } from "../server/db/migrate";
+import { ensureTlsCertificate } from "../server/mta/tls-certificate";
+import type * as Bridge from "../server/mta/bridge";
+
+const root = path.resolve(import.meta.dirname, "..");
+const require = createRequire(import.meta.url);
+
+function log(line: string): void {
+  console.log(`[mta] ${line}`);
+}
+
+async function main(): Promise<void> {
+  const env = loadEnv();
+  // Relative paths (prisma/migrations, DATA_DIR) are the project root's, whoever started us.
+  process.chdir(root);
+
+  const tls = await ensureTlsCertificate(env);
+  if (tls.created) log(`generated a self-signed STARTTLS certificate: ${tls.cert}`);
+
+  // The bridge is loaded through require() — the same CommonJS instance the plugins get — so the state set here
+  // (schema ready) is the state they see.
+  const bridge = require("../server/mta/bridge.ts") as typeof Bridge;
+  try {
+    const applied = await applyMigrations(env.database);
+    if (applied.length) log(`applied migrations: ${applied.join(", ")}`);
+    bridge.markSchemaReady();
+  } catch (err) {
+    console.error(
+      `[mta] database unreachable at start (${err instanceof Error ? err.message : String(err)}); ` +
+        "answering 451 until it is back",
+    );
+  }
+
+  process.env.HARAKA = path.join(root, "mta");
+  // mta/config/<name>.js modules supply smtp.ini, connection.ini, tls.ini, log.ini from the environment.
+  process.env.HARAKA_JS_CONFIG = "1";
+  require("Haraka/haraka.js");
+  const server = require("Haraka/server.js") as { stopListeners(): void };
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log(`${signal}: stopping`);
+    server.stopListeners();
+    // Haraka's own SIGINT handler may exit first; either way nothing was answered 250 without a commit.
+    void bridge.shutdown((m) => console.error(`[mta] ${m}`)).finally(() => process.exit(0));
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  // Haraka's own SIGINT handler exits at once without closing the database: replace it with the orderly stop.
+  process.removeAllListeners("SIGINT");
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  console.error("[mta] failed to start:", err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,225 @@
+/**
+ * R-IN-2 / R-IN-3 against a real local DNS server (no DNS mocks). Keys are generated per run; every TXT record
+ * that is longer than 255 bytes is published split (DKIM keys always are), and the DMARC/SPF records of one
+ * domain are split on purpose too, so mailauth's joining of character-strings is exercised.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateKeyPairSync } from "node:crypto";
+// Sub-module imports: mailauth's entry module needs Node ≥ 22.19 (see authenticate.ts).
+import { dkimSign } from "mailauth/lib/dkim/sign";
+import { sealMessage } from "mailauth/lib/arc";
+import { startDnsServer, splitTxt, type TestDnsServer } from "../../../test/support/dns-server.ts";
+import { createResolver, type Resolver } from "../../dns/resolver.ts";
+import { authenticateMessage } from "../authenticate.ts";
+
+const SENDER_IP = "192.0.2.10";
+const FORWARDER_IP = "198.51.100.7";
+const OTHER_IP = "203.0.113.99";
+const TRUSTED = ["microsoft.com", "google.com"];
+
+function rsaKey() {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return {
+    privatePem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    record: `v=DKIM1; k=rsa; p=${publicKey.export({ type: "spki", format: "der" }).toString("base64")}`,
+  };
+}
+
+let dns: TestDnsServer;
+let resolver: Resolver;
+const keys = { sender: rsaKey(), microsoft: rsaKey(), untrusted: rsaKey(), quiet: rsaKey() };
+
+function message(from: string, subject = "Printer broken", extra = ""): Buffer {
+  return Buffer.from(
+    [
+      `From: Jane <${from}>`,
+      "To: support@acme.in.opsmerge.test",
+      `Subject: ${subject}`,
+      `Message-ID: <${Math.random().toString(36).slice(2)}@${from.split("@")[1]}>`,
+      "Date: Mon, 3 Mar 2025 10:00:00 +0000",
+      "MIME-Version: 1.0",
+      "Content-Type: text/plain; charset=utf-8",
+      extra,
+      "",
+      "The printer on floor 2 is broken.",
+      "",
+    ]
+      .filter((l, i) => l !== "" || i > 6)
+      .join("\r\n"),
+  );
+}
+
+async function sign(raw: Buffer, domain: string, selector: string, privateKey: string): Promise<Buffer> {
+  const signature = { signingDomain: domain, selector, privateKey };
+  const res = await dkimSign(raw, { ...signature, signatureData: [signature] });
+  expect(res.errors).toEqual([]);
+  expect(res.signatures).toMatch(/^DKIM-Signature:/);
+  return Buffer.concat([Buffer.from(res.signatures), raw]);
+}
+
+/** A forwarding hop: authenticates what it received, rewrites the body (breaking DKIM), then ARC-seals. */
+async function forwardAndSeal(raw: Buffer, sealer: { domain: string; selector: string; privateKey: string } | null): Promise<Buffer> {
+  // The hop's own view of the message as it arrived (direct from the sender: SPF, DKIM and DMARC pass).
+  const seen = await authenticateMessage({ raw, ip: SENDER_IP, helo: "mail.sender.example", mailFrom: "jane@sender.example", resolver, mta: "mx.forwarder.example" });
+  expect(seen.dmarc).toBe("pass");
+  const modified = Buffer.concat([raw, Buffer.from("-- \r\nForwarded by the MSP mailbox rule\r\n")]);
+  if (!sealer) return modified;
+  const arcHeaders = await sealMessage(modified, {
+    signingDomain: sealer.domain,
+    selector: sealer.selector,
+    privateKey: sealer.privateKey,
+    cv: "none",
+    authResults: seen.details.authResults,
+  });
+  return Buffer.concat([arcHeaders, modified]);
+}
+
+beforeAll(async () => {
+  dns = await startDnsServer({
+    // sender.example: SPF -all for its own IP, DKIM key, DMARC p=reject (record split in two strings).
+    "sender.example": [{ type: "TXT", data: splitTxt(`v=spf1 ip4:${SENDER_IP} -all`, 10) }],
+    "sel1._domainkey.sender.example": [{ type: "TXT", data: splitTxt(keys.sender.record) }],
+    "_dmarc.sender.example": [{ type: "TXT", data: ["v=DMARC1; p=reject; ", "rua=mailto:dmarc@sender.example"] }],
+    // lax.example: DMARC p=none.
+    "lax.example": [{ type: "TXT", data: `v=spf1 ip4:${SENDER_IP} -all` }],
+    "_dmarc.lax.example": [{ type: "TXT", data: "v=DMARC1; p=none" }],
+    // nodmarc.example: SPF only, no DMARC record.
+    "nodmarc.example": [{ type: "TXT", data: `v=spf1 ip4:${SENDER_IP} -all` }],
+    "sel1._domainkey.nodmarc.example": [{ type: "TXT", data: splitTxt(keys.quiet.record) }],
+    // ARC sealers.
+    "arc2025._domainkey.microsoft.com": [{ type: "TXT", data: splitTxt(keys.microsoft.record) }],
+    "arc._domainkey.forwarder.example": [{ type: "TXT", data: splitTxt(keys.untrusted.record) }],
+  });
+  resolver = createResolver({ servers: [dns.address], timeoutMs: 1000, tries: 1 });
+}, 60_000);
+
+afterAll(async () => {
+  await dns?.close();
+});
+
+const auth = (raw: Buffer, ip: string, mailFrom: string, extra: { resolver?: Resolver } = {}) =>
+  authenticateMessage({ raw, ip, helo: "mail.example", mailFrom, resolver: extra.resolver ?? resolver, trustedArcSealers: TRUSTED, mta: "mx.opsmerge.test" });
+
+describe("R-IN-2 authentication verdicts against a local DNS server", () => {
+  it("R-IN-2 DKIM (key split into 255-byte strings), SPF and DMARC pass for a direct message", async () => {
+    const raw = await sign(message("jane@sender.example"), "sender.example", "sel1", keys.sender.privatePem);
+    const r = await auth(raw, SENDER_IP, "jane@sender.example");
+    expect(r).toMatchObject({ spf: "pass", dkim: "pass", dmarc: "pass", arc: "none", dmarcPolicy: "reject", action: "deliver" });
+    expect(r.details.dkim[0]).toMatchObject({ domain: "sender.example", selector: "sel1", result: "pass", aligned: true });
+    expect(r.details.authResultsHeaders).toMatch(/Authentication-Results: mx\.opsmerge\.test;/);
+    expect(dns.queries.some((q) => q.name === "sel1._domainkey.sender.example" && q.type === "TXT")).toBe(true);
+  });
+
+  it("R-IN-2 SPF by connecting IP: pass from the listed IP, fail from another", async () => {
+    const raw = message("jane@lax.example");
+    expect((await auth(raw, SENDER_IP, "jane@lax.example")).spf).toBe("pass");
+    expect((await auth(raw, OTHER_IP, "jane@lax.example")).spf).toBe("fail");
+  });
+
+  it("R-IN-2 a tampered DKIM-signed message fails DKIM", async () => {
+    const raw = await sign(message("jane@sender.example"), "sender.example", "sel1", keys.sender.privatePem);
+    const tampered = Buffer.from(raw.toString().replace("floor 2", "floor 3"));
+    const r = await auth(tampered, SENDER_IP, "jane@sender.example");
+    // mailauth (lenient mode) reports a body-hash mismatch as neutral, not fail: anything but pass.
+    expect(r.dkim).not.toBe("pass");
+    expect(r.details.dkim[0]?.comment ?? "").toMatch(/body hash/i);
+    expect(r.dmarc).toBe("pass"); // SPF still aligns
+  });
+});
+
+describe("R-IN-3 drop policy", () => {
+  it("R-IN-3 DMARC fail with p=reject is dropped with reason dmarc", async () => {
+    const r = await auth(message("ceo@sender.example", "Urgent wire transfer"), OTHER_IP, "attacker@evil.example");
+    expect(r).toMatchObject({ dmarc: "fail", dmarcPolicy: "reject", action: "drop", reason: "dmarc" });
+  });
+
+  it("R-IN-3 DMARC fail with p=none is delivered with the verdict recorded", async () => {
+    const r = await auth(message("jane@lax.example"), OTHER_IP, "jane@lax.example");
+    expect(r).toMatchObject({ spf: "fail", dmarc: "fail", dmarcPolicy: "none", action: "deliver" });
+    expect(r.reason).toBeUndefined();
+  });
+
+  it("R-IN-3 SPF fail with no aligned DKIM and no DMARC record is dropped with reason spf", async () => {
+    const r = await auth(message("jane@nodmarc.example"), OTHER_IP, "jane@nodmarc.example");
+    expect(r).toMatchObject({ spf: "fail", dmarc: "none", dmarcPolicy: null, action: "drop", reason: "spf" });
+  });
+
+  it("R-IN-3 SPF fail with an aligned DKIM pass and no DMARC record is delivered", async () => {
+    const raw = await sign(message("jane@nodmarc.example"), "nodmarc.example", "sel1", keys.quiet.privatePem);
+    const r = await auth(raw, OTHER_IP, "jane@nodmarc.example");
+    expect(r).toMatchObject({ spf: "fail", dkim: "pass", action: "deliver" });
+  });
+
+  it("R-IN-3 softer failures are delivered (softfail, none)", async () => {
+    dns.set("soft.example", [{ type: "TXT", data: `v=spf1 ip4:${SENDER_IP} ~all` }]);
+    const soft = await auth(message("a@soft.example"), OTHER_IP, "a@soft.example");
+    expect(soft).toMatchObject({ spf: "softfail", action: "deliver" });
+    const none = await auth(message("a@nothing.example"), OTHER_IP, "a@nothing.example");
+    expect(none).toMatchObject({ spf: "none", dkim: "none", dmarc: "none", action: "deliver" });
+  });
+});
+
+describe("R-IN-3 ARC: forwarding through a trusted sealer", () => {
+  it("R-IN-3 DKIM-signed, forwarded (SPF and DKIM broken), ARC-sealed by a trusted sealer → delivered", async () => {
+    const original = await sign(message("jane@sender.example"), "sender.example", "sel1", keys.sender.privatePem);
+    const forwarded = await forwardAndSeal(original, { domain: "microsoft.com", selector: "arc2025", privateKey: keys.microsoft.privatePem });
+    const r = await auth(forwarded, FORWARDER_IP, "jane@sender.example");
+    expect(r).toMatchObject({ spf: "fail", dmarc: "fail", arc: "pass", dmarcPolicy: "reject", action: "deliver" });
+    expect(r.dkim).not.toBe("pass");
+    expect(r.details.arc.vouchedBy).toBe("microsoft.com");
+    expect(r.details.arc.sealers).toEqual([{ i: 1, domain: "microsoft.com", trusted: true }]);
+  });
+
+  it("R-IN-3 the same forward without a seal, p=reject → dropped with reason dmarc", async () => {
+    const original = await sign(message("jane@sender.example"), "sender.example", "sel1", keys.sender.privatePem);
+    const forwarded = await forwardAndSeal(original, null);
+    const r = await auth(forwarded, FORWARDER_IP, "jane@sender.example");
+    expect(r).toMatchObject({ dmarc: "fail", arc: "none", action: "drop", reason: "dmarc" });
+  });
+
+  it("R-IN-3 the same forward sealed by an untrusted sealer → dropped", async () => {
+    const original = await sign(message("jane@sender.example"), "sender.example", "sel1", keys.sender.privatePem);
+    const forwarded = await forwardAndSeal(original, { domain: "forwarder.example", selector: "arc", privateKey: keys.untrusted.privatePem });
+    const r = await auth(forwarded, FORWARDER_IP, "jane@sender.example");
+    expect(r).toMatchObject({ arc: "pass", action: "drop", reason: "dmarc" });
+    expect(r.details.arc.vouchedBy).toBeNull();
+  });
+
+  it("R-IN-3 a trusted seal over a message that already failed DMARC does not vouch", async () => {
+    // The trusted hop received a forgery (SPF fail from OTHER_IP), so its AAR says dmarc=fail.
+    const forged = message("ceo@sender.example");
+    const seen = await authenticateMessage({ raw: forged, ip: OTHER_IP, helo: "x", mailFrom: "attacker@evil.example", resolver, mta: "mx.microsoft.com" });
+    expect(seen.dmarc).toBe("fail");
+    const sealed = Buffer.concat([await sealMessage(forged, { signingDomain: "microsoft.com", selector: "arc2025", privateKey: keys.microsoft.privatePem, cv: "none", authResults: seen.details.authResults }), forged]);
+    const r = await auth(sealed, FORWARDER_IP, "attacker@evil.example");
+    expect(r).toMatchObject({ arc: "pass", action: "drop", reason: "dmarc" });
+  });
+
+  it("R-IN-3 a broken chain (content changed after the trusted seal) does not vouch", async () => {
+    const original = await sign(message("jane@sender.example"), "sender.example", "sel1", keys.sender.privatePem);
+    const forwarded = await forwardAndSeal(original, { domain: "microsoft.com", selector: "arc2025", privateKey: keys.microsoft.privatePem });
+    const altered = Buffer.from(forwarded.toString().replace("floor 2", "floor 9"));
+    const r = await auth(altered, FORWARDER_IP, "jane@sender.example");
+    expect(r.arc).toBe("fail");
+    expect(r).toMatchObject({ action: "drop", reason: "dmarc" });
+  });
+});
+
+describe("R-IN-3 DNS failures never drop", () => {
+  it("R-IN-3 an unreachable resolver gives temperror and a transient deliver", async () => {
+    const dead = createResolver({ servers: ["127.0.0.1:9"], timeoutMs: 300, tries: 1 });
+    const r = await auth(message("ceo@sender.example"), OTHER_IP, "attacker@evil.example", { resolver: dead });
+    expect(r.action).toBe("deliver");
+    expect(r.transient).toBe(true);
+    expect([r.spf, r.dmarc]).toContain("temperror");
+  });
+
+  it("R-IN-3 a resolver that throws SERVFAIL-like errors only for DMARC gives a transient deliver", async () => {
+    const flaky = ((name: string, type: string) => {
+      if (name.startsWith("_dmarc.")) return Promise.reject(Object.assign(new Error("queryTxt ESERVFAIL"), { code: "ESERVFAIL" }));
+      return resolver(name, type);
+    }) as Resolver;
+    const r = await auth(message("ceo@sender.example"), OTHER_IP, "attacker@evil.example", { resolver: flaky });
+    expect(r).toMatchObject({ dmarc: "temperror", action: "deliver", transient: true });
+  });
+});

@@ -1,0 +1,16 @@
+import { NextResponse } from "next/server";
+import { loadEnv } from "@/server/env";
+import { getDb } from "@/server/auth/web";
+import { checkHealth } from "@/server/health/check-health";
+
+export const dynamic = "force-dynamic";
+
+/** Database and MTA state as JSON: 200 when both work, 503 when either does not. */
+export async function GET() {
+  const env = loadEnv();
+  const report = await checkHealth(getDb(), { provider: env.database.provider, smtpPort: env.SMTP_PORT });
+  return NextResponse.json(report, {
+    status: report.status === "ok" ? 200 : 503,
+    headers: { "cache-control": "no-store" },
+  });
+}

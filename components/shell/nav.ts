@@ -1,0 +1,54 @@
+import type { Role } from "@/server/users/roles";
+
+export type NavIcon =
+  | "tickets"
+  | "unattributed"
+  | "clients"
+  | "inbound"
+  | "sending-domains"
+  | "blocklist"
+  | "mta-sts"
+  | "activity"
+  | "users"
+  | "profile";
+
+export type NavItem = { href: string; label: string; icon: NavIcon; roles: readonly Role[] };
+export type NavSection = { title: string | null; items: NavItem[] };
+
+const everyone: readonly Role[] = ["ADMIN", "TECHNICIAN", "SUPPORT"];
+const admins: readonly Role[] = ["ADMIN"];
+
+/** The app's navigation; who sees what follows R-TEN-4 (the pages check the role again). */
+export const navigation: NavSection[] = [
+  {
+    title: null,
+    items: [
+      { href: "/tickets", label: "Tickets", icon: "tickets", roles: everyone },
+      { href: "/unattributed", label: "Unattributed", icon: "unattributed", roles: ["ADMIN", "SUPPORT"] },
+      { href: "/clients", label: "Clients", icon: "clients", roles: everyone },
+    ],
+  },
+  {
+    title: "Settings · PSA · Email gateway",
+    items: [
+      { href: "/settings/email-gateway/inbound", label: "Inbound", icon: "inbound", roles: admins },
+      { href: "/settings/email-gateway/sending-domains", label: "Sending domains", icon: "sending-domains", roles: admins },
+      { href: "/settings/email-gateway/blocklist", label: "Blocklist", icon: "blocklist", roles: admins },
+      { href: "/settings/email-gateway/mta-sts", label: "MTA-STS", icon: "mta-sts", roles: admins },
+      { href: "/settings/email-gateway/activity", label: "Activity", icon: "activity", roles: admins },
+    ],
+  },
+  {
+    title: "Account",
+    items: [
+      { href: "/users", label: "Users", icon: "users", roles: admins },
+      { href: "/profile", label: "Profile", icon: "profile", roles: everyone },
+    ],
+  },
+];
+
+export function navigationFor(role: Role): NavSection[] {
+  return navigation
+    .map((section) => ({ ...section, items: section.items.filter((item) => item.roles.includes(role)) }))
+    .filter((section) => section.items.length > 0);
+}

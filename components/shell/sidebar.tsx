@@ -1,0 +1,82 @@
+"use client";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import {
+  Activity,
+  Ban,
+  Building2,
+  CircleUser,
+  Globe,
+  Inbox,
+  Mail,
+  ShieldCheck,
+  Ticket,
+  UserRoundSearch,
+  Users,
+  type LucideIcon,
+} from "lucide-react";
+import type { Role } from "@/server/users/roles";
+import { cn } from "../ui/cn";
+import { navigationFor, type NavIcon } from "./nav";
+import { UserMenu } from "./user-menu";
+
+const icons: Record<NavIcon, LucideIcon> = {
+  tickets: Ticket,
+  unattributed: UserRoundSearch,
+  clients: Building2,
+  inbound: Inbox,
+  "sending-domains": Globe,
+  blocklist: Ban,
+  "mta-sts": ShieldCheck,
+  activity: Activity,
+  users: Users,
+  profile: CircleUser,
+};
+
+export function Sidebar({ user, tenantName }: { user: { name: string; email: string; role: Role }; tenantName: string }) {
+  const pathname = usePathname();
+  return (
+    <aside className="fixed inset-y-0 left-0 flex w-64 flex-col border-r border-slate-200 bg-white">
+      <div className="flex h-16 items-center gap-3 border-b border-slate-200 px-5">
+        <span className="flex size-8 items-center justify-center rounded-lg bg-indigo-600 text-white">
+          <Mail className="size-4.5" aria-hidden />
+        </span>
+        <div className="min-w-0 leading-tight">
+          <p className="text-sm font-semibold text-slate-900">OpsMerge</p>
+          <p className="truncate text-xs text-slate-500">{tenantName}</p>
+        </div>
+      </div>
+      <nav aria-label="Main" className="flex-1 space-y-6 overflow-y-auto px-3 py-5">
+        {navigationFor(user.role).map((section) => (
+          <div key={section.title ?? "main"}>
+            {section.title ? (
+              <p className="mb-2 px-2 text-[11px] font-semibold tracking-wide text-slate-400 uppercase">{section.title}</p>
+            ) : null}
+            <ul className="space-y-0.5">
+              {section.items.map((item) => {
+                const Icon = icons[item.icon];
+                const active = pathname === item.href || pathname.startsWith(`${item.href}/`);
+                return (
+                  <li key={item.href}>
+                    <Link
+                      href={item.href}
+                      aria-current={active ? "page" : undefined}
+                      className={cn(
+                        "flex items-center gap-2.5 rounded-md px-2 py-1.5 text-sm font-medium transition-colors",
+                        active ? "bg-indigo-50 text-indigo-700" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900",
+                      )}
+                    >
+                      <Icon className={cn("size-4", active ? "text-indigo-600" : "text-slate-400")} aria-hidden />
+                      {item.label}
+                    </Link>
+                  </li>
+                );
+              })}
+            </ul>
+          </div>
+        ))}
+      </nav>
+      <UserMenu user={user} />
+    </aside>
+  );
+}

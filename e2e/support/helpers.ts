@@ -1,0 +1,22 @@
+import { expect, type Page } from "@playwright/test";
+import { createDb, type Db } from "../../server/db/client";
+import { instanceNamed } from "./instances";
+
+/** Signs in through the login page, as a person would. */
+export async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
+}
+
+/** The database of the instance a project runs against, for seeding through domain code. */
+export function instanceDb(projectName: string): Db {
+  const instance = instanceNamed(projectName);
+  return createDb({ provider: instance.provider, url: instance.databaseUrl }, { poolSize: 2 });
+}
+
+export async function demoTenantId(db: Db): Promise<string> {
+  return (await db.tenant.findUniqueOrThrow({ where: { slug: "demo" }, select: { id: true } })).id;
+}

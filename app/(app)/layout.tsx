@@ -12,10 +12,12 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   const tenant = await getTenant(getDb(), user.tenantId);
   return (
     <TrpcQueryProvider>
-      <Sidebar user={{ name: user.name, email: user.email, role: user.role }} tenantName={tenant.name} />
-      <main className="pl-64">
-        <div className="mx-auto max-w-6xl px-8 py-8">{children}</div>
-      </main>
+      <div className="flex min-h-screen">
+        <Sidebar user={{ name: user.name, email: user.email, role: user.role }} tenantName={tenant.name} />
+        <main className="min-w-0 flex-1">
+          <div className="mx-auto max-w-6xl px-8 py-8">{children}</div>
+        </main>
+      </div>
     </TrpcQueryProvider>
   );
 }

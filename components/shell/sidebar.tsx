@@ -36,7 +36,7 @@ const icons: Record<NavIcon, LucideIcon> = {
 export function Sidebar({ user, tenantName }: { user: { name: string; email: string; role: Role }; tenantName: string }) {
   const pathname = usePathname();
   return (
-    <aside className="fixed inset-y-0 left-0 flex w-64 flex-col border-r border-slate-200 bg-white">
+    <aside className="sticky top-0 flex h-screen w-64 shrink-0 flex-col border-r border-slate-200 bg-white">
       <div className="flex h-16 items-center gap-3 border-b border-slate-200 px-5">
         <span className="flex size-8 items-center justify-center rounded-lg bg-indigo-600 text-white">
           <Mail className="size-4.5" aria-hidden />

@@ -7,7 +7,8 @@
 import { parseGatewayAddress } from "../mail/addresses";
 import { resolveRecipient } from "../mail/recipients";
 import { accepted, temporaryFailure, tooManyConnections, tooManyRecipients, unknownRecipient, type SmtpReply } from "./smtp-reply";
-import { closeMta, ensureSchema, openMta } from "./runtime";
+import { ingestInbound } from "../mail/ingest-inbound";
+import { closeMta, ensureSchema, openMta, track } from "./runtime";
 
 export { openMta, closeMta, markSchemaReady } from "./runtime";
 
@@ -51,6 +52,52 @@ export async function checkRecipient(
     return target ? accepted("Recipient OK") : unknownRecipient();
   } catch (err) {
     return fail(log, "recipient check", err);
+  }
+}
+
+export type ReceivedMessage = {
+  raw: Buffer;
+  remoteIp: string;
+  helo: string | null;
+  /** MAIL FROM without angle brackets; "" for the null sender. */
+  mailFrom: string;
+  recipients: string[];
+  /** End of DATA, epoch ms (a number: plugins' Date objects come from another vm context). */
+  receivedAtMs: number;
+};
+
+/**
+ * At end of DATA (queue hook, R-IN-10): ingest the message and answer 250 only once its transaction has
+ * committed. Blocked, dropped and duplicate messages are committed (as activity rows) and answered 250 too:
+ * R-IN-4 says accept and drop silently, never bounce. Database, DNS or any other fault: 451 4.3.0.
+ */
+export async function deliverMessage(message: ReceivedMessage, log?: Logger): Promise<SmtpReply> {
+  try {
+    const rt = openMta();
+    await ensureSchema(rt);
+    const result = await track(
+      ingestInbound(
+        rt.db,
+        {
+          secret: rt.env.APP_SECRET,
+          inboundDomain: rt.env.INBOUND_DOMAIN,
+          resolver: rt.resolver,
+          trustedArcSealers: rt.env.TRUSTED_ARC_SEALERS,
+        },
+        {
+          raw: message.raw,
+          remoteIp: message.remoteIp,
+          helo: message.helo,
+          mailFrom: message.mailFrom,
+          recipients: [...message.recipients],
+          receivedAt: new Date(message.receivedAtMs),
+        },
+      ),
+    );
+    const summary = result.outcomes.map((o) => `${o.outcome.toLowerCase()}`).join(", ") || "no recipient left";
+    return accepted(`Message accepted (${summary})`);
+  } catch (err) {
+    return fail(log, "message delivery", err);
   }
 }
 

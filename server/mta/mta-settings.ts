@@ -53,7 +53,10 @@ export function harakaSettings(env: Env = loadEnv()): Record<string, unknown> {
       // (its own Received line, stripping Authentication-Results) would re-serialise every header. Trace data is
       // in the activity log instead, and incoming Authentication-Results are never trusted (mailauth verifies).
       headers: { add_received: false, show_version: false, clean_auth_results: false, max_lines: 1000, max_received: 100 },
-      max: { bytes: env.SMTP_MAX_SIZE, mime_parts: 1000, line_length: 512, data_line_length: 992 },
+      // data_line_length: Haraka "fixes" longer DATA lines by inserting CRLF+space, which changes the stored
+      // source and breaks DKIM body hashes of real mail (HTML on one line is common). 1 MiB keeps the
+      // re-scan of an unterminated line bounded while leaving any line a real message has untouched.
+      max: { bytes: env.SMTP_MAX_SIZE, mime_parts: 1000, line_length: 512, data_line_length: 1024 * 1024 },
       message: { helo: "OpsMerge mail gateway", close: "closing connection" },
       uuid: { banner_chars: 6, deny_chars: 0 },
     },

@@ -1,0 +1,92 @@
+/**
+ * Activity-log writes (R-ACT-1): one row per inbound or outbound email and per state change, written inside the
+ * same transaction as the change it describes, so the log never claims what did not commit. Values are bounded
+ * here — the log is filtered and listed at millions of rows, and sender-controlled text has no length limit.
+ */
+import type { Tx } from "../db/client";
+
+export type ActivityDirection = "INBOUND" | "OUTBOUND";
+export type ActivityOutcome = "DELIVERED" | "BOUNCED" | "DROPPED" | "QUEUED" | "DEFERRED" | "DUPLICATE";
+
+export type ActivityRow = {
+  tenantId: string;
+  direction: ActivityDirection;
+  outcome: ActivityOutcome;
+  reason?: string | null;
+  envelopeFrom?: string | null;
+  envelopeTo?: string | null;
+  fromAddress?: string | null;
+  toAddress?: string | null;
+  subject?: string | null;
+  messageIdHeader?: string | null;
+  ticketId?: string | null;
+  messageId?: string | null;
+  blocklistEntryId?: string | null;
+  spf?: string | null;
+  dkim?: string | null;
+  dmarc?: string | null;
+  arc?: string | null;
+  remoteReply?: string | null;
+  bounceDetail?: string | null;
+  processingMs?: number | null;
+  remoteIp?: string | null;
+  /** [name, value] pairs in order; stored as JSON for the detail view. */
+  headers?: readonly (readonly [string, string])[] | null;
+  createdAt?: Date;
+};
+
+const SHORT = 998;
+const LONG = 4_000;
+const HEADERS_JSON_MAX = 64 * 1024;
+
+function cut(value: string | null | undefined, max: number): string | null {
+  if (value === null || value === undefined) return null;
+  // No control characters in log fields: they come from mail and end up in a browser table.
+  const clean = value.replace(/[^\P{Cc}\t\n\r]/gu, "");
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}
+
+/** The headers as JSON, dropping trailing fields when the whole would exceed the bound. */
+function headersJson(headers: ActivityRow["headers"]): string | null {
+  if (!headers?.length) return null;
+  const kept: [string, string][] = [];
+  let size = 2;
+  for (const [name, value] of headers) {
+    const pair: [string, string] = [name.slice(0, 200), value.slice(0, 8_000)];
+    size += JSON.stringify(pair).length + 1;
+    if (size > HEADERS_JSON_MAX) break;
+    kept.push(pair);
+  }
+  return JSON.stringify(kept);
+}
+
+export async function recordActivity(db: Tx, row: ActivityRow): Promise<{ id: string }> {
+  return db.activityLog.create({
+    data: {
+      tenantId: row.tenantId,
+      direction: row.direction,
+      outcome: row.outcome,
+      reason: cut(row.reason, SHORT),
+      envelopeFrom: cut(row.envelopeFrom, SHORT),
+      envelopeTo: cut(row.envelopeTo, LONG),
+      fromAddress: cut(row.fromAddress, SHORT),
+      toAddress: cut(row.toAddress, LONG),
+      subject: cut(row.subject, SHORT),
+      messageIdHeader: cut(row.messageIdHeader, SHORT),
+      ticketId: row.ticketId ?? null,
+      messageId: row.messageId ?? null,
+      blocklistEntryId: row.blocklistEntryId ?? null,
+      spf: cut(row.spf, 40),
+      dkim: cut(row.dkim, 40),
+      dmarc: cut(row.dmarc, 40),
+      arc: cut(row.arc, 40),
+      remoteReply: cut(row.remoteReply, LONG),
+      bounceDetail: cut(row.bounceDetail, LONG),
+      processingMs: row.processingMs === null || row.processingMs === undefined ? null : Math.max(0, Math.round(row.processingMs)),
+      remoteIp: cut(row.remoteIp, 64),
+      headersJson: headersJson(row.headers),
+      ...(row.createdAt ? { createdAt: row.createdAt } : {}),
+    },
+    select: { id: true },
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * Which client a new ticket belongs to (R-IN-5): the sender address equal to a contact → that contact's
+ * client; else the sender's domain equal to a client's primary or alias domain, then its parent domains
+ * (mail.example.com → example.com) → that client; else the Unattributed queue (clientId null). Domains are
+ * compared lower-cased and IDN-normalised (A-labels), the form ClientDomain rows are stored in.
+ */
+import { domainToASCII } from "node:url";
+import type { Tx } from "../db/client";
+
+export type Route = {
+  clientId: string | null;
+  via: "contact" | "domain" | "parent-domain" | "unattributed";
+  /** The contact whose address the sender is, when there is one. */
+  contactId: string | null;
+};
+
+/** `Name <A@Bücher.Example>` or `a@bücher.example` → `a@xn--bcher-kva.example`; null when not an address. */
+export function normaliseSenderAddress(address: string | null | undefined): string | null {
+  if (!address) return null;
+  const bare = (/<([^>]*)>/.exec(address)?.[1] ?? address).trim();
+  const at = bare.lastIndexOf("@");
+  if (at <= 0 || at === bare.length - 1) return null;
+  const domain = domainToASCII(bare.slice(at + 1).replace(/\.$/, "")).toLowerCase();
+  if (!domain) return null;
+  return `${bare.slice(0, at).toLowerCase()}@${domain}`;
+}
+
+/** The domain and its parents, longest first, never a bare top-level label: a.b.example.com → …, example.com. */
+export function domainCandidates(domain: string): string[] {
+  const labels = domain.split(".").filter(Boolean);
+  const out: string[] = [];
+  for (let i = 0; i + 2 <= labels.length; i++) out.push(labels.slice(i).join("."));
+  return out;
+}
+
+export async function routeSender(db: Tx, tenantId: string, senderAddress: string | null): Promise<Route> {
+  const address = normaliseSenderAddress(senderAddress);
+  if (!address) return { clientId: null, via: "unattributed", contactId: null };
+  const contact = await db.contact.findUnique({
+    where: { tenantId_email: { tenantId, email: address } },
+    select: { id: true, clientId: true },
+  });
+  if (contact?.clientId) return { clientId: contact.clientId, via: "contact", contactId: contact.id };
+
+  const domain = address.slice(address.lastIndexOf("@") + 1);
+  const candidates = domainCandidates(domain);
+  const rows = candidates.length
+    ? await db.clientDomain.findMany({ where: { tenantId, domain: { in: candidates } }, select: { domain: true, clientId: true } })
+    : [];
+  for (const candidate of candidates) {
+    const row = rows.find((r) => r.domain === candidate);
+    if (row) return { clientId: row.clientId, via: candidate === domain ? "domain" : "parent-domain", contactId: contact?.id ?? null };
+  }
+  return { clientId: null, via: "unattributed", contactId: contact?.id ?? null };
+}

@@ -47,8 +47,20 @@ export type Verdict = "pass" | "fail" | "softfail" | "neutral" | "none" | "tempe
 export type AuthenticationDetails = {
   spf: { domain: string | null; result: Verdict; comment: string | null };
   dkim: { domain: string | null; selector: string | null; result: Verdict; aligned: boolean; comment: string | null }[];
-  dmarc: { domain: string | null; policy: string | null; p: string | null; result: Verdict; record: boolean; comment: string | null };
-  arc: { result: Verdict; sealers: { i: number; domain: string; trusted: boolean }[]; vouchedBy: string | null; comment: string | null };
+  dmarc: {
+    domain: string | null;
+    policy: string | null;
+    p: string | null;
+    result: Verdict;
+    record: boolean;
+    comment: string | null;
+  };
+  arc: {
+    result: Verdict;
+    sealers: { i: number; domain: string; trusted: boolean }[];
+    vouchedBy: string | null;
+    comment: string | null;
+  };
   /** The From header domain the checks were aligned with. */
   fromDomain: string | null;
   /** mailauth's Received-SPF and Authentication-Results header lines, to prepend to the stored message. */
@@ -161,7 +173,9 @@ function aarVouches(aar: string, fromDomain: string | null): boolean {
       if (!fromDomain || !hf || aligned(hf, fromDomain)) return true;
     }
     if (m[1] === "dkim") {
-      const d = normDomain(/header\.d\s*=\s*([^\s;]+)/.exec(c)?.[1] ?? /header\.i\s*=\s*[^@\s;]*@([^\s;]+)/.exec(c)?.[1]);
+      const d = normDomain(
+        /header\.d\s*=\s*([^\s;]+)/.exec(c)?.[1] ?? /header\.i\s*=\s*[^@\s;]*@([^\s;]+)/.exec(c)?.[1],
+      );
       if (aligned(d, fromDomain)) return true;
     }
     if (m[1] === "spf") {
@@ -190,7 +204,10 @@ function authservId(mta: string): string {
   return /^[a-z0-9.-]{1,253}$/.test(v) ? v : "opsmerge";
 }
 
-async function runMailauth(raw: Buffer, o: { ip: string; helo: string; sender: string; mta: string; resolver: DNSResolver }): Promise<MailauthResult> {
+async function runMailauth(
+  raw: Buffer,
+  o: { ip: string; helo: string; sender: string; mta: string; resolver: DNSResolver },
+): Promise<MailauthResult> {
   const dkim = await dkimVerify(raw, { resolver: o.resolver, sender: o.sender });
   let helo = o.helo || o.ip;
   if (helo && isIP(helo)) helo = `[${helo}]`;
@@ -211,7 +228,12 @@ async function runMailauth(raw: Buffer, o: { ip: string; helo: string; sender: s
       spfDomains: spf && spf.status.result === "pass" && spf.domain ? [spf.domain] : [],
       dkimDomains: (dkim.results ?? [])
         .filter((r) => r.status.result === "pass")
-        .map((r) => ({ id: r.id, domain: r.signingDomain ?? "", aligned: r.status.aligned, underSized: r.status.underSized })),
+        .map((r) => ({
+          id: r.id,
+          domain: r.signingDomain ?? "",
+          aligned: r.status.aligned,
+          underSized: r.status.underSized,
+        })),
       arcResult: arc || undefined,
       resolver: o.resolver,
     });
@@ -222,7 +244,9 @@ async function runMailauth(raw: Buffer, o: { ip: string; helo: string; sender: s
     if (dmarc && evaluated.dkimAligned) {
       for (const row of dkim.results ?? []) {
         if (row.status.result === "pass") {
-          row.status.aligned = evaluated.dkimAligned.has((row.signingDomain ?? "").toLowerCase()) ? row.signingDomain : false;
+          row.status.aligned = evaluated.dkimAligned.has((row.signingDomain ?? "").toLowerCase())
+            ? row.signingDomain
+            : false;
         }
       }
     }
@@ -283,13 +307,22 @@ export async function authenticateMessage(input: AuthenticateInput): Promise<Aut
   const fromDomain = fromDomainOf(args.raw, res);
   if (!res) {
     return {
-      spf: "temperror", dkim: "temperror", dmarc: "temperror", arc: "temperror", dmarcPolicy: null,
-      action: "deliver", transient: true,
+      spf: "temperror",
+      dkim: "temperror",
+      dmarc: "temperror",
+      arc: "temperror",
+      dmarcPolicy: null,
+      action: "deliver",
+      transient: true,
       details: {
-        spf: { domain: null, result: "temperror", comment: null }, dkim: [],
+        spf: { domain: null, result: "temperror", comment: null },
+        dkim: [],
         dmarc: { domain: fromDomain, policy: null, p: null, result: "temperror", record: false, comment: null },
         arc: { result: "temperror", sealers: [], vouchedBy: null, comment: null },
-        fromDomain, authResultsHeaders: "", authResults: "", error,
+        fromDomain,
+        authResultsHeaders: "",
+        authResults: "",
+        error,
       },
     };
   }
@@ -299,7 +332,8 @@ export async function authenticateMessage(input: AuthenticateInput): Promise<Aut
   const dkim = overallDkim(dkimList);
   const dmarc = res.dmarc ? verdict(res.dmarc.status.result) : "none";
   const dmarcRecord = Boolean(res.dmarc && res.dmarc.rr);
-  const dmarcPolicy = res.dmarc && dmarcRecord ? (res.dmarc.policy || res.dmarc.p || null)?.toLowerCase() ?? null : null;
+  const dmarcPolicy =
+    res.dmarc && dmarcRecord ? ((res.dmarc.policy || res.dmarc.p || null)?.toLowerCase() ?? null) : null;
   const arc = res.arc ? verdict(res.arc.status.result) : "none";
 
   const sets = arcSets(args.raw);
@@ -315,7 +349,11 @@ export async function authenticateMessage(input: AuthenticateInput): Promise<Aut
   }
 
   const details: AuthenticationDetails = {
-    spf: { domain: res.spf ? normDomain(res.spf.domain) : null, result: spf, comment: res.spf ? (res.spf.status.comment ?? null) : null },
+    spf: {
+      domain: res.spf ? normDomain(res.spf.domain) : null,
+      result: spf,
+      comment: res.spf ? (res.spf.status.comment ?? null) : null,
+    },
     dkim: dkimList,
     dmarc: {
       domain: res.dmarc ? normDomain(res.dmarc.domain) : fromDomain,

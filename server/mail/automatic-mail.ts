@@ -94,7 +94,11 @@ export function detectAutomaticMail(headers: HeaderList, envelopeFrom?: string |
   const suppress = headerValues(headers, "x-auto-response-suppress").some((v) =>
     v.split(",").some((part) => ["all", "oof", "autoreply"].includes(part.trim().toLowerCase())),
   );
-  const verdict = (reason: string): AutomaticMailVerdict => ({ automatic: true, reason, suppressAutoResponse: suppress });
+  const verdict = (reason: string): AutomaticMailVerdict => ({
+    automatic: true,
+    reason,
+    suppressAutoResponse: suppress,
+  });
 
   for (const v of headerValues(headers, "auto-submitted")) {
     const t = token(v);
@@ -152,7 +156,8 @@ function decodeSubjectLoosely(value: string): string {
   });
 }
 
-const NO_REPLY_LOCAL = /^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|mailer[-_.]?daemon|mail[-_.]?daemon|postmaster|bounces?|bounce[-_.+].*|.*-bounces?|noreply[-_.+].*|.*[-_.+]noreply|no[-_.]reply[-_.+].*|notifications?[-_.]?noreply)$/;
+const NO_REPLY_LOCAL =
+  /^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|mailer[-_.]?daemon|mail[-_.]?daemon|postmaster|bounces?|bounce[-_.+].*|.*-bounces?|noreply[-_.+].*|.*[-_.+]noreply|no[-_.]reply[-_.+].*|notifications?[-_.]?noreply)$/;
 
 /**
  * Whether the gateway may send an automatic acknowledgement of a new ticket to `senderAddress` (R-IN-9):

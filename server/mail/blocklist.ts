@@ -64,7 +64,8 @@ export function parseBlocklistInput(raw: string): BlocklistInput {
   const value = parsed.data.trim();
   if (!value) bad("Enter an email address, a domain or a pattern.");
   if (/\s/.test(value)) bad("Spaces are not allowed: enter one email address, domain or pattern.");
-  if ([...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) bad("That contains control characters.");
+  if ([...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
+    bad("That contains control characters.");
   if (value.length > MAX_LENGTH) bad("That is too long to be an email address, domain or pattern.");
   const atCount = [...value].filter((c) => c === "@").length;
   if (atCount > 1) bad("An address has exactly one @.");

@@ -77,7 +77,7 @@ function sha256(data: Buffer | string): string {
 function bareId(value: string | undefined | null): string | null {
   if (!value) return null;
   const m = /<([^<>\s]{1,998})>/.exec(value);
-  const id = (m ? m[1]! : value.trim().split(/\s+/)[0] ?? "").trim();
+  const id = (m ? m[1]! : (value.trim().split(/\s+/)[0] ?? "")).trim();
   return id || null;
 }
 
@@ -168,10 +168,18 @@ async function parseFallback(raw: Buffer, problems: string[]): Promise<ParsedMai
     .split(/\r?\n(?![ \t])/)
     .filter((l) => !/^(content-type|content-transfer-encoding|mime-version)\s*:/i.test(l))
     .join("\r\n");
-  const synthetic = Buffer.concat([Buffer.from(headText, "latin1"), Buffer.from("\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")]);
+  const synthetic = Buffer.concat([
+    Buffer.from(headText, "latin1"),
+    Buffer.from("\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"),
+  ]);
   let mail: ParsedMail;
   try {
-    mail = await simpleParser(synthetic, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, maxChildNodes: 10 });
+    mail = await simpleParser(synthetic, {
+      skipHtmlToText: true,
+      skipTextToHtml: true,
+      skipImageLinks: true,
+      maxChildNodes: 10,
+    });
   } catch (err) {
     problems.push(`headers unreadable: ${(err as Error).message}`);
     mail = { attachments: [], headers: new Map(), headerLines: [], html: false } as unknown as ParsedMail;
@@ -190,8 +198,15 @@ async function parseFallback(raw: Buffer, problems: string[]): Promise<ParsedMai
  */
 async function htmlAsText(html: string, problems: string[]): Promise<string> {
   try {
-    const synthetic = Buffer.concat([Buffer.from("Content-Type: text/html; charset=utf-8\r\n\r\n"), Buffer.from(html, "utf8")]);
-    const m = await simpleParser(synthetic, { maxHtmlLengthToParse: MAX_HTML_TO_TEXT, skipTextToHtml: true, skipImageLinks: true });
+    const synthetic = Buffer.concat([
+      Buffer.from("Content-Type: text/html; charset=utf-8\r\n\r\n"),
+      Buffer.from(html, "utf8"),
+    ]);
+    const m = await simpleParser(synthetic, {
+      maxHtmlLengthToParse: MAX_HTML_TO_TEXT,
+      skipTextToHtml: true,
+      skipImageLinks: true,
+    });
     return typeof m.text === "string" ? m.text : "";
   } catch (err) {
     problems.push(`HTML not converted to text: ${(err as Error).message}`);
@@ -218,7 +233,9 @@ function decodeUtf7Words(value: string): string {
       const ascii =
         enc.toLowerCase() === "b"
           ? Buffer.from(data, "base64").toString("latin1")
-          : data.replace(/_/g, " ").replace(/=([0-9a-f]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+          : data
+              .replace(/_/g, " ")
+              .replace(/=([0-9a-f]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
       return decodeUtf7(ascii);
     });
 }
@@ -234,18 +251,43 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
     // Last resort: a bug in any step below must still give the pipeline a message to store or drop.
     const input = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw ?? ""), "utf8");
     return {
-      subject: "", from: null, fromCount: 0, to: [], cc: [], replyTo: [],
-      messageId: `generated-${sha256(input).slice(0, 32)}@opsmerge.invalid`, messageIdGenerated: true,
-      inReplyTo: null, references: [], date: null, text: "", html: null, newText: "", quotedText: "", signature: "",
-      attachments: [], headers: [], threadTopic: null, threadIndex: null, deliveredTo: [], xOriginalTo: [],
-      autoSubmitted: null, problems: [`message could not be parsed: ${(err as Error).message}`],
+      subject: "",
+      from: null,
+      fromCount: 0,
+      to: [],
+      cc: [],
+      replyTo: [],
+      messageId: `generated-${sha256(input).slice(0, 32)}@opsmerge.invalid`,
+      messageIdGenerated: true,
+      inReplyTo: null,
+      references: [],
+      date: null,
+      text: "",
+      html: null,
+      newText: "",
+      quotedText: "",
+      signature: "",
+      attachments: [],
+      headers: [],
+      threadTopic: null,
+      threadIndex: null,
+      deliveredTo: [],
+      xOriginalTo: [],
+      autoSubmitted: null,
+      problems: [`message could not be parsed: ${(err as Error).message}`],
     };
   }
 }
 
 async function parseUnsafe(raw: Buffer): Promise<ParsedMessage> {
   const problems: string[] = [];
-  const input = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw ?? ""), "utf8");
+  let input = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw ?? ""), "utf8");
+  const probe = input.subarray(0, 64 * 1024);
+  if (!probe.includes(0x0a) && probe.includes(0x0d)) {
+    // CR-only line endings: nothing would parse. The stored raw source stays as received.
+    input = Buffer.from(input.toString("latin1").replace(/\r/g, "\r\n"), "latin1");
+    problems.push("CR-only line endings");
+  }
 
   let mail: ParsedMail;
   try {
@@ -267,7 +309,8 @@ async function parseUnsafe(raw: Buffer): Promise<ParsedMessage> {
 
   const headers = headerPairs(mail.headerLines ?? []);
   const { head } = splitRaw(input);
-  if (!isValidUtf8(head.subarray(0, FALLBACK_HEAD_LIMIT)) ) problems.push("header contains 8-bit bytes that are not UTF-8");
+  if (!isValidUtf8(head.subarray(0, FALLBACK_HEAD_LIMIT)))
+    problems.push("header contains 8-bit bytes that are not UTF-8");
 
   const fromLines = headerValues(headers, "from");
   const fromAll = bareAddresses(fromLines);

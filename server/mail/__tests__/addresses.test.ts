@@ -19,13 +19,25 @@ describe("R-TEN-2 tenant addresses", () => {
     expect(tenantMailbox("acme-msp", DOMAIN)).toBe("support@acme-msp.in.opsmerge.test");
     expect(dmarcReportAddress("acme-msp", DOMAIN)).toBe("dmarc-reports@acme-msp.in.opsmerge.test");
     expect(tlsReportAddress("acme-msp", DOMAIN)).toBe("tls-reports@acme-msp.in.opsmerge.test");
-    expect(parseGatewayAddress(SECRET, "support@acme-msp.in.opsmerge.test", DOMAIN)).toEqual({ slug: "acme-msp", kind: "mailbox" });
-    expect(parseGatewayAddress(SECRET, "dmarc-reports@acme-msp.in.opsmerge.test", DOMAIN)).toEqual({ slug: "acme-msp", kind: "dmarc-reports" });
-    expect(parseGatewayAddress(SECRET, "tls-reports@acme-msp.in.opsmerge.test", DOMAIN)).toEqual({ slug: "acme-msp", kind: "tls-reports" });
+    expect(parseGatewayAddress(SECRET, "support@acme-msp.in.opsmerge.test", DOMAIN)).toEqual({
+      slug: "acme-msp",
+      kind: "mailbox",
+    });
+    expect(parseGatewayAddress(SECRET, "dmarc-reports@acme-msp.in.opsmerge.test", DOMAIN)).toEqual({
+      slug: "acme-msp",
+      kind: "dmarc-reports",
+    });
+    expect(parseGatewayAddress(SECRET, "tls-reports@acme-msp.in.opsmerge.test", DOMAIN)).toEqual({
+      slug: "acme-msp",
+      kind: "tls-reports",
+    });
   });
 
   it("R-TEN-2 tolerates sub-addressing, upper case, brackets and a trailing dot", () => {
-    expect(parseGatewayAddress(SECRET, "Support+Billing@ACME-MSP.In.OpsMerge.Test.", DOMAIN)).toEqual({ slug: "acme-msp", kind: "mailbox" });
+    expect(parseGatewayAddress(SECRET, "Support+Billing@ACME-MSP.In.OpsMerge.Test.", DOMAIN)).toEqual({
+      slug: "acme-msp",
+      kind: "mailbox",
+    });
     expect(parseGatewayAddress(SECRET, "<support@acme-msp.in.opsmerge.test>", DOMAIN)?.kind).toBe("mailbox");
   });
 
@@ -51,7 +63,11 @@ describe("R-TEN-3 reply and bounce tokens", () => {
   it("R-TEN-3 round-trips reply and bounce addresses", () => {
     expect(reply).toMatch(/^reply-[a-z0-9]{25}-[a-z2-7]{16}@acme-msp\.in\.opsmerge\.test$/);
     expect(parseGatewayAddress(SECRET, reply, DOMAIN)).toEqual({ slug: "acme-msp", kind: "reply", ticketId: TICKET });
-    expect(parseGatewayAddress(SECRET, bounce, DOMAIN)).toEqual({ slug: "acme-msp", kind: "bounce", messageId: MESSAGE });
+    expect(parseGatewayAddress(SECRET, bounce, DOMAIN)).toEqual({
+      slug: "acme-msp",
+      kind: "bounce",
+      messageId: MESSAGE,
+    });
   });
 
   it("R-TEN-3 local parts stay within 64 characters", () => {

@@ -58,9 +58,19 @@ async function sign(raw: Buffer, domain: string, selector: string, privateKey: s
 }
 
 /** A forwarding hop: authenticates what it received, rewrites the body (breaking DKIM), then ARC-seals. */
-async function forwardAndSeal(raw: Buffer, sealer: { domain: string; selector: string; privateKey: string } | null): Promise<Buffer> {
+async function forwardAndSeal(
+  raw: Buffer,
+  sealer: { domain: string; selector: string; privateKey: string } | null,
+): Promise<Buffer> {
   // The hop's own view of the message as it arrived (direct from the sender: SPF, DKIM and DMARC pass).
-  const seen = await authenticateMessage({ raw, ip: SENDER_IP, helo: "mail.sender.example", mailFrom: "jane@sender.example", resolver, mta: "mx.forwarder.example" });
+  const seen = await authenticateMessage({
+    raw,
+    ip: SENDER_IP,
+    helo: "mail.sender.example",
+    mailFrom: "jane@sender.example",
+    resolver,
+    mta: "mx.forwarder.example",
+  });
   expect(seen.dmarc).toBe("pass");
   const modified = Buffer.concat([raw, Buffer.from("-- \r\nForwarded by the MSP mailbox rule\r\n")]);
   if (!sealer) return modified;
@@ -98,14 +108,34 @@ afterAll(async () => {
 });
 
 const auth = (raw: Buffer, ip: string, mailFrom: string, extra: { resolver?: Resolver } = {}) =>
-  authenticateMessage({ raw, ip, helo: "mail.example", mailFrom, resolver: extra.resolver ?? resolver, trustedArcSealers: TRUSTED, mta: "mx.opsmerge.test" });
+  authenticateMessage({
+    raw,
+    ip,
+    helo: "mail.example",
+    mailFrom,
+    resolver: extra.resolver ?? resolver,
+    trustedArcSealers: TRUSTED,
+    mta: "mx.opsmerge.test",
+  });
 
 describe("R-IN-2 authentication verdicts against a local DNS server", () => {
   it("R-IN-2 DKIM (key split into 255-byte strings), SPF and DMARC pass for a direct message", async () => {
     const raw = await sign(message("jane@sender.example"), "sender.example", "sel1", keys.sender.privatePem);
     const r = await auth(raw, SENDER_IP, "jane@sender.example");
-    expect(r).toMatchObject({ spf: "pass", dkim: "pass", dmarc: "pass", arc: "none", dmarcPolicy: "reject", action: "deliver" });
-    expect(r.details.dkim[0]).toMatchObject({ domain: "sender.example", selector: "sel1", result: "pass", aligned: true });
+    expect(r).toMatchObject({
+      spf: "pass",
+      dkim: "pass",
+      dmarc: "pass",
+      arc: "none",
+      dmarcPolicy: "reject",
+      action: "deliver",
+    });
+    expect(r.details.dkim[0]).toMatchObject({
+      domain: "sender.example",
+      selector: "sel1",
+      result: "pass",
+      aligned: true,
+    });
     expect(r.details.authResultsHeaders).toMatch(/Authentication-Results: mx\.opsmerge\.test;/);
     expect(dns.queries.some((q) => q.name === "sel1._domainkey.sender.example" && q.type === "TXT")).toBe(true);
   });
@@ -162,7 +192,11 @@ describe("R-IN-3 drop policy", () => {
 describe("R-IN-3 ARC: forwarding through a trusted sealer", () => {
   it("R-IN-3 DKIM-signed, forwarded (SPF and DKIM broken), ARC-sealed by a trusted sealer → delivered", async () => {
     const original = await sign(message("jane@sender.example"), "sender.example", "sel1", keys.sender.privatePem);
-    const forwarded = await forwardAndSeal(original, { domain: "microsoft.com", selector: "arc2025", privateKey: keys.microsoft.privatePem });
+    const forwarded = await forwardAndSeal(original, {
+      domain: "microsoft.com",
+      selector: "arc2025",
+      privateKey: keys.microsoft.privatePem,
+    });
     const r = await auth(forwarded, FORWARDER_IP, "jane@sender.example");
     expect(r).toMatchObject({ spf: "fail", dmarc: "fail", arc: "pass", dmarcPolicy: "reject", action: "deliver" });
     expect(r.dkim).not.toBe("pass");
@@ -179,7 +213,11 @@ describe("R-IN-3 ARC: forwarding through a trusted sealer", () => {
 
   it("R-IN-3 the same forward sealed by an untrusted sealer → dropped", async () => {
     const original = await sign(message("jane@sender.example"), "sender.example", "sel1", keys.sender.privatePem);
-    const forwarded = await forwardAndSeal(original, { domain: "forwarder.example", selector: "arc", privateKey: keys.untrusted.privatePem });
+    const forwarded = await forwardAndSeal(original, {
+      domain: "forwarder.example",
+      selector: "arc",
+      privateKey: keys.untrusted.privatePem,
+    });
     const r = await auth(forwarded, FORWARDER_IP, "jane@sender.example");
     expect(r).toMatchObject({ arc: "pass", action: "drop", reason: "dmarc" });
     expect(r.details.arc.vouchedBy).toBeNull();
@@ -188,16 +226,36 @@ describe("R-IN-3 ARC: forwarding through a trusted sealer", () => {
   it("R-IN-3 a trusted seal over a message that already failed DMARC does not vouch", async () => {
     // The trusted hop received a forgery (SPF fail from OTHER_IP), so its AAR says dmarc=fail.
     const forged = message("ceo@sender.example");
-    const seen = await authenticateMessage({ raw: forged, ip: OTHER_IP, helo: "x", mailFrom: "attacker@evil.example", resolver, mta: "mx.microsoft.com" });
+    const seen = await authenticateMessage({
+      raw: forged,
+      ip: OTHER_IP,
+      helo: "x",
+      mailFrom: "attacker@evil.example",
+      resolver,
+      mta: "mx.microsoft.com",
+    });
     expect(seen.dmarc).toBe("fail");
-    const sealed = Buffer.concat([await sealMessage(forged, { signingDomain: "microsoft.com", selector: "arc2025", privateKey: keys.microsoft.privatePem, cv: "none", authResults: seen.details.authResults }), forged]);
+    const sealed = Buffer.concat([
+      await sealMessage(forged, {
+        signingDomain: "microsoft.com",
+        selector: "arc2025",
+        privateKey: keys.microsoft.privatePem,
+        cv: "none",
+        authResults: seen.details.authResults,
+      }),
+      forged,
+    ]);
     const r = await auth(sealed, FORWARDER_IP, "attacker@evil.example");
     expect(r).toMatchObject({ arc: "pass", action: "drop", reason: "dmarc" });
   });
 
   it("R-IN-3 a broken chain (content changed after the trusted seal) does not vouch", async () => {
     const original = await sign(message("jane@sender.example"), "sender.example", "sel1", keys.sender.privatePem);
-    const forwarded = await forwardAndSeal(original, { domain: "microsoft.com", selector: "arc2025", privateKey: keys.microsoft.privatePem });
+    const forwarded = await forwardAndSeal(original, {
+      domain: "microsoft.com",
+      selector: "arc2025",
+      privateKey: keys.microsoft.privatePem,
+    });
     const altered = Buffer.from(forwarded.toString().replace("floor 2", "floor 9"));
     const r = await auth(altered, FORWARDER_IP, "jane@sender.example");
     expect(r.arc).toBe("fail");
@@ -216,7 +274,8 @@ describe("R-IN-3 DNS failures never drop", () => {
 
   it("R-IN-3 a resolver that throws SERVFAIL-like errors only for DMARC gives a transient deliver", async () => {
     const flaky = ((name: string, type: string) => {
-      if (name.startsWith("_dmarc.")) return Promise.reject(Object.assign(new Error("queryTxt ESERVFAIL"), { code: "ESERVFAIL" }));
+      if (name.startsWith("_dmarc."))
+        return Promise.reject(Object.assign(new Error("queryTxt ESERVFAIL"), { code: "ESERVFAIL" }));
       return resolver(name, type);
     }) as Resolver;
     const r = await auth(message("ceo@sender.example"), OTHER_IP, "attacker@evil.example", { resolver: flaky });

@@ -15,15 +15,18 @@ const human: [string, string][] = [
 ];
 
 describe("R-IN-8 automatic mail detection", () => {
-  it.each(listFixtures("autoreplies/sisimai").concat(listFixtures("autoreplies/gitlab"), listFixtures("autoreplies/flanker"), listFixtures("autoreplies/mimekit")))(
-    "R-IN-8 corpus auto-reply %s is automatic",
-    (file) => {
-      const headers = rawHeaders(fixture(file));
-      const v = detectAutomaticMail(headers, envelopeOf(headers));
-      expect(v.automatic).toBe(true);
-      expect(v.reason).toBeTruthy();
-    },
-  );
+  it.each(
+    listFixtures("autoreplies/sisimai").concat(
+      listFixtures("autoreplies/gitlab"),
+      listFixtures("autoreplies/flanker"),
+      listFixtures("autoreplies/mimekit"),
+    ),
+  )("R-IN-8 corpus auto-reply %s is automatic", (file) => {
+    const headers = rawHeaders(fixture(file));
+    const v = detectAutomaticMail(headers, envelopeOf(headers));
+    expect(v.automatic).toBe(true);
+    expect(v.reason).toBeTruthy();
+  });
 
   it.each(listFixtures("replies/talon/standard_replies"))("R-IN-8 corpus human reply %s is not automatic", (file) => {
     const headers = rawHeaders(fixture(file));
@@ -31,7 +34,9 @@ describe("R-IN-8 automatic mail detection", () => {
   });
 
   it("R-IN-8 every corpus bounce (DSN or non-standard NDR) is automatic", () => {
-    const files = ["sisimai", "flanker", "mikel-mail", "mimekit", "mailparser"].flatMap((d) => listFixtures(`bounces/${d}`));
+    const files = ["sisimai", "flanker", "mikel-mail", "mimekit", "mailparser"].flatMap((d) =>
+      listFixtures(`bounces/${d}`),
+    );
     expect(files.length).toBeGreaterThan(50);
     const missed = files.filter((f) => {
       const headers = rawHeaders(fixture(f));
@@ -56,31 +61,66 @@ describe("R-IN-8 automatic mail detection", () => {
       ["Content-Type", "multipart/report; report-type=disposition-notification; boundary=x", "mdn"],
     ];
     for (const [name, value, reason] of cases) {
-      expect(detectAutomaticMail([...human.filter(([n]) => n !== "Content-Type"), [name, value]], "jane@client.example")).toMatchObject({ automatic: true, reason });
+      expect(
+        detectAutomaticMail([...human.filter(([n]) => n !== "Content-Type"), [name, value]], "jane@client.example"),
+      ).toMatchObject({ automatic: true, reason });
     }
   });
 
   it("R-IN-8 null and daemon senders", () => {
     expect(detectAutomaticMail(human, "")).toMatchObject({ automatic: true, reason: "null-sender" });
     expect(detectAutomaticMail(human, "<>")).toMatchObject({ automatic: true, reason: "null-sender" });
-    expect(detectAutomaticMail(human, "MAILER-DAEMON@mx.example")).toMatchObject({ automatic: true, reason: "mailer-daemon" });
+    expect(detectAutomaticMail(human, "MAILER-DAEMON@mx.example")).toMatchObject({
+      automatic: true,
+      reason: "mailer-daemon",
+    });
     expect(detectAutomaticMail([...human, ["Return-Path", "<>"]], undefined)).toMatchObject({ automatic: true });
-    expect(detectAutomaticMail([["From", "Mail Delivery System <postmaster@example.net>"]], undefined).automatic).toBe(true);
+    expect(detectAutomaticMail([["From", "Mail Delivery System <postmaster@example.net>"]], undefined).automatic).toBe(
+      true,
+    );
   });
 
   it("R-IN-8 human mail is not automatic: Auto-Submitted: no, suppress requests and forwarding loop headers", () => {
-    expect(detectAutomaticMail(human, "jane@client.example")).toEqual({ automatic: false, suppressAutoResponse: false });
+    expect(detectAutomaticMail(human, "jane@client.example")).toEqual({
+      automatic: false,
+      suppressAutoResponse: false,
+    });
     expect(detectAutomaticMail([...human, ["Auto-Submitted", "no"]], "jane@client.example").automatic).toBe(false);
     expect(detectAutomaticMail([...human, ["Precedence", "first-class"]], "jane@client.example").automatic).toBe(false);
     // Exchange inbox-rule forwarding (how MSPs forward to us) and Outlook's suppress header are not markers.
-    const forwarded = [...human, ["X-MS-Exchange-Inbox-Rules-Loop", "support@msp.example"], ["X-Auto-Response-Suppress", "All"]] as [string, string][];
-    expect(detectAutomaticMail(forwarded, "srs0=x@msp.example")).toEqual({ automatic: false, suppressAutoResponse: true });
-    expect(detectAutomaticMail([...human.slice(0, 2), ["Subject", "Out of office replies stopped working"]], "a@b.example").automatic).toBe(false);
+    const forwarded = [
+      ...human,
+      ["X-MS-Exchange-Inbox-Rules-Loop", "support@msp.example"],
+      ["X-Auto-Response-Suppress", "All"],
+    ] as [string, string][];
+    expect(detectAutomaticMail(forwarded, "srs0=x@msp.example")).toEqual({
+      automatic: false,
+      suppressAutoResponse: true,
+    });
+    expect(
+      detectAutomaticMail([...human.slice(0, 2), ["Subject", "Out of office replies stopped working"]], "a@b.example")
+        .automatic,
+    ).toBe(false);
   });
 
   it("R-IN-8 auto-reply subjects, including encoded words and translations", () => {
-    for (const subject of ["Automatic reply: Ticket #42", "Auto reply: Nyaan", "Out of Office: hello", "=?utf-8?Q?R=C3=A9ponse_automatique_:_x?=", "Abwesenheitsnotiz: Ihre Anfrage", "自动回复: 你好"]) {
-      expect(detectAutomaticMail([["From", "a@b.example"], ["Subject", subject]], "a@b.example")).toMatchObject({ automatic: true, reason: "subject" });
+    for (const subject of [
+      "Automatic reply: Ticket #42",
+      "Auto reply: Nyaan",
+      "Out of Office: hello",
+      "=?utf-8?Q?R=C3=A9ponse_automatique_:_x?=",
+      "Abwesenheitsnotiz: Ihre Anfrage",
+      "自动回复: 你好",
+    ]) {
+      expect(
+        detectAutomaticMail(
+          [
+            ["From", "a@b.example"],
+            ["Subject", subject],
+          ],
+          "a@b.example",
+        ),
+      ).toMatchObject({ automatic: true, reason: "subject" });
     }
   });
 });
@@ -88,16 +128,34 @@ describe("R-IN-8 automatic mail detection", () => {
 describe("R-IN-9 auto-acknowledgement eligibility", () => {
   const own = ["in.opsmerge.test"];
   it("R-IN-9 acknowledges a human sender", () => {
-    expect(mayAutoAcknowledge({ senderAddress: "jane@client.example", automatic: false, ownDomains: own })).toEqual({ ok: true });
-    expect(mayAutoAcknowledge({ senderAddress: "Jane <jane.bounce@client.example>", automatic: false, ownDomains: own }).ok).toBe(true);
+    expect(mayAutoAcknowledge({ senderAddress: "jane@client.example", automatic: false, ownDomains: own })).toEqual({
+      ok: true,
+    });
+    expect(
+      mayAutoAcknowledge({ senderAddress: "Jane <jane.bounce@client.example>", automatic: false, ownDomains: own }).ok,
+    ).toBe(true);
   });
 
   it("R-IN-9 never to automatic mail, no-reply style senders, our own domains or suppressing senders", () => {
-    const no = (senderAddress: string | null, extra: Partial<{ automatic: boolean; suppressAutoResponse: boolean }> = {}) =>
-      mayAutoAcknowledge({ senderAddress, automatic: false, ownDomains: own, ...extra });
+    const no = (
+      senderAddress: string | null,
+      extra: Partial<{ automatic: boolean; suppressAutoResponse: boolean }> = {},
+    ) => mayAutoAcknowledge({ senderAddress, automatic: false, ownDomains: own, ...extra });
     expect(no("jane@client.example", { automatic: true })).toEqual({ ok: false, reason: "automatic" });
     expect(no("jane@client.example", { suppressAutoResponse: true }).ok).toBe(false);
-    for (const a of ["noreply@x.example", "no-reply@x.example", "No_Reply@x.example", "do-not-reply@x.example", "donotreply@x.example", "MAILER-DAEMON@x.example", "postmaster@x.example", "bounce@x.example", "bounces+123@x.example", "msprefs-bounces@x.example", "noreply+abc@x.example"]) {
+    for (const a of [
+      "noreply@x.example",
+      "no-reply@x.example",
+      "No_Reply@x.example",
+      "do-not-reply@x.example",
+      "donotreply@x.example",
+      "MAILER-DAEMON@x.example",
+      "postmaster@x.example",
+      "bounce@x.example",
+      "bounces+123@x.example",
+      "msprefs-bounces@x.example",
+      "noreply+abc@x.example",
+    ]) {
       expect(no(a).ok, a).toBe(false);
     }
     expect(no("support@acme.in.opsmerge.test")).toEqual({ ok: false, reason: "own-address" });
@@ -116,7 +174,9 @@ describe("R-IN-9 auto-acknowledgement eligibility", () => {
     ];
     const v = detectAutomaticMail(oof, "support@msp.example");
     expect(v.automatic).toBe(true);
-    expect(mayAutoAcknowledge({ senderAddress: "support@msp.example", automatic: v.automatic, ownDomains: own }).ok).toBe(false);
+    expect(
+      mayAutoAcknowledge({ senderAddress: "support@msp.example", automatic: v.automatic, ownDomains: own }).ok,
+    ).toBe(false);
     // Even an Exchange OOF with no RFC 3834 header (corpus rfc3834-02) is caught by its null sender.
     const exchange = rawHeaders(fixture("autoreplies/sisimai/rfc3834-02.eml"));
     expect(detectAutomaticMail(exchange, "").automatic).toBe(true);

@@ -4,7 +4,10 @@ import { fixture, fixtureText, listFixtures } from "./helpers.ts";
 
 const CRLF = "\r\n";
 function msg(headers: string[], body: string | Buffer): Buffer {
-  return Buffer.concat([Buffer.from(headers.join(CRLF) + CRLF + CRLF, "latin1"), Buffer.isBuffer(body) ? body : Buffer.from(body, "latin1")]);
+  return Buffer.concat([
+    Buffer.from(headers.join(CRLF) + CRLF + CRLF, "latin1"),
+    Buffer.isBuffer(body) ? body : Buffer.from(body, "latin1"),
+  ]);
 }
 
 describe("R-IN-7 parseMessage fields", () => {
@@ -72,7 +75,12 @@ describe("R-IN-7 parseMessage fields", () => {
     expect(m.text).toContain("It is broken");
     const [img, pdf] = m.attachments;
     expect(img).toMatchObject({ contentType: "image/png", contentId: "shot@x", inline: true, size: 8 });
-    expect(pdf).toMatchObject({ filename: "report.pdf", contentType: "application/pdf", inline: false, contentId: null });
+    expect(pdf).toMatchObject({
+      filename: "report.pdf",
+      contentType: "application/pdf",
+      inline: false,
+      contentId: null,
+    });
     expect(pdf!.content.toString()).toBe("%PDF-1.4 test");
     expect(pdf!.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(m.headers[0]).toEqual(["Delivered-To", "support@acme.in.opsmerge.test"]);
@@ -94,13 +102,48 @@ describe("R-IN-7 parseMessage fields", () => {
 describe("R-IN-7 charsets and encoded words", () => {
   it("R-IN-7 ISO-8859-1, Windows-1252, KOI8-R and GB2312 bodies and subjects", async () => {
     const cases: { charset: string; subject: string; body: Buffer; subjectText: string; bodyText: string }[] = [
-      { charset: "iso-8859-1", subject: "=?ISO-8859-1?Q?Caf=E9_cr=E8me?=", body: Buffer.from("Gr\xfc\xdfe aus M\xfcnchen", "latin1"), subjectText: "Café crème", bodyText: "Grüße aus München" },
-      { charset: "windows-1252", subject: "=?windows-1252?Q?=93Quoted=94_=80_5?=", body: Buffer.from([0x93, 0x48, 0x69, 0x94, 0x20, 0x80, 0x31, 0x30]), subjectText: "“Quoted” € 5", bodyText: "“Hi” €10" },
-      { charset: "koi8-r", subject: "=?KOI8-R?B?8NLJ18XU?=", body: Buffer.from([0xf0, 0xd2, 0xc9, 0xd7, 0xc5, 0xd4, 0x20, 0xcd, 0xc9, 0xd2]), subjectText: "Привет", bodyText: "Привет мир" },
-      { charset: "gb2312", subject: "=?GB2312?B?xOO6ww==?=", body: Buffer.from([0xc4, 0xe3, 0xba, 0xc3, 0xa3, 0xac, 0xca, 0xc0, 0xbd, 0xe7]), subjectText: "你好", bodyText: "你好，世界" },
+      {
+        charset: "iso-8859-1",
+        subject: "=?ISO-8859-1?Q?Caf=E9_cr=E8me?=",
+        body: Buffer.from("Gr\xfc\xdfe aus M\xfcnchen", "latin1"),
+        subjectText: "Café crème",
+        bodyText: "Grüße aus München",
+      },
+      {
+        charset: "windows-1252",
+        subject: "=?windows-1252?Q?=93Quoted=94_=80_5?=",
+        body: Buffer.from([0x93, 0x48, 0x69, 0x94, 0x20, 0x80, 0x31, 0x30]),
+        subjectText: "“Quoted” € 5",
+        bodyText: "“Hi” €10",
+      },
+      {
+        charset: "koi8-r",
+        subject: "=?KOI8-R?B?8NLJ18XU?=",
+        body: Buffer.from([0xf0, 0xd2, 0xc9, 0xd7, 0xc5, 0xd4, 0x20, 0xcd, 0xc9, 0xd2]),
+        subjectText: "Привет",
+        bodyText: "Привет мир",
+      },
+      {
+        charset: "gb2312",
+        subject: "=?GB2312?B?xOO6ww==?=",
+        body: Buffer.from([0xc4, 0xe3, 0xba, 0xc3, 0xa3, 0xac, 0xca, 0xc0, 0xbd, 0xe7]),
+        subjectText: "你好",
+        bodyText: "你好，世界",
+      },
     ];
     for (const c of cases) {
-      const m = await parseMessage(msg(["From: a@b.example", `Subject: ${c.subject}`, "MIME-Version: 1.0", `Content-Type: text/plain; charset=${c.charset}`, "Content-Transfer-Encoding: 8bit"], c.body));
+      const m = await parseMessage(
+        msg(
+          [
+            "From: a@b.example",
+            `Subject: ${c.subject}`,
+            "MIME-Version: 1.0",
+            `Content-Type: text/plain; charset=${c.charset}`,
+            "Content-Transfer-Encoding: 8bit",
+          ],
+          c.body,
+        ),
+      );
       expect(m.subject, c.charset).toBe(c.subjectText);
       expect(m.text.trim(), c.charset).toBe(c.bodyText);
     }
@@ -125,7 +168,10 @@ describe("R-IN-7 charsets and encoded words", () => {
   });
 
   it("R-IN-7 corpus expectations: Russian body, base64 root attachment, nested text", async () => {
-    const notes = JSON.parse(fixtureText("mime/expected-notes.json")) as Record<string, { text?: string; attachment0_sha256?: string; body_contains?: string }>;
+    const notes = JSON.parse(fixtureText("mime/expected-notes.json")) as Record<
+      string,
+      { text?: string; attachment0_sha256?: string; body_contains?: string }
+    >;
     // The corpus note calls this string the body; in the file it is the (KOI8/UTF-8 encoded-word) Subject.
     const ru = await parseMessage(fixture("mime/flanker/bilingual-simple.eml"));
     expect(ru.subject).toBe(notes["flanker/bilingual-simple.eml"]!.body_contains);
@@ -137,14 +183,21 @@ describe("R-IN-7 charsets and encoded words", () => {
   });
 
   it("R-IN-11 unknown charsets still give text", async () => {
-    const m = await parseMessage(msg(["From: a@b.example", "Subject: =?x-unknown-charset?Q?hello?=", "Content-Type: text/plain; charset=x-made-up"], "plain ascii body"));
+    const m = await parseMessage(
+      msg(
+        ["From: a@b.example", "Subject: =?x-unknown-charset?Q?hello?=", "Content-Type: text/plain; charset=x-made-up"],
+        "plain ascii body",
+      ),
+    );
     expect(m.text).toContain("plain ascii body");
   });
 });
 
 describe("R-IN-11 hostile and broken messages never throw", () => {
   it.each(
-    ["flanker", "haraka", "mailparser", "mikel-mail", "mimekit", "stalwart-mail-parser", "stress", "tnef"].flatMap((d) => listFixtures(`mime/${d}`)),
+    ["flanker", "haraka", "mailparser", "mikel-mail", "mimekit", "stalwart-mail-parser", "stress", "tnef"].flatMap(
+      (d) => listFixtures(`mime/${d}`),
+    ),
   )("R-IN-11 corpus %s parses", async (file) => {
     const m = await parseMessage(fixture(file));
     expect(typeof m.text).toBe("string");
@@ -171,7 +224,13 @@ describe("R-IN-11 hostile and broken messages never throw", () => {
 
   it("R-IN-11 truncated, empty and garbage input", async () => {
     const full = fixture("mime/stress/flanker-torture.eml");
-    for (const input of [full.subarray(0, 5000), full.subarray(0, 777), Buffer.alloc(0), Buffer.from("\x00\x01\x02garbage"), Buffer.from("Subject: only header")]) {
+    for (const input of [
+      full.subarray(0, 5000),
+      full.subarray(0, 777),
+      Buffer.alloc(0),
+      Buffer.from("\x00\x01\x02garbage"),
+      Buffer.from("Subject: only header"),
+    ]) {
       const m = await parseMessage(input);
       expect(Array.isArray(m.problems)).toBe(true);
     }
@@ -180,7 +239,15 @@ describe("R-IN-11 hostile and broken messages never throw", () => {
   it("R-IN-11 a 10,000-part MIME tree completes and keeps the headers", async () => {
     const parts: string[] = [];
     for (let i = 0; i < 10_000; i++) parts.push(`--b${CRLF}Content-Type: text/plain${CRLF}${CRLF}part ${i}`);
-    const raw = msg(["From: a@b.example", "Subject: many parts", "Message-ID: <many@b.example>", 'Content-Type: multipart/mixed; boundary="b"'], parts.join(CRLF) + `${CRLF}--b--${CRLF}`);
+    const raw = msg(
+      [
+        "From: a@b.example",
+        "Subject: many parts",
+        "Message-ID: <many@b.example>",
+        'Content-Type: multipart/mixed; boundary="b"',
+      ],
+      parts.join(CRLF) + `${CRLF}--b--${CRLF}`,
+    );
     const m = await parseMessage(raw);
     expect(m.subject).toBe("many parts");
     expect(m.messageId).toBe("many@b.example");

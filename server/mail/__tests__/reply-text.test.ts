@@ -5,8 +5,17 @@ import { splitReply } from "../reply-text.ts";
 import { parseMessage } from "../parse-message.ts";
 import { FIXTURES, fixture, fixtureText } from "./helpers.ts";
 
-const norm = (s: string) => s.replace(/\r\n?/g, "\n").replace(/[ \t]+$/gm, "").trim();
-const nonBlankLines = (s: string) => s.replace(/\r\n?/g, "\n").split("\n").map((l) => l.trim()).filter(Boolean);
+const norm = (s: string) =>
+  s
+    .replace(/\r\n?/g, "\n")
+    .replace(/[ \t]+$/gm, "")
+    .trim();
+const nonBlankLines = (s: string) =>
+  s
+    .replace(/\r\n?/g, "\n")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 /** Nothing is ever lost: every non-blank input line is in newText, signature or quoted. */
 function expectLossless(input: string): void {
@@ -26,7 +35,10 @@ describe("R-IN-7 reply text: discourse email_reply_trimmer ground truth", () => 
 });
 
 describe("R-IN-7 reply text: github / zapier email_reply_parser ground truth", () => {
-  const expected = JSON.parse(fixtureText("replies/github-email_reply_parser/expected.json")) as Record<string, { parse_reply?: string }>;
+  const expected = JSON.parse(fixtureText("replies/github-email_reply_parser/expected.json")) as Record<
+    string,
+    { parse_reply?: string }
+  >;
   const cases = Object.entries(expected).filter(([k, v]) => !k.startsWith("_") && typeof v.parse_reply === "string");
   it.each(cases)("R-IN-7 %s", (file, v) => {
     const input = fixtureText(path.posix.normalize(`replies/github-email_reply_parser/${file}`));
@@ -44,10 +56,17 @@ describe("R-IN-7 reply text: github / zapier email_reply_parser ground truth", (
 });
 
 describe("R-IN-7 reply text: crisp email-reply-parser ground truth", () => {
-  const expected = JSON.parse(fixtureText("replies/crisp-email-reply-parser/expected.json")) as Record<string, { test: string; expected_first_fragment_trimmed?: string }[]>;
+  const expected = JSON.parse(fixtureText("replies/crisp-email-reply-parser/expected.json")) as Record<
+    string,
+    { test: string; expected_first_fragment_trimmed?: string }[]
+  >;
   const cases = Object.entries(expected)
     .filter(([k]) => !k.startsWith("_"))
-    .flatMap(([file, list]) => list.filter((c) => c.expected_first_fragment_trimmed !== undefined).map((c) => [file, c.test, c.expected_first_fragment_trimmed!] as const));
+    .flatMap(([file, list]) =>
+      list
+        .filter((c) => c.expected_first_fragment_trimmed !== undefined)
+        .map((c) => [file, c.test, c.expected_first_fragment_trimmed!] as const),
+    );
   it.each(cases)("R-IN-7 %s (%s)", (file, _test, want) => {
     const input = fixtureText(`replies/crisp-email-reply-parser/${file}`);
     expect(norm(splitReply(input).newText)).toBe(norm(want));
@@ -69,7 +88,9 @@ describe("R-IN-7 reply text: talon messages from real clients", () => {
   it.each(html)("R-IN-7 html_replies/%s reduces to the reply (HTML-only message)", async (file) => {
     const body = fixture(`replies/talon/html_replies/${file}`);
     const raw = Buffer.concat([
-      Buffer.from("From: Alex <alex@example.com>\r\nTo: support@acme.in.opsmerge.test\r\nSubject: Re: hi\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"),
+      Buffer.from(
+        "From: Alex <alex@example.com>\r\nTo: support@acme.in.opsmerge.test\r\nSubject: Re: hi\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n",
+      ),
       body,
     ]);
     const m = await parseMessage(raw);
@@ -79,20 +100,31 @@ describe("R-IN-7 reply text: talon messages from real clients", () => {
 
 describe("R-IN-7 reply text: quote markers and robustness", () => {
   it("R-IN-7 Outlook, Gmail and Apple markers", () => {
-    const outlook = "Thanks, fixed.\n\n________________________________\nFrom: Jane <jane@x.example>\nSent: Monday, 3 March 2025 10:00\nTo: support@acme.example\nSubject: Printer\n\nIt is broken.";
-    expect(splitReply(outlook)).toMatchObject({ newText: "Thanks, fixed.", quoted: expect.stringContaining("It is broken.") as unknown });
+    const outlook =
+      "Thanks, fixed.\n\n________________________________\nFrom: Jane <jane@x.example>\nSent: Monday, 3 March 2025 10:00\nTo: support@acme.example\nSubject: Printer\n\nIt is broken.";
+    expect(splitReply(outlook)).toMatchObject({
+      newText: "Thanks, fixed.",
+      quoted: expect.stringContaining("It is broken.") as unknown,
+    });
     const original = "Done.\n\n-----Original Message-----\nFrom: a@b.example\nPrinter down";
     expect(splitReply(original).newText).toBe("Done.");
-    const gmail = "Yes please.\n\nOn Mon, Mar 3, 2025 at 10:00 AM Jane Doe <jane@x.example> wrote:\n\n> Should we reboot?\n";
-    expect(splitReply(gmail)).toEqual({ newText: "Yes please.", quoted: "On Mon, Mar 3, 2025 at 10:00 AM Jane Doe <jane@x.example> wrote:\n\n> Should we reboot?", signature: "" });
-    const apple = "Works now\n\nSent from my iPhone\n\n> On 3 Mar 2025, at 10:00, Jane <jane@x.example> wrote:\n>\n> Try again?";
+    const gmail =
+      "Yes please.\n\nOn Mon, Mar 3, 2025 at 10:00 AM Jane Doe <jane@x.example> wrote:\n\n> Should we reboot?\n";
+    expect(splitReply(gmail)).toEqual({
+      newText: "Yes please.",
+      quoted: "On Mon, Mar 3, 2025 at 10:00 AM Jane Doe <jane@x.example> wrote:\n\n> Should we reboot?",
+      signature: "",
+    });
+    const apple =
+      "Works now\n\nSent from my iPhone\n\n> On 3 Mar 2025, at 10:00, Jane <jane@x.example> wrote:\n>\n> Try again?";
     expect(splitReply(apple)).toMatchObject({ newText: "Works now", signature: "Sent from my iPhone" });
     const german = "Danke!\n\nAm 03.03.2025 um 10:00 schrieb Jane <jane@x.example>:\n> Hallo";
     expect(splitReply(german).newText).toBe("Danke!");
   });
 
   it("R-IN-7 a bare forward keeps everything as new text", () => {
-    const fwd = "---------- Forwarded message ---------\nFrom: Vendor <v@vendor.example>\nDate: Mon, 3 Mar 2025\nSubject: Invoice\n\nPlease pay.";
+    const fwd =
+      "---------- Forwarded message ---------\nFrom: Vendor <v@vendor.example>\nDate: Mon, 3 Mar 2025\nSubject: Invoice\n\nPlease pay.";
     expect(splitReply(fwd)).toEqual({ newText: fwd, quoted: "", signature: "" });
   });
 

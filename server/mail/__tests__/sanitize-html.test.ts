@@ -5,7 +5,9 @@ import { fixture, listFixtures } from "./helpers.ts";
 
 /** Things that must never survive sanitising, whatever the input. */
 function expectInert(html: string): void {
-  expect(html).not.toMatch(/<\s*(script|style|iframe|object|embed|form|input|button|meta|base|link|svg|math|textarea|select)\b/i);
+  expect(html).not.toMatch(
+    /<\s*(script|style|iframe|object|embed|form|input|button|meta|base|link|svg|math|textarea|select)\b/i,
+  );
   expect(html).not.toMatch(/\son[a-z]+\s*=/i);
   expect(html).not.toMatch(/javascript:|vbscript:|expression\s*\(|url\s*\(|@import/i);
   expect(html).not.toMatch(/position\s*:\s*fixed/i);
@@ -81,11 +83,15 @@ describe("R-TKT-1 email HTML sanitising (ingestion)", () => {
     expect(sanitizeEmailHtml(payloads[9]!)).toBe("<p>kept</p>");
   });
 
-  it.each(listFixtures("mime/stress").concat(listFixtures("mime/mailparser"), listFixtures("mime/mimekit"), listFixtures("mime/stalwart-mail-parser"), listFixtures("mime/flanker")))(
-    "R-TKT-1 corpus HTML from %s comes out inert",
-    async (file) => {
-      const m = await parseMessage(fixture(file));
-      if (m.html !== null) expectInert(m.html);
-    },
-  );
+  it.each(
+    listFixtures("mime/stress").concat(
+      listFixtures("mime/mailparser"),
+      listFixtures("mime/mimekit"),
+      listFixtures("mime/stalwart-mail-parser"),
+      listFixtures("mime/flanker"),
+    ),
+  )("R-TKT-1 corpus HTML from %s comes out inert", async (file) => {
+    const m = await parseMessage(fixture(file));
+    if (m.html !== null) expectInert(m.html);
+  });
 });

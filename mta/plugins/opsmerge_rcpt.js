@@ -17,7 +17,8 @@ exports.check_recipient = function (next, connection, params) {
     const rcpt = params[0];
     const address = typeof rcpt.address === "function" ? rcpt.address() : rcpt.address;
     bridge
-      .checkRecipient({ address: String(address), acceptedSoFar: txn.rcpt_to.length }, logger(this, connection))
+      // Haraka has already pushed this recipient onto rcpt_to (and pops it again if we refuse it).
+      .checkRecipient({ address: String(address), acceptedSoFar: txn.rcpt_to.length - 1 }, logger(this, connection))
       .then((reply) => {
         txn.results.add(this, reply.action === "ok" ? { pass: address } : { fail: address });
         answer(...toHaraka(reply));

@@ -3,7 +3,8 @@
  * the tenant mailbox is accepted, anything else is 550 5.1.1 (no relay), STARTTLS works with the certificate
  * generated on first start, SIZE is advertised and enforced, and an unreachable database answers 451.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -90,10 +91,12 @@ describe.each(testProviders())("MTA foundation on %s", (provider) => {
   });
 
   it("R-IN-10: with the database unreachable, RCPT is answered 451 4.3.0 (never 5xx)", async () => {
+    // SQLite: a path under a regular file can never be opened or created (not even by root).
+    const notADirectory = path.join(mkdtempSync(path.join(tmpdir(), "opsmerge-down-")), "not-a-directory");
+    writeFileSync(notADirectory, "");
     const url =
       provider === "sqlite"
-        ? // A path under a regular file: it can never be opened or created.
-          `file:${path.join("/etc/hostname", "gateway.db")}`
+        ? `file:${path.join(notADirectory, "gateway.db")}`
         : `postgresql://postgres@127.0.0.1:${await deadPort()}/test`;
     const down = await startMta({ databaseUrl: url });
     try {
@@ -110,6 +113,7 @@ describe.each(testProviders())("MTA foundation on %s", (provider) => {
       await c.close();
     } finally {
       await down.stop();
+      rmSync(path.dirname(notADirectory), { recursive: true, force: true });
     }
   });
 });

@@ -324,6 +324,30 @@ describe.each(testProviders())("inbound pipeline on %s", (provider) => {
     await c.close();
   });
 
+  it("R-IN-6: In-Reply-To naming our signed outbound Message-Id threads into its ticket, even sent to the plain mailbox", async () => {
+    const sender = "lena@signedthread.example";
+    const first = uniqueId("signedthread.example");
+    await deliverOk(await buildMessage({ from: sender, to: mailbox("acme"), messageId: first }), { from: sender, to: mailbox("acme") });
+    const ticket = (await messageByHeader(acme.id, first))!.ticket;
+    const ack = await db().message.findFirstOrThrow({ where: { ticketId: ticket.id, kind: "AUTO_ACK" } });
+    expect(ack.messageIdHeader).toMatch(/^om\.acme\./);
+    // Stored Message-Id lookups would find it too; delete the ack row to prove the signed id alone threads.
+    await db().message.delete({ where: { id: ack.id } });
+    const reply = uniqueId("signedthread.example");
+    await deliverOk(
+      await buildMessage({ from: sender, to: mailbox("acme"), messageId: reply, inReplyTo: ack.messageIdHeader, subject: "Re: ack" }),
+      { from: sender, to: mailbox("acme") },
+    );
+    expect((await messageByHeader(acme.id, reply))!.ticketId).toBe(ticket.id);
+    // The same signed id received by another tenant is not theirs to follow.
+    const foreign = uniqueId("signedthread.example");
+    await deliverOk(
+      await buildMessage({ from: sender, to: mailbox("globex"), messageId: foreign, inReplyTo: ack.messageIdHeader }),
+      { from: sender, to: mailbox("globex") },
+    );
+    expect((await messageByHeader(globex.id, foreign))!.ticket.tenantId).toBe(globex.id);
+  });
+
   it("R-IN-10: the same message (Message-Id and recipient) delivered twice makes one ticket and logs a duplicate", async () => {
     const messageId = uniqueId("contoso.example");
     const raw = await buildMessage({ from: "hank@contoso.example", to: mailbox("acme"), messageId });

@@ -27,6 +27,7 @@ import { outboundMessageId } from "../outbound/message-id";
 import { sendingDomainPrivateKey } from "../sending-domains/manage-sending-domains";
 import { resolveFromAddress } from "../sending-domains/resolve-from-address";
 import { bounceAddress, replyAddress, tenantMailbox } from "./addresses";
+import { parseDsn } from "./dsn";
 import { detectAutomaticMail, mayAutoAcknowledge, type AutomaticMailVerdict } from "./automatic-mail";
 import { authenticateMessage, type AuthenticationResult } from "./authenticate";
 import { matchBlocklist } from "./blocklist";
@@ -639,63 +640,22 @@ async function ingestReport(db: Db, m: Received, targets: RecipientTarget[]): Pr
   return { tenantId, recipients: targets.map((t) => t.address), outcome: "DELIVERED", reason: "report" };
 }
 
-export type DsnFields = {
-  action: string | null;
-  status: string;
-  diagnosticCode: string | null;
-  finalRecipient: string | null;
-  permanent: boolean;
-};
-
-/**
- * The per-recipient fields of a delivery status notification (RFC 3464): from its message/delivery-status part,
- * the first failed recipient first. Null when the message carries no Status field (not a DSN: an out-of-office
- * reply to the bounce address, say).
- */
-export function readDsn(parsed: ParsedMessage): DsnFields | null {
-  const part = parsed.attachments.find((a) => /^message\/(global-)?delivery-status$/i.test(a.contentType));
-  const text = part ? part.content.toString("utf8") : parsed.text;
-  if (!text) return null;
-  const blocks = text
-    .replace(/\r\n/g, "\n")
-    .replace(/\n[ \t]+/g, " ")
-    .split(/\n\s*\n/)
-    .map((block) => {
-      const fields = new Map<string, string>();
-      for (const line of block.split("\n")) {
-        const m = /^([A-Za-z-]+)\s*:\s*(.*)$/.exec(line.trim());
-        if (m && !fields.has(m[1]!.toLowerCase())) fields.set(m[1]!.toLowerCase(), m[2]!.trim());
-      }
-      return fields;
-    })
-    .filter((f) => /^[245]\.\d{1,3}\.\d{1,3}/.test(f.get("status") ?? ""));
-  if (!blocks.length) return null;
-  const chosen = blocks.find((f) => (f.get("action") ?? "").toLowerCase() === "failed") ?? blocks[0]!;
-  const status = /^[245]\.\d{1,3}\.\d{1,3}/.exec(chosen.get("status")!)![0];
-  const action = chosen.get("action")?.toLowerCase() ?? null;
-  return {
-    action,
-    status,
-    diagnosticCode: chosen.get("diagnostic-code") ?? null,
-    finalRecipient: chosen.get("final-recipient") ?? chosen.get("original-recipient") ?? null,
-    permanent: action === "failed" || (action === null && status.startsWith("5")),
-  };
-}
-
 /** R-IN-8 second half: a DSN to a VERP address updates the outbound message it belongs to (applyDsn). */
 async function ingestBounce(db: Db, m: Received, targets: RecipientTarget[]): Promise<InboundOutcome> {
   const target = targets[0]!;
   const tenantId = target.tenantId;
   const recipients = targets.map((t) => t.address);
   const base = inboundActivity(m, tenantId, targets);
-  const dsn = readDsn(m.parsed);
+  const report = await parseDsn(m.input.raw);
+  // The recipient that failed for good decides; otherwise the first one (a delay notice, say).
+  const dsn = report?.recipients.find((r) => r.action === "failed") ?? report?.recipients[0] ?? null;
   const log = async (outcome: ActivityOutcome, reason: string, extra: Partial<ActivityRow> = {}) => {
     await db.$transaction(async (tx) => {
       await recordActivity(tx, { ...base, outcome, reason, processingMs: elapsedMs(m), ...extra });
     }, TRANSACTION_OPTIONS);
     return { tenantId, recipients, outcome, reason };
   };
-  if (!dsn || !target.messageId || (dsn.action !== "failed" && dsn.action !== "delayed" && dsn.action !== null)) {
+  if (!dsn || !target.messageId || (dsn.action !== "failed" && dsn.action !== "delayed")) {
     // Out-of-office replies and "delivered"/"relayed" notices to a bounce address change nothing.
     return log("DROPPED", dsn ? `delivery notification (${dsn.action}) needs no action` : "not a delivery status notification (sent to a bounce address)");
   }
@@ -707,6 +667,7 @@ async function ingestBounce(db: Db, m: Received, targets: RecipientTarget[]): Pr
         status: dsn.status,
         diagnosticCode: dsn.diagnosticCode,
         finalRecipient: dsn.finalRecipient,
+        spamScore: dsn.spamScore ?? null,
         permanent: dsn.permanent,
       },
       ...(m.deps.now ? { now: m.deps.now() } : {}),

@@ -12,7 +12,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { dkimSign } from "mailauth/lib/dkim/sign";
+import { dkimSignMessage } from "../server/outbound/dkim-sign";
 import { startDnsServer, splitTxt } from "../test/support/dns-server";
 import { createTestDatabase, type Provider } from "../test/support/database";
 import { startMta, deadPort, TEST_INBOUND_DOMAIN } from "../test/support/mta";
@@ -57,11 +57,8 @@ async function signedMessages(count: number, rcptTo: string, tag: string): Promi
         "",
       ].join("\r\n"),
     );
-    const signed = await dkimSign(raw, {
-      canonicalization: "relaxed/relaxed",
-      signatureData: [{ signingDomain: senderDomain, selector, privateKey: privateKeyPem }],
-    });
-    out.push({ mailFrom: from, rcptTo, data: Buffer.concat([Buffer.from(signed.signatures), raw]) });
+    const signed = await dkimSignMessage(raw, { domain: senderDomain, selector, privateKeyPem });
+    out.push({ mailFrom: from, rcptTo, data: signed });
   }
   return out;
 }

@@ -89,8 +89,8 @@ function run(name: string, command: string, commandArgs: string[]): void {
       for (const line of lines) out.write(`[${name}] ${line}\n`);
     });
   };
-  prefix(child.stdout!, process.stdout);
-  prefix(child.stderr!, process.stderr);
+  prefix(child.stdout, process.stdout);
+  prefix(child.stderr, process.stderr);
   child.on("exit", (code, signal) => {
     if (stopping) return;
     console.error(`[start] ${name} exited (${signal ?? code}); stopping the rest`);

@@ -11,7 +11,7 @@ export type RrType = "A" | "AAAA" | "MX" | "TXT" | "CNAME" | "NS" | "PTR";
 export type Resolver = {
   (name: string, rrtype: "TXT"): Promise<string[][]>;
   (name: string, rrtype: "MX"): Promise<{ exchange: string; priority: number }[]>;
-  (name: string, rrtype: RrType | string): Promise<unknown>;
+  (name: string, rrtype: string): Promise<unknown>;
 };
 
 export type ResolverOptions = { servers?: string[]; timeoutMs?: number; tries?: number };

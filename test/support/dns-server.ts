@@ -7,6 +7,7 @@ import dns2 from "dns2";
 import type { AddressInfo } from "node:net";
 
 const { Packet } = dns2;
+const NXDOMAIN = 3; // RFC 1035 RCODE 3 (dns2's typings lack Packet.RCODE)
 
 export type TestRecord =
   | { type: "A"; address: string }
@@ -54,14 +55,17 @@ export async function startDnsServer(initial: Record<string, TestRecord[]> = {})
     tcp: true,
     handle: (request, send) => {
       const response = Packet.createResponseFromRequest(request);
+      // dns2's typings want encoded Resource objects; it encodes plain records itself.
+      const answers = response.answers as unknown as object[];
+      const reply = () => void send(response);
       const question = request.questions[0];
-      if (!question) return send(response);
+      if (!question) return reply();
       const qtype = typeName(question.type);
       queries.push({ name: question.name, type: qtype });
       const records = zone.get(key(question.name));
       if (!records) {
-        response.header.rcode = Packet.RCODE.NXDOMAIN;
-        return send(response);
+        response.header.rcode = NXDOMAIN;
+        return reply();
       }
       for (const r of records) {
         if (r.type !== qtype) continue;
@@ -69,21 +73,21 @@ export async function startDnsServer(initial: Record<string, TestRecord[]> = {})
         switch (r.type) {
           case "A":
           case "AAAA":
-            response.answers.push({ ...base, address: r.address });
+            answers.push({ ...base, address: r.address });
             break;
           case "MX":
-            response.answers.push({ ...base, exchange: r.exchange, priority: r.priority ?? 10 });
+            answers.push({ ...base, exchange: r.exchange, priority: r.priority ?? 10 });
             break;
           case "TXT":
-            response.answers.push({ ...base, data: Array.isArray(r.data) ? r.data : [r.data] });
+            answers.push({ ...base, data: Array.isArray(r.data) ? r.data : [r.data] });
             break;
           case "CNAME":
           case "PTR":
-            response.answers.push({ ...base, domain: r.domain });
+            answers.push({ ...base, domain: r.domain });
             break;
         }
       }
-      send(response);
+      reply();
     },
   });
 

@@ -76,6 +76,9 @@ function buildIfNeeded(): void {
 }
 
 const children: { name: string; child: ChildProcess }[] = [];
+let markMtaReady: () => void = () => undefined;
+/** Haraka prints OPSMERGE_MTA_READY once its listener is bound (mta/plugins/opsmerge_lifecycle.js). */
+const mtaReady = new Promise<void>((resolve) => (markMtaReady = resolve));
 let stopping = false;
 
 function run(name: string, command: string, commandArgs: string[]): void {
@@ -86,7 +89,10 @@ function run(name: string, command: string, commandArgs: string[]): void {
       buffered += chunk.toString();
       const lines = buffered.split("\n");
       buffered = lines.pop() ?? "";
-      for (const line of lines) out.write(`[${name}] ${line}\n`);
+      for (const line of lines) {
+        if (line.includes("OPSMERGE_MTA_READY")) markMtaReady();
+        out.write(`[${name}] ${line}\n`);
+      }
     });
   };
   prefix(child.stdout, process.stdout);
@@ -160,6 +166,17 @@ async function main(): Promise<void> {
     console.error("[start] the web app did not come up within 2 minutes");
     stop(1);
     return;
+  }
+  if (runMta) {
+    const timedOut = await Promise.race([
+      mtaReady.then(() => false),
+      new Promise<boolean>((r) => setTimeout(() => r(true), 120_000).unref()),
+    ]);
+    if (timedOut) {
+      console.error("[start] the MTA did not come up within 2 minutes");
+      stop(1);
+      return;
+    }
   }
   const login = seeded.password
     ? `${seeded.adminEmail} / ${seeded.password}`

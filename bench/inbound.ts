@@ -8,7 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -67,8 +67,9 @@ async function signedMessages(count: number, rcptTo: string, tag: string): Promi
 async function startBareHaraka(domain: string): Promise<{ port: number; stop: () => Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), "opsmerge-bare-haraka-"));
   const port = await deadPort();
-  mkdirSync(path.join(dir, "config"), { recursive: true });
   mkdirSync(path.join(dir, "plugins"), { recursive: true });
+  // Haraka's shipped defaults (connection.ini etc.), then only what the bare setup changes.
+  cpSync(path.join(root, "node_modules/Haraka/config"), path.join(dir, "config"), { recursive: true });
   writeFileSync(path.join(dir, "config/plugins"), "rcpt_to.in_host_list\nqueue/discard\n");
   writeFileSync(path.join(dir, "config/host_list"), `${domain}\n`);
   writeFileSync(path.join(dir, "config/smtp.ini"), `[main]\nlisten=127.0.0.1:${port}\n`);

@@ -30,6 +30,7 @@ import { bounceAddress, replyAddress, tenantMailbox } from "./addresses";
 import { parseDsn } from "./dsn";
 import { detectAutomaticMail, mayAutoAcknowledge, type AutomaticMailVerdict } from "./automatic-mail";
 import { authenticateMessage, type AuthenticationResult } from "./authenticate";
+import { autoAckValues, DEFAULT_ACK_SUBJECT, DEFAULT_ACK_TEMPLATE, renderAutoAck } from "./auto-ack-template";
 import { matchBlocklist } from "./blocklist";
 import { parseMessage, type ParsedMessage } from "./parse-message";
 import { resolveRecipient, type RecipientTarget } from "./recipients";
@@ -440,24 +441,6 @@ async function ensureContact(
   return contact.id;
 }
 
-const DEFAULT_ACK_SUBJECT = "[Ticket #{{ticketNumber}}] {{subject}}";
-const DEFAULT_ACK_TEMPLATE = [
-  "Hello{{requesterNameComma}}",
-  "",
-  "Thank you for contacting {{tenantName}}. We have received your message and opened ticket #{{ticketNumber}}:",
-  "“{{subject}}”.",
-  "",
-  "To add anything, simply reply to this email.",
-  "",
-  "{{tenantName}} support",
-  "",
-  "This is an automatic acknowledgement.",
-].join("\n");
-
-function render(template: string, values: Record<string, string>): string {
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (all, key: string) => values[key] ?? all);
-}
-
 /**
  * R-IN-9: acknowledge a new ticket only to a human sender (mayAutoAcknowledge: not automatic, not no-reply or
  * mailer-daemon, not our own domain), never to the tenant's own sending addresses (the forwarding mailbox:
@@ -530,15 +513,14 @@ async function maybeAutoAcknowledge(
 
   const messageId = newId();
   const domain = from.address.slice(from.address.lastIndexOf("@") + 1);
-  const values = {
-    ticketNumber: String(a.ticket.number),
+  const values = autoAckValues({
+    ticketNumber: a.ticket.number,
     subject: a.ticket.subject,
     tenantName: a.tenant.defaultFromName ?? a.tenant.name,
-    requesterName: parsed.from?.name ?? "",
-    requesterNameComma: parsed.from?.name ? ` ${parsed.from.name},` : ",",
-  };
-  const subject = render(a.tenant.autoAckSubject || DEFAULT_ACK_SUBJECT, values);
-  const text = render(a.tenant.autoAckTemplate || DEFAULT_ACK_TEMPLATE, values);
+    requesterName: parsed.from?.name || null,
+  });
+  const subject = renderAutoAck(a.tenant.autoAckSubject || DEFAULT_ACK_SUBJECT, values);
+  const text = renderAutoAck(a.tenant.autoAckTemplate || DEFAULT_ACK_TEMPLATE, values);
   const envelopeFrom = bounceAddress(deps.secret, { slug: a.slug, messageId }, deps.inboundDomain);
   let messageIdHeader: string;
   let raw: Buffer;

@@ -1,4 +1,5 @@
 import { createCallerFactory, createTRPCRouter } from "../init";
+import { autoAckRouter } from "./auto-ack";
 import { clientsRouter } from "./clients";
 import { profileRouter } from "./profile";
 import { usersRouter } from "./users";
@@ -7,6 +8,7 @@ export const appRouter = createTRPCRouter({
   clients: clientsRouter,
   users: usersRouter,
   profile: profileRouter,
+  autoAck: autoAckRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,66 @@
+/**
+ * R-IN-9 over real SMTP: the acknowledgement the pipeline queues uses the wording the tenant saved in the
+ * Inbound settings (server/tenants/auto-ack-settings.ts), with every placeholder filled.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tenantMailbox } from "../../server/mail/addresses";
+import { updateAutoAckSettings } from "../../server/tenants/auto-ack-settings";
+import { createTestDatabase, testProviders, type TestDatabase } from "../support/database";
+import { createTenantRow } from "../support/gateway-data";
+import { sendMail, startMta, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
+import { buildMessage, uniqueId } from "./helpers";
+
+describe.each(testProviders())("auto-acknowledgement wording on %s", (provider) => {
+  let database: TestDatabase;
+  let mta: MtaProcess;
+  let tenant: { id: string; name: string };
+
+  beforeAll(async () => {
+    database = await createTestDatabase(provider);
+    tenant = await createTenantRow(database.db, "ackwords");
+    mta = await startMta({ databaseUrl: database.url });
+  });
+
+  afterAll(async () => {
+    await mta?.stop();
+    await database?.drop();
+  });
+
+  it("R-IN-9: a new ticket is acknowledged with the tenant's saved subject and template, placeholders filled", async () => {
+    await updateAutoAckSettings(database.db, tenant.id, {
+      enabled: true,
+      subject: "Got it: {{subject}} [#{{ticketNumber}}]",
+      template:
+        "Hi {{requesterName}} ({{ ticketNumber }}),\n{{tenantName}} is on it: {{subject}}.\nHello{{requesterNameComma}}",
+      perSenderHour: 2,
+    });
+    const messageId = uniqueId("customer.example");
+    const raw = await buildMessage({
+      from: "Carol Customer <carol@customer.example>",
+      to: tenantMailbox("ackwords", TEST_INBOUND_DOMAIN),
+      subject: "Laptop fan noise",
+      messageId,
+    });
+    const result = await sendMail(mta, {
+      from: "carol@customer.example",
+      to: [tenantMailbox("ackwords", TEST_INBOUND_DOMAIN)],
+      data: raw,
+    });
+    expect(result.final?.code, mta.output().slice(-3000)).toBe(250);
+
+    const inbound = await database.db.message.findFirstOrThrow({
+      where: { tenantId: tenant.id, messageIdHeader: messageId },
+      include: { ticket: true },
+    });
+    const n = inbound.ticket.number;
+    const ack = await database.db.message.findFirstOrThrow({
+      where: { ticketId: inbound.ticketId, kind: "AUTO_ACK" },
+      include: { source: true },
+    });
+    expect(ack.subject).toBe(`Got it: Laptop fan noise [#${n}]`);
+    expect(ack.textBody).toBe(
+      `Hi Carol Customer (${n}),\n${tenant.name} is on it: Laptop fan noise.\nHello Carol Customer,`,
+    );
+    expect(Buffer.from(ack.source!.raw).toString()).toContain(`Subject: Got it: Laptop fan noise [#${n}]`);
+  });
+});

@@ -1,5 +1,6 @@
 import { createCallerFactory, createTRPCRouter } from "../init";
 import { autoAckRouter } from "./auto-ack";
+import { blocklistRouter } from "./blocklist";
 import { clientsRouter } from "./clients";
 import { profileRouter } from "./profile";
 import { usersRouter } from "./users";
@@ -9,6 +10,7 @@ export const appRouter = createTRPCRouter({
   users: usersRouter,
   profile: profileRouter,
   autoAck: autoAckRouter,
+  blocklist: blocklistRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,19 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appError } from "../../test/support/app-error";
 import { createTestDatabase, testProviders, type TestDatabase } from "../../test/support/database";
-import { AppError } from "../errors";
 import { matchBlocklist } from "../mail/blocklist";
 import { createTenant } from "../tenants/create-tenant";
 import { addBlocklistEntry, blocklistHistory, listBlocklist, removeBlocklistEntry } from "./manage-blocklist";
-
-async function appError(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error("expected an AppError");
-}
 
 describe.each(testProviders())("blocklist management on %s", (provider) => {
   let t: TestDatabase;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appError } from "../../test/support/app-error";
 import { createTestDatabase, testProviders, type TestDatabase } from "../../test/support/database";
-import { AppError } from "../errors";
 import { createTenant } from "../tenants/create-tenant";
 import { addContact } from "./add-contact";
 import { createClient } from "./create-client";
@@ -10,16 +10,6 @@ import { listClients } from "./list-clients";
 import { removeContact } from "./remove-contact";
 import { updateClient } from "./update-client";
 import { updateContact } from "./update-contact";
-
-async function appError(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error("expected an AppError");
-}
 
 describe.each(testProviders())("clients and contacts on %s", (provider) => {
   let t: TestDatabase;

@@ -1,19 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appError } from "../../test/support/app-error";
 import { createTestDatabase, testProviders, type TestDatabase } from "../../test/support/database";
-import { AppError } from "../errors";
 import { autoAckValues, DEFAULT_ACK_SUBJECT, DEFAULT_ACK_TEMPLATE, renderAutoAck } from "../mail/auto-ack-template";
 import { getAutoAckSettings, updateAutoAckSettings, type UpdateAutoAckSettingsInput } from "./auto-ack-settings";
 import { createTenant } from "./create-tenant";
-
-async function appError(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error("expected an AppError");
-}
 
 const valid: UpdateAutoAckSettingsInput = {
   enabled: true,

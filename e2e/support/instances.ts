@@ -50,15 +50,17 @@ function postgresUrl(admin: string): string {
 
 export function instances(): Instance[] {
   const list: Instance[] = [];
+  // Several checkouts on one machine (worktrees) run their suites side by side on shifted ports.
+  const shift = Number(process.env.E2E_PORT_SHIFT ?? 0);
   const make = (name: Instance["name"], offset: number, databaseUrl: string): Instance => ({
     name,
     provider: name,
-    port: 3101 + offset,
-    smtpPort: 2601 + offset,
-    mtaHealthPort: 2611 + offset,
+    port: 3101 + shift + offset,
+    smtpPort: 2601 + shift + offset,
+    mtaHealthPort: 2611 + shift + offset,
     dataDir: dataDirFor(name),
     databaseUrl,
-    baseURL: `http://127.0.0.1:${3101 + offset}`,
+    baseURL: `http://127.0.0.1:${3101 + shift + offset}`,
   });
   list.push(make("sqlite", 0, `file:${path.join(dataDirFor("sqlite"), "opsmerge.db")}`));
   const admin = process.env.TEST_POSTGRES_URL;

@@ -21,6 +21,7 @@ import type { Resolver } from "../dns/resolver";
 import { AppError, isAppError } from "../errors";
 import { recordActivity, type ActivityOutcome, type ActivityRow } from "../activity/record-activity";
 import { applyDsn } from "../outbound/apply-dsn";
+import { isUniqueViolation } from "../clients/prisma-errors";
 import { composeOutboundMessage } from "../outbound/compose-message";
 import { dkimSignMessage } from "../outbound/dkim-sign";
 import { outboundMessageId } from "../outbound/message-id";
@@ -34,7 +35,7 @@ import { autoAckValues, DEFAULT_ACK_SUBJECT, DEFAULT_ACK_TEMPLATE, renderAutoAck
 import { matchBlocklist } from "./blocklist";
 import { parseMessage, type ParsedMessage } from "./parse-message";
 import { resolveRecipient, type RecipientTarget } from "./recipients";
-import { normaliseSenderAddress, routeSender } from "./routing";
+import { normaliseSenderAddress, routeSender, type Route } from "./routing";
 import { findThread } from "./threading";
 
 export type IngestDeps = {
@@ -124,7 +125,10 @@ export async function ingestInbound(db: Db, deps: IngestDeps, rawInput: IngestIn
   const message = { input, parsed, auth, deps };
   const outcomes: InboundOutcome[] = [];
   for (const group of groups.values()) {
-    if (group.purpose === "ticket") outcomes.push(await ingestTicketMail(db, message, group.targets));
+    if (group.purpose === "ticket") {
+      const outcome = await ingestTicketMail(db, message, group.targets);
+      if (outcome) outcomes.push(outcome);
+    }
     else if (group.purpose === "report") outcomes.push(await ingestReport(db, message, group.targets));
     else outcomes.push(await ingestBounce(db, message, group.targets));
   }
@@ -184,9 +188,32 @@ function inboundActivity(m: Received, tenantId: string, targets: RecipientTarget
   };
 }
 
-/** Takes the tenant's ingestion lock (see the file header). Must be the transaction's first statement. */
-async function lockTenant(tx: Tx, tenantId: string): Promise<void> {
-  await tx.$executeRaw`UPDATE "Tenant" SET "ticketSeq" = "ticketSeq" WHERE "id" = ${tenantId}`;
+type TenantSettings = {
+  name: string;
+  defaultFromAddress: string | null;
+  defaultFromName: string | null;
+  autoAckEnabled: boolean;
+  autoAckSubject: string | null;
+  autoAckTemplate: string | null;
+  autoAckPerSenderHour: number;
+};
+
+/**
+ * Takes the tenant's ingestion lock (see the file header) and reads the settings ingestion needs in the same
+ * statement. Must be the transaction's first statement. Null when the tenant no longer exists.
+ */
+async function lockTenant(tx: Tx, tenantId: string): Promise<TenantSettings | null> {
+  type Row = Omit<TenantSettings, "autoAckEnabled" | "autoAckPerSenderHour"> & {
+    autoAckEnabled: boolean | number | bigint;
+    autoAckPerSenderHour: number | bigint;
+  };
+  const rows = await tx.$queryRaw<Row[]>`UPDATE "Tenant" SET "ticketSeq" = "ticketSeq" WHERE "id" = ${tenantId}
+    RETURNING "name", "defaultFromAddress", "defaultFromName", "autoAckEnabled", "autoAckSubject", "autoAckTemplate",
+      "autoAckPerSenderHour"`;
+  const row = rows[0];
+  if (!row) return null;
+  // SQLite returns booleans and integers as numbers (or bigints); PostgreSQL as booleans and numbers.
+  return { ...row, autoAckEnabled: Boolean(Number(row.autoAckEnabled)), autoAckPerSenderHour: Number(row.autoAckPerSenderHour) };
 }
 
 async function nextTicketNumber(tx: Tx, tenantId: string): Promise<number> {
@@ -197,10 +224,9 @@ async function nextTicketNumber(tx: Tx, tenantId: string): Promise<number> {
   return Number(value);
 }
 
-async function ingestTicketMail(db: Db, m: Received, targets: RecipientTarget[]): Promise<InboundOutcome> {
-  const { parsed, input, auth, deps } = m;
+async function ingestTicketMail(db: Db, m: Received, targets: RecipientTarget[]): Promise<InboundOutcome | null> {
+  const { parsed, input } = m;
   const tenantId = targets[0]!.tenantId;
-  const slug = targets[0]!.slug;
   const recipients = targets.map((t) => t.address).sort();
   const base = inboundActivity(m, tenantId, targets);
   const headerFrom = normaliseSenderAddress(parsed.from?.address ?? null);
@@ -217,11 +243,13 @@ async function ingestTicketMail(db: Db, m: Received, targets: RecipientTarget[])
     ...extra,
   });
 
-  return db.$transaction(async (tx) => {
-    await lockTenant(tx, tenantId);
-
-    const duplicate = await tx.message.findUnique({ where: { dedupeKey }, select: { id: true, ticketId: true } });
-    if (duplicate) {
+  // A duplicate is caught by the unique dedupeKey when its message row is inserted (the first attempt rolls back
+  // whole), which saves a look-up on every message for what is rare: a sender retrying after a lost 250.
+  const recordDuplicate = () =>
+    db.$transaction(async (tx) => {
+      if (!(await lockTenant(tx, tenantId))) return null;
+      const duplicate = await tx.message.findUnique({ where: { dedupeKey }, select: { id: true, ticketId: true } });
+      if (!duplicate) return null;
       await recordActivity(tx, {
         ...base,
         outcome: "DUPLICATE",
@@ -231,181 +259,206 @@ async function ingestTicketMail(db: Db, m: Received, targets: RecipientTarget[])
         processingMs: elapsedMs(m),
       });
       return result("DUPLICATE", "duplicate", { ticketId: duplicate.ticketId, messageId: duplicate.id });
-    }
+    }, TRANSACTION_OPTIONS);
 
-    if (auth.action === "drop") {
-      const reason = auth.reason ?? "authentication";
-      await recordActivity(tx, { ...base, outcome: "DROPPED", reason, processingMs: elapsedMs(m) });
-      return result("DROPPED", reason);
-    }
+  const shared = { base, headerFrom, envelopeFrom, sender, automatic, dedupeKey, result };
+  try {
+    return await db.$transaction((tx) => ingestTicketMailIn(tx, m, targets, shared), TRANSACTION_OPTIONS);
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const duplicate = await recordDuplicate();
+    if (duplicate) return duplicate;
+    throw err;
+  }
+}
 
-    const entries = await tx.blocklistEntry.findMany({
-      where: { tenantId, removedAt: null },
-      select: { id: true, kind: true, value: true },
-      orderBy: { createdAt: "asc" },
-    });
-    const blocked =
-      (headerFrom ? matchBlocklist(entries, headerFrom) : null) ?? (envelopeFrom ? matchBlocklist(entries, envelopeFrom) : null);
-    if (blocked) {
-      const now = deps.now?.() ?? new Date();
-      await tx.blocklistEntry.update({ where: { id: blocked.id }, data: { dropCount: { increment: 1 }, lastDropAt: now } });
-      const reason = `blocklist: ${blocked.kind.toLowerCase()} ${blocked.value}`;
-      await recordActivity(tx, { ...base, outcome: "DROPPED", reason, blocklistEntryId: blocked.id, processingMs: elapsedMs(m) });
-      return result("DROPPED", reason);
-    }
+type TicketMailShared = {
+  base: Omit<ActivityRow, "outcome">;
+  headerFrom: string | null;
+  envelopeFrom: string | null;
+  sender: string | null;
+  automatic: AutomaticMailVerdict;
+  dedupeKey: string;
+  result: (outcome: ActivityOutcome, reason: string, extra?: Partial<InboundOutcome>) => InboundOutcome;
+};
 
-    const thread = await findThread(tx, {
-      tenantId,
-      slug,
-      secret: deps.secret,
-      inboundDomain: deps.inboundDomain,
-      addresses: [
-        ...recipients,
-        ...parsed.to.map((a) => a.address),
-        ...parsed.cc.map((a) => a.address),
-        ...parsed.deliveredTo,
-        ...parsed.xOriginalTo,
-      ],
-      inReplyTo: parsed.inReplyTo,
-      references: parsed.references,
-    });
+async function ingestTicketMailIn(
+  tx: Tx,
+  m: Received,
+  targets: RecipientTarget[],
+  c: TicketMailShared,
+): Promise<InboundOutcome | null> {
+  const { parsed, input, auth, deps } = m;
+  const { base, headerFrom, envelopeFrom, sender, automatic, dedupeKey, result } = c;
+  const tenantId = targets[0]!.tenantId;
+  const slug = targets[0]!.slug;
+  const recipients = targets.map((t) => t.address).sort();
+  const tenant = await lockTenant(tx, tenantId);
+  // Deleted since its recipients were resolved: there is no one to deliver to.
+  if (!tenant) return null;
 
-    // R-IN-8: automatic mail never opens a ticket; it is kept only where it threads.
-    if (automatic.automatic && !thread) {
-      const reason = `automatic mail (${automatic.reason ?? "auto-reply"}) does not open a ticket`;
-      await recordActivity(tx, { ...base, outcome: "DROPPED", reason, processingMs: elapsedMs(m) });
-      return result("DROPPED", reason);
-    }
+  if (auth.action === "drop") {
+    const reason = auth.reason ?? "authentication";
+    await recordActivity(tx, { ...base, outcome: "DROPPED", reason, processingMs: elapsedMs(m) });
+    return result("DROPPED", reason);
+  }
 
+  const entries = await tx.blocklistEntry.findMany({
+    where: { tenantId, removedAt: null },
+    select: { id: true, kind: true, value: true },
+    orderBy: { createdAt: "asc" },
+  });
+  const blocked =
+    (headerFrom ? matchBlocklist(entries, headerFrom) : null) ?? (envelopeFrom ? matchBlocklist(entries, envelopeFrom) : null);
+  if (blocked) {
     const now = deps.now?.() ?? new Date();
-    const tenant = await tx.tenant.findUniqueOrThrow({
-      where: { id: tenantId },
-      select: {
-        name: true,
-        defaultFromAddress: true,
-        defaultFromName: true,
-        autoAckEnabled: true,
-        autoAckSubject: true,
-        autoAckTemplate: true,
-        autoAckPerSenderHour: true,
-      },
+    await tx.blocklistEntry.update({ where: { id: blocked.id }, data: { dropCount: { increment: 1 }, lastDropAt: now } });
+    const reason = `blocklist: ${blocked.kind.toLowerCase()} ${blocked.value}`;
+    await recordActivity(tx, { ...base, outcome: "DROPPED", reason, blocklistEntryId: blocked.id, processingMs: elapsedMs(m) });
+    return result("DROPPED", reason);
+  }
+
+  const thread = await findThread(tx, {
+    tenantId,
+    slug,
+    secret: deps.secret,
+    inboundDomain: deps.inboundDomain,
+    addresses: [
+      ...recipients,
+      ...parsed.to.map((a) => a.address),
+      ...parsed.cc.map((a) => a.address),
+      ...parsed.deliveredTo,
+      ...parsed.xOriginalTo,
+    ],
+    inReplyTo: parsed.inReplyTo,
+    references: parsed.references,
+  });
+
+  // R-IN-8: automatic mail never opens a ticket; it is kept only where it threads.
+  if (automatic.automatic && !thread) {
+    const reason = `automatic mail (${automatic.reason ?? "auto-reply"}) does not open a ticket`;
+    await recordActivity(tx, { ...base, outcome: "DROPPED", reason, processingMs: elapsedMs(m) });
+    return result("DROPPED", reason);
+  }
+
+  const now = deps.now?.() ?? new Date();
+
+  let ticket: { id: string; number: number; subject: string; clientId: string | null };
+  let created = false;
+  let route: string;
+  if (thread) {
+    const existing = await tx.ticket.findUniqueOrThrow({
+      where: { id: thread.ticketId },
+      select: { id: true, number: true, subject: true, clientId: true, status: true },
     });
-
-    let ticket: { id: string; number: number; subject: string; clientId: string | null };
-    let created = false;
-    let route: string;
-    if (thread) {
-      const existing = await tx.ticket.findUniqueOrThrow({
-        where: { id: thread.ticketId },
-        select: { id: true, number: true, subject: true, clientId: true, status: true },
-      });
-      ticket = existing;
-      route = `reply (${thread.via})`;
-      // A person writing on a closed or pending ticket wants an answer; automatic mail changes nothing.
-      await tx.ticket.update({
-        where: { id: existing.id },
-        data: {
-          lastActivityAt: now,
-          ...(!automatic.automatic && existing.status !== "OPEN" ? { status: "OPEN" } : {}),
-        },
-      });
-    } else {
-      const routed = await routeSender(tx, tenantId, sender);
-      const contactId = sender ? await ensureContact(tx, tenantId, sender, parsed.from?.name ?? null, routed) : null;
-      const number = await nextTicketNumber(tx, tenantId);
-      const id = newId();
-      const reply = replyAddress(deps.secret, { slug, ticketId: id }, deps.inboundDomain);
-      const replyToken = reply.slice(0, reply.indexOf("@")).split("-").at(-1)!;
-      ticket = await tx.ticket.create({
-        data: {
-          id,
-          tenantId,
-          number,
-          subject: ticketSubject(parsed.subject),
-          clientId: routed.clientId,
-          requesterId: contactId,
-          replyToken,
-          lastActivityAt: now,
-        },
-        select: { id: true, number: true, subject: true, clientId: true },
-      });
-      created = true;
-      route = `new ticket (${routed.via})`;
-    }
-
-    const messageId = newId();
-    await tx.message.create({
+    ticket = existing;
+    route = `reply (${thread.via})`;
+    // A person writing on a closed or pending ticket wants an answer; automatic mail changes nothing.
+    await tx.ticket.update({
+      where: { id: existing.id },
       data: {
-        id: messageId,
-        tenantId,
-        ticketId: ticket.id,
-        direction: "INBOUND",
-        kind: automatic.automatic ? "AUTOMATIC" : "REPLY",
-        messageIdHeader: parsed.messageId,
-        inReplyTo: parsed.inReplyTo,
-        references: parsed.references.join(" ") || null,
-        threadTopic: parsed.threadTopic,
-        threadIndex: parsed.threadIndex,
-        fromAddress: parsed.from?.address ?? sender ?? "",
-        fromName: parsed.from?.name || null,
-        toJson: JSON.stringify(parsed.to),
-        ccJson: JSON.stringify(parsed.cc),
-        subject: parsed.subject,
-        sentAt: input.receivedAt,
-        textBody: parsed.text,
-        newText: parsed.newText,
-        htmlBody: parsed.html,
-        headersJson: JSON.stringify(parsed.headers),
-        spf: auth.spf,
-        dkim: auth.dkim,
-        dmarc: auth.dmarc,
-        arc: auth.arc,
-        authJson: authJson(auth),
-        dedupeKey,
-        source: { create: { raw: new Uint8Array(input.raw) } },
+        lastActivityAt: now,
+        ...(!automatic.automatic && existing.status !== "OPEN" ? { status: "OPEN" } : {}),
       },
     });
-    if (parsed.attachments.length) {
-      await tx.attachment.createMany({
-        data: parsed.attachments.map((a) => ({
-          tenantId,
-          messageId,
-          filename: a.filename.slice(0, 255),
-          contentType: a.contentType.slice(0, 255),
-          size: a.size,
-          contentId: a.contentId,
-          inline: a.inline,
-          sha256: a.sha256,
-          content: new Uint8Array(a.content),
-        })),
-      });
-    }
-
-    let ackNote = "";
-    let autoAckMessageId: string | undefined;
-    if (created) {
-      const ack = await maybeAutoAcknowledge(tx, m, { tenantId, slug, tenant, ticket, sender, automatic, now });
-      ackNote = ack.note;
-      autoAckMessageId = ack.messageId;
-    }
-
-    const reason = `${route}${automatic.automatic ? `; automatic (${automatic.reason ?? "auto-reply"})` : ""}${ackNote}`;
-    await recordActivity(tx, {
-      ...base,
-      outcome: "DELIVERED",
-      reason,
-      ticketId: ticket.id,
-      messageId,
-      processingMs: elapsedMs(m),
+  } else {
+    const routed = await routeSender(tx, tenantId, sender);
+    const contactId = sender ? await ensureContact(tx, tenantId, sender, parsed.from?.name ?? null, routed) : null;
+    const number = await nextTicketNumber(tx, tenantId);
+    const id = newId();
+    const reply = replyAddress(deps.secret, { slug, ticketId: id }, deps.inboundDomain);
+    const replyToken = reply.slice(0, reply.indexOf("@")).split("-").at(-1)!;
+    ticket = await tx.ticket.create({
+      data: {
+        id,
+        tenantId,
+        number,
+        subject: ticketSubject(parsed.subject),
+        clientId: routed.clientId,
+        requesterId: contactId,
+        replyToken,
+        lastActivityAt: now,
+      },
+      select: { id: true, number: true, subject: true, clientId: true },
     });
-    return result("DELIVERED", reason, {
+    created = true;
+    route = `new ticket (${routed.via})`;
+  }
+
+  const messageId = newId();
+  await tx.message.create({
+    select: { id: true },
+    data: {
+      id: messageId,
+      tenantId,
       ticketId: ticket.id,
-      ticketNumber: ticket.number,
-      messageId,
-      createdTicket: created,
-      ...(autoAckMessageId ? { autoAckMessageId } : {}),
+      direction: "INBOUND",
+      kind: automatic.automatic ? "AUTOMATIC" : "REPLY",
+      messageIdHeader: parsed.messageId,
+      inReplyTo: parsed.inReplyTo,
+      references: parsed.references.join(" ") || null,
+      threadTopic: parsed.threadTopic,
+      threadIndex: parsed.threadIndex,
+      fromAddress: parsed.from?.address ?? sender ?? "",
+      fromName: parsed.from?.name || null,
+      toJson: JSON.stringify(parsed.to),
+      ccJson: JSON.stringify(parsed.cc),
+      subject: parsed.subject,
+      sentAt: input.receivedAt,
+      textBody: parsed.text,
+      newText: parsed.newText,
+      htmlBody: parsed.html,
+      headersJson: JSON.stringify(parsed.headers),
+      spf: auth.spf,
+      dkim: auth.dkim,
+      dmarc: auth.dmarc,
+      arc: auth.arc,
+      authJson: authJson(auth),
+      dedupeKey,
+    },
+  });
+  // Not a nested create: that reads the whole message back afterwards, one more statement for nothing.
+  await tx.messageSource.createMany({ data: [{ messageId, raw: new Uint8Array(input.raw) }] });
+  if (parsed.attachments.length) {
+    await tx.attachment.createMany({
+      data: parsed.attachments.map((a) => ({
+        tenantId,
+        messageId,
+        filename: a.filename.slice(0, 255),
+        contentType: a.contentType.slice(0, 255),
+        size: a.size,
+        contentId: a.contentId,
+        inline: a.inline,
+        sha256: a.sha256,
+        content: new Uint8Array(a.content),
+      })),
     });
-  }, TRANSACTION_OPTIONS);
+  }
+
+  let ackNote = "";
+  let autoAckMessageId: string | undefined;
+  if (created) {
+    const ack = await maybeAutoAcknowledge(tx, m, { tenantId, slug, tenant, ticket, sender, automatic, now });
+    ackNote = ack.note;
+    autoAckMessageId = ack.messageId;
+  }
+
+  const reason = `${route}${automatic.automatic ? `; automatic (${automatic.reason ?? "auto-reply"})` : ""}${ackNote}`;
+  await recordActivity(tx, {
+    ...base,
+    outcome: "DELIVERED",
+    reason,
+    ticketId: ticket.id,
+    messageId,
+    processingMs: elapsedMs(m),
+  });
+  return result("DELIVERED", reason, {
+    ticketId: ticket.id,
+    ticketNumber: ticket.number,
+    messageId,
+    createdTicket: created,
+    ...(autoAckMessageId ? { autoAckMessageId } : {}),
+  });
 }
 
 function ticketSubject(subject: string): string {
@@ -419,10 +472,12 @@ async function ensureContact(
   tenantId: string,
   email: string,
   name: string | null,
-  routed: { clientId: string | null; contactId: string | null },
+  routed: Route,
 ): Promise<string> {
   if (routed.contactId) {
-    const contact = await tx.contact.findUniqueOrThrow({ where: { id: routed.contactId }, select: { id: true, clientId: true, name: true } });
+    const contact =
+      routed.contact ??
+      (await tx.contact.findUniqueOrThrow({ where: { id: routed.contactId }, select: { id: true, clientId: true, name: true } }));
     if ((!contact.clientId && routed.clientId) || (!contact.name && name)) {
       await tx.contact.update({
         where: { id: contact.id },
@@ -453,15 +508,7 @@ async function maybeAutoAcknowledge(
   a: {
     tenantId: string;
     slug: string;
-    tenant: {
-      name: string;
-      defaultFromAddress: string | null;
-      defaultFromName: string | null;
-      autoAckEnabled: boolean;
-      autoAckSubject: string | null;
-      autoAckTemplate: string | null;
-      autoAckPerSenderHour: number;
-    };
+    tenant: TenantSettings;
     ticket: { id: string; number: number; subject: string; clientId: string | null };
     sender: string | null;
     automatic: AutomaticMailVerdict;

@@ -12,6 +12,8 @@ export type Route = {
   via: "contact" | "domain" | "parent-domain" | "unattributed";
   /** The contact whose address the sender is, when there is one. */
   contactId: string | null;
+  /** That contact as read, so the caller need not read it again. */
+  contact?: { id: string; clientId: string | null; name: string | null } | null;
 };
 
 /** `Name <A@Bücher.Example>` or `a@bücher.example` → `a@xn--bcher-kva.example`; null when not an address. */
@@ -38,9 +40,9 @@ export async function routeSender(db: Tx, tenantId: string, senderAddress: strin
   if (!address) return { clientId: null, via: "unattributed", contactId: null };
   const contact = await db.contact.findUnique({
     where: { tenantId_email: { tenantId, email: address } },
-    select: { id: true, clientId: true },
+    select: { id: true, clientId: true, name: true },
   });
-  if (contact?.clientId) return { clientId: contact.clientId, via: "contact", contactId: contact.id };
+  if (contact?.clientId) return { clientId: contact.clientId, via: "contact", contactId: contact.id, contact };
 
   const domain = address.slice(address.lastIndexOf("@") + 1);
   const candidates = domainCandidates(domain);
@@ -49,7 +51,10 @@ export async function routeSender(db: Tx, tenantId: string, senderAddress: strin
     : [];
   for (const candidate of candidates) {
     const row = rows.find((r) => r.domain === candidate);
-    if (row) return { clientId: row.clientId, via: candidate === domain ? "domain" : "parent-domain", contactId: contact?.id ?? null };
+    if (row) {
+      const via = candidate === domain ? "domain" : "parent-domain";
+      return { clientId: row.clientId, via, contactId: contact?.id ?? null, contact };
+    }
   }
-  return { clientId: null, via: "unattributed", contactId: contact?.id ?? null };
+  return { clientId: null, via: "unattributed", contactId: contact?.id ?? null, contact };
 }

@@ -3,6 +3,7 @@
  * parses the DSN (RFC 3464) and recognises the VERP token; this records what it means for the outbound message.
  */
 import { z } from "zod";
+import { recordActivity } from "../activity/record-activity";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { markContactsFailing } from "./delivery-queue";
@@ -45,10 +46,12 @@ function bareRecipient(value: string | null | undefined): string | null {
 export async function applyDsn(db: Db, input: ApplyDsnInput): Promise<AppliedDsn> {
   const { tenantId, messageId, dsn, now = new Date() } = applyDsnInput.parse(input);
   const recipient = bareRecipient(dsn.finalRecipient);
+  const diagnostic = dsn.diagnosticCode?.replace(/\s+/g, " ").trim();
   const reason = [
     dsn.status,
-    dsn.diagnosticCode?.replace(/\s+/g, " ").trim(),
-    dsn.spamScore != null ? `(spam score ${dsn.spamScore})` : null,
+    diagnostic,
+    // The score is shown on its own unless the destination's text already gives it.
+    dsn.spamScore != null && !diagnostic?.includes(String(dsn.spamScore)) ? `(spam score ${dsn.spamScore})` : null,
   ]
     .filter(Boolean)
     .join(" ");
@@ -69,21 +72,20 @@ export async function applyDsn(db: Db, input: ApplyDsnInput): Promise<AppliedDsn
       });
       if (recipient) await markContactsFailing(tx, tenantId, [recipient], reason, now);
     }
-    await tx.activityLog.create({
-      data: {
-        tenantId,
-        direction: "OUTBOUND",
-        outcome: dsn.permanent ? "BOUNCED" : "DEFERRED",
-        reason: dsn.permanent ? "Bounce notification (DSN) received" : "Delay notification (DSN) received",
-        envelopeFrom: message.envelopeFrom,
-        fromAddress: message.fromAddress,
-        toAddress: recipient,
-        subject: message.subject,
-        messageIdHeader: message.messageIdHeader,
-        ticketId: message.ticketId,
-        messageId: message.id,
-        bounceDetail: reason,
-      },
+    await recordActivity(tx, {
+      tenantId,
+      direction: "OUTBOUND",
+      outcome: dsn.permanent ? "BOUNCED" : "DEFERRED",
+      reason: dsn.permanent ? "Bounce notification (DSN) received" : "Delay notification (DSN) received",
+      envelopeFrom: message.envelopeFrom,
+      fromAddress: message.fromAddress,
+      toAddress: recipient,
+      subject: message.subject,
+      messageIdHeader: message.messageIdHeader,
+      ticketId: message.ticketId,
+      messageId: message.id,
+      bounceDetail: reason,
+      createdAt: now,
     });
     return { deliveryState, reason };
   });

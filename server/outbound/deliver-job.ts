@@ -19,7 +19,8 @@ import { Readable } from "node:stream";
 import SMTPConnection from "nodemailer/lib/smtp-connection";
 import type { Db } from "../db/client";
 import { isNoData, type Resolver } from "../dns/resolver";
-import { markDataSending, recordDeliveryAttempt, renewLease, type ClaimedJob, type RecipientOutcome, type RecordedDelivery } from "./delivery-queue";
+import { isAppError } from "../errors";
+import { markDataSending, recordDeliveryAttempt, releaseClaim, renewLease, type ClaimedJob, type RecipientOutcome, type RecordedDelivery } from "./delivery-queue";
 
 export type HostPort = { host: string; port: number };
 
@@ -42,6 +43,8 @@ export type Route = { name: string; address: string; port: number };
 
 export type RouteLookup = { ok: true; routes: Route[] } | { ok: false; permanent: boolean; reply: string };
 
+/** Recording the outcome is retried this often (1 s, 2 s apart) before the job is left to its lease. */
+const RECORD_TRIES = 3;
 const DEFAULT_TIMEOUTS = { connectMs: 30_000, greetingMs: 60_000, socketMs: 5 * 60_000 };
 
 function domainOf(address: string): string {
@@ -254,21 +257,30 @@ function describeRoute(route: Route, tls: boolean): string {
 }
 
 /**
- * Delivers a claimed job and records the outcome (see the file header for what happens after a crash). A job's
+ * Delivers a claimed job and records the outcome (see the file header for what happens after a crash); null when
+ * the worker stopped before the end of DATA and the job was given back untouched. A job's
  * recipients share one domain (queueReply queues one job per recipient domain); recipients of another domain in an
  * older job are deferred to the next round, which starts at once. CONFLICT (from recording) when the claim was lost.
  */
-export async function deliverJob(db: Db, job: ClaimedJob, ctx: DeliverJobContext): Promise<DeliveredJob> {
+export async function deliverJob(db: Db, job: ClaimedJob, ctx: DeliverJobContext): Promise<DeliveredJob | null> {
   const { options, workerId } = ctx;
   const record = async (outcomes: RecipientOutcome[], extra: { via?: string; note?: string; nextAttemptAt?: Date } = {}) => {
-    const recorded = await recordDeliveryAttempt(db, {
+    const input = {
       jobId: job.id,
       workerId,
       outcomes,
       ...extra,
       ...(options.retryScheduleMs ? { retryScheduleMs: options.retryScheduleMs } : {}),
-    });
-    return { ...recorded, outcomes, via: extra.via ?? null };
+    };
+    // The remote reply is in hand: a database blip must not lose it (the lease keeps the job ours meanwhile).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { ...(await recordDeliveryAttempt(db, input)), outcomes, via: extra.via ?? null };
+      } catch (err) {
+        if (isAppError(err) || attempt >= RECORD_TRIES) throw err;
+        await new Promise((r) => setTimeout(r, attempt * 1_000));
+      }
+    }
   };
 
   if (job.interrupted) {
@@ -296,6 +308,15 @@ export async function deliverJob(db: Db, job: ClaimedJob, ctx: DeliverJobContext
     return record([...now.map((recipient) => ({ recipient, kind, reply: lookup.reply }) as const), ...later]);
   }
 
+  // Stopping the worker drops connections that have not reached the end of DATA (the job is given back untouched);
+  // one whose dot is committed waits for its reply.
+  let marked = false;
+  const inner = new AbortController();
+  const onStop = () => {
+    if (!marked) inner.abort();
+  };
+  ctx.signal?.addEventListener("abort", onStop, { once: true });
+  if (ctx.signal?.aborted) inner.abort();
   const renewal = setInterval(() => {
     void renewLease(db, { jobId: job.id, workerId, leaseMs: ctx.leaseMs }).catch(() => undefined);
   }, Math.max(Math.floor(ctx.leaseMs / 3), 500));
@@ -303,17 +324,27 @@ export async function deliverJob(db: Db, job: ClaimedJob, ctx: DeliverJobContext
   let route: Route = lookup.routes[0]!;
   try {
     for (const r of lookup.routes) {
+      if (inner.signal.aborted) break;
       route = r;
       attempt = await sendOverSmtp(r, { from: job.envelopeFrom, to: now }, job.raw, {
         heloName: options.heloName,
         ...(options.timeouts ? { timeouts: options.timeouts } : {}),
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-        beforeDataEnd: (accepted) => markDataSending(db, { jobId: job.id, workerId, recipients: accepted }),
+        signal: inner.signal,
+        beforeDataEnd: async (accepted) => {
+          if (inner.signal.aborted) throw new Error("the worker is stopping");
+          await markDataSending(db, { jobId: job.id, workerId, recipients: accepted });
+          marked = true;
+        },
       });
-      if (!attempt.tryNext || ctx.signal?.aborted) break;
+      if (!attempt.tryNext) break;
     }
   } finally {
     clearInterval(renewal);
+    ctx.signal?.removeEventListener("abort", onStop);
+  }
+  if (inner.signal.aborted && !marked) {
+    await releaseClaim(db, { jobId: job.id, workerId });
+    return null;
   }
   const result = attempt!;
   return record([...result.outcomes, ...later], {

@@ -165,6 +165,8 @@ export async function sendOverSmtp(
   const all = (kind: RecipientOutcome["kind"], reply: string) => envelope.to.map((recipient) => ({ recipient, kind, reply }));
   let failed: ((err: SmtpError) => void) | null = null;
   conn.on("error", (err: SmtpError) => failed?.(err));
+  // A connection closed under a pending command (ours on abort, or the server's) settles it too.
+  conn.on("end", () => failed?.(Object.assign(new Error("Connection closed"), { code: "ECONNECTION" })));
   const abort = () => conn.close();
   options.signal?.addEventListener("abort", abort, { once: true });
   try {

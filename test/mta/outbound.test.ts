@@ -15,7 +15,7 @@ import { createTestDatabase, testProviders, type TestDatabase } from "../support
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { sendMail, startMta, TEST_APP_SECRET, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
 import { seedSendingTenant, type SendingTenant } from "../support/outbound-data";
-import { startSmtpReceiver, type ReceivedMail, type SmtpReceiver } from "../support/smtp-receiver";
+import { messageIdOf, startSmtpReceiver, type ReceivedMail, type SmtpReceiver } from "../support/smtp-receiver";
 import { buildMessage, uniqueId } from "./helpers";
 
 const CLIENT = "client.example";
@@ -53,7 +53,8 @@ describe.each(testProviders())("outbound delivery through OUTBOUND_RELAY on %s",
     });
   }
 
-  const byMessageId = (id: string) => (m: ReceivedMail) => m.raw.toString("latin1").includes(`<${id}>`);
+  /** The message whose own Message-ID is `id` (a later reply's References name earlier ones too). */
+const byMessageId = (id: string) => (m: ReceivedMail) => messageIdOf(m) === id;
 
   async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
     const end = Date.now() + timeoutMs;

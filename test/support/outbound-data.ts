@@ -38,3 +38,18 @@ export async function seedSendingTenant(
   const client = await createClientRow(db, tenant.id, { name: "Client Co", primaryDomain: input.clientDomain, contacts: input.contacts });
   return { tenantId: tenant.id, slug: input.slug, domain: input.domain, selector: sd.selector, userId: user.id, clientId: client.id };
 }
+
+/** Polls `probe` until it returns something truthy; the error names what was awaited and shows `context()`. */
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  options: { timeoutMs?: number; context?: () => string } = {},
+): Promise<T> {
+  const end = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${options.context?.() ?? ""}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}

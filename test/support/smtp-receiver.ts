@@ -20,8 +20,8 @@ export type ReceivedMail = {
 export type Answer = { code: number; message: string } | null;
 
 export type ReceiverRules = {
-  /** Per RCPT TO. */
-  rcpt?: (address: string, session: SMTPServerSession) => Answer;
+  /** Per RCPT TO; may hold the reply (a promise). */
+  rcpt?: (address: string, session: SMTPServerSession) => Answer | Promise<Answer>;
   /** At the end of DATA; may hold the reply (a promise) to simulate a slow server. */
   data?: (mail: ReceivedMail) => Answer | Promise<Answer>;
 };
@@ -40,6 +40,12 @@ export type SmtpReceiver = {
   close(): Promise<void>;
 };
 
+/** The received message's own Message-ID, without angle brackets (headers unfolded). */
+export function messageIdOf(mail: ReceivedMail): string | null {
+  const head = mail.raw.toString("latin1").split("\r\n\r\n")[0]!.replace(/\r\n[ \t]+/g, " ");
+  return /(?:^|\r\n)message-id:\s*<([^>\s]+)>/i.exec(head)?.[1] ?? null;
+}
+
 function smtpError(answer: NonNullable<Answer>): Error {
   return Object.assign(new Error(answer.message), { responseCode: answer.code });
 }
@@ -56,8 +62,7 @@ export async function startSmtpReceiver(rules: ReceiverRules = {}): Promise<Smtp
     logger: false,
     size: 30 * 1024 * 1024,
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void) {
-      const answer = state.rules.rcpt?.(address.address, session) ?? null;
-      callback(answer ? smtpError(answer) : null);
+      void Promise.resolve(state.rules.rcpt?.(address.address, session) ?? null).then((answer) => callback(answer ? smtpError(answer) : null));
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];

@@ -222,7 +222,7 @@ describe.each(testProviders())("outbound delivery by several MTA nodes on %s", (
     try {
       const finish = await reply(["jane@client.example"], [], "Finish me");
       const giveBack = await reply(["slow@client.example"], [], "Give me back");
-      await waitUntil("both deliveries under way", async () => receiver.attempts.some(byMessageId(finish.messageIdHeader)) && releaseRcpt !== null, { context: outputs });
+      await waitUntil("both deliveries under way", () => Promise.resolve(receiver.attempts.some(byMessageId(finish.messageIdHeader)) && releaseRcpt !== null), { context: outputs });
       delete nodes[name];
       await node.stop();
       releaseRcpt!();

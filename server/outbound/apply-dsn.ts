@@ -56,6 +56,9 @@ export async function applyDsn(db: Db, input: ApplyDsnInput): Promise<AppliedDsn
     .filter(Boolean)
     .join(" ");
   return db.$transaction(async (tx) => {
+    // Write first (see recordDeliveryAttempt): the message's jobs, which a DSN may have to stop anyway. Takes SQLite's
+    // write lock before any read, and on PostgreSQL waits for a worker recording the same message.
+    await tx.outboundJob.updateMany({ where: { messageId, tenantId }, data: { updatedAt: now } });
     const message = await tx.message.findFirst({
       where: { id: messageId, tenantId, direction: "OUTBOUND" },
       select: { id: true, ticketId: true, fromAddress: true, subject: true, messageIdHeader: true, envelopeFrom: true, deliveryState: true },

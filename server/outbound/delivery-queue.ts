@@ -225,6 +225,18 @@ export async function recordDeliveryAttempt(db: Db, rawInput: RecordDeliveryAtte
   const input = recordDeliveryAttemptInput.parse(rawInput);
   const now = input.now ?? new Date();
   return db.$transaction(async (tx) => {
+    // Write first: on SQLite this takes the write lock before the transaction reads anything (a deferred transaction
+    // that reads first fails with SQLITE_BUSY when another process wrote in between); on PostgreSQL it locks the job's
+    // row, so no other node can claim it until this commits. It also checks the claim is still this worker's.
+    const held = await tx.outboundJob.updateMany({
+      where: { id: input.jobId, state: "SENDING", ...(input.workerId ? { lockedBy: input.workerId } : {}) },
+      data: { lockedUntil: new Date(now.getTime() + 60_000) },
+    });
+    if (held.count === 0) {
+      const exists = await tx.outboundJob.count({ where: { id: input.jobId } });
+      if (!exists) throw new AppError("NOT_FOUND", "Outbound job not found.");
+      throw new AppError("CONFLICT", "This delivery is no longer held by this worker (finished or taken over after the lease ran out).");
+    }
     const job = await tx.outboundJob.findUnique({
       where: { id: input.jobId },
       select: {

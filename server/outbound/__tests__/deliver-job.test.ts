@@ -51,11 +51,18 @@ describe("R-OUT-3 routes and SMTP outcomes", () => {
   });
 
   it("null MX and NXDOMAIN are permanent; MX hosts without addresses and a dead resolver are temporary", async () => {
-    expect(await resolveRoutes(resolver, "nullmx.example", opts)).toMatchObject({ ok: false, permanent: true, reply: expect.stringMatching(/^556 5\.1\.10 /) });
-    expect(await resolveRoutes(resolver, "missing.example", opts)).toMatchObject({ ok: false, permanent: true, reply: expect.stringMatching(/^550 5\.1\.2 /) });
-    expect(await resolveRoutes(resolver, "nohost.example", opts)).toMatchObject({ ok: false, permanent: false });
+    const failure = async (r: Resolver, domain: string) => {
+      const found = await resolveRoutes(r, domain, opts);
+      if (found.ok) throw new Error(`${domain} unexpectedly has routes`);
+      return [found.permanent, found.reply] as const;
+    };
+    expect(await failure(resolver, "nullmx.example")).toEqual([true, "556 5.1.10 nullmx.example does not accept mail (null MX)"]);
+    expect(await failure(resolver, "missing.example")).toEqual([true, "550 5.1.2 Domain missing.example does not exist (DNS NXDOMAIN)"]);
+    expect((await failure(resolver, "nohost.example"))[0]).toBe(false);
     const dead = createResolver({ servers: [`127.0.0.1:${await deadPort()}`], timeoutMs: 300, tries: 1 });
-    expect(await resolveRoutes(dead, "multi.example", opts)).toMatchObject({ ok: false, permanent: false, reply: expect.stringMatching(/^451 4\.4\.3 MX look-up for multi\.example failed/) });
+    const [permanent, reply] = await failure(dead, "multi.example");
+    expect(permanent).toBe(false);
+    expect(reply).toMatch(/^451 4\.4\.3 MX look-up for multi\.example failed/);
   });
 
   it("a relay replaces MX look-up", async () => {
@@ -73,8 +80,9 @@ describe("R-OUT-3 routes and SMTP outcomes", () => {
       const before = receiver.messages.length;
       const r = await sendOverSmtp(route, { from: "bounce@gw.example", to: ["ok@client.example", "busy@client.example", "gone@client.example"] }, RAW, { heloName: "gw.example" });
       expect(r.tls).toBe(true);
+      expect(r.outcomes[0]!.reply).toMatch(/^250 /);
       expect(r.outcomes).toEqual([
-        { recipient: "ok@client.example", kind: "delivered", reply: expect.stringMatching(/^250 /) },
+        { recipient: "ok@client.example", kind: "delivered", reply: r.outcomes[0]!.reply },
         { recipient: "busy@client.example", kind: "deferred", reply: "452 4.2.2 Mailbox busy" },
         { recipient: "gone@client.example", kind: "bounced", reply: "550 5.1.1 Gone" },
       ]);
@@ -108,7 +116,8 @@ describe("R-OUT-3 routes and SMTP outcomes", () => {
 
   it("no connection: deferred and the next host may be tried", async () => {
     const r = await sendOverSmtp({ name: "127.0.0.1", address: "127.0.0.1", port: await deadPort() }, { from: "b@gw.example", to: ["a@client.example"] }, RAW, { heloName: "gw.example" });
-    expect(r).toMatchObject({ tryNext: true, tls: false, outcomes: [{ kind: "deferred", reply: expect.stringMatching(/ECONNREFUSED|ECONNECTION/) }] });
+    expect(r).toMatchObject({ tryNext: true, tls: false, outcomes: [{ kind: "deferred" }] });
+    expect(r.outcomes[0]!.reply).toMatch(/ECONNREFUSED|ECONNECTION/);
   });
 
   it("a failed data-in-flight mark drops the connection before the end-of-data dot: nothing is delivered", async () => {

@@ -298,12 +298,42 @@ export async function deliverJob(db: Db, job: ClaimedJob, ctx: DeliverJobContext
     );
   }
 
+  // Nothing left to send to (every recipient finished in earlier attempts): close the job.
+  if (job.recipients.length === 0) return record([]);
+
   const domain = domainOf(job.recipients[0]!);
   const now = job.recipients.filter((r) => options.relay || domainOf(r) === domain);
   const later: RecipientOutcome[] = job.recipients
     .filter((r) => !now.includes(r))
     .map((recipient) => ({ recipient, kind: "deferred", reply: "Waiting for the delivery to another domain of the same message" }));
 
+  try {
+    return await attemptDelivery(db, job, ctx, { domain, now, later, record });
+  } catch (err) {
+    if (isAppError(err) || err instanceof MarkedError) throw err instanceof MarkedError ? err.cause : err;
+    // Anything unexpected before the end of DATA: a deferred attempt, so back-off and the give-up limit apply
+    // instead of the job coming back every time its lease runs out.
+    const reply = `Delivery failed before the message was sent: ${err instanceof Error ? err.message : String(err)}`;
+    return record([...now.map((recipient) => ({ recipient, kind: "deferred", reply }) as const), ...later]);
+  }
+}
+
+/** An error after the data-in-flight mark: the message may have been accepted, so it must not be deferred. */
+class MarkedError extends Error {}
+
+async function attemptDelivery(
+  db: Db,
+  job: ClaimedJob,
+  ctx: DeliverJobContext,
+  a: {
+    domain: string;
+    now: string[];
+    later: RecipientOutcome[];
+    record: (outcomes: RecipientOutcome[], extra?: { via?: string; note?: string; nextAttemptAt?: Date }) => Promise<DeliveredJob>;
+  },
+): Promise<DeliveredJob | null> {
+  const { options, workerId } = ctx;
+  const { domain, now, later, record } = a;
   const lookup = await resolveRoutes(options.resolver, domain, options);
   if (!lookup.ok) {
     const kind = lookup.permanent ? "bounced" : "deferred";
@@ -349,9 +379,16 @@ export async function deliverJob(db: Db, job: ClaimedJob, ctx: DeliverJobContext
     return null;
   }
   const result = attempt!;
-  return record([...result.outcomes, ...later], {
+  const extra = {
     via: describeRoute(route, result.tls),
     // Only the other domain's recipients wait: start their round at once (a 4xx here keeps its back-off).
     ...(later.length && !result.outcomes.some((o) => o.kind === "deferred") ? { nextAttemptAt: new Date() } : {}),
-  });
+  };
+  if (!marked) return record([...result.outcomes, ...later], extra);
+  try {
+    return await record([...result.outcomes, ...later], extra);
+  } catch (err) {
+    // Past the end of DATA the outcome must never become a deferral (a resend): the lease and the mark take over.
+    throw new MarkedError("recording after the end of DATA failed", { cause: err });
+  }
 }

@@ -202,9 +202,10 @@ export type RecordedDelivery = {
 const STATE_RANK: Record<string, number> = { BOUNCED: 4, DEFERRED: 3, SENDING: 2, QUEUED: 2, DELIVERED: 1 };
 
 /** The message's state from its jobs': any bounce wins, then pending retries, then in progress, then delivered. */
-function messageStateOf(jobStates: string[], current: string | null): string {
-  if (current === "BOUNCED") return "BOUNCED";
-  const worst = jobStates.reduce((a, b) => ((STATE_RANK[b] ?? 0) > (STATE_RANK[a] ?? 0) ? b : a), "DELIVERED");
+function messageStateOf(jobs: { state: string; bouncedRecipients: string | null }[], current: string | null): string {
+  // A job still retrying some recipients may already have had others refused for good.
+  if (current === "BOUNCED" || jobs.some((j) => j.bouncedRecipients)) return "BOUNCED";
+  const worst = jobs.map((j) => j.state).reduce((a, b) => ((STATE_RANK[b] ?? 0) > (STATE_RANK[a] ?? 0) ? b : a), "DELIVERED");
   return worst === "SENDING" ? "QUEUED" : worst;
 }
 
@@ -324,8 +325,8 @@ export async function recordDeliveryAttempt(db: Db, rawInput: RecordDeliveryAtte
       await markContactsFailing(tx, job.tenantId, refused.map((o) => o.recipient), refused[0]!.reply, now);
     }
 
-    const jobs = await tx.outboundJob.findMany({ where: { messageId: job.messageId }, select: { state: true } });
-    const messageState = messageStateOf(jobs.map((j) => j.state), job.message.deliveryState);
+    const jobs = await tx.outboundJob.findMany({ where: { messageId: job.messageId }, select: { state: true, bouncedRecipients: true } });
+    const messageState = messageStateOf(jobs, job.message.deliveryState);
     const detail = (refused[0] ?? gaveUp[0] ?? deferred[0] ?? delivered[0])?.reply ?? null;
     await tx.message.update({
       where: { id: job.messageId },

@@ -6,9 +6,11 @@
  * 3. applies migrations — when the database is unreachable it starts anyway and answers 451 until it is back
  *    (the bridge retries the migrations), so senders queue mail instead of it being refused;
  * 4. starts Haraka in this process with mta/ as its install directory. This process was started with the tsx
- *    loader, so the plugins' require() of server/*.ts works (see mta/README.md).
+ *    loader, so the plugins' require() of server/*.ts works (see mta/README.md);
+ * 5. starts the outbound delivery worker (server/mta/outbound-worker.ts) unless OUTBOUND_DELIVERY=off.
  *
- * SIGTERM/SIGINT: stop listening, let in-flight messages commit, close the database, exit.
+ * SIGTERM/SIGINT: stop listening and claiming, give back outbound jobs not yet at the end of DATA, let in-flight
+ * messages commit and in-flight deliveries record their reply, close the database, exit.
  */
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -16,6 +18,7 @@ import { loadEnv } from "../server/env";
 import { applyMigrations } from "../server/db/migrate";
 import { ensureTlsCertificate } from "../server/mta/tls-certificate";
 import type * as Bridge from "../server/mta/bridge";
+import type * as Worker from "../server/mta/outbound-worker";
 
 const root = path.resolve(import.meta.dirname, "..");
 const require = createRequire(import.meta.url);
@@ -52,14 +55,30 @@ async function main(): Promise<void> {
   require("Haraka/haraka.js");
   const server = require("Haraka/server.js") as { stopListeners(): void };
 
+  const levels = ["debug", "info", "warn", "error"] as const;
+  const shown = levels.indexOf(env.LOG_LEVEL);
+  const worker =
+    env.OUTBOUND_DELIVERY === "on"
+      ? (require("../server/mta/outbound-worker.ts") as typeof Worker).startOutboundWorker({
+          log: (level, message) => {
+            if (levels.indexOf(level) < shown) return;
+            (level === "error" || level === "warn" ? console.error : console.log)(`[mta] outbound: ${message}`);
+          },
+        })
+      : null;
+
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(1);
     stopping = true;
     log(`${signal}: stopping`);
     server.stopListeners();
-    // Haraka's own SIGINT handler may exit first; either way nothing was answered 250 without a commit.
-    void bridge.shutdown((m) => console.error(`[mta] ${m}`)).finally(() => process.exit(0));
+    // Haraka's own SIGINT handler may exit first; either way nothing was answered 250 without a commit, and an
+    // outbound job cut short is recovered from its lease (server/outbound/deliver-job.ts).
+    void Promise.resolve(worker?.stop())
+      .catch((err: unknown) => console.error(`[mta] stopping the outbound worker failed: ${String(err)}`))
+      .then(() => bridge.shutdown((m) => console.error(`[mta] ${m}`)))
+      .finally(() => process.exit(0));
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   // Haraka's own SIGINT handler exits at once without closing the database: replace it with the orderly stop.

@@ -44,6 +44,22 @@ export const envSchema = z.object({
   DNS_SERVERS: hostPortList.optional(),
   /** Send all outbound mail to this host instead of looking up MX records. */
   OUTBOUND_RELAY: hostPort.optional(),
+  /** `off`: this MTA node only receives; another node's worker delivers the outbound queue. */
+  OUTBOUND_DELIVERY: z.enum(["on", "off"]).default("on"),
+  /** The port MX hosts are reached on (25; tests point it at a local receiver). */
+  OUTBOUND_SMTP_PORT: port.default(25),
+  /** The name this node gives in EHLO; default the machine's host name. */
+  OUTBOUND_HELO: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, "expected a host name").optional(),
+  /** Deliveries in flight at once on this node. */
+  OUTBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  /** Waits after the 1st, 2nd, … failed attempt, in seconds (the last repeats). */
+  OUTBOUND_RETRY_SCHEDULE: z
+    .string()
+    .transform((s) => s.split(",").map((x) => Number(x.trim())))
+    .pipe(z.array(z.number().positive().max(7 * 24 * 3600)).min(1))
+    .optional(),
+  /** How long a claim on a job holds without being renewed (the worker renews it while delivering). */
+  OUTBOUND_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(120),
   SMTP_MAX_SIZE: z.coerce.number().int().positive().default(25 * 1024 * 1024),
   SMTP_MAX_RECIPIENTS: z.coerce.number().int().positive().default(50),
   SMTP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(20),

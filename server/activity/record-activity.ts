@@ -28,6 +28,8 @@ export type ActivityRow = {
   arc?: string | null;
   remoteReply?: string | null;
   bounceDetail?: string | null;
+  /** Outbound DEFERRED rows: when the next attempt is due (R-OUT-4). */
+  nextAttemptAt?: Date | null;
   processingMs?: number | null;
   remoteIp?: string | null;
   /** [name, value] pairs in order; stored as JSON for the detail view. */
@@ -82,6 +84,7 @@ export async function recordActivity(db: Tx, row: ActivityRow): Promise<{ id: st
       arc: cut(row.arc, 40),
       remoteReply: cut(row.remoteReply, LONG),
       bounceDetail: cut(row.bounceDetail, LONG),
+      nextAttemptAt: row.nextAttemptAt ?? null,
       processingMs: row.processingMs === null || row.processingMs === undefined ? null : Math.max(0, Math.round(row.processingMs)),
       remoteIp: cut(row.remoteIp, 64),
       headersJson: headersJson(row.headers),

@@ -3,6 +3,7 @@
  * parses the DSN (RFC 3464) and recognises the VERP token; this records what it means for the outbound message.
  */
 import { z } from "zod";
+import { recordActivity } from "../activity/record-activity";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { markContactsFailing } from "./delivery-queue";
@@ -45,14 +46,19 @@ function bareRecipient(value: string | null | undefined): string | null {
 export async function applyDsn(db: Db, input: ApplyDsnInput): Promise<AppliedDsn> {
   const { tenantId, messageId, dsn, now = new Date() } = applyDsnInput.parse(input);
   const recipient = bareRecipient(dsn.finalRecipient);
+  const diagnostic = dsn.diagnosticCode?.replace(/\s+/g, " ").trim();
   const reason = [
     dsn.status,
-    dsn.diagnosticCode?.replace(/\s+/g, " ").trim(),
-    dsn.spamScore != null ? `(spam score ${dsn.spamScore})` : null,
+    diagnostic,
+    // The score is shown on its own unless the destination's text already gives it.
+    dsn.spamScore != null && !diagnostic?.includes(String(dsn.spamScore)) ? `(spam score ${dsn.spamScore})` : null,
   ]
     .filter(Boolean)
     .join(" ");
   return db.$transaction(async (tx) => {
+    // Write first (see recordDeliveryAttempt): the message's jobs, which a DSN may have to stop anyway. Takes SQLite's
+    // write lock before any read, and on PostgreSQL waits for a worker recording the same message.
+    await tx.outboundJob.updateMany({ where: { messageId, tenantId }, data: { updatedAt: now } });
     const message = await tx.message.findFirst({
       where: { id: messageId, tenantId, direction: "OUTBOUND" },
       select: { id: true, ticketId: true, fromAddress: true, subject: true, messageIdHeader: true, envelopeFrom: true, deliveryState: true },
@@ -69,21 +75,20 @@ export async function applyDsn(db: Db, input: ApplyDsnInput): Promise<AppliedDsn
       });
       if (recipient) await markContactsFailing(tx, tenantId, [recipient], reason, now);
     }
-    await tx.activityLog.create({
-      data: {
-        tenantId,
-        direction: "OUTBOUND",
-        outcome: dsn.permanent ? "BOUNCED" : "DEFERRED",
-        reason: dsn.permanent ? "Bounce notification (DSN) received" : "Delay notification (DSN) received",
-        envelopeFrom: message.envelopeFrom,
-        fromAddress: message.fromAddress,
-        toAddress: recipient,
-        subject: message.subject,
-        messageIdHeader: message.messageIdHeader,
-        ticketId: message.ticketId,
-        messageId: message.id,
-        bounceDetail: reason,
-      },
+    await recordActivity(tx, {
+      tenantId,
+      direction: "OUTBOUND",
+      outcome: dsn.permanent ? "BOUNCED" : "DEFERRED",
+      reason: dsn.permanent ? "Bounce notification (DSN) received" : "Delay notification (DSN) received",
+      envelopeFrom: message.envelopeFrom,
+      fromAddress: message.fromAddress,
+      toAddress: recipient,
+      subject: message.subject,
+      messageIdHeader: message.messageIdHeader,
+      ticketId: message.ticketId,
+      messageId: message.id,
+      bounceDetail: reason,
+      createdAt: now,
     });
     return { deliveryState, reason };
   });

@@ -1,25 +1,34 @@
 /**
  * The durable outbound queue (R-OUT-3, R-OUT-4), read by every MTA node: claim due jobs, then record what the
- * remote server answered. Claims are compare-and-set updates (`UPDATE … WHERE id = ? AND <still due>`), so on
- * SQLite and PostgreSQL alike two workers never get the same job; a claim is a lease, and a job whose worker died
- * is claimed again once the lease runs out.
+ * remote server answered. Claims are compare-and-set updates (`UPDATE … WHERE id = ? AND <still due>`):
+ * - PostgreSQL (READ COMMITTED): a second UPDATE of the same row waits for the first to commit, then re-checks its
+ *   WHERE against the committed row (state is SENDING, lease in the future) and matches nothing;
+ * - SQLite: writes are serialised by the database lock, so the second UPDATE sees the first one's result.
+ * Either way two workers never hold the same job. A claim is a lease that the worker renews while it delivers; a job
+ * whose worker died is claimed again once the lease runs out. Leases compare against each node's clock, so nodes
+ * must keep their clocks in sync (NTP) to well within OUTBOUND_LEASE_SECONDS.
  */
 import { z } from "zod";
+import { recordActivity } from "../activity/record-activity";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 
 /**
  * Wait before the next attempt after the Nth failed attempt (1-based): 1m, 5m, 15m, 1h, 2h, 4h, then every 8h.
- * Front-loaded because most 4xx (greylisting, a busy server) clear within minutes.
+ * Front-loaded because most 4xx (greylisting, a busy server) clear within minutes. OUTBOUND_RETRY_SCHEDULE
+ * replaces it.
  */
 export const RETRY_SCHEDULE_MS = [60_000, 300_000, 900_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000];
 /** After this long since queueing, a message still not delivered is given up on and bounced (as MTAs do). */
 export const GIVE_UP_AFTER_MS = 2 * 24 * 3_600_000;
 
+const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 30_000 };
+
 /** The wait before the next attempt after `attempts` failed attempts. */
-export function backoffMs(attempts: number): number {
-  const i = Math.min(Math.max(attempts, 1), RETRY_SCHEDULE_MS.length) - 1;
-  return RETRY_SCHEDULE_MS[i]!;
+export function backoffMs(attempts: number, schedule: readonly number[] = RETRY_SCHEDULE_MS): number {
+  const list = schedule.length ? schedule : RETRY_SCHEDULE_MS;
+  const i = Math.min(Math.max(attempts, 1), list.length) - 1;
+  return list[i]!;
 }
 
 export type ClaimedJob = {
@@ -27,18 +36,24 @@ export type ClaimedJob = {
   tenantId: string;
   messageId: string;
   envelopeFrom: string;
+  /** The recipients still to deliver to (a job covers one recipient domain). */
   recipients: string[];
   /** The signed message, byte for byte. */
   raw: Buffer;
   /** Attempts including this one. */
   attempts: number;
   lockedUntil: Date;
+  /**
+   * Set when a previous worker died after committing to the end of DATA: the message may have been accepted, the
+   * reply was never recorded (see deliver-job.ts).
+   */
+  interrupted: { at: Date; recipients: string[] } | null;
 };
 
 export const claimOutboundJobsInput = z.object({
   workerId: z.string().min(1).max(200),
   limit: z.number().int().min(1).max(500).default(10),
-  /** How long the claim holds; longer than one delivery attempt can take. */
+  /** How long the claim holds unless renewed; longer than the gap between two renewals. */
   leaseMs: z.number().int().min(1_000).default(10 * 60_000),
   now: z.date().optional(),
 });
@@ -52,6 +67,12 @@ function dueWhere(now: Date) {
       { state: "SENDING", lockedUntil: { lt: now } },
     ],
   };
+}
+
+function jsonList(value: string | null): string[] {
+  if (!value) return [];
+  const parsed: unknown = JSON.parse(value);
+  return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === "string") : [];
 }
 
 /**
@@ -80,119 +101,272 @@ export async function claimOutboundJobs(db: Tx, input: ClaimOutboundJobsInput): 
   if (claimed.length === 0) return [];
   const rows = await db.outboundJob.findMany({
     where: { id: { in: claimed }, lockedBy: workerId },
-    select: { id: true, tenantId: true, messageId: true, envelopeFrom: true, recipients: true, raw: true, attempts: true, lockedUntil: true },
+    select: {
+      id: true, tenantId: true, messageId: true, envelopeFrom: true, recipients: true, raw: true, attempts: true, lockedUntil: true,
+      dataSentAt: true, dataRecipients: true,
+    },
     orderBy: { nextAttemptAt: "asc" },
   });
   return rows.map((r) => ({
-    ...r,
-    recipients: JSON.parse(r.recipients) as string[],
+    id: r.id,
+    tenantId: r.tenantId,
+    messageId: r.messageId,
+    envelopeFrom: r.envelopeFrom,
+    recipients: jsonList(r.recipients),
     raw: Buffer.from(r.raw),
+    attempts: r.attempts,
     lockedUntil: r.lockedUntil ?? lockedUntil,
+    interrupted: r.dataSentAt ? { at: r.dataSentAt, recipients: jsonList(r.dataRecipients) } : null,
   }));
 }
 
-export const deliveryResult = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("delivered"), remoteReply: z.string().max(2000) }),
-  z.object({ kind: z.literal("deferred"), remoteReply: z.string().max(2000), nextAttemptAt: z.date().optional() }),
-  z.object({
-    kind: z.literal("bounced"),
-    remoteReply: z.string().max(2000),
-    /** The recipients the server refused; default all of the job's. They are marked failing (R-OUT-4). */
-    recipients: z.array(z.string()).optional(),
-  }),
-]);
-export type DeliveryResult = z.infer<typeof deliveryResult>;
+/** The claim is still this worker's and its lease has not run out. */
+function heldWhere(jobId: string, workerId: string, now: Date) {
+  return { id: jobId, state: "SENDING", lockedBy: workerId, lockedUntil: { gt: now } };
+}
 
-export const recordDeliveryResultInput = z.object({
+/** Extends the worker's claim while a delivery runs. False when the claim was lost (lease ran out, taken over). */
+export async function renewLease(db: Tx, input: { jobId: string; workerId: string; leaseMs: number; now?: Date }): Promise<boolean> {
+  const now = input.now ?? new Date();
+  const { count } = await db.outboundJob.updateMany({
+    where: heldWhere(input.jobId, input.workerId, now),
+    data: { lockedUntil: new Date(now.getTime() + input.leaseMs) },
+  });
+  return count === 1;
+}
+
+/**
+ * Commits, before the end-of-data dot is sent, that this transaction's recipients may receive the message. CONFLICT
+ * when the claim is no longer this worker's: the caller must then abort without sending the dot, so a job taken
+ * over by another worker is never delivered by both.
+ */
+export async function markDataSending(db: Tx, input: { jobId: string; workerId: string; recipients: string[]; now?: Date }): Promise<void> {
+  const now = input.now ?? new Date();
+  const { count } = await db.outboundJob.updateMany({
+    where: heldWhere(input.jobId, input.workerId, now),
+    data: { dataSentAt: now, dataRecipients: JSON.stringify(input.recipients) },
+  });
+  if (count !== 1) throw new AppError("CONFLICT", "This delivery is no longer held by this worker.");
+}
+
+/**
+ * Gives a claimed job back untouched (nothing was sent: the worker is stopping). No activity row: nothing happened.
+ * The attempt it counted is taken back.
+ */
+export async function releaseClaim(db: Tx, input: { jobId: string; workerId: string }): Promise<boolean> {
+  const job = await db.outboundJob.findFirst({ where: { id: input.jobId, state: "SENDING", lockedBy: input.workerId }, select: { attempts: true } });
+  if (!job) return false;
+  const attempts = Math.max(job.attempts - 1, 0);
+  const { count } = await db.outboundJob.updateMany({
+    where: { id: input.jobId, state: "SENDING", lockedBy: input.workerId, dataSentAt: null },
+    data: { state: attempts > 0 ? "DEFERRED" : "QUEUED", attempts, lockedBy: null, lockedUntil: null, nextAttemptAt: new Date() },
+  });
+  return count === 1;
+}
+
+export const recipientOutcome = z.object({
+  recipient: z.string().min(1).max(320),
+  kind: z.enum(["delivered", "deferred", "bounced"]),
+  /** The remote server's reply (or what went wrong on the way), as recorded in the activity log. */
+  reply: z.string().max(2000),
+});
+export type RecipientOutcome = z.infer<typeof recipientOutcome>;
+
+export const recordDeliveryAttemptInput = z.object({
   jobId: z.string().min(1),
   /** When given, the result is only accepted from the worker holding the claim. */
   workerId: z.string().min(1).optional(),
-  result: deliveryResult,
+  /** One per recipient of the job; a recipient without one is deferred. */
+  outcomes: z.array(recipientOutcome),
+  /** Where the attempt went, e.g. "mx1.example.com:25 with STARTTLS"; shown in the activity log. */
+  via: z.string().max(500).optional(),
+  /** Overrides the back-off for deferred recipients. */
+  nextAttemptAt: z.date().optional(),
+  retryScheduleMs: z.array(z.number().positive()).optional(),
+  /** A note for the activity rows (e.g. an unconfirmed delivery after a crash). */
+  note: z.string().max(500).optional(),
   now: z.date().optional(),
 });
-export type RecordDeliveryResultInput = z.input<typeof recordDeliveryResultInput>;
+export type RecordDeliveryAttemptInput = z.input<typeof recordDeliveryAttemptInput>;
 
-export type RecordedDelivery = { state: "DELIVERED" | "DEFERRED" | "BOUNCED"; nextAttemptAt: Date | null; reason: string };
+export type DeliveryState = "DELIVERED" | "DEFERRED" | "BOUNCED";
+export type RecordedDelivery = {
+  /** The job's state after this attempt. */
+  state: DeliveryState;
+  /** The message's state over all its jobs (a DSN's BOUNCED is never undone). */
+  messageState: string;
+  nextAttemptAt: Date | null;
+  reason: string;
+};
+
+const STATE_RANK: Record<string, number> = { BOUNCED: 4, DEFERRED: 3, SENDING: 2, QUEUED: 2, DELIVERED: 1 };
+
+/** The message's state from its jobs': any bounce wins, then pending retries, then in progress, then delivered. */
+function messageStateOf(jobs: { state: string; bouncedRecipients: string | null }[], current: string | null): string {
+  // A job still retrying some recipients may already have had others refused for good.
+  if (current === "BOUNCED" || jobs.some((j) => j.bouncedRecipients)) return "BOUNCED";
+  const worst = jobs.map((j) => j.state).reduce((a, b) => ((STATE_RANK[b] ?? 0) > (STATE_RANK[a] ?? 0) ? b : a), "DELIVERED");
+  return worst === "SENDING" ? "QUEUED" : worst;
+}
+
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const item of items) m.set(key(item), [...(m.get(key(item)) ?? []), item]);
+  return m;
+}
 
 /**
- * Records one delivery attempt's outcome: the job, the message's delivery state and an activity row, in one
- * transaction. Deferred → retried with back-off, or bounced once GIVE_UP_AFTER_MS has passed since queueing.
- * CONFLICT when the job is not being delivered (already finished, or another worker took it over).
+ * Records one delivery attempt's outcome per recipient (R-OUT-4): the job (delivered and bounced recipients leave it,
+ * deferred ones stay with the next attempt time, or are bounced once GIVE_UP_AFTER_MS has passed since queueing),
+ * the message's delivery state, one activity row per outcome and remote reply, and failing contacts for 5xx
+ * refusals — in one transaction. CONFLICT when the job is not being delivered by this worker (already finished, or
+ * taken over after the lease ran out).
  */
-export async function recordDeliveryResult(db: Db, input: RecordDeliveryResultInput): Promise<RecordedDelivery> {
-  const { jobId, workerId, result, now = new Date() } = recordDeliveryResultInput.parse(input);
+export async function recordDeliveryAttempt(db: Db, rawInput: RecordDeliveryAttemptInput): Promise<RecordedDelivery> {
+  const input = recordDeliveryAttemptInput.parse(rawInput);
+  const now = input.now ?? new Date();
   return db.$transaction(async (tx) => {
+    // Write first: on SQLite this takes the write lock before the transaction reads anything (a deferred transaction
+    // that reads first fails with SQLITE_BUSY when another process wrote in between); on PostgreSQL it locks the job's
+    // row, so no other node can claim it until this commits. It also checks the claim is still this worker's.
+    const held = await tx.outboundJob.updateMany({
+      where: { id: input.jobId, state: "SENDING", ...(input.workerId ? { lockedBy: input.workerId } : {}) },
+      data: { lockedUntil: new Date(now.getTime() + 60_000) },
+    });
+    if (held.count === 0) {
+      const exists = await tx.outboundJob.count({ where: { id: input.jobId } });
+      if (!exists) throw new AppError("NOT_FOUND", "Outbound job not found.");
+      throw new AppError("CONFLICT", "This delivery is no longer held by this worker (finished or taken over after the lease ran out).");
+    }
     const job = await tx.outboundJob.findUnique({
-      where: { id: jobId },
+      where: { id: input.jobId },
       select: {
-        id: true, tenantId: true, messageId: true, envelopeFrom: true, recipients: true, attempts: true, createdAt: true,
-        message: { select: { ticketId: true, fromAddress: true, subject: true, messageIdHeader: true } },
+        id: true, tenantId: true, messageId: true, envelopeFrom: true, recipients: true, attempts: true, createdAt: true, bouncedRecipients: true,
+        message: { select: { ticketId: true, fromAddress: true, subject: true, messageIdHeader: true, deliveryState: true } },
       },
     });
     if (!job) throw new AppError("NOT_FOUND", "Outbound job not found.");
 
-    let outcome: RecordedDelivery;
-    if (result.kind === "delivered") {
-      outcome = { state: "DELIVERED", nextAttemptAt: null, reason: result.remoteReply };
-    } else if (result.kind === "bounced") {
-      outcome = { state: "BOUNCED", nextAttemptAt: null, reason: result.remoteReply };
-    } else {
-      const next = result.nextAttemptAt ?? new Date(now.getTime() + backoffMs(job.attempts));
-      const deadline = job.createdAt.getTime() + GIVE_UP_AFTER_MS;
-      outcome =
-        next.getTime() > deadline
-          ? {
-              state: "BOUNCED",
-              nextAttemptAt: null,
-              reason: `Gave up after ${job.attempts} attempts over ${Math.round(GIVE_UP_AFTER_MS / 3_600_000)} hours; last reply: ${result.remoteReply}`,
-            }
-          : { state: "DEFERRED", nextAttemptAt: next, reason: result.remoteReply };
+    const byRecipient = new Map(input.outcomes.map((o) => [o.recipient.toLowerCase(), o]));
+    const outcomes: RecipientOutcome[] = jsonList(job.recipients).map(
+      (r) => byRecipient.get(r.toLowerCase()) ?? { recipient: r, kind: "deferred", reply: "No reply recorded for this recipient" },
+    );
+    let deferred = outcomes.filter((o) => o.kind === "deferred");
+    let gaveUp: RecipientOutcome[] = [];
+    let nextAttemptAt: Date | null = null;
+    if (deferred.length) {
+      const next = input.nextAttemptAt ?? new Date(now.getTime() + backoffMs(job.attempts, input.retryScheduleMs));
+      if (next.getTime() > job.createdAt.getTime() + GIVE_UP_AFTER_MS) {
+        const hours = Math.round(GIVE_UP_AFTER_MS / 3_600_000);
+        gaveUp = deferred.map((o) => ({ ...o, kind: "bounced", reply: `Gave up after ${job.attempts} attempts over ${hours} hours; last reply: ${o.reply}` }));
+        deferred = [];
+      } else {
+        nextAttemptAt = next;
+      }
     }
+    const refused = outcomes.filter((o) => o.kind === "bounced");
+    const delivered = outcomes.filter((o) => o.kind === "delivered");
+    const bouncedAll = [...new Set([...jsonList(job.bouncedRecipients), ...[...refused, ...gaveUp].map((o) => o.recipient.toLowerCase())])];
+    const state: DeliveryState = deferred.length ? "DEFERRED" : bouncedAll.length ? "BOUNCED" : "DELIVERED";
 
     const { count } = await tx.outboundJob.updateMany({
-      where: { id: jobId, state: "SENDING", ...(workerId ? { lockedBy: workerId } : {}) },
+      where: { id: job.id, state: "SENDING", ...(input.workerId ? { lockedBy: input.workerId } : {}) },
       data: {
-        state: outcome.state,
-        lastReply: result.remoteReply,
+        state,
+        lastReply: (gaveUp[0] ?? refused[0] ?? deferred[0] ?? delivered[0])?.reply.slice(0, 2000) ?? null,
         lockedBy: null,
         lockedUntil: null,
-        ...(outcome.nextAttemptAt ? { nextAttemptAt: outcome.nextAttemptAt } : {}),
+        dataSentAt: null,
+        dataRecipients: null,
+        bouncedRecipients: bouncedAll.length ? JSON.stringify(bouncedAll) : null,
+        ...(deferred.length ? { recipients: JSON.stringify(deferred.map((o) => o.recipient)), nextAttemptAt: nextAttemptAt! } : {}),
       },
     });
     if (count === 0) {
       throw new AppError("CONFLICT", "This delivery is no longer held by this worker (finished or taken over after the lease ran out).");
     }
 
-    const recipients = JSON.parse(job.recipients) as string[];
-    await tx.message.update({
-      where: { id: job.messageId },
-      data: { deliveryState: outcome.state, deliveryDetail: outcome.reason },
-    });
-    await tx.activityLog.create({
-      data: {
+    const groups: { state: DeliveryState; items: RecipientOutcome[] }[] = [];
+    const byState: [DeliveryState, RecipientOutcome[]][] = [["DELIVERED", delivered], ["DEFERRED", deferred], ["BOUNCED", [...refused, ...gaveUp]]];
+    for (const [state, items] of byState) {
+      for (const same of groupBy(items, (o) => o.reply).values()) groups.push({ state, items: same });
+    }
+    const via = input.via ? ` via ${input.via}` : "";
+    for (const g of groups) {
+      const to = g.items.map((o) => o.recipient).join(", ");
+      const reply = g.items[0]!.reply;
+      const reason =
+        g.state === "DEFERRED"
+          ? `Attempt ${job.attempts} deferred${via}; next attempt ${nextAttemptAt!.toISOString()}`
+          : g.state === "DELIVERED"
+            ? `Delivered${via}`
+            : `Refused${via}`;
+      await recordActivity(tx, {
         tenantId: job.tenantId,
         direction: "OUTBOUND",
-        outcome: outcome.state,
-        reason: outcome.state === "DEFERRED" ? `Attempt ${job.attempts} deferred; retrying` : null,
+        outcome: g.state,
+        reason: input.note ? `${reason} (${input.note})` : reason,
         envelopeFrom: job.envelopeFrom,
-        envelopeTo: recipients.join(", "),
+        envelopeTo: to,
         fromAddress: job.message.fromAddress,
-        toAddress: recipients.join(", "),
+        toAddress: to,
         subject: job.message.subject,
         messageIdHeader: job.message.messageIdHeader,
         ticketId: job.message.ticketId,
         messageId: job.messageId,
-        remoteReply: result.remoteReply,
-        bounceDetail: outcome.state === "BOUNCED" ? outcome.reason : null,
-        nextAttemptAt: outcome.nextAttemptAt,
+        remoteReply: reply,
+        bounceDetail: g.state === "BOUNCED" ? reply : null,
+        nextAttemptAt: g.state === "DEFERRED" ? nextAttemptAt : null,
+        createdAt: now,
+      });
+    }
+    // A 5xx is permanent for the refused recipients; a give-up after days of 4xx is not evidence the address is bad.
+    if (refused.length) {
+      await markContactsFailing(tx, job.tenantId, refused.map((o) => o.recipient), refused[0]!.reply, now);
+    }
+
+    const jobs = await tx.outboundJob.findMany({ where: { messageId: job.messageId }, select: { state: true, bouncedRecipients: true } });
+    const messageState = messageStateOf(jobs, job.message.deliveryState);
+    const detail = (refused[0] ?? gaveUp[0] ?? deferred[0] ?? delivered[0])?.reply ?? null;
+    await tx.message.update({
+      where: { id: job.messageId },
+      data: {
+        deliveryState: messageState,
+        // A DSN's bounce reason stays what the ticket shows.
+        ...(job.message.deliveryState === "BOUNCED" ? {} : { deliveryDetail: detail }),
       },
     });
-    // A 5xx is permanent for the refused recipients; a give-up after days of 4xx is not evidence the address is bad.
-    if (result.kind === "bounced") {
-      const failed = (result.recipients ?? recipients).map((r) => r.toLowerCase());
-      await markContactsFailing(tx, job.tenantId, failed, result.remoteReply, now);
-    }
-    return outcome;
+    const reason = (gaveUp[0] ?? refused[0] ?? deferred[0] ?? delivered[0])?.reply ?? "";
+    return { state, messageState, nextAttemptAt, reason };
+  }, TRANSACTION_OPTIONS);
+}
+
+export const deliveryResult = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("delivered"), remoteReply: z.string().max(2000) }),
+  z.object({ kind: z.literal("deferred"), remoteReply: z.string().max(2000), nextAttemptAt: z.date().optional() }),
+  z.object({ kind: z.literal("bounced"), remoteReply: z.string().max(2000) }),
+]);
+export type DeliveryResult = z.infer<typeof deliveryResult>;
+
+export const recordDeliveryResultInput = z.object({
+  jobId: z.string().min(1),
+  workerId: z.string().min(1).optional(),
+  result: deliveryResult,
+  now: z.date().optional(),
+});
+export type RecordDeliveryResultInput = z.input<typeof recordDeliveryResultInput>;
+
+/** One outcome for every recipient of the job: recordDeliveryAttempt with the same reply for all. */
+export async function recordDeliveryResult(db: Db, input: RecordDeliveryResultInput): Promise<RecordedDelivery> {
+  const { jobId, workerId, result, now } = recordDeliveryResultInput.parse(input);
+  const job = await db.outboundJob.findUnique({ where: { id: jobId }, select: { recipients: true } });
+  if (!job) throw new AppError("NOT_FOUND", "Outbound job not found.");
+  return recordDeliveryAttempt(db, {
+    jobId,
+    ...(workerId ? { workerId } : {}),
+    outcomes: jsonList(job.recipients).map((recipient) => ({ recipient, kind: result.kind, reply: result.remoteReply })),
+    ...(result.kind === "deferred" && result.nextAttemptAt ? { nextAttemptAt: result.nextAttemptAt } : {}),
+    ...(now ? { now } : {}),
   });
 }
 

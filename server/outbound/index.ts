@@ -18,10 +18,16 @@ export {
   claimOutboundJobs,
   GIVE_UP_AFTER_MS,
   markContactsFailing,
+  markDataSending,
+  recordDeliveryAttempt,
   recordDeliveryResult,
+  releaseClaim,
+  renewLease,
   RETRY_SCHEDULE_MS,
   type ClaimedJob,
   type DeliveryResult,
+  type RecipientOutcome,
   type RecordedDelivery,
 } from "./delivery-queue";
+export { deliverJob, resolveRoutes, sendOverSmtp, type DeliveredJob, type DeliverJobContext, type DeliveryOptions, type HostPort, type Route } from "./deliver-job";
 export { applyDsn, type AppliedDsn, type ApplyDsnInput } from "./apply-dsn";

@@ -54,7 +54,10 @@ export type QueuedMessage = {
   messageId: string;
   /** Without angle brackets. */
   messageIdHeader: string;
+  /** The first of `jobIds`. */
   jobId: string;
+  /** One delivery job per recipient domain. */
+  jobIds: string[];
   from: { address: string; name: string };
   envelopeFrom: string;
   recipients: string[];
@@ -68,6 +71,16 @@ function newMessageId(): string {
 /** Prisma's Bytes fields take a Uint8Array over a plain ArrayBuffer; Buffers may sit on a shared pool. */
 function bytes(b: Buffer): Uint8Array<ArrayBuffer> {
   return new Uint8Array(b);
+}
+
+/** Recipients grouped by domain, in first-seen order. */
+function byDomain(recipients: string[]): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const r of recipients) {
+    const d = r.slice(r.lastIndexOf("@") + 1);
+    groups.set(d, [...(groups.get(d) ?? []), r]);
+  }
+  return [...groups.values()];
 }
 
 function splitRefs(refs: string | null): string[] {
@@ -155,7 +168,7 @@ export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<Que
   });
 
   const json = (list: Mailbox[]) => JSON.stringify(list.map((m) => ({ address: m.address, name: m.name ?? null })));
-  const jobId = await db.$transaction(async (tx) => {
+  const jobIds = await db.$transaction(async (tx) => {
     await tx.message.create({
       data: {
         id: messageId,
@@ -196,10 +209,15 @@ export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<Que
         })),
       });
     }
-    const job = await tx.outboundJob.create({
-      data: { tenantId, messageId, envelopeFrom, recipients: JSON.stringify(recipients), raw: bytes(raw), state: "QUEUED", nextAttemptAt: sentAt },
-      select: { id: true },
-    });
+    // One job per recipient domain: each is one SMTP transaction to that domain's MX, retried on its own.
+    const jobIds: string[] = [];
+    for (const group of byDomain(recipients)) {
+      const job = await tx.outboundJob.create({
+        data: { tenantId, messageId, envelopeFrom, recipients: JSON.stringify(group), raw: bytes(raw), state: "QUEUED", nextAttemptAt: sentAt },
+        select: { id: true },
+      });
+      jobIds.push(job.id);
+    }
     await tx.activityLog.create({
       data: {
         tenantId,
@@ -216,8 +234,8 @@ export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<Que
       },
     });
     await tx.ticket.update({ where: { id: ticket.id }, data: { lastActivityAt: sentAt } });
-    return job.id;
+    return jobIds;
   });
 
-  return { messageId, messageIdHeader, jobId, from: { address: from.address, name: from.name }, envelopeFrom, recipients };
+  return { messageId, messageIdHeader, jobId: jobIds[0]!, jobIds, from: { address: from.address, name: from.name }, envelopeFrom, recipients };
 }

@@ -61,54 +61,58 @@ describe.each(testProviders())("fault: the database goes away mid-stream on %s",
     };
   }
 
-  it("R-IN-10: 4xx while it is away, recovery without a restart, stored = accepted = sent", { timeout: 300_000 }, async () => {
-    const messages = faultMessages(MESSAGES, tenantMailbox("outage", TEST_INBOUND_DOMAIN), "outage");
-    // SQLite writers wait out a 10 s busy timeout before failing, so the lock must be held longer than that.
-    const outageMs = provider === "sqlite" ? 14_000 : 6_000;
-    let accepted = 0;
-    const fault: { outage: Promise<void> | null } = { outage: null };
-    let down = false;
-    const during = { temp: 0, ok: 0, perm: 0 };
-    const report = await sendWithRetries({
-      host: mta.host,
-      port: mta.port,
-      sessions: 6,
-      messages,
-      deadlineMs: 240_000,
-      retryDelayMs: 500,
-      onFinalReply: (code) => {
-        if (down) {
-          if (code === 250) during.ok++;
-          else if (code >= 500) during.perm++;
-          else during.temp++;
-        }
-        if (code !== 250 || ++accepted !== Math.floor(MESSAGES / 4) || fault.outage) return;
-        fault.outage = (async () => {
-          const bringBack = await takeDatabaseAway();
-          down = true;
-          await new Promise((r) => setTimeout(r, outageMs));
-          down = false;
-          await bringBack();
-        })();
-      },
-    });
-    await fault.outage;
-    expect(fault.outage, "the outage happened").not.toBeNull();
-    const summary = await countStored(database.db, messages, report);
-    console.log(
-      `${summaryLine("database-outage", provider, summary, report)} outage=${outageMs} ms` +
-        ` replies-while-down: 4xx=${during.temp} 250=${during.ok} 5xx=${during.perm}`,
-    );
+  it(
+    "R-IN-10: 4xx while it is away, recovery without a restart, stored = accepted = sent",
+    { timeout: 300_000 },
+    async () => {
+      const messages = faultMessages(MESSAGES, tenantMailbox("outage", TEST_INBOUND_DOMAIN), "outage");
+      // SQLite writers wait out a 10 s busy timeout before failing, so the lock must be held longer than that.
+      const outageMs = provider === "sqlite" ? 14_000 : 6_000;
+      let accepted = 0;
+      const fault: { outage: Promise<void> | null } = { outage: null };
+      let down = false;
+      const during = { temp: 0, ok: 0, perm: 0 };
+      const report = await sendWithRetries({
+        host: mta.host,
+        port: mta.port,
+        sessions: 6,
+        messages,
+        deadlineMs: 240_000,
+        retryDelayMs: 500,
+        onFinalReply: (code) => {
+          if (down) {
+            if (code === 250) during.ok++;
+            else if (code >= 500) during.perm++;
+            else during.temp++;
+          }
+          if (code !== 250 || ++accepted !== Math.floor(MESSAGES / 4) || fault.outage) return;
+          fault.outage = (async () => {
+            const bringBack = await takeDatabaseAway();
+            down = true;
+            await new Promise((r) => setTimeout(r, outageMs));
+            down = false;
+            await bringBack();
+          })();
+        },
+      });
+      await fault.outage;
+      expect(fault.outage, "the outage happened").not.toBeNull();
+      const summary = await countStored(database.db, messages, report);
+      console.log(
+        `${summaryLine("database-outage", provider, summary, report)} outage=${outageMs} ms` +
+          ` replies-while-down: 4xx=${during.temp} 250=${during.ok} 5xx=${during.perm}`,
+      );
 
-    expect(report.tempReplies, "the gateway answered 4xx while the database was away").toBeGreaterThan(0);
-    expect(during.perm).toBe(0);
-    expect([...report.rejectedIds.values()], "no permanent refusals").toEqual([]);
-    expect(summary.missingAccepted, "every 250 is stored").toEqual([]);
-    expect(summary.duplicates).toBe(0);
-    expect(summary.accepted).toBe(MESSAGES);
-    expect(summary.stored).toBe(MESSAGES);
-    expect(summary.lost).toBe(0);
-    // The same process carries on after the outage.
-    expect(mta.output()).not.toMatch(/OPSMERGE_MTA_READY[\s\S]*OPSMERGE_MTA_READY/);
-  });
+      expect(report.tempReplies, "the gateway answered 4xx while the database was away").toBeGreaterThan(0);
+      expect(during.perm).toBe(0);
+      expect([...report.rejectedIds.values()], "no permanent refusals").toEqual([]);
+      expect(summary.missingAccepted, "every 250 is stored").toEqual([]);
+      expect(summary.duplicates).toBe(0);
+      expect(summary.accepted).toBe(MESSAGES);
+      expect(summary.stored).toBe(MESSAGES);
+      expect(summary.lost).toBe(0);
+      // The same process carries on after the outage.
+      expect(mta.output()).not.toMatch(/OPSMERGE_MTA_READY[\s\S]*OPSMERGE_MTA_READY/);
+    },
+  );
 });

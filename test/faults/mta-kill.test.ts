@@ -52,53 +52,59 @@ describe.each(testProviders())("fault: kill -9 the MTA mid-stream on %s", (provi
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("R-IN-10: every 250 is stored exactly once and every other message is retried and arrives", { timeout: 300_000 }, async () => {
-    const first = await start();
-    const messages = faultMessages(MESSAGES, tenantMailbox("killed", TEST_INBOUND_DOMAIN), "kill");
-    let accepted = 0;
-    // Held in an object: TypeScript does not see the callback assign it.
-    const fault: { restart: Promise<void> | null } = { restart: null };
-    let downtimeMs = 0;
-    const report = await sendWithRetries({
-      host: "127.0.0.1",
-      port,
-      sessions: 8,
-      messages,
-      deadlineMs: 240_000,
-      retryDelayMs: 300,
-      onFinalReply: (code) => {
-        if (code !== 250 || ++accepted !== Math.floor(MESSAGES / 3) || fault.restart) return;
-        // Mid-stream: other sessions are between DATA and the reply right now.
-        fault.restart = (async () => {
-          const t0 = performance.now();
-          await first.kill("SIGKILL");
-          await new Promise((r) => setTimeout(r, 1_000));
-          await start();
-          downtimeMs = Math.round(performance.now() - t0);
-        })();
-      },
-    });
-    await fault.restart;
-    expect(fault.restart, "the kill happened").not.toBeNull();
-    const summary = await countStored(database.db, messages, report);
-    // One activity row per delivered message; any extra rows are retries recognised as duplicates.
-    const outcomes = await database.db.activityLog.groupBy({
-      by: ["outcome"],
-      where: { messageIdHeader: { in: messages.map((m) => m.id) }, direction: "INBOUND" },
-      _count: true,
-    });
-    const retriedAfterCommit = outcomes.find((o) => o.outcome === "DUPLICATE")?._count ?? 0;
-    console.log(`${summaryLine("mta-kill-9", provider, summary, report)} downtime=${downtimeMs} ms retried-after-commit=${retriedAfterCommit}`);
+  it(
+    "R-IN-10: every 250 is stored exactly once and every other message is retried and arrives",
+    { timeout: 300_000 },
+    async () => {
+      const first = await start();
+      const messages = faultMessages(MESSAGES, tenantMailbox("killed", TEST_INBOUND_DOMAIN), "kill");
+      let accepted = 0;
+      // Held in an object: TypeScript does not see the callback assign it.
+      const fault: { restart: Promise<void> | null } = { restart: null };
+      let downtimeMs = 0;
+      const report = await sendWithRetries({
+        host: "127.0.0.1",
+        port,
+        sessions: 8,
+        messages,
+        deadlineMs: 240_000,
+        retryDelayMs: 300,
+        onFinalReply: (code) => {
+          if (code !== 250 || ++accepted !== Math.floor(MESSAGES / 3) || fault.restart) return;
+          // Mid-stream: other sessions are between DATA and the reply right now.
+          fault.restart = (async () => {
+            const t0 = performance.now();
+            await first.kill("SIGKILL");
+            await new Promise((r) => setTimeout(r, 1_000));
+            await start();
+            downtimeMs = Math.round(performance.now() - t0);
+          })();
+        },
+      });
+      await fault.restart;
+      expect(fault.restart, "the kill happened").not.toBeNull();
+      const summary = await countStored(database.db, messages, report);
+      // One activity row per delivered message; any extra rows are retries recognised as duplicates.
+      const outcomes = await database.db.activityLog.groupBy({
+        by: ["outcome"],
+        where: { messageIdHeader: { in: messages.map((m) => m.id) }, direction: "INBOUND" },
+        _count: true,
+      });
+      const retriedAfterCommit = outcomes.find((o) => o.outcome === "DUPLICATE")?._count ?? 0;
+      console.log(
+        `${summaryLine("mta-kill-9", provider, summary, report)} downtime=${downtimeMs} ms retried-after-commit=${retriedAfterCommit}`,
+      );
 
-    expect(report.connectionErrors + report.tempReplies, "the kill was felt by the senders").toBeGreaterThan(0);
-    expect([...report.rejectedIds.values()], "no permanent refusals").toEqual([]);
-    expect(summary.missingAccepted, "every 250 is stored").toEqual([]);
-    expect(summary.duplicates).toBe(0);
-    expect(summary.accepted).toBe(MESSAGES);
-    expect(summary.stored).toBe(MESSAGES);
-    expect(summary.lost).toBe(0);
-    const delivered = outcomes.find((o) => o.outcome === "DELIVERED")?._count ?? 0;
-    expect(delivered).toBe(MESSAGES);
-    expect(outcomes.every((o) => o.outcome === "DELIVERED" || o.outcome === "DUPLICATE")).toBe(true);
-  });
+      expect(report.connectionErrors + report.tempReplies, "the kill was felt by the senders").toBeGreaterThan(0);
+      expect([...report.rejectedIds.values()], "no permanent refusals").toEqual([]);
+      expect(summary.missingAccepted, "every 250 is stored").toEqual([]);
+      expect(summary.duplicates).toBe(0);
+      expect(summary.accepted).toBe(MESSAGES);
+      expect(summary.stored).toBe(MESSAGES);
+      expect(summary.lost).toBe(0);
+      const delivered = outcomes.find((o) => o.outcome === "DELIVERED")?._count ?? 0;
+      expect(delivered).toBe(MESSAGES);
+      expect(outcomes.every((o) => o.outcome === "DELIVERED" || o.outcome === "DUPLICATE")).toBe(true);
+    },
+  );
 });

@@ -124,7 +124,7 @@ describe.each(testProviders())("R-IN-6 / R-TEN-1 threading isolation over SMTP o
   ])("sent to bravo with %s → a bravo ticket, alpha's ticket untouched", async (_name, shape) => {
     const before = await inboundCount(victim.ticketId);
     const landed = await deliver(
-      { from: sender, subject: "Re: your ticket", ...shape() } as MessageInput,
+      { from: sender, subject: "Re: your ticket", ...shape() },
       mailbox("bravo"),
     );
     expect(landed.tenantId).toBe(bravo.id);
@@ -149,7 +149,7 @@ describe.each(testProviders())("R-IN-6 / R-TEN-1 threading isolation over SMTP o
   ])("sent to alpha with %s → a new ticket, not the victim's", async (_name, shape) => {
     const before = await inboundCount(victim.ticketId);
     const landed = await deliver(
-      { from: sender, to: mailbox("alpha"), subject: "Re: your ticket", ...shape() } as MessageInput,
+      { from: sender, to: mailbox("alpha"), subject: "Re: your ticket", ...shape() },
       mailbox("alpha"),
     );
     expect(landed.tenantId).toBe(alpha.id);

@@ -179,6 +179,11 @@ describe("fuzz: mail parsing (R-IN-11)", () => {
         expect(Array.isArray(parsed.headers)).toBe(true);
         // The catch-all in parseMessage is a safety net; reaching it means a step below threw.
         expect(parsed.problems.filter((p) => p.startsWith("message could not be parsed"))).toEqual([]);
+        // Nothing PostgreSQL would refuse to store in a text column.
+        const { attachments, ...texts } = parsed;
+        expect(JSON.stringify(texts)).not.toContain("\\u0000");
+        for (const a of attachments)
+          expect(`${a.filename}${a.contentType}${a.contentId ?? ""}`).not.toContain("\u0000");
       }),
       { numRuns: RUNS },
     );

@@ -1,6 +1,6 @@
 /**
  * Fault: the database goes away in the middle of a load run and comes back (R-IN-10). PostgreSQL is reached
- * through a TCP proxy the test cuts (every connection reset, new ones refused) and restores — the machine's shared
+ * through a TCP proxy the test cuts (every connection reset, new ones reset at once) and restores — the machine's shared
  * PostgreSQL server itself is never touched. SQLite is made unwritable by another process holding its write lock
  * longer than the MTA's busy timeout (the test runs as root, so file permissions would not stop it). In between
  * the gateway answers 4xx (never 5xx, never a 250 it cannot keep), it recovers by itself without a restart, and
@@ -14,7 +14,7 @@ import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { createTenantRow } from "../support/gateway-data";
 import { startMta, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
 import { sendWithRetries } from "../support/retrying-sender";
-import { startTcpProxy } from "../mta/helpers";
+import { startCuttableProxy, type CuttableProxy } from "../support/cuttable-proxy";
 import { countStored, faultMessages, summaryLine } from "./support";
 
 const MESSAGES = Number(process.env.FAULT_MESSAGES ?? 240);
@@ -22,7 +22,7 @@ const MESSAGES = Number(process.env.FAULT_MESSAGES ?? 240);
 describe.each(testProviders())("fault: the database goes away mid-stream on %s", (provider) => {
   let database: TestDatabase;
   let dns: TestDnsServer;
-  let proxy: Awaited<ReturnType<typeof startTcpProxy>> | undefined;
+  let proxy: CuttableProxy | undefined;
   let mta: MtaProcess;
 
   beforeAll(async () => {
@@ -30,7 +30,7 @@ describe.each(testProviders())("fault: the database goes away mid-stream on %s",
     let databaseUrl = database.url;
     if (provider === "postgresql") {
       const u = new URL(database.url);
-      proxy = await startTcpProxy({ host: u.hostname, port: Number(u.port || 5432) });
+      proxy = await startCuttableProxy({ host: u.hostname, port: Number(u.port || 5432) });
       u.host = `127.0.0.1:${proxy.port}`;
       databaseUrl = u.toString();
     }
@@ -41,16 +41,19 @@ describe.each(testProviders())("fault: the database goes away mid-stream on %s",
 
   afterAll(async () => {
     await mta?.stop();
-    await proxy?.stop();
+    await proxy?.close();
     await dns?.close();
     await database?.drop();
   });
 
   /** Takes the database away; returns the function that brings it back. */
-  async function takeDatabaseAway(): Promise<() => Promise<void>> {
+  function takeDatabaseAway(): () => Promise<void> {
     if (provider === "postgresql") {
-      await proxy!.stop();
-      return () => proxy!.start();
+      proxy!.cut();
+      return () => {
+        proxy!.restore();
+        return Promise.resolve();
+      };
     }
     const holder = new Database(database.url.replace(/^file:/, ""));
     holder.exec("BEGIN EXCLUSIVE");
@@ -87,7 +90,7 @@ describe.each(testProviders())("fault: the database goes away mid-stream on %s",
           }
           if (code !== 250 || ++accepted !== Math.floor(MESSAGES / 4) || fault.outage) return;
           fault.outage = (async () => {
-            const bringBack = await takeDatabaseAway();
+            const bringBack = takeDatabaseAway();
             down = true;
             await new Promise((r) => setTimeout(r, outageMs));
             down = false;

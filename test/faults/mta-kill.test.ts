@@ -13,9 +13,9 @@ import { tenantMailbox } from "../../server/mail/addresses";
 import { createTestDatabase, testProviders, type TestDatabase } from "../support/database";
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { createTenantRow } from "../support/gateway-data";
-import { deadPort, startMta, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
+import { startMta, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
 import { sendWithRetries } from "../support/retrying-sender";
-import { countStored, faultMessages, summaryLine } from "./support";
+import { countStored, faultMessages, stablePort, summaryLine } from "./support";
 
 const MESSAGES = Number(process.env.FAULT_MESSAGES ?? 240);
 
@@ -42,7 +42,7 @@ describe.each(testProviders())("fault: kill -9 the MTA mid-stream on %s", (provi
     dns = await startDnsServer({});
     await createTenantRow(database.db, "killed");
     dataDir = mkdtempSync(path.join(tmpdir(), "opsmerge-fault-kill-"));
-    port = await deadPort();
+    port = await stablePort();
   });
 
   afterAll(async () => {

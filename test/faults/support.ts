@@ -4,6 +4,7 @@
  * (`FAULT <scenario> [<provider>]: sent=… accepted=… stored=… duplicates=… lost=…`).
  */
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
 import type { Db } from "../../server/db/client";
 import type { OutgoingMessage, SenderReport } from "../support/retrying-sender";
 
@@ -70,4 +71,22 @@ export function summaryLine(scenario: string, provider: string, s: FaultSummary,
     ` (attempts=${report.attempts} 4xx=${report.tempReplies} connection-errors=${report.connectionErrors}` +
     ` 5xx=${report.rejectedIds.size} ${report.elapsedMs} ms)`
   );
+}
+
+/**
+ * A free port below Linux's ephemeral range (32768–60999) for a server that is killed and restarted on the same
+ * port: while it is down, a client reconnecting to an ephemeral-range port can be handed that very port as its
+ * own local port (TCP self-connect) or another process's outgoing connection can take it.
+ */
+export async function stablePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error("no free port between 20000 and 32000");
 }

@@ -19,6 +19,7 @@
  *   "Auto reply:", "Out of Office:", a few translations), because Apple Mail's vacation replies carry no header
  *   marker at all; a human writing "Out of office not working" is not caught.
  */
+import { firstBracketed, stripComments } from "./header-text";
 
 export type HeaderList = readonly (readonly [string, string])[];
 
@@ -67,17 +68,12 @@ function headerValues(headers: HeaderList, name: string): string[] {
 
 /** Header value without RFC 5322 comments and parameters, lower-cased: `auto-replied (vacation); x=1` → `auto-replied`. */
 function token(value: string): string {
-  return value
-    .replace(/\([^)]*\)/g, "")
-    .split(";")[0]!
-    .trim()
-    .toLowerCase();
+  return stripComments(value).split(";")[0]!.trim().toLowerCase();
 }
 
 /** The bare address of a path or header value: `"Name" <a@b>` → `a@b`, `<>` → ``. */
 function bareAddress(value: string): string {
-  const m = /<([^>]*)>/.exec(value);
-  return (m ? m[1]! : value).trim().toLowerCase();
+  return (firstBracketed(value) ?? value).trim().toLowerCase();
 }
 
 function isDaemon(address: string): boolean {

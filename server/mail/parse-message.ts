@@ -246,7 +246,7 @@ function decodeUtf7Words(value: string): string {
  */
 export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
   try {
-    return await parseUnsafe(raw);
+    return withoutNul(await parseUnsafe(raw));
   } catch (err) {
     // Last resort: a bug in any step below must still give the pipeline a message to store or drop.
     const input = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw ?? ""), "utf8");
@@ -277,6 +277,22 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
       problems: [`message could not be parsed: ${(err as Error).message}`],
     };
   }
+}
+
+/**
+ * NUL cannot be stored in a PostgreSQL text column (the insert fails, the sender would get 451 and retry the same
+ * message for days), and means nothing in text: every NUL in a parsed string becomes U+FFFD. The raw source
+ * (bytes) and attachment contents are kept as they are.
+ */
+function withoutNul<T>(value: T): T {
+  if (typeof value === "string") return (value.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => withoutNul(v)) as T;
+  if (value && typeof value === "object" && !Buffer.isBuffer(value) && !(value instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = withoutNul(v);
+    return out as T;
+  }
+  return value;
 }
 
 async function parseUnsafe(raw: Buffer): Promise<ParsedMessage> {

@@ -18,6 +18,7 @@
  * long lines). If the split would leave no new text at all (a bare forward), the whole text is the new text.
  */
 import EmailReplyParser from "email-reply-parser";
+import { trimTrailingBlanks } from "./header-text";
 
 export type ReplySplit = { newText: string; quoted: string; signature: string };
 
@@ -27,6 +28,8 @@ const SIGNATURE_MAX_LINES = 40;
 /** email-reply-parser runs only on bodies this small with lines this short (its patterns backtrack). */
 const ERP_MAX_CHARS = 16_000;
 const ERP_MAX_LINE = 500;
+/** …and this few lines: it is quadratic in the number of (blank) lines — 10,000 empty lines took 3 s. */
+const ERP_MAX_LINES = 1_000;
 
 const WROTE_VERBS =
   "wrote|a écrit|escribió|escribio|ha scritto|escreveu|schrieb|schreef|skrev|napisał\\(a\\)|napisał|napisała|pisze|" +
@@ -201,7 +204,7 @@ function findSignatureStart(lines: string[]): number {
 
 /** Trims trailing spaces per line and blank lines at both ends. */
 function tidy(lines: string[]): string {
-  const out = lines.map((l) => l.replace(/[ \t\r]+$/, ""));
+  const out = lines.map(trimTrailingBlanks);
   let a = 0;
   let b = out.length;
   while (a < b && out[a] === "") a++;
@@ -212,7 +215,9 @@ function tidy(lines: string[]): string {
 /** Second opinion from email-reply-parser: the number of leading lines it considers visible, or null. */
 function replyParserCut(lines: string[]): number | null {
   const text = lines.join("\n");
-  if (text.length > ERP_MAX_CHARS || lines.some((l) => l.length > ERP_MAX_LINE)) return null;
+  if (text.length > ERP_MAX_CHARS || lines.length > ERP_MAX_LINES || lines.some((l) => l.length > ERP_MAX_LINE)) {
+    return null;
+  }
   try {
     const visible = new EmailReplyParser().parseReply(text);
     const vis = visible.split("\n").map((l) => l.trimEnd());

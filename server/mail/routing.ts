@@ -6,6 +6,7 @@
  */
 import { domainToASCII } from "node:url";
 import type { Tx } from "../db/client";
+import { firstBracketed } from "./header-text";
 
 export type Route = {
   clientId: string | null;
@@ -19,7 +20,7 @@ export type Route = {
 /** `Name <A@Bücher.Example>` or `a@bücher.example` → `a@xn--bcher-kva.example`; null when not an address. */
 export function normaliseSenderAddress(address: string | null | undefined): string | null {
   if (!address) return null;
-  const bare = (/<([^>]*)>/.exec(address)?.[1] ?? address).trim();
+  const bare = (firstBracketed(address) ?? address).trim();
   const at = bare.lastIndexOf("@");
   if (at <= 0 || at === bare.length - 1) return null;
   const domain = domainToASCII(bare.slice(at + 1).replace(/\.$/, "")).toLowerCase();
@@ -27,12 +28,24 @@ export function normaliseSenderAddress(address: string | null | undefined): stri
   return `${bare.slice(0, at).toLowerCase()}@${domain}`;
 }
 
-/** The domain and its parents, longest first, never a bare top-level label: a.b.example.com → …, example.com. */
+/** Longer than this is not a domain name (RFC 1035), so no client domain can equal it. */
+const MAX_DOMAIN_LENGTH = 253;
+
+/**
+ * The domain and its parents, longest first, never a bare top-level label: a.b.example.com → …, example.com.
+ * Only candidates up to 253 characters: built from the right, so a hostile 50 kB "domain" costs one pass, not
+ * a quadratic number of joins and a query with thousands of parameters.
+ */
 export function domainCandidates(domain: string): string[] {
   const labels = domain.split(".").filter(Boolean);
   const out: string[] = [];
-  for (let i = 0; i + 2 <= labels.length; i++) out.push(labels.slice(i).join("."));
-  return out;
+  let suffix = "";
+  for (let i = labels.length - 1; i >= 0; i--) {
+    suffix = suffix ? `${labels[i]}.${suffix}` : labels[i]!;
+    if (suffix.length > MAX_DOMAIN_LENGTH) break;
+    if (labels.length - i >= 2) out.push(suffix);
+  }
+  return out.reverse();
 }
 
 export async function routeSender(db: Tx, tenantId: string, senderAddress: string | null): Promise<Route> {
@@ -47,7 +60,10 @@ export async function routeSender(db: Tx, tenantId: string, senderAddress: strin
   const domain = address.slice(address.lastIndexOf("@") + 1);
   const candidates = domainCandidates(domain);
   const rows = candidates.length
-    ? await db.clientDomain.findMany({ where: { tenantId, domain: { in: candidates } }, select: { domain: true, clientId: true } })
+    ? await db.clientDomain.findMany({
+        where: { tenantId, domain: { in: candidates } },
+        select: { domain: true, clientId: true },
+      })
     : [];
   for (const candidate of candidates) {
     const row = rows.find((r) => r.domain === candidate);

@@ -6,11 +6,24 @@
  */
 import { parseGatewayAddress } from "../mail/addresses";
 import { resolveRecipient } from "../mail/recipients";
-import { accepted, temporaryFailure, tooManyConnections, tooManyRecipients, unknownRecipient, type SmtpReply } from "./smtp-reply";
+import {
+  accepted,
+  temporaryFailure,
+  tooManyConnections,
+  tooManyRecipients,
+  tooManyUnknownRecipients,
+  unknownRecipient,
+  unknownRecipientsFromIp,
+  type SmtpReply,
+} from "./smtp-reply";
+import { underInboundDomain, UnknownRecipientLimiter } from "./recipient-limits";
 import { ingestInbound } from "../mail/ingest-inbound";
 import { closeMta, ensureSchema, openMta, track } from "./runtime";
 
 export { openMta, closeMta, markSchemaReady } from "./runtime";
+
+/** Refused recipients per connection and per IP (recipient enumeration), for this process. */
+const unknownRecipients = new UnknownRecipientLimiter();
 
 type Logger = (message: string, err?: unknown) => void;
 
@@ -34,22 +47,31 @@ export function connectionClosed(ip: string): void {
 
 /**
  * At RCPT TO (R-IN-1): accept only addresses the gateway owns, at most SMTP_MAX_RECIPIENTS per message; an
- * unreachable database is 451 4.3.0, never a 550 (the address may well be ours).
+ * unreachable database is 451 4.3.0, never a 550 (the address may well be ours). Refused recipients count
+ * against the connection's and the IP's enumeration budget (recipient-limits.ts): a spent connection gets 421
+ * (the plugin then closes it), a spent IP 450 for every recipient until its window ends.
  */
 export async function checkRecipient(
-  input: { address: string; acceptedSoFar: number },
+  input: { address: string; acceptedSoFar: number; remoteIp?: string; unknownSoFar?: number },
   log?: Logger,
 ): Promise<SmtpReply> {
   try {
     const rt = openMta();
+    const ip = input.remoteIp ?? "";
+    if (unknownRecipients.connectionSpent(input.unknownSoFar ?? 0)) return tooManyUnknownRecipients();
+    if (unknownRecipients.ipBlocked(ip)) return unknownRecipientsFromIp();
     if (input.acceptedSoFar >= rt.env.SMTP_MAX_RECIPIENTS) return tooManyRecipients(rt.env.SMTP_MAX_RECIPIENTS);
+    const refuse = () => {
+      if (underInboundDomain(input.address, rt.env.INBOUND_DOMAIN)) unknownRecipients.record(ip);
+      return unknownRecipient();
+    };
     const ctx = { secret: rt.env.APP_SECRET, inboundDomain: rt.env.INBOUND_DOMAIN };
     // Not one of our address shapes (another domain, a forged token): known without the database, so a relay
     // attempt is refused even while the database is down.
-    if (!parseGatewayAddress(ctx.secret, input.address, ctx.inboundDomain)) return unknownRecipient();
+    if (!parseGatewayAddress(ctx.secret, input.address, ctx.inboundDomain)) return refuse();
     await ensureSchema(rt);
     const target = await resolveRecipient(rt.db, ctx, input.address);
-    return target ? accepted("Recipient OK") : unknownRecipient();
+    return target ? accepted("Recipient OK") : refuse();
   } catch (err) {
     return fail(log, "recipient check", err);
   }

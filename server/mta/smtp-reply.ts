@@ -45,3 +45,19 @@ export const temporaryFailure = (message = "Temporary local problem, please try 
   status: "4.3.0",
   message,
 });
+
+/** Recipient enumeration (server/mta/recipient-limits.ts): the session has had too many unknown recipients. */
+export const tooManyUnknownRecipients = (): SmtpReply => ({
+  action: "denysoft",
+  code: 421,
+  status: "4.7.0",
+  message: "Too many unknown recipients in this session; closing connection",
+});
+
+/** Recipient enumeration: this IP has had too many unknown recipients lately. */
+export const unknownRecipientsFromIp = (): SmtpReply => ({
+  action: "denysoft",
+  code: 450,
+  status: "4.7.1",
+  message: "Too many unknown recipients from your address; try again later",
+});

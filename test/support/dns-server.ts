@@ -41,7 +41,10 @@ type UdpLike = {
   address(): AddressInfo;
   once(event: string, fn: (...args: unknown[]) => void): void;
 };
-type TcpLike = { listen(port: number, host: string, cb: () => void): void; once(event: string, fn: (e: unknown) => void): void };
+type TcpLike = {
+  listen(port: number, host: string, cb: () => void): void;
+  once(event: string, fn: (e: unknown) => void): void;
+};
 
 export async function startDnsServer(initial: Record<string, TestRecord[]> = {}): Promise<TestDnsServer> {
   const zone = new Map<string, TestRecord[]>();
@@ -50,59 +53,76 @@ export async function startDnsServer(initial: Record<string, TestRecord[]> = {})
   const queries: TestDnsServer["queries"] = [];
   const typeName = (t: number) => Object.entries(Packet.TYPE).find(([, v]) => v === t)?.[0] ?? String(t);
 
-  const server = dns2.createServer({
-    udp: true,
-    tcp: true,
-    handle: (request, send) => {
-      const response = Packet.createResponseFromRequest(request);
-      // dns2's typings want encoded Resource objects; it encodes plain records itself.
-      const answers = response.answers as unknown as object[];
-      const reply = () => void send(response);
-      const question = request.questions[0];
-      if (!question) return reply();
-      const qtype = typeName(question.type);
-      queries.push({ name: question.name, type: qtype });
-      const records = zone.get(key(question.name));
-      if (!records) {
-        response.header.rcode = NXDOMAIN;
-        return reply();
-      }
-      for (const r of records) {
-        if (r.type !== qtype) continue;
-        const base = { name: question.name, class: Packet.CLASS.IN, ttl: 60, type: Packet.TYPE[r.type] };
-        switch (r.type) {
-          case "A":
-          case "AAAA":
-            answers.push({ ...base, address: r.address });
-            break;
-          case "MX":
-            answers.push({ ...base, exchange: r.exchange, priority: r.priority ?? 10 });
-            break;
-          case "TXT":
-            answers.push({ ...base, data: Array.isArray(r.data) ? r.data : [r.data] });
-            break;
-          case "CNAME":
-          case "PTR":
-            answers.push({ ...base, domain: r.domain });
-            break;
+  const create = () =>
+    dns2.createServer({
+      udp: true,
+      tcp: true,
+      handle: (request, send) => {
+        const response = Packet.createResponseFromRequest(request);
+        // dns2's typings want encoded Resource objects; it encodes plain records itself.
+        const answers = response.answers as unknown as object[];
+        const reply = () => void send(response);
+        const question = request.questions[0];
+        if (!question) return reply();
+        const qtype = typeName(question.type);
+        queries.push({ name: question.name, type: qtype });
+        const records = zone.get(key(question.name));
+        if (!records) {
+          response.header.rcode = NXDOMAIN;
+          return reply();
         }
-      }
-      reply();
-    },
-  });
+        for (const r of records) {
+          if (r.type !== qtype) continue;
+          const base = { name: question.name, class: Packet.CLASS.IN, ttl: 60, type: Packet.TYPE[r.type] };
+          switch (r.type) {
+            case "A":
+            case "AAAA":
+              answers.push({ ...base, address: r.address });
+              break;
+            case "MX":
+              answers.push({ ...base, exchange: r.exchange, priority: r.priority ?? 10 });
+              break;
+            case "TXT":
+              answers.push({ ...base, data: Array.isArray(r.data) ? r.data : [r.data] });
+              break;
+            case "CNAME":
+            case "PTR":
+              answers.push({ ...base, domain: r.domain });
+              break;
+          }
+        }
+        reply();
+      },
+    });
 
-  // Resolvers fall back from UDP to TCP on the same port, so TCP binds the port the OS gave UDP.
-  const { udp, tcp } = (server as unknown as { servers: { udp: UdpLike; tcp: TcpLike } }).servers;
-  await new Promise<void>((resolve, reject) => {
-    udp.once("error", reject);
-    udp.once("listening", () => resolve());
-    udp.bind(0, "127.0.0.1");
-  });
-  const port = udp.address().port;
-  await new Promise<void>((resolve, reject) => {
-    tcp.once("error", reject);
-    tcp.listen(port, "127.0.0.1", () => resolve());
-  });
+  // Resolvers fall back from UDP to TCP on the same port, so TCP binds the port the OS gave UDP. That port can
+  // be taken for TCP (a busy machine's outgoing connections use the same ephemeral range): then try another.
+  // dns2 re-emits each socket's errors on the server object; the listeners below handle them, so that copy is
+  // ignored instead of becoming an uncaught exception.
+  let server = create();
+  let port = 0;
+  for (let attempt = 1; ; attempt++) {
+    (server as unknown as { on(event: string, fn: () => void): void }).on("error", () => undefined);
+    const { udp, tcp } = (server as unknown as { servers: { udp: UdpLike; tcp: TcpLike } }).servers;
+    await new Promise<void>((resolve, reject) => {
+      udp.once("error", reject);
+      udp.once("listening", () => resolve());
+      udp.bind(0, "127.0.0.1");
+    });
+    port = udp.address().port;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once("error", reject);
+        tcp.listen(port, "127.0.0.1", () => resolve());
+      });
+      break;
+    } catch (err) {
+      await server.close().catch(() => undefined);
+      if (attempt >= 10) throw err;
+      server = create();
+    }
+  }
+  const running = server;
 
   return {
     address: `127.0.0.1:${port}`,
@@ -111,6 +131,6 @@ export async function startDnsServer(initial: Record<string, TestRecord[]> = {})
     add: (name, record) => void zone.set(key(name), [...(zone.get(key(name)) ?? []), record]),
     remove: (name) => void zone.delete(key(name)),
     queries,
-    close: () => server.close(),
+    close: () => running.close(),
   };
 }

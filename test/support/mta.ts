@@ -25,6 +25,8 @@ export type MtaProcess = {
   /** Everything the process printed so far (for failure messages). */
   output(): string;
   stop(): Promise<void>;
+  /** Sends a signal without any grace (fault tests: `kill("SIGKILL")`); resolves once the process has exited. */
+  kill(signal: NodeJS.Signals): Promise<void>;
 };
 
 export type StartMtaOptions = {
@@ -89,6 +91,12 @@ export async function startMta(options: StartMtaOptions): Promise<MtaProcess> {
     stop: async () => {
       await stopChild(child);
       if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+    kill: async (signal) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill(signal);
+      await exited;
     },
   };
 }

@@ -1,21 +1,12 @@
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { appRouter } from "@/server/trpc/routers/_app";
-import { createContextInner } from "@/server/trpc/init";
-import { getSessionInfo } from "@/server/auth/session-user";
+import { handleTrpcRequest } from "@/server/trpc/http";
 import { getAuth, getDb } from "@/server/auth/web";
+import { loadEnv } from "@/server/env";
 
 export const dynamic = "force-dynamic";
 
+/** tRPC over HTTP, with the same-origin check for state-changing requests (server/trpc/http.ts). */
 function handler(req: Request) {
-  return fetchRequestHandler({
-    endpoint: "/api/trpc",
-    req,
-    router: appRouter,
-    createContext: async () => createContextInner({ db: getDb(), session: await getSessionInfo(getAuth(), req.headers) }),
-    onError({ error, path }) {
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
-    },
-  });
+  return handleTrpcRequest(req, { db: getDb(), auth: getAuth(), appUrl: loadEnv().APP_URL });
 }
 
 export { handler as GET, handler as POST };

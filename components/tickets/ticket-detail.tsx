@@ -121,11 +121,11 @@ export function TicketDetail({ ticketId }: { ticketId: string }) {
           {t.messages.length === 0 ? (
             <Card className="px-6 py-10 text-center text-sm text-slate-500">{merged ? "The messages moved with the merge." : "No messages on this ticket."}</Card>
           ) : (
-            <div className="space-y-4" aria-label="Thread">
+            <section className="space-y-4" aria-label="Thread">
               {t.messages.map((m) => (
                 <MessageCard key={m.id} message={m} />
               ))}
-            </div>
+            </section>
           )}
           {merged ? null : <ReplyComposer key={t.id} ticketId={t.id} defaults={t.replyDefaults} onSent={refresh} />}
         </div>

@@ -10,7 +10,12 @@ import { expect, test, type Page, type Request } from "@playwright/test";
 import { createClient } from "../server/clients/create-client";
 import type { Db } from "../server/db/client";
 import { createResolver } from "../server/dns/resolver";
-import { addSendingDomain, recordsToPublish, setTenantDefaultFrom, verifySendingDomain } from "../server/sending-domains";
+import {
+  addSendingDomain,
+  recordsToPublish,
+  setTenantDefaultFrom,
+  verifySendingDomain,
+} from "../server/sending-domains";
 import { startDnsServer, type TestDnsServer } from "../test/support/dns-server";
 import { sendMail } from "../test/support/mta";
 import nodemailer from "nodemailer";
@@ -21,7 +26,10 @@ test.describe.configure({ mode: "serial" });
 
 const MAILBOX = "support@demo.in.localhost";
 const run = randomBytes(3).toString("hex");
-const hostileHtml = readFileSync(path.resolve(import.meta.dirname, "../test/fixtures/hostile-html/hostile.html"), "utf8");
+const hostileHtml = readFileSync(
+  path.resolve(import.meta.dirname, "../test/fixtures/hostile-html/hostile.html"),
+  "utf8",
+);
 
 /** A real w×h PNG of one colour (so the test can check the inline image decoded, not just that a tag exists). */
 function png(width: number, height: number, rgb: [number, number, number]): Buffer {
@@ -78,7 +86,12 @@ async function buildMessage(input: MessageInput & { messageId: string }): Promis
     messageId: `<${input.messageId}>`,
     ...(input.inReplyTo ? { inReplyTo: `<${input.inReplyTo}>` } : {}),
     ...(input.references ? { references: input.references.map((r) => `<${r}>`) } : {}),
-    attachments: (input.attachments ?? []).map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType, ...(a.cid ? { cid: a.cid } : {}) })),
+    attachments: (input.attachments ?? []).map((a) => ({
+      filename: a.filename,
+      content: a.content,
+      contentType: a.contentType,
+      ...(a.cid ? { cid: a.cid } : {}),
+    })),
   });
   return info.message as Buffer;
 }
@@ -98,20 +111,37 @@ test.afterAll(async () => {
 });
 
 /** Mails a message in through the instance's Haraka and returns its Message-Id (without brackets). */
-async function mailIn(input: Omit<MessageInput, "to"> & { to?: string | string[] }, envelopeTo?: string): Promise<string> {
+async function mailIn(
+  input: Omit<MessageInput, "to"> & { to?: string | string[] },
+  envelopeTo?: string,
+): Promise<string> {
   const messageId = input.messageId ?? uniqueId(input.from.replace(/^.*@|>$/g, ""));
   const raw = await buildMessage({ ...input, to: input.to ?? MAILBOX, messageId });
   const sender = /<([^>]+)>/.exec(input.from)?.[1] ?? input.from;
-  const sent = await sendMail({ port: smtpPort }, { from: sender, to: [envelopeTo ?? [input.to ?? MAILBOX].flat()[0]!], data: raw });
+  const sent = await sendMail(
+    { port: smtpPort },
+    { from: sender, to: [envelopeTo ?? [input.to ?? MAILBOX].flat()[0]!], data: raw },
+  );
   expect(sent.final?.code, JSON.stringify(sent.final)).toBe(250);
   return messageId;
 }
 
 /** The ticket a mailed-in message landed on (the MTA commits before it answers 250, so this is immediate). */
 async function ticketOf(messageIdHeader: string): Promise<{ id: string; number: number }> {
-  const m = await db.message.findFirst({ where: { tenantId, messageIdHeader }, select: { ticket: { select: { id: true, number: true } } } });
+  const m = await db.message.findFirst({
+    where: { tenantId, messageIdHeader },
+    select: { ticket: { select: { id: true, number: true } } },
+  });
   if (!m) throw new Error(`no message ${messageIdHeader} stored`);
   return m.ticket;
+}
+
+/** A whole-page capture with the viewport as tall as the page (a full-page capture stitches the sticky sidebar). */
+async function shoot(page: Page, name: string): Promise<void> {
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: 1280, height: Math.max(800, Math.min(height, 4000)) });
+  await page.screenshot({ path: `e2e/screenshots/${name}.png` });
+  await page.setViewportSize({ width: 1280, height: 720 });
 }
 
 function remoteRequests(page: Page): Request[] {
@@ -144,7 +174,11 @@ test("R-TKT-1 hostile HTML mailed in through Haraka renders inert: no script run
 
   const remote = remoteRequests(page);
   await page.route(/^https?:\/\/tracker\.test\//, (route) =>
-    route.fulfill({ status: 200, contentType: "image/gif", body: Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64") }),
+    route.fulfill({
+      status: 200,
+      contentType: "image/gif",
+      body: Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64"),
+    }),
   );
   await page.goto(`/tickets/${ticket.id}`);
   await expect(page.getByRole("heading", { level: 1, name: `#${ticket.number} ${subject}` })).toBeVisible();
@@ -168,7 +202,11 @@ test("R-TKT-1 hostile HTML mailed in through Haraka renders inert: no script run
   // Things a person might click or hover do nothing.
   await frame.getByText("Click to pay").click();
   await frame.getByText("Hover me").hover();
-  await expect(frame.locator("body").locator("script, form, input, button, iframe, object, embed, svg, math, meta, base, link, style, template")).toHaveCount(0);
+  await expect(
+    frame
+      .locator("body")
+      .locator("script, form, input, button, iframe, object, embed, svg, math, meta, base, link, style, template"),
+  ).toHaveCount(0);
   await expect(frame.locator("[onerror], [onload], [onmouseover], [onfocus]")).toHaveCount(0);
   await expect(frame.locator("a[href^='javascript'], a[href^='vbscript'], a[href^='data']")).toHaveCount(0);
   await page.waitForTimeout(1_500);
@@ -177,7 +215,7 @@ test("R-TKT-1 hostile HTML mailed in through Haraka renders inert: no script run
   expect(await page.title()).toBe(title);
   expect(await page.evaluate(() => localStorage.getItem("pwned"))).toBeNull();
   expect(remote.map((r) => r.url())).toEqual([]);
-  await page.screenshot({ path: `e2e/screenshots/ticket-hostile-${testInfo.project.name}.png`, fullPage: true });
+  await shoot(page, `ticket-hostile-${testInfo.project.name}`);
 
   // Load remote content: now, and only now, the plain remote image loads; the rest stays blocked.
   const pixel = page.waitForRequest(/tracker\.test\/pixel\.gif\?id=42/);
@@ -191,9 +229,14 @@ test("R-TKT-1 hostile HTML mailed in through Haraka renders inert: no script run
   expect(await page.evaluate(() => localStorage.getItem("pwned"))).toBeNull();
 
   // The viewer's own response headers.
-  const messageRow = await db.message.findFirstOrThrow({ where: { tenantId, messageIdHeader: messageId }, select: { id: true } });
+  const messageRow = await db.message.findFirstOrThrow({
+    where: { tenantId, messageIdHeader: messageId },
+    select: { id: true },
+  });
   const view = await page.request.get(`/api/messages/${messageRow.id}/html`);
-  expect(view.headers()["content-security-policy"]).toMatch(/^default-src 'none'; img-src data:; style-src 'unsafe-inline'.*sandbox allow-popups/);
+  expect(view.headers()["content-security-policy"]).toMatch(
+    /^default-src 'none'; img-src data:; style-src 'unsafe-inline'.*sandbox allow-popups/,
+  );
   expect(view.headers()["x-content-type-options"]).toBe("nosniff");
 
   // Attachments: listed with name, type and size; downloaded byte for byte with safe headers.
@@ -204,11 +247,13 @@ test("R-TKT-1 hostile HTML mailed in through Haraka renders inert: no script run
   await attachment.click();
   const download = await downloading;
   expect(download.suggestedFilename()).toBe("invoice data.bin");
-  expect(readFileSync((await download.path())).equals(blob)).toBe(true);
+  expect(readFileSync(await download.path()).equals(blob)).toBe(true);
   const href = (await attachment.getAttribute("href"))!;
   const response = await page.request.get(href);
   expect(Buffer.from(await response.body()).equals(blob)).toBe(true);
-  expect(response.headers()["content-disposition"]).toBe(`attachment; filename="invoice data.bin"; filename*=UTF-8''invoice%20data.bin`);
+  expect(response.headers()["content-disposition"]).toBe(
+    `attachment; filename="invoice data.bin"; filename*=UTF-8''invoice%20data.bin`,
+  );
   expect(response.headers()["content-type"]).toBe("application/octet-stream");
   expect(response.headers()["x-content-type-options"]).toBe("nosniff");
   const source = await page.request.get(`/api/messages/${messageRow.id}/source`);
@@ -216,7 +261,10 @@ test("R-TKT-1 hostile HTML mailed in through Haraka renders inert: no script run
   expect(source.headers()["content-type"]).toBe("message/rfc822");
 
   // Not signed in: no attachment, no source, no HTML.
-  const anonymous = await browser.newContext({ baseURL: instanceNamed(testInfo.project.name).baseURL, storageState: { cookies: [], origins: [] } });
+  const anonymous = await browser.newContext({
+    baseURL: instanceNamed(testInfo.project.name).baseURL,
+    storageState: { cookies: [], origins: [] },
+  });
   try {
     expect((await anonymous.request.get(href)).status()).toBe(401);
     expect((await anonymous.request.get(`/api/messages/${messageRow.id}/html`)).status()).toBe(401);
@@ -225,9 +273,19 @@ test("R-TKT-1 hostile HTML mailed in through Haraka renders inert: no script run
   }
 });
 
-test("R-TKT-3 merge two tickets in the browser; a reply to the merged one's reply address lands on the survivor", async ({ page }, testInfo) => {
-  const first = await mailIn({ from: "Dora Diaz <dora@merge-e2e.test>", subject: `Email is down ${run}`, text: "Nobody here gets email since 9am." });
-  const second = await mailIn({ from: "Dora Diaz <dora@merge-e2e.test>", subject: `STILL no email ${run}`, text: "Any news? Still nothing." });
+test("R-TKT-3 merge two tickets in the browser; a reply to the merged one's reply address lands on the survivor", async ({
+  page,
+}, testInfo) => {
+  const first = await mailIn({
+    from: "Dora Diaz <dora@merge-e2e.test>",
+    subject: `Email is down ${run}`,
+    text: "Nobody here gets email since 9am.",
+  });
+  const second = await mailIn({
+    from: "Dora Diaz <dora@merge-e2e.test>",
+    subject: `STILL no email ${run}`,
+    text: "Any news? Still nothing.",
+  });
   const survivor = await ticketOf(first);
   const merged = await ticketOf(second);
   expect(merged.id).not.toBe(survivor.id);
@@ -254,11 +312,16 @@ test("R-TKT-3 merge two tickets in the browser; a reply to the merged one's repl
   await expect(page.getByLabel("Status")).toBeDisabled();
 
   // Dora answers the old ticket's reply address: it lands on the survivor.
-  const late = await mailIn({ from: "Dora Diaz <dora@merge-e2e.test>", to: oldReplyAddress, subject: `Re: STILL no email ${run}`, text: "It works again, thanks!" });
+  const late = await mailIn({
+    from: "Dora Diaz <dora@merge-e2e.test>",
+    to: oldReplyAddress,
+    subject: `Re: STILL no email ${run}`,
+    text: "It works again, thanks!",
+  });
   expect((await ticketOf(late)).id).toBe(survivor.id);
   await page.getByRole("link", { name: `#${survivor.number} Email is down ${run}` }).click();
   await expect(page.getByRole("region", { name: "Thread" }).getByText("It works again, thanks!")).toBeVisible();
-  await page.screenshot({ path: `e2e/screenshots/ticket-merged-${testInfo.project.name}.png`, fullPage: true });
+  await shoot(page, `ticket-merged-${testInfo.project.name}`);
 });
 
 test("R-TKT-2 the composer: To/CC prefilled, a plain error for an unverified domain, then a reply with an attachment appears as Queued; a CC'd person becomes a contact", async ({
@@ -311,14 +374,28 @@ test("R-TKT-2 the composer: To/CC prefilled, a plain error for an unverified dom
     await db.user.update({ where: { email: ADMIN_EMAIL }, data: { sendAsAddress: null } });
     dns = await startDnsServer();
     const domain = await addSendingDomain(db, { tenantId, domain: `msp-${run}.test`, secret });
-    const records = await recordsToPublish(domain, { spfInclude: "_spf.opsmerge.localhost", dmarcRua: `dmarc-reports@demo.in.localhost` });
+    const records = await recordsToPublish(domain, {
+      spfInclude: "_spf.opsmerge.localhost",
+      dmarcRua: `dmarc-reports@demo.in.localhost`,
+    });
     for (const r of [records.spf, records.dkim, records.dmarc]) dns.set(r.host, [{ type: "TXT", data: r.chunks }]);
     const resolver = createResolver({ servers: [dns.address], timeoutMs: 1000, tries: 1 });
-    expect((await verifySendingDomain(db, { tenantId, id: domain.id, resolver, spfInclude: "_spf.opsmerge.localhost" })).verified).toBe(true);
+    expect(
+      (await verifySendingDomain(db, { tenantId, id: domain.id, resolver, spfInclude: "_spf.opsmerge.localhost" }))
+        .verified,
+    ).toBe(true);
     await setTenantDefaultFrom(db, { tenantId, address: `support@msp-${run}.test`, name: "Demo Support" });
 
-    await composer.getByLabel("Message").fill("Hello Alice,\n\nThursday at 10:00 works. Steps to clear the jam are attached.\n\nDemo Support");
-    await page.locator(`input[type=file]`).setInputFiles({ name: "clear-jam.txt", mimeType: "text/plain", buffer: Buffer.from("1. Open tray 3\n2. Remove the paper\n") });
+    await composer
+      .getByLabel("Message")
+      .fill("Hello Alice,\n\nThursday at 10:00 works. Steps to clear the jam are attached.\n\nDemo Support");
+    await page
+      .locator(`input[type=file]`)
+      .setInputFiles({
+        name: "clear-jam.txt",
+        mimeType: "text/plain",
+        buffer: Buffer.from("1. Open tray 3\n2. Remove the paper\n"),
+      });
     await expect(composer.getByRole("list", { name: "Files to send" })).toContainText("clear-jam.txt");
     await composer.getByRole("button", { name: "Send reply" }).click();
     await expect(composer.getByRole("status")).toHaveText("Reply queued for delivery.");
@@ -340,22 +417,29 @@ test("R-TKT-2 the composer: To/CC prefilled, a plain error for an unverified dom
     await expect(carol).toContainText("Not a contact");
     await carol.getByRole("button", { name: `Add carol@partner-e2e.test as a contact of Northwind ${run}` }).click();
     await expect(carol).toContainText(`Contact of Northwind ${run}`);
-    expect((await db.contact.findFirst({ where: { tenantId, email: "carol@partner-e2e.test" } }))?.clientId).toBe(client.id);
+    expect((await db.contact.findFirst({ where: { tenantId, email: "carol@partner-e2e.test" } }))?.clientId).toBe(
+      client.id,
+    );
 
     // Status and assignment.
     await page.getByLabel("Status").selectOption("PENDING");
-    await expect(page.getByRole("heading", { level: 1 }).locator("..").getByText("Pending", { exact: true })).toBeVisible();
+    await expect(
+      page.getByRole("heading", { level: 1 }).locator("..").getByText("Pending", { exact: true }),
+    ).toBeVisible();
     await page.getByLabel("Assignee").selectOption({ index: 1 });
-    await expect.poll(async () => (await db.ticket.findUniqueOrThrow({ where: { id: ticket.id } })).assigneeId).not.toBeNull();
-    await page.setViewportSize({ width: 1280, height: 900 });
-    await page.screenshot({ path: `e2e/screenshots/ticket-thread-${testInfo.project.name}.png`, fullPage: true });
+    await expect
+      .poll(async () => (await db.ticket.findUniqueOrThrow({ where: { id: ticket.id } })).assigneeId)
+      .not.toBeNull();
+    await shoot(page, `ticket-thread-${testInfo.project.name}`);
   } finally {
     await db.user.update({ where: { email: ADMIN_EMAIL }, data: { sendAsAddress: null } });
     await dns?.close();
   }
 });
 
-test("R-TKT-1 the list: status tabs with counts, filters by client, Unattributed, requester and subject; newest activity first", async ({ page }, testInfo) => {
+test("R-TKT-1 the list: status tabs with counts, filters by client, Unattributed, requester and subject; newest activity first", async ({
+  page,
+}, testInfo) => {
   await page.goto("/tickets");
   await expect(page.getByRole("heading", { level: 1, name: "Tickets" })).toBeVisible();
   const rows = page.getByTestId("ticket-row");
@@ -386,12 +470,14 @@ test("R-TKT-1 the list: status tabs with counts, filters by client, Unattributed
   await expect(rows.filter({ hasText: `Hostile invoice ${run}` })).toHaveCount(1);
   await expect(rows.filter({ hasText: `Northwind` })).toHaveCount(0);
   await page.getByLabel("Client").selectOption({ label: "All clients" });
-  const dora = await page.getByLabel("Requester").locator("option", { hasText: "dora@merge-e2e.test" }).getAttribute("value");
+  const dora = await page
+    .getByLabel("Requester")
+    .locator("option", { hasText: "dora@merge-e2e.test" })
+    .getAttribute("value");
   await page.getByLabel("Requester").selectOption(dora);
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toContainText(`Email is down ${run}`);
   await page.getByRole("button", { name: "Clear filters" }).click();
   await expect(rows.filter({ hasText: `Hostile invoice ${run}` })).toHaveCount(1);
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.screenshot({ path: `e2e/screenshots/tickets-list-${testInfo.project.name}.png`, fullPage: true });
+  await shoot(page, `tickets-list-${testInfo.project.name}`);
 });

@@ -12,9 +12,22 @@ import { useTRPC } from "../trpc/client";
 import { RelativeDate, StatusBadge } from "./ticket-bits";
 
 /** R-TKT-3: find the ticket to merge into (number or subject) and merge; then go to the survivor. */
-export function MergeDialog({ open, onClose, ticket }: { open: boolean; onClose: () => void; ticket: { id: string; number: number } }) {
+export function MergeDialog({
+  open,
+  onClose,
+  ticket,
+}: {
+  open: boolean;
+  onClose: () => void;
+  ticket: { id: string; number: number };
+}) {
   return (
-    <Dialog open={open} onClose={onClose} title={`Merge #${ticket.number} into another ticket`} description="Its messages move to the other ticket, and replies to it land there too. This ticket closes.">
+    <Dialog
+      open={open}
+      onClose={onClose}
+      title={`Merge #${ticket.number} into another ticket`}
+      description="Its messages move to the other ticket, and replies to it land there too. This ticket closes."
+    >
       <MergeForm ticket={ticket} onClose={onClose} />
     </Dialog>
   );
@@ -27,7 +40,10 @@ function MergeForm({ ticket, onClose }: { ticket: { id: string; number: number }
   const [query, setQuery] = useState("");
   const deferred = useDeferredValue(query.trim());
   const [chosen, setChosen] = useState<string | null>(null);
-  const targets = useQuery({ ...trpc.tickets.mergeTargets.queryOptions({ ticketId: ticket.id, query: deferred }), placeholderData: (p) => p });
+  const targets = useQuery({
+    ...trpc.tickets.mergeTargets.queryOptions({ ticketId: ticket.id, query: deferred }),
+    placeholderData: (p) => p,
+  });
   const merge = useMutation(trpc.tickets.merge.mutationOptions());
   const errors = formErrorsOf(merge.error, []);
   const target = targets.data?.find((t) => t.id === chosen);
@@ -35,7 +51,10 @@ function MergeForm({ ticket, onClose }: { ticket: { id: string; number: number }
   return (
     <div className="space-y-4">
       <div className="relative">
-        <Search className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400" aria-hidden />
+        <Search
+          className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400"
+          aria-hidden
+        />
         <input
           type="search"
           autoFocus
@@ -48,7 +67,9 @@ function MergeForm({ ticket, onClose }: { ticket: { id: string; number: number }
       </div>
       <div role="radiogroup" aria-label="Ticket to merge into" className="max-h-72 space-y-1 overflow-y-auto">
         {targets.isPending ? <p className="py-4 text-center text-sm text-slate-500">Searching…</p> : null}
-        {targets.data?.length === 0 ? <p className="py-4 text-center text-sm text-slate-500">No other ticket matches “{deferred}”.</p> : null}
+        {targets.data?.length === 0 ? (
+          <p className="py-4 text-center text-sm text-slate-500">No other ticket matches “{deferred}”.</p>
+        ) : null}
         {targets.data?.map((t) => (
           <label
             key={t.id}
@@ -57,7 +78,14 @@ function MergeForm({ ticket, onClose }: { ticket: { id: string; number: number }
               chosen === t.id ? "bg-indigo-50 ring-indigo-300" : "ring-transparent hover:bg-slate-50",
             )}
           >
-            <input type="radio" name="merge-target" value={t.id} checked={chosen === t.id} onChange={() => setChosen(t.id)} className="accent-indigo-600" />
+            <input
+              type="radio"
+              name="merge-target"
+              value={t.id}
+              checked={chosen === t.id}
+              onChange={() => setChosen(t.id)}
+              className="accent-indigo-600"
+            />
             <span className="font-mono text-slate-500">#{t.number}</span>
             <span className="min-w-0 flex-1 truncate font-medium text-slate-900">{t.subject || "(no subject)"}</span>
             <span className="hidden text-xs text-slate-500 sm:inline">{t.client?.name ?? "Unattributed"}</span>

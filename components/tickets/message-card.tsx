@@ -35,7 +35,12 @@ function AuthBadge({ label, check }: { label: string; check: AuthCheck }) {
   const tone = GOOD.has(check.result) ? "green" : BAD.has(check.result) ? "red" : "slate";
   const title = `${label} ${check.result}${check.reason ? `: ${check.reason}` : ""}`;
   return (
-    <span title={title} aria-label={title} tabIndex={0} className="cursor-help rounded-md focus:ring-2 focus:ring-indigo-500 focus:outline-none">
+    <span
+      title={title}
+      aria-label={title}
+      tabIndex={0}
+      className="cursor-help rounded-md focus:ring-2 focus:ring-indigo-500 focus:outline-none"
+    >
       <Badge tone={tone}>
         {label} {check.result}
       </Badge>
@@ -67,7 +72,9 @@ export function MessageCard({ message: m }: { message: ThreadMessageView }) {
   const [view, setView] = useState<"text" | "html">("text");
   const [remote, setRemote] = useState(false);
   const outbound = m.direction === "OUTBOUND";
-  const delivery = m.deliveryState ? (DELIVERY[m.deliveryState] ?? { label: m.deliveryState, tone: "slate" as const }) : null;
+  const delivery = m.deliveryState
+    ? (DELIVERY[m.deliveryState] ?? { label: m.deliveryState, tone: "slate" as const })
+    : null;
   const sender = outbound ? (m.author?.name ?? m.from.name ?? m.from.address) : (m.from.name ?? m.from.address);
 
   return (
@@ -76,7 +83,12 @@ export function MessageCard({ message: m }: { message: ThreadMessageView }) {
       data-testid="thread-message"
       className={cn("rounded-xl bg-white shadow-sm ring-1", outbound ? "ring-indigo-200" : "ring-slate-200")}
     >
-      <header className={cn("flex gap-3 rounded-t-xl border-b px-5 py-3.5", outbound ? "border-indigo-100 bg-indigo-50/50" : "border-slate-100")}>
+      <header
+        className={cn(
+          "flex gap-3 rounded-t-xl border-b px-5 py-3.5",
+          outbound ? "border-indigo-100 bg-indigo-50/50" : "border-slate-100",
+        )}
+      >
         <Initials name={sender} tone={outbound ? "indigo" : "slate"} />
         <div className="min-w-0 flex-1 text-sm">
           <div className="flex flex-wrap items-baseline justify-between gap-x-3">
@@ -100,7 +112,9 @@ export function MessageCard({ message: m }: { message: ThreadMessageView }) {
                 <Badge tone={delivery.tone}>{delivery.label}</Badge>
               </span>
             ) : null}
-            {m.deliveryDetail && m.deliveryState !== "QUEUED" ? <span className="text-xs text-slate-500">{m.deliveryDetail}</span> : null}
+            {m.deliveryDetail && m.deliveryState !== "QUEUED" ? (
+              <span className="text-xs text-slate-500">{m.deliveryDetail}</span>
+            ) : null}
             {m.auth ? (
               <>
                 <AuthBadge label="SPF" check={m.auth.spf} />
@@ -116,10 +130,20 @@ export function MessageCard({ message: m }: { message: ThreadMessageView }) {
       <div className="px-5 py-4">
         {m.hasHtml ? (
           <div className="mb-3 flex flex-wrap items-center gap-2" role="group" aria-label="Show the message as">
-            <Button size="sm" variant={view === "text" ? "secondary" : "ghost"} aria-pressed={view === "text"} onClick={() => setView("text")}>
+            <Button
+              size="sm"
+              variant={view === "text" ? "secondary" : "ghost"}
+              aria-pressed={view === "text"}
+              onClick={() => setView("text")}
+            >
               Text
             </Button>
-            <Button size="sm" variant={view === "html" ? "secondary" : "ghost"} aria-pressed={view === "html"} onClick={() => setView("html")}>
+            <Button
+              size="sm"
+              variant={view === "html" ? "secondary" : "ghost"}
+              aria-pressed={view === "html"}
+              onClick={() => setView("html")}
+            >
               Formatted
             </Button>
             {view === "html" && m.hasRemoteContent && !remote ? (
@@ -146,8 +170,13 @@ export function MessageCard({ message: m }: { message: ThreadMessageView }) {
           </div>
         ) : (
           <>
-            <div className="text-sm leading-relaxed break-words whitespace-pre-wrap text-slate-800" data-testid="message-text">
-              {showAll && m.fullText ? m.fullText : m.newText || <span className="text-slate-400 italic">(no text)</span>}
+            <div
+              className="text-sm leading-relaxed break-words whitespace-pre-wrap text-slate-800"
+              data-testid="message-text"
+            >
+              {showAll && m.fullText
+                ? m.fullText
+                : m.newText || <span className="text-slate-400 italic">(no text)</span>}
             </div>
             {m.fullText ? (
               <button
@@ -156,7 +185,11 @@ export function MessageCard({ message: m }: { message: ThreadMessageView }) {
                 aria-expanded={showAll}
                 className="mt-2 inline-flex items-center gap-1 rounded-md bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600 hover:bg-slate-200"
               >
-                {showAll ? <ChevronUp className="size-3.5" aria-hidden /> : <ChevronDown className="size-3.5" aria-hidden />}
+                {showAll ? (
+                  <ChevronUp className="size-3.5" aria-hidden />
+                ) : (
+                  <ChevronDown className="size-3.5" aria-hidden />
+                )}
                 {showAll ? "Hide quoted text" : "Show quoted text and signature"}
               </button>
             ) : null}
@@ -185,7 +218,10 @@ export function MessageCard({ message: m }: { message: ThreadMessageView }) {
         ) : null}
       </div>
       <footer className="flex justify-end border-t border-slate-100 px-5 py-2">
-        <a href={`/api/messages/${m.id}/source`} className="inline-flex items-center gap-1 text-xs text-slate-500 hover:text-slate-800">
+        <a
+          href={`/api/messages/${m.id}/source`}
+          className="inline-flex items-center gap-1 text-xs text-slate-500 hover:text-slate-800"
+        >
           <FileText className="size-3.5" aria-hidden />
           Download source (.eml)
         </a>

@@ -30,13 +30,19 @@ async function readFile(file: File): Promise<PickedFile> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   let binary = "";
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return { filename: file.name, contentType: file.type || "application/octet-stream", size: file.size, contentBase64: btoa(binary) };
+  return {
+    filename: file.name,
+    contentType: file.type || "application/octet-stream",
+    size: file.size,
+    contentBase64: btoa(binary),
+  };
 }
 
 /** Server field errors (`to.0.address`, `attachments.1`) folded onto the composer's fields; the rest is the form's. */
 function composerErrors(error: unknown): { fields: Record<string, string>; form: string | null } {
   if (!error) return { fields: {}, form: null };
-  if (!(error instanceof TRPCClientError)) return { fields: {}, form: error instanceof Error ? error.message : "Could not send." };
+  if (!(error instanceof TRPCClientError))
+    return { fields: {}, form: error instanceof Error ? error.message : "Could not send." };
   const data = error.data as { fieldErrors?: Record<string, string> | null } | undefined;
   const fields: Record<string, string> = {};
   let form: string | null = null;
@@ -101,10 +107,21 @@ export function ReplyComposer({
   return (
     <section aria-label="Reply" className="mt-6">
       <Card>
-        <CardHeader title="Reply" description="Goes out from your support address, signed, with this ticket's reply address." />
+        <CardHeader
+          title="Reply"
+          description="Goes out from your support address, signed, with this ticket's reply address."
+        />
         <form onSubmit={(e) => void submit(e).catch(() => undefined)} noValidate className="space-y-4 px-5 py-5">
           {errors.form ? <Alert>{errors.form}</Alert> : null}
-          <TextField label="To" name="to" value={to} onChange={(e) => setTo(e.target.value)} error={errors.fields.to} autoComplete="off" spellCheck={false} />
+          <TextField
+            label="To"
+            name="to"
+            value={to}
+            onChange={(e) => setTo(e.target.value)}
+            error={errors.fields.to}
+            autoComplete="off"
+            spellCheck={false}
+          />
           <TextField
             label="Cc"
             name="cc"
@@ -125,11 +142,21 @@ export function ReplyComposer({
             hint="Plain text; it is sent as text and as simple HTML, with links made clickable."
           />
           <div>
-            <input ref={fileInput} type="file" multiple className="sr-only" id={`attach-${ticketId}`} onChange={(e) => void pick(e.target.files)} />
+            <input
+              ref={fileInput}
+              type="file"
+              multiple
+              className="sr-only"
+              id={`attach-${ticketId}`}
+              onChange={(e) => void pick(e.target.files)}
+            />
             {files.length ? (
               <ul aria-label="Files to send" className="mb-2 flex flex-wrap gap-2">
                 {files.map((f, i) => (
-                  <li key={`${f.filename}-${i}`} className="flex items-center gap-2 rounded-md bg-slate-50 px-2.5 py-1.5 text-xs ring-1 ring-slate-200">
+                  <li
+                    key={`${f.filename}-${i}`}
+                    className="flex items-center gap-2 rounded-md bg-slate-50 px-2.5 py-1.5 text-xs ring-1 ring-slate-200"
+                  >
                     <Paperclip className="size-3.5 text-slate-400" aria-hidden />
                     <span className="font-medium text-slate-800">{f.filename}</span>
                     <span className="text-slate-500">{formatBytes(f.size)}</span>

@@ -4,7 +4,11 @@ import { Badge } from "../ui/badge";
 
 export type TicketStatus = "OPEN" | "PENDING" | "CLOSED";
 export const STATUS_LABEL: Record<TicketStatus, string> = { OPEN: "Open", PENDING: "Pending", CLOSED: "Closed" };
-const STATUS_TONE: Record<TicketStatus, "indigo" | "amber" | "slate"> = { OPEN: "indigo", PENDING: "amber", CLOSED: "slate" };
+const STATUS_TONE: Record<TicketStatus, "indigo" | "amber" | "slate"> = {
+  OPEN: "indigo",
+  PENDING: "amber",
+  CLOSED: "slate",
+};
 
 export function StatusBadge({ status }: { status: TicketStatus }) {
   return <Badge tone={STATUS_TONE[status]}>{STATUS_LABEL[status]}</Badge>;
@@ -23,7 +27,11 @@ export function RelativeDate({ value }: { value: Date | string }) {
   const d = new Date(value);
   const now = new Date();
   const text =
-    d.toDateString() === now.toDateString() ? timeOnly.format(d) : d.getFullYear() === now.getFullYear() ? dayMonth.format(d) : dateTime.format(d);
+    d.toDateString() === now.toDateString()
+      ? timeOnly.format(d)
+      : d.getFullYear() === now.getFullYear()
+        ? dayMonth.format(d)
+        : dateTime.format(d);
   return (
     <time dateTime={d.toISOString()} title={fullDate(d)}>
       {text}

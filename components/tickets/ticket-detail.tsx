@@ -51,7 +51,11 @@ export function TicketDetail({ ticketId }: { ticketId: string }) {
     return (
       <>
         <PageHeader title="Ticket" breadcrumb={breadcrumb} />
-        <Alert>{ticket.error.data?.code === "NOT_FOUND" ? "This ticket does not exist." : `Could not load the ticket: ${ticket.error.message}`}</Alert>
+        <Alert>
+          {ticket.error.data?.code === "NOT_FOUND"
+            ? "This ticket does not exist."
+            : `Could not load the ticket: ${ticket.error.message}`}
+        </Alert>
       </>
     );
   }
@@ -119,7 +123,9 @@ export function TicketDetail({ ticketId }: { ticketId: string }) {
             </p>
           ) : null}
           {t.messages.length === 0 ? (
-            <Card className="px-6 py-10 text-center text-sm text-slate-500">{merged ? "The messages moved with the merge." : "No messages on this ticket."}</Card>
+            <Card className="px-6 py-10 text-center text-sm text-slate-500">
+              {merged ? "The messages moved with the merge." : "No messages on this ticket."}
+            </Card>
           ) : (
             <section className="space-y-4" aria-label="Thread">
               {t.messages.map((m) => (
@@ -144,7 +150,12 @@ export function TicketDetail({ ticketId }: { ticketId: string }) {
                     className={selectClass}
                     value={t.status}
                     disabled={merged || setStatus.isPending}
-                    onChange={(e) => setStatus.mutate({ ticketId: t.id, status: e.target.value as TicketStatus }, { onSuccess: () => void refresh() })}
+                    onChange={(e) =>
+                      setStatus.mutate(
+                        { ticketId: t.id, status: e.target.value as TicketStatus },
+                        { onSuccess: () => void refresh() },
+                      )
+                    }
                   >
                     {(["OPEN", "PENDING", "CLOSED"] as const).map((s) => (
                       <option key={s} value={s}>
@@ -164,10 +175,17 @@ export function TicketDetail({ ticketId }: { ticketId: string }) {
                     className={selectClass}
                     value={t.assignee?.id ?? ""}
                     disabled={merged || assign.isPending}
-                    onChange={(e) => assign.mutate({ ticketId: t.id, assigneeId: e.target.value || null }, { onSuccess: () => void refresh() })}
+                    onChange={(e) =>
+                      assign.mutate(
+                        { ticketId: t.id, assigneeId: e.target.value || null },
+                        { onSuccess: () => void refresh() },
+                      )
+                    }
                   >
                     <option value="">Unassigned</option>
-                    {t.assignee && !assignees.data?.some((a) => a.id === t.assignee?.id) ? <option value={t.assignee.id}>{t.assignee.name}</option> : null}
+                    {t.assignee && !assignees.data?.some((a) => a.id === t.assignee?.id) ? (
+                      <option value={t.assignee.id}>{t.assignee.name}</option>
+                    ) : null}
                     {assignees.data?.map((a) => (
                       <option key={a.id} value={a.id}>
                         {a.name}
@@ -218,7 +236,12 @@ function Participants({
   ticket,
   onChanged,
 }: {
-  ticket: { id: string; client: { id: string; name: string } | null; participants: ParticipantView[]; requester: { emailFailing: boolean; lastBounceReason: string | null; email: string } | null };
+  ticket: {
+    id: string;
+    client: { id: string; name: string } | null;
+    participants: ParticipantView[];
+    requester: { emailFailing: boolean; lastBounceReason: string | null; email: string } | null;
+  };
   onChanged: () => Promise<void>;
 }) {
   const trpc = useTRPC();
@@ -226,7 +249,10 @@ function Participants({
   const [adding, setAdding] = useState<string | null>(null);
   return (
     <Card>
-      <CardHeader title={`People (${ticket.participants.length})`} description="The requester and everyone copied on the thread." />
+      <CardHeader
+        title={`People (${ticket.participants.length})`}
+        description="The requester and everyone copied on the thread."
+      />
       {add.error ? (
         <div className="px-5 pt-3">
           <Alert>{add.error.message}</Alert>
@@ -241,7 +267,11 @@ function Participants({
                 {p.name ? <div className="truncate text-xs text-slate-500">{p.address}</div> : null}
                 <div className="mt-1 flex flex-wrap gap-1">
                   {p.role === "requester" ? <Badge tone="indigo">Requester</Badge> : <Badge>Cc</Badge>}
-                  {p.contact?.clientName ? <Badge tone="green">Contact of {p.contact.clientName}</Badge> : <Badge tone="amber">Not a contact</Badge>}
+                  {p.contact?.clientName ? (
+                    <Badge tone="green">Contact of {p.contact.clientName}</Badge>
+                  ) : (
+                    <Badge tone="amber">Not a contact</Badge>
+                  )}
                   {p.role === "requester" && ticket.requester?.emailFailing ? (
                     <span title={ticket.requester.lastBounceReason ?? undefined}>
                       <Badge tone="red">Address bouncing</Badge>
@@ -257,7 +287,10 @@ function Participants({
                   disabled={add.isPending}
                   onClick={() => {
                     setAdding(p.address);
-                    add.mutate({ ticketId: ticket.id, email: p.address }, { onSuccess: () => void onChanged(), onSettled: () => setAdding(null) });
+                    add.mutate(
+                      { ticketId: ticket.id, email: p.address },
+                      { onSuccess: () => void onChanged(), onSettled: () => setAdding(null) },
+                    );
                   }}
                 >
                   <UserPlus className="size-3.5" aria-hidden />
@@ -267,7 +300,9 @@ function Participants({
             </div>
           </li>
         ))}
-        {ticket.participants.length === 0 ? <li className="px-5 py-4 text-sm text-slate-500">Nobody outside your team.</li> : null}
+        {ticket.participants.length === 0 ? (
+          <li className="px-5 py-4 text-sm text-slate-500">Nobody outside your team.</li>
+        ) : null}
       </ul>
     </Card>
   );

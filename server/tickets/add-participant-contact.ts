@@ -26,13 +26,20 @@ export async function addParticipantAsContact(db: Db, tenantId: string, input: A
   });
   if (!ticket) throw new AppError("NOT_FOUND", "Ticket not found.");
   if (!ticket.clientId) {
-    throw new AppError("PRECONDITION", "This ticket has no client yet: attribute it to a client first, then add its people.");
+    throw new AppError(
+      "PRECONDITION",
+      "This ticket has no client yet: attribute it to a client first, then add its people.",
+    );
   }
   const wanted = email.toLowerCase();
   let name: string | null = null;
   let found = false;
   for (const m of ticket.messages) {
-    for (const box of [{ address: m.fromAddress, name: m.fromName }, ...parseMailboxes(m.toJson), ...parseMailboxes(m.ccJson)]) {
+    for (const box of [
+      { address: m.fromAddress, name: m.fromName },
+      ...parseMailboxes(m.toJson),
+      ...parseMailboxes(m.ccJson),
+    ]) {
       if (box.address.toLowerCase() !== wanted) continue;
       found = true;
       name ??= box.name;

@@ -44,7 +44,13 @@ export type TicketDetail = {
   subject: string;
   status: TicketStatus;
   client: { id: string; name: string } | null;
-  requester: { id: string; email: string; name: string | null; emailFailing: boolean; lastBounceReason: string | null } | null;
+  requester: {
+    id: string;
+    email: string;
+    name: string | null;
+    emailFailing: boolean;
+    lastBounceReason: string | null;
+  } | null;
   assignee: { id: string; name: string } | null;
   mergedInto: { id: string; number: number; subject: string } | null;
   mergedFrom: { id: string; number: number; subject: string }[];
@@ -65,7 +71,13 @@ type AuthDetails = {
 };
 
 /** The verdicts with the reasons shown on hover, from the stored mailauth result. */
-function messageAuth(m: { spf: string | null; dkim: string | null; dmarc: string | null; arc: string | null; authJson: string | null }): MessageAuth {
+function messageAuth(m: {
+  spf: string | null;
+  dkim: string | null;
+  dmarc: string | null;
+  arc: string | null;
+  authJson: string | null;
+}): MessageAuth {
   if (!m.spf && !m.dkim && !m.dmarc && !m.arc) return null;
   let details: AuthDetails = {};
   try {
@@ -76,19 +88,33 @@ function messageAuth(m: { spf: string | null; dkim: string | null; dmarc: string
   }
   const dkimReason = Array.isArray(details.dkim)
     ? details.dkim
-        .map((d) => [d.domain ? `d=${d.domain}` : null, d.selector ? `s=${d.selector}` : null, d.result, d.comment].filter(Boolean).join(" "))
+        .map((d) =>
+          [d.domain ? `d=${d.domain}` : null, d.selector ? `s=${d.selector}` : null, d.result, d.comment]
+            .filter(Boolean)
+            .join(" "),
+        )
         .filter(Boolean)
         .join("; ") || null
     : null;
   const with_ = (parts: (string | null | undefined)[]) => parts.filter(Boolean).join(" · ") || null;
   return {
-    spf: { result: m.spf ?? "none", reason: with_([details.spf?.domain ? `domain ${details.spf.domain}` : null, details.spf?.comment]) },
+    spf: {
+      result: m.spf ?? "none",
+      reason: with_([details.spf?.domain ? `domain ${details.spf.domain}` : null, details.spf?.comment]),
+    },
     dkim: { result: m.dkim ?? "none", reason: dkimReason },
     dmarc: {
       result: m.dmarc ?? "none",
-      reason: with_([details.dmarc?.domain ? `domain ${details.dmarc.domain}` : null, details.dmarc?.policy ? `policy ${details.dmarc.policy}` : null, details.dmarc?.comment]),
+      reason: with_([
+        details.dmarc?.domain ? `domain ${details.dmarc.domain}` : null,
+        details.dmarc?.policy ? `policy ${details.dmarc.policy}` : null,
+        details.dmarc?.comment,
+      ]),
     },
-    arc: { result: m.arc ?? "none", reason: with_([details.arc?.vouchedBy ? `vouched by ${details.arc.vouchedBy}` : null, details.arc?.comment]) },
+    arc: {
+      result: m.arc ?? "none",
+      reason: with_([details.arc?.vouchedBy ? `vouched by ${details.arc.vouchedBy}` : null, details.arc?.comment]),
+    },
   };
 }
 
@@ -96,14 +122,20 @@ function messageAuth(m: { spf: string | null; dkim: string | null; dmarc: string
  * Recognises the tenant's own addresses (its inbound domain, its sending domains and default From, its users):
  * never a participant to add as a contact, never copied on a reply.
  */
-export async function ownAddressMatcher(db: Db, tenantId: string, inboundDomain: string): Promise<(address: string) => boolean> {
+export async function ownAddressMatcher(
+  db: Db,
+  tenantId: string,
+  inboundDomain: string,
+): Promise<(address: string) => boolean> {
   const [tenant, domains, users] = await Promise.all([
     db.tenant.findUnique({ where: { id: tenantId }, select: { defaultFromAddress: true } }),
     db.sendingDomain.findMany({ where: { tenantId }, select: { domain: true } }),
     db.user.findMany({ where: { tenantId }, select: { email: true, sendAsAddress: true } }),
   ]);
   const addresses = new Set(
-    [tenant?.defaultFromAddress, ...users.flatMap((u) => [u.email, u.sendAsAddress])].filter((a): a is string => Boolean(a)).map((a) => a.toLowerCase()),
+    [tenant?.defaultFromAddress, ...users.flatMap((u) => [u.email, u.sendAsAddress])]
+      .filter((a): a is string => Boolean(a))
+      .map((a) => a.toLowerCase()),
   );
   const sendingDomains = new Set(domains.map((d) => d.domain));
   const inbound = inboundDomain.toLowerCase();
@@ -174,7 +206,8 @@ export async function getTicket(
     const fresh = (m.newText ?? "").trim() || full;
     const html = m.htmlBody ?? "";
     // An inline image that the HTML shows is part of the message, not an attachment to list.
-    const shown = (a: { inline: boolean; contentId: string | null }) => a.inline && a.contentId !== null && html.includes(`cid:${a.contentId}`);
+    const shown = (a: { inline: boolean; contentId: string | null }) =>
+      a.inline && a.contentId !== null && html.includes(`cid:${a.contentId}`);
     return {
       id: m.id,
       direction: m.direction === "OUTBOUND" ? "OUTBOUND" : "INBOUND",

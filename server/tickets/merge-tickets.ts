@@ -20,9 +20,16 @@ export type MergeTicketsInput = z.infer<typeof mergeTicketsInput>;
  */
 export async function mergeTickets(db: Db, tenantId: string, input: MergeTicketsInput) {
   const { sourceId, targetId } = mergeTicketsInput.parse(input);
-  if (sourceId === targetId) throw new AppError("BAD_INPUT", "A ticket cannot be merged into itself.", { field: "targetId" });
+  if (sourceId === targetId)
+    throw new AppError("BAD_INPUT", "A ticket cannot be merged into itself.", { field: "targetId" });
   return db.$transaction(async (tx) => {
-    const select = { id: true, number: true, mergedIntoId: true, lastActivityAt: true, mergedInto: { select: { number: true } } } as const;
+    const select = {
+      id: true,
+      number: true,
+      mergedIntoId: true,
+      lastActivityAt: true,
+      mergedInto: { select: { number: true } },
+    } as const;
     const [source, target] = await Promise.all([
       tx.ticket.findFirst({ where: { id: sourceId, tenantId }, select }),
       tx.ticket.findFirst({ where: { id: targetId, tenantId }, select }),
@@ -30,14 +37,24 @@ export async function mergeTickets(db: Db, tenantId: string, input: MergeTickets
     if (!source) throw new AppError("NOT_FOUND", "Ticket not found.");
     if (!target) throw new AppError("BAD_INPUT", "That ticket does not exist.", { field: "targetId" });
     if (source.mergedIntoId) {
-      throw new AppError("CONFLICT", `Ticket #${source.number} was already merged into #${source.mergedInto?.number ?? "?"}.`);
+      throw new AppError(
+        "CONFLICT",
+        `Ticket #${source.number} was already merged into #${source.mergedInto?.number ?? "?"}.`,
+      );
     }
     if (target.mergedIntoId) {
-      throw new AppError("BAD_INPUT", `Ticket #${target.number} was itself merged into #${target.mergedInto?.number ?? "?"}; merge into that one.`, {
-        field: "targetId",
-      });
+      throw new AppError(
+        "BAD_INPUT",
+        `Ticket #${target.number} was itself merged into #${target.mergedInto?.number ?? "?"}; merge into that one.`,
+        {
+          field: "targetId",
+        },
+      );
     }
-    const moved = await tx.message.updateMany({ where: { ticketId: source.id, tenantId }, data: { ticketId: target.id } });
+    const moved = await tx.message.updateMany({
+      where: { ticketId: source.id, tenantId },
+      data: { ticketId: target.id },
+    });
     await tx.ticket.updateMany({ where: { tenantId, mergedIntoId: source.id }, data: { mergedIntoId: target.id } });
     await tx.ticket.update({ where: { id: source.id }, data: { status: "CLOSED", mergedIntoId: target.id } });
     const latest = source.lastActivityAt > target.lastActivityAt ? source.lastActivityAt : target.lastActivityAt;
@@ -62,11 +79,20 @@ export async function searchMergeTargets(db: Db, tenantId: string, input: Search
       tenantId,
       id: { not: ticketId },
       mergedIntoId: null,
-      ...(query ? { OR: [{ subject: containsInsensitive(db, query) }, ...(number ? [{ number: Number(number) }] : [])] } : {}),
+      ...(query
+        ? { OR: [{ subject: containsInsensitive(db, query) }, ...(number ? [{ number: Number(number) }] : [])] }
+        : {}),
     },
     orderBy: [{ lastActivityAt: "desc" }, { id: "desc" }],
     take: 10,
-    select: { id: true, number: true, subject: true, status: true, lastActivityAt: true, client: { select: { name: true } } },
+    select: {
+      id: true,
+      number: true,
+      subject: true,
+      status: true,
+      lastActivityAt: true,
+      client: { select: { name: true } },
+    },
   });
   // An exact number first: that is what the person typed it for.
   rows.sort((a, b) => Number(b.number === Number(number)) - Number(a.number === Number(number)));

@@ -43,7 +43,11 @@ export async function getMessageSource(db: Db, tenantId: string, messageId: stri
     select: { subject: true, ticket: { select: { number: true } }, source: { select: { raw: true } } },
   });
   if (!m?.source) throw new AppError("NOT_FOUND", "This message's source is not stored.");
-  return { filename: `ticket-${m.ticket.number}-${messageId}.eml`, contentType: "message/rfc822", content: m.source.raw };
+  return {
+    filename: `ticket-${m.ticket.number}-${messageId}.eml`,
+    contentType: "message/rfc822",
+    content: m.source.raw,
+  };
 }
 
 const VIEWER_STYLE =
@@ -66,14 +70,23 @@ export async function getMessageHtmlDocument(
     where: { id: messageId, tenantId },
     select: {
       htmlBody: true,
-      attachments: { where: { contentId: { not: null } }, select: { contentId: true, contentType: true, size: true, content: true } },
+      attachments: {
+        where: { contentId: { not: null } },
+        select: { contentId: true, contentType: true, size: true, content: true },
+      },
     },
   });
   if (!m) throw new AppError("NOT_FOUND", "Message not found.");
   const images = new Map(
     m.attachments
-      .filter((a) => a.contentId && INLINE_IMAGE_TYPES.has(safeContentType(a.contentType)) && a.size <= MAX_INLINE_IMAGE_BYTES)
-      .map((a) => [a.contentId!.toLowerCase(), `data:${safeContentType(a.contentType)};base64,${Buffer.from(a.content).toString("base64")}`]),
+      .filter(
+        (a) =>
+          a.contentId && INLINE_IMAGE_TYPES.has(safeContentType(a.contentType)) && a.size <= MAX_INLINE_IMAGE_BYTES,
+      )
+      .map((a) => [
+        a.contentId!.toLowerCase(),
+        `data:${safeContentType(a.contentType)};base64,${Buffer.from(a.content).toString("base64")}`,
+      ]),
   );
   const body = renderEmailHtml(m.htmlBody ?? "", {
     loadRemote: options.loadRemote,

@@ -3,13 +3,19 @@ import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { queueReply, MAX_ATTACHMENT_BYTES, type QueuedMessage } from "../outbound";
 
-const mailbox = z.object({ address: z.string().trim().min(1).max(254), name: z.string().max(200).nullable().optional() });
+const mailbox = z.object({
+  address: z.string().trim().min(1).max(254),
+  name: z.string().max(200).nullable().optional(),
+});
 
 export const replyToTicketInput = z.object({
   ticketId: z.string().min(1),
   to: z.array(mailbox).min(1, "Add at least one recipient.").max(50),
   cc: z.array(mailbox).max(50).default([]),
-  body: z.string().max(200_000).refine((s) => s.trim().length > 0, "Write a reply first."),
+  body: z
+    .string()
+    .max(200_000)
+    .refine((s) => s.trim().length > 0, "Write a reply first."),
   attachments: z
     .array(
       z.object({
@@ -35,10 +41,15 @@ function escapeHtml(s: string): string {
  * mail links made clickable. Everything is escaped first, so nothing typed can become markup.
  */
 export function plainTextToHtml(text: string): string {
-  const paragraphs = text.replace(/\r\n?/g, "\n").trim().split(/\n{2,}/);
+  const paragraphs = text
+    .replace(/\r\n?/g, "\n")
+    .trim()
+    .split(/\n{2,}/);
   const link = (escaped: string) =>
     escaped.replace(/\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)]/g, (url) => `<a href="${url}">${url}</a>`);
-  const body = paragraphs.map((p) => `<p style="margin:0 0 1em 0">${link(escapeHtml(p)).replace(/\n/g, "<br>\n")}</p>`).join("\n");
+  const body = paragraphs
+    .map((p) => `<p style="margin:0 0 1em 0">${link(escapeHtml(p)).replace(/\n/g, "<br>\n")}</p>`)
+    .join("\n");
   return `<div style="font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.5;color:#1e293b">\n${body}\n</div>`;
 }
 
@@ -55,7 +66,9 @@ export async function replyToTicket(
   const parsed = replyToTicketInput.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new AppError("BAD_INPUT", issue?.message ?? "Invalid reply.", { field: issue?.path.map(String).join(".") || "body" });
+    throw new AppError("BAD_INPUT", issue?.message ?? "Invalid reply.", {
+      field: issue?.path.map(String).join(".") || "body",
+    });
   }
   const data = parsed.data;
   const ticket = await db.ticket.findFirst({
@@ -63,7 +76,8 @@ export async function replyToTicket(
     select: { mergedInto: { select: { number: true } } },
   });
   if (!ticket) throw new AppError("NOT_FOUND", "Ticket not found.");
-  if (ticket.mergedInto) throw new AppError("PRECONDITION", `This ticket was merged into #${ticket.mergedInto.number}; reply there.`);
+  if (ticket.mergedInto)
+    throw new AppError("PRECONDITION", `This ticket was merged into #${ticket.mergedInto.number}; reply there.`);
   const attachments = data.attachments.map((a, i) => {
     if (!/^[A-Za-z0-9+/=\s]*$/.test(a.contentBase64)) {
       throw new AppError("BAD_INPUT", `${a.filename} could not be read.`, { field: `attachments.${i}` });

@@ -21,7 +21,9 @@ export function parseMailboxes(json: string | null | undefined): Mailbox[] {
     return value.flatMap((m: unknown) => {
       if (typeof m !== "object" || m === null) return [];
       const { address, name } = m as { address?: unknown; name?: unknown };
-      return typeof address === "string" && address ? [{ address, name: typeof name === "string" && name ? name : null }] : [];
+      return typeof address === "string" && address
+        ? [{ address, name: typeof name === "string" && name ? name : null }]
+        : [];
     });
   } catch {
     return [];

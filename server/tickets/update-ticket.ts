@@ -13,13 +13,20 @@ async function openTicket(db: Db, tenantId: string, ticketId: string) {
   });
   if (!ticket) throw new AppError("NOT_FOUND", "Ticket not found.");
   if (ticket.mergedInto) {
-    throw new AppError("PRECONDITION", `This ticket was merged into #${ticket.mergedInto.number}; work on that ticket instead.`);
+    throw new AppError(
+      "PRECONDITION",
+      `This ticket was merged into #${ticket.mergedInto.number}; work on that ticket instead.`,
+    );
   }
   return ticket;
 }
 
 /** OPEN / PENDING / CLOSED. A merged ticket stays closed: its mail already goes to the survivor (R-TKT-3). */
-export async function setTicketStatus(db: Db, tenantId: string, input: SetTicketStatusInput): Promise<{ status: TicketStatus }> {
+export async function setTicketStatus(
+  db: Db,
+  tenantId: string,
+  input: SetTicketStatusInput,
+): Promise<{ status: TicketStatus }> {
   const { ticketId, status } = setTicketStatusInput.parse(input);
   await openTicket(db, tenantId, ticketId);
   await db.ticket.update({ where: { id: ticketId }, data: { status } });
@@ -36,7 +43,8 @@ export async function assignTicket(db: Db, tenantId: string, input: AssignTicket
   if (assigneeId) {
     const user = await db.user.findFirst({ where: { id: assigneeId, tenantId }, select: { disabled: true } });
     if (!user) throw new AppError("BAD_INPUT", "Choose someone from your team.", { field: "assigneeId" });
-    if (user.disabled) throw new AppError("BAD_INPUT", "That user is disabled and cannot take tickets.", { field: "assigneeId" });
+    if (user.disabled)
+      throw new AppError("BAD_INPUT", "That user is disabled and cannot take tickets.", { field: "assigneeId" });
   }
   const updated = await db.ticket.update({
     where: { id: ticketId },

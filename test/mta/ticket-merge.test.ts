@@ -25,7 +25,10 @@ describe.each(testProviders())("ticket merge over SMTP on %s", (provider) => {
   }
 
   async function ticketOf(messageIdHeader: string) {
-    const m = await database.db.message.findFirstOrThrow({ where: { tenantId, messageIdHeader }, select: { ticketId: true } });
+    const m = await database.db.message.findFirstOrThrow({
+      where: { tenantId, messageIdHeader },
+      select: { ticketId: true },
+    });
     return m.ticketId;
   }
 
@@ -45,13 +48,22 @@ describe.each(testProviders())("ticket merge over SMTP on %s", (provider) => {
   it("R-TKT-3 a reply to the merged ticket's reply address or Message-Ids lands on the survivor", async () => {
     const first = uniqueId("contoso.example");
     const second = uniqueId("contoso.example");
-    await deliver({ from: "Alice <alice@contoso.example>", to: mailbox, messageId: first, subject: "Email is down" }, mailbox);
+    await deliver(
+      { from: "Alice <alice@contoso.example>", to: mailbox, messageId: first, subject: "Email is down" },
+      mailbox,
+    );
     // The customer wrote again as a new mail instead of replying: a second ticket (the doc's case for merging).
-    await deliver({ from: "Alice <alice@contoso.example>", to: mailbox, messageId: second, subject: "Still no email!" }, mailbox);
+    await deliver(
+      { from: "Alice <alice@contoso.example>", to: mailbox, messageId: second, subject: "Still no email!" },
+      mailbox,
+    );
     const survivorId = await ticketOf(first);
     const mergedId = await ticketOf(second);
     expect(mergedId).not.toBe(survivorId);
-    const ack = await database.db.message.findFirstOrThrow({ where: { ticketId: mergedId, kind: "AUTO_ACK" }, select: { messageIdHeader: true } });
+    const ack = await database.db.message.findFirstOrThrow({
+      where: { ticketId: mergedId, kind: "AUTO_ACK" },
+      select: { messageIdHeader: true },
+    });
 
     const result = await mergeTickets(database.db, tenantId, { sourceId: mergedId, targetId: survivorId });
     expect(result.survivorId).toBe(survivorId);
@@ -59,15 +71,37 @@ describe.each(testProviders())("ticket merge over SMTP on %s", (provider) => {
 
     const viaAddress = uniqueId("contoso.example");
     const oldReply = replyAddress(TEST_APP_SECRET, { slug: "acme", ticketId: mergedId }, TEST_INBOUND_DOMAIN);
-    await deliver({ from: "Alice <alice@contoso.example>", to: oldReply, messageId: viaAddress, subject: "Re: Still no email!" }, oldReply);
+    await deliver(
+      { from: "Alice <alice@contoso.example>", to: oldReply, messageId: viaAddress, subject: "Re: Still no email!" },
+      oldReply,
+    );
     expect(await ticketOf(viaAddress)).toBe(survivorId);
 
     const viaMessageId = uniqueId("contoso.example");
-    await deliver({ from: "Alice <alice@contoso.example>", to: mailbox, messageId: viaMessageId, inReplyTo: second, references: [second], subject: "Re: Still no email!" }, mailbox);
+    await deliver(
+      {
+        from: "Alice <alice@contoso.example>",
+        to: mailbox,
+        messageId: viaMessageId,
+        inReplyTo: second,
+        references: [second],
+        subject: "Re: Still no email!",
+      },
+      mailbox,
+    );
     expect(await ticketOf(viaMessageId)).toBe(survivorId);
 
     const viaAck = uniqueId("contoso.example");
-    await deliver({ from: "Alice <alice@contoso.example>", to: mailbox, messageId: viaAck, inReplyTo: ack.messageIdHeader, subject: "Re: [Ticket] ack" }, mailbox);
+    await deliver(
+      {
+        from: "Alice <alice@contoso.example>",
+        to: mailbox,
+        messageId: viaAck,
+        inReplyTo: ack.messageIdHeader,
+        subject: "Re: [Ticket] ack",
+      },
+      mailbox,
+    );
     expect(await ticketOf(viaAck)).toBe(survivorId);
 
     const merged = await database.db.ticket.findUniqueOrThrow({ where: { id: mergedId } });

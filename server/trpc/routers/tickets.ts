@@ -3,9 +3,20 @@ import { loadEnv } from "../../env";
 import { addParticipantAsContact, addParticipantContactInput } from "../../tickets/add-participant-contact";
 import { getTicket } from "../../tickets/get-ticket";
 import { listTickets, listTicketsInput, ticketFilterOptions } from "../../tickets/list-tickets";
-import { mergeTickets, mergeTicketsInput, searchMergeTargets, searchMergeTargetsInput } from "../../tickets/merge-tickets";
+import {
+  mergeTickets,
+  mergeTicketsInput,
+  searchMergeTargets,
+  searchMergeTargetsInput,
+} from "../../tickets/merge-tickets";
 import { replyToTicket, replyToTicketInput } from "../../tickets/reply-to-ticket";
-import { assignTicket, assignTicketInput, listAssignees, setTicketStatus, setTicketStatusInput } from "../../tickets/update-ticket";
+import {
+  assignTicket,
+  assignTicketInput,
+  listAssignees,
+  setTicketStatus,
+  setTicketStatusInput,
+} from "../../tickets/update-ticket";
 import { createTRPCRouter, roleProcedure } from "../init";
 
 /** Every role works tickets (R-TEN-4); everything is scoped to the caller's tenant. */
@@ -23,14 +34,24 @@ export const ticketsRouter = createTRPCRouter({
     .input(z.object({ id: z.string().min(1) }))
     .query(({ ctx, input }) => getTicket(ctx.db, { tenantId: ctx.tenantId, ticketId: input.id, ...mailEnv() })),
   assignees: ticketProcedure.query(({ ctx }) => listAssignees(ctx.db, ctx.tenantId)),
-  setStatus: ticketProcedure.input(setTicketStatusInput).mutation(({ ctx, input }) => setTicketStatus(ctx.db, ctx.tenantId, input)),
-  assign: ticketProcedure.input(assignTicketInput).mutation(({ ctx, input }) => assignTicket(ctx.db, ctx.tenantId, input)),
-  mergeTargets: ticketProcedure.input(searchMergeTargetsInput).query(({ ctx, input }) => searchMergeTargets(ctx.db, ctx.tenantId, input)),
-  merge: ticketProcedure.input(mergeTicketsInput).mutation(({ ctx, input }) => mergeTickets(ctx.db, ctx.tenantId, input)),
+  setStatus: ticketProcedure
+    .input(setTicketStatusInput)
+    .mutation(({ ctx, input }) => setTicketStatus(ctx.db, ctx.tenantId, input)),
+  assign: ticketProcedure
+    .input(assignTicketInput)
+    .mutation(({ ctx, input }) => assignTicket(ctx.db, ctx.tenantId, input)),
+  mergeTargets: ticketProcedure
+    .input(searchMergeTargetsInput)
+    .query(({ ctx, input }) => searchMergeTargets(ctx.db, ctx.tenantId, input)),
+  merge: ticketProcedure
+    .input(mergeTicketsInput)
+    .mutation(({ ctx, input }) => mergeTickets(ctx.db, ctx.tenantId, input)),
   addParticipantContact: ticketProcedure
     .input(addParticipantContactInput)
     .mutation(({ ctx, input }) => addParticipantAsContact(ctx.db, ctx.tenantId, input)),
   reply: ticketProcedure
     .input(replyToTicketInput)
-    .mutation(({ ctx, input }) => replyToTicket(ctx.db, { tenantId: ctx.tenantId, authorId: ctx.user.id, ...mailEnv() }, input)),
+    .mutation(({ ctx, input }) =>
+      replyToTicket(ctx.db, { tenantId: ctx.tenantId, authorId: ctx.user.id, ...mailEnv() }, input),
+    ),
 });

@@ -12,6 +12,8 @@ import { parseGatewayAddress } from "../mail/addresses";
 import { findThread, survivingTicket } from "../mail/threading";
 import { addSendingDomain, recordsToPublish, setTenantDefaultFrom, verifySendingDomain } from "../sending-domains";
 import { createTenant } from "../tenants/create-tenant";
+import { createContextInner } from "../trpc/init";
+import { createCaller } from "../trpc/routers/_app";
 import { addParticipantAsContact } from "./add-participant-contact";
 import { getTicket } from "./get-ticket";
 import { listTickets, ticketFilterOptions, UNATTRIBUTED } from "./list-tickets";
@@ -606,6 +608,26 @@ describe.each(testProviders())("tickets on %s", (provider) => {
     expect(messageHtmlCsp(false)).not.toContain("allow-scripts");
     expect(messageHtmlCsp(true)).toContain("img-src data: https: http:;");
     expect((await appError(getMessageHtmlDocument(t.db, tenantB, m.id, { loadRemote: false }))).code).toBe("NOT_FOUND");
+  });
+
+  it("R-TEN-4 R-TEN-1 through tRPC: every role works tickets, anonymous callers are refused, another tenant's ticket is not found", async () => {
+    const tk = await ticket(tenantA, { subject: "Role check" });
+    const caller = (userId: string | null) =>
+      createCaller(createContextInner({ db: t.db, session: userId ? { sessionId: "s", userId } : null }));
+    for (const role of ["ADMIN", "TECHNICIAN", "SUPPORT"] as const) {
+      const id = `${role.toLowerCase()}-${provider}`;
+      await t.db.user.create({ data: { id, name: role, email: `${id}@acme.test`, tenantId: tenantA, role } });
+      await expect(caller(id).tickets.setStatus({ ticketId: tk.id, status: "PENDING" })).resolves.toEqual({
+        status: "PENDING",
+      });
+      const list = await caller(id).tickets.list({ search: "Role check", status: "PENDING" });
+      expect(list.items.map((i) => i.id)).toEqual([tk.id]);
+    }
+    await expect(caller(null).tickets.list({})).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    await expect(
+      caller(`b-${provider}`).tickets.setStatus({ ticketId: tk.id, status: "CLOSED" }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect((await caller(`b-${provider}`).tickets.list({ search: "Role check", status: "PENDING" })).items).toEqual([]);
   });
 
   it("R-TKT-2 plain text becomes escaped HTML paragraphs with links", () => {

@@ -211,7 +211,10 @@ test("R-TKT-1 hostile HTML mailed in through Haraka renders inert: no script run
   await expect(frame.locator("a[href^='javascript'], a[href^='vbscript'], a[href^='data']")).toHaveCount(0);
   await page.waitForTimeout(1_500);
 
-  // The canaries: the top page's title and localStorage are untouched; no request left for a remote host.
+  // The canaries: no payload ran inside the frame, the top page's title and localStorage are untouched, and no
+  // request left for a remote host.
+  await expect(frame.locator("html[data-pwned]")).toHaveCount(0);
+  await expect(frame.locator("html")).toHaveCount(1);
   expect(await page.title()).toBe(title);
   expect(await page.evaluate(() => localStorage.getItem("pwned"))).toBeNull();
   expect(remote.map((r) => r.url())).toEqual([]);
@@ -259,6 +262,17 @@ test("R-TKT-1 hostile HTML mailed in through Haraka renders inert: no script run
   const source = await page.request.get(`/api/messages/${messageRow.id}/source`);
   expect((await source.text()).includes(`Message-ID: <${messageId}>`)).toBe(true);
   expect(source.headers()["content-type"]).toBe("message/rfc822");
+
+  // Opened on its own as a page (no iframe sandbox), the CSP sandbox and the sanitiser still hold.
+  const direct = await page.context().newPage();
+  const directRemote = remoteRequests(direct);
+  await direct.goto(`/api/messages/${messageRow.id}/html`);
+  await expect(direct.getByText("Hostile corpus paragraph: this text must be visible.")).toBeVisible();
+  await direct.waitForTimeout(1_000);
+  await expect(direct.locator("html[data-pwned]")).toHaveCount(0);
+  expect(await direct.title()).toBe("");
+  expect(directRemote.map((r) => r.url())).toEqual([]);
+  await direct.close();
 
   // Not signed in: no attachment, no source, no HTML.
   const anonymous = await browser.newContext({
@@ -389,13 +403,11 @@ test("R-TKT-2 the composer: To/CC prefilled, a plain error for an unverified dom
     await composer
       .getByLabel("Message")
       .fill("Hello Alice,\n\nThursday at 10:00 works. Steps to clear the jam are attached.\n\nDemo Support");
-    await page
-      .locator(`input[type=file]`)
-      .setInputFiles({
-        name: "clear-jam.txt",
-        mimeType: "text/plain",
-        buffer: Buffer.from("1. Open tray 3\n2. Remove the paper\n"),
-      });
+    await page.locator(`input[type=file]`).setInputFiles({
+      name: "clear-jam.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("1. Open tray 3\n2. Remove the paper\n"),
+    });
     await expect(composer.getByRole("list", { name: "Files to send" })).toContainText("clear-jam.txt");
     await composer.getByRole("button", { name: "Send reply" }).click();
     await expect(composer.getByRole("status")).toHaveText("Reply queued for delivery.");

@@ -250,17 +250,36 @@ const options: sanitizeHtml.IOptions = {
       const out: sanitizeHtml.Attributes = { ...attribs, rel: "noopener noreferrer nofollow", target: "_blank" };
       return { tagName, attribs: out };
     },
-    img: (tagName, attribs) => {
-      const { src, ...rest } = attribs;
-      delete rest["data-remote-src"];
-      const s = (src ?? "").trim();
-      if (/^cid:/i.test(s) || SAFE_DATA_IMAGE.test(s)) return { tagName, attribs: { ...rest, src: s } };
-      if (/^https?:\/\//i.test(s) && !/[\s"'<>]/.test(s))
-        return { tagName, attribs: { ...rest, "data-remote-src": s } };
-      return { tagName, attribs: rest };
-    },
+    img: (tagName, attribs) => imageAttributes(tagName, attribs, null),
   },
 };
+
+/** Display-time choices for stored (already sanitised) HTML. */
+export type EmailHtmlDisplay = {
+  /** The data: URI of the inline part with this Content-ID, or null when there is none (or it is not an image). */
+  inlineImage: (contentId: string) => string | null;
+  /** The reader chose "load remote content" for this message: remote images get their source back. */
+  loadRemote: boolean;
+};
+
+const REMOTE_SRC = /^https?:\/\/[^\s"'<>]+$/i;
+
+function imageAttributes(tagName: string, attribs: sanitizeHtml.Attributes, display: EmailHtmlDisplay | null) {
+  const { src, ...rest } = attribs;
+  // Already-sanitised HTML keeps its blocked remote source (a second pass must not lose it).
+  const kept = (rest["data-remote-src"] ?? "").trim();
+  delete rest["data-remote-src"];
+  const s = (src ?? "").trim();
+  if (/^cid:/i.test(s)) {
+    if (!display) return { tagName, attribs: { ...rest, src: s } };
+    const uri = display.inlineImage(decodeURIComponent(s.slice(4)).replace(/^<|>$/g, ""));
+    return { tagName, attribs: uri && SAFE_DATA_IMAGE.test(uri) ? { ...rest, src: uri } : rest };
+  }
+  if (SAFE_DATA_IMAGE.test(s)) return { tagName, attribs: { ...rest, src: s } };
+  const remote = REMOTE_SRC.test(s) ? s : REMOTE_SRC.test(kept) ? kept : null;
+  if (remote) return { tagName, attribs: display?.loadRemote ? { ...rest, src: remote } : { ...rest, "data-remote-src": remote } };
+  return { tagName, attribs: rest };
+}
 
 /**
  * Sanitises an email's HTML body for storage and display. Never throws: on a sanitiser failure the result is
@@ -269,6 +288,23 @@ const options: sanitizeHtml.IOptions = {
 export function sanitizeEmailHtml(html: string): string {
   try {
     return sanitizeHtml(html, options);
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Stored email HTML made ready for the sandboxed viewer (R-TKT-1): the same sanitiser runs again (defence in
+ * depth: the stored copy may predate a rule), `cid:` images become data: URIs of the message's own inline parts,
+ * and remote images stay blocked (`data-remote-src`) unless the reader asked for them. Never throws.
+ */
+export function renderEmailHtml(html: string, display: EmailHtmlDisplay): string {
+  try {
+    return sanitizeHtml(html, {
+      ...options,
+      allowedSchemesByTag: { img: display.loadRemote ? ["data", "http", "https"] : ["data"] },
+      transformTags: { ...options.transformTags, img: (tagName, attribs) => imageAttributes(tagName, attribs, display) },
+    });
   } catch {
     return "";
   }

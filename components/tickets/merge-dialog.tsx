@@ -1,0 +1,125 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Search } from "lucide-react";
+import { useRouter } from "next/navigation";
+import { useDeferredValue, useState } from "react";
+import { Alert } from "../ui/alert";
+import { Button } from "../ui/button";
+import { cn } from "../ui/cn";
+import { Dialog } from "../ui/dialog";
+import { formErrorsOf } from "../ui/form-errors";
+import { useTRPC } from "../trpc/client";
+import { RelativeDate, StatusBadge } from "./ticket-bits";
+
+/** R-TKT-3: find the ticket to merge into (number or subject) and merge; then go to the survivor. */
+export function MergeDialog({
+  open,
+  onClose,
+  ticket,
+}: {
+  open: boolean;
+  onClose: () => void;
+  ticket: { id: string; number: number };
+}) {
+  return (
+    <Dialog
+      open={open}
+      onClose={onClose}
+      title={`Merge #${ticket.number} into another ticket`}
+      description="Its messages move to the other ticket, and replies to it land there too. This ticket closes."
+    >
+      <MergeForm ticket={ticket} onClose={onClose} />
+    </Dialog>
+  );
+}
+
+function MergeForm({ ticket, onClose }: { ticket: { id: string; number: number }; onClose: () => void }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const [query, setQuery] = useState("");
+  const deferred = useDeferredValue(query.trim());
+  const [chosen, setChosen] = useState<string | null>(null);
+  const targets = useQuery({
+    ...trpc.tickets.mergeTargets.queryOptions({ ticketId: ticket.id, query: deferred }),
+    placeholderData: (p) => p,
+  });
+  const merge = useMutation(trpc.tickets.merge.mutationOptions());
+  const errors = formErrorsOf(merge.error, []);
+  const target = targets.data?.find((t) => t.id === chosen);
+
+  return (
+    <div className="space-y-4">
+      <div className="relative">
+        <Search
+          className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400"
+          aria-hidden
+        />
+        <input
+          type="search"
+          autoFocus
+          aria-label="Find a ticket by number or subject"
+          placeholder="Ticket number or subject"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          className="block w-full rounded-md border-0 py-2 pr-3 pl-9 text-sm shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-500 focus:outline-none"
+        />
+      </div>
+      <div role="radiogroup" aria-label="Ticket to merge into" className="max-h-72 space-y-1 overflow-y-auto">
+        {targets.isPending ? <p className="py-4 text-center text-sm text-slate-500">Searching…</p> : null}
+        {targets.data?.length === 0 ? (
+          <p className="py-4 text-center text-sm text-slate-500">No other ticket matches “{deferred}”.</p>
+        ) : null}
+        {targets.data?.map((t) => (
+          <label
+            key={t.id}
+            className={cn(
+              "flex cursor-pointer items-center gap-3 rounded-md px-3 py-2 text-sm ring-1 ring-inset",
+              chosen === t.id ? "bg-indigo-50 ring-indigo-300" : "ring-transparent hover:bg-slate-50",
+            )}
+          >
+            <input
+              type="radio"
+              name="merge-target"
+              value={t.id}
+              checked={chosen === t.id}
+              onChange={() => setChosen(t.id)}
+              className="accent-indigo-600"
+            />
+            <span className="font-mono text-slate-500">#{t.number}</span>
+            <span className="min-w-0 flex-1 truncate font-medium text-slate-900">{t.subject || "(no subject)"}</span>
+            <span className="hidden text-xs text-slate-500 sm:inline">{t.client?.name ?? "Unattributed"}</span>
+            <StatusBadge status={t.status} />
+            <span className="text-xs text-slate-500">
+              <RelativeDate value={t.lastActivityAt} />
+            </span>
+          </label>
+        ))}
+      </div>
+      {errors.form ? <Alert>{errors.form}</Alert> : null}
+      <div className="flex justify-end gap-2 border-t border-slate-200 pt-4">
+        <Button variant="secondary" onClick={onClose}>
+          Cancel
+        </Button>
+        <Button
+          disabled={!target || merge.isPending}
+          onClick={() =>
+            target &&
+            merge.mutate(
+              { sourceId: ticket.id, targetId: target.id },
+              {
+                onSuccess: (result) => {
+                  void queryClient.invalidateQueries({ queryKey: trpc.tickets.pathKey() });
+                  onClose();
+                  router.push(`/tickets/${result.survivorId}`);
+                },
+              },
+            )
+          }
+        >
+          {merge.isPending ? "Merging…" : target ? `Merge into #${target.number}` : "Choose a ticket"}
+        </Button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,200 @@
+"use client";
+import { useMutation } from "@tanstack/react-query";
+import { TRPCClientError } from "@trpc/client";
+import { Paperclip, Send, X } from "lucide-react";
+import { useRef, useState, type FormEvent } from "react";
+import { Alert } from "../ui/alert";
+import { Button } from "../ui/button";
+import { Card, CardHeader } from "../ui/card";
+import { TextAreaField, TextField } from "../ui/field";
+import { useTRPC } from "../trpc/client";
+import { formatBytes, mailboxText } from "./ticket-bits";
+
+type Mailbox = { address: string; name: string | null };
+type PickedFile = { filename: string; contentType: string; size: number; contentBase64: string };
+
+/** "Alice <a@x>, b@y" → mailboxes; the server validates each address (and refuses line breaks). */
+export function parseMailboxList(value: string): Mailbox[] {
+  return value
+    .split(/[,;\n]/)
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const m = /^(.*?)\s*<([^<>]+)>$/.exec(part);
+      if (m) return { address: m[2]!.trim(), name: m[1]!.replace(/^"|"$/g, "").trim() || null };
+      return { address: part, name: null };
+    });
+}
+
+async function readFile(file: File): Promise<PickedFile> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return {
+    filename: file.name,
+    contentType: file.type || "application/octet-stream",
+    size: file.size,
+    contentBase64: btoa(binary),
+  };
+}
+
+/** Server field errors (`to.0.address`, `attachments.1`) folded onto the composer's fields; the rest is the form's. */
+function composerErrors(error: unknown): { fields: Record<string, string>; form: string | null } {
+  if (!error) return { fields: {}, form: null };
+  if (!(error instanceof TRPCClientError))
+    return { fields: {}, form: error instanceof Error ? error.message : "Could not send." };
+  const data = error.data as { fieldErrors?: Record<string, string> | null } | undefined;
+  const fields: Record<string, string> = {};
+  let form: string | null = null;
+  for (const [key, message] of Object.entries(data?.fieldErrors ?? {})) {
+    const field = key.split(".")[0] ?? "";
+    if (["to", "cc", "body", "attachments"].includes(field)) fields[field] ??= message;
+    else form ??= message;
+  }
+  if (!Object.keys(fields).length && !form) form = error.message;
+  return { fields, form };
+}
+
+/** R-TKT-2: the reply composer. Sends through tickets.reply; the sent message joins the thread as Queued. */
+export function ReplyComposer({
+  ticketId,
+  defaults,
+  onSent,
+}: {
+  ticketId: string;
+  defaults: { to: Mailbox[]; cc: Mailbox[] };
+  onSent: () => Promise<void>;
+}) {
+  const trpc = useTRPC();
+  const reply = useMutation(trpc.tickets.reply.mutationOptions());
+  const [to, setTo] = useState(defaults.to.map(mailboxText).join(", "));
+  const [cc, setCc] = useState(defaults.cc.map(mailboxText).join(", "));
+  const [body, setBody] = useState("");
+  const [files, setFiles] = useState<PickedFile[]>([]);
+  const [reading, setReading] = useState(false);
+  const [sent, setSent] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const errors = composerErrors(reply.error);
+
+  async function pick(list: FileList | null) {
+    if (!list?.length) return;
+    setReading(true);
+    try {
+      const picked = await Promise.all([...list].map(readFile));
+      setFiles((prev) => [...prev, ...picked]);
+    } finally {
+      setReading(false);
+      if (fileInput.current) fileInput.current.value = "";
+    }
+  }
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setSent(false);
+    await reply.mutateAsync({
+      ticketId,
+      to: parseMailboxList(to),
+      cc: parseMailboxList(cc),
+      body,
+      attachments: files.map(({ filename, contentType, contentBase64 }) => ({ filename, contentType, contentBase64 })),
+    });
+    setBody("");
+    setFiles([]);
+    setSent(true);
+    await onSent();
+  }
+
+  return (
+    <section aria-label="Reply" className="mt-6">
+      <Card>
+        <CardHeader
+          title="Reply"
+          description="Goes out from your support address, signed, with this ticket's reply address."
+        />
+        <form onSubmit={(e) => void submit(e).catch(() => undefined)} noValidate className="space-y-4 px-5 py-5">
+          {errors.form ? <Alert>{errors.form}</Alert> : null}
+          <TextField
+            label="To"
+            name="to"
+            value={to}
+            onChange={(e) => setTo(e.target.value)}
+            error={errors.fields.to}
+            autoComplete="off"
+            spellCheck={false}
+          />
+          <TextField
+            label="Cc"
+            name="cc"
+            value={cc}
+            onChange={(e) => setCc(e.target.value)}
+            error={errors.fields.cc}
+            autoComplete="off"
+            spellCheck={false}
+            hint="Separate addresses with commas."
+          />
+          <TextAreaField
+            label="Message"
+            name="body"
+            rows={7}
+            value={body}
+            onChange={(e) => setBody(e.target.value)}
+            error={errors.fields.body}
+            hint="Plain text; it is sent as text and as simple HTML, with links made clickable."
+          />
+          <div>
+            <input
+              ref={fileInput}
+              type="file"
+              multiple
+              className="sr-only"
+              id={`attach-${ticketId}`}
+              onChange={(e) => void pick(e.target.files)}
+            />
+            {files.length ? (
+              <ul aria-label="Files to send" className="mb-2 flex flex-wrap gap-2">
+                {files.map((f, i) => (
+                  <li
+                    key={`${f.filename}-${i}`}
+                    className="flex items-center gap-2 rounded-md bg-slate-50 px-2.5 py-1.5 text-xs ring-1 ring-slate-200"
+                  >
+                    <Paperclip className="size-3.5 text-slate-400" aria-hidden />
+                    <span className="font-medium text-slate-800">{f.filename}</span>
+                    <span className="text-slate-500">{formatBytes(f.size)}</span>
+                    <button
+                      type="button"
+                      aria-label={`Remove ${f.filename}`}
+                      onClick={() => setFiles((prev) => prev.filter((_, j) => j !== i))}
+                      className="rounded p-0.5 text-slate-400 hover:bg-slate-200 hover:text-slate-700"
+                    >
+                      <X className="size-3.5" aria-hidden />
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+            {errors.fields.attachments ? (
+              <p role="alert" className="mb-2 text-sm text-red-600">
+                {errors.fields.attachments}
+              </p>
+            ) : null}
+          </div>
+          <div className="flex flex-wrap items-center gap-3">
+            <Button type="submit" disabled={reply.isPending || reading}>
+              <Send className="size-4" aria-hidden />
+              {reply.isPending ? "Sending…" : "Send reply"}
+            </Button>
+            <Button variant="secondary" onClick={() => fileInput.current?.click()} disabled={reading}>
+              <Paperclip className="size-4" aria-hidden />
+              {reading ? "Reading…" : "Attach files"}
+            </Button>
+            {sent ? (
+              <div className="min-w-0 flex-1">
+                <Alert tone="success">Reply queued for delivery.</Alert>
+              </div>
+            ) : null}
+          </div>
+        </form>
+      </Card>
+    </section>
+  );
+}

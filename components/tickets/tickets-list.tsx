@@ -1,0 +1,256 @@
+"use client";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { Inbox, MessagesSquare, Search, X } from "lucide-react";
+import Link from "next/link";
+import { useDeferredValue, useState } from "react";
+import { Alert } from "../ui/alert";
+import { Badge } from "../ui/badge";
+import { Button } from "../ui/button";
+import { Card } from "../ui/card";
+import { cn } from "../ui/cn";
+import { controlClass } from "../ui/field";
+import { PageHeader } from "../ui/page-header";
+import { useTRPC } from "../trpc/client";
+import { RelativeDate, STATUS_LABEL, type TicketStatus } from "./ticket-bits";
+
+const TABS: TicketStatus[] = ["OPEN", "PENDING", "CLOSED"];
+const UNATTRIBUTED = "unattributed";
+
+/** R-TKT-1: the tickets of one status, newest activity first, filtered by client, requester and subject. */
+export function TicketsList({ mailbox }: { mailbox: string }) {
+  const trpc = useTRPC();
+  const [status, setStatus] = useState<TicketStatus>("OPEN");
+  const [clientId, setClientId] = useState("");
+  const [requesterId, setRequesterId] = useState("");
+  const [search, setSearch] = useState("");
+  const deferred = useDeferredValue(search.trim());
+  const options = useQuery(trpc.tickets.filterOptions.queryOptions());
+  const input = {
+    status,
+    search: deferred,
+    limit: 25,
+    ...(clientId ? { clientId } : {}),
+    ...(requesterId ? { requesterId } : {}),
+  };
+  const list = useInfiniteQuery({
+    ...trpc.tickets.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
+    placeholderData: (prev) => prev,
+  });
+  const counts = list.data?.pages[0]?.counts;
+  const items = list.data?.pages.flatMap((p) => p.items) ?? [];
+  const filtered = Boolean(deferred || clientId || requesterId);
+  const selectClass = cn(controlClass, "ring-slate-300 focus:ring-indigo-500 py-1.5");
+
+  return (
+    <>
+      <PageHeader
+        title="Tickets"
+        description={
+          <>
+            Every email to <span className="font-medium text-slate-700">{mailbox}</span>, threaded into tickets.
+          </>
+        }
+      />
+
+      <div role="tablist" aria-label="Ticket status" className="mb-4 flex gap-1 border-b border-slate-200">
+        {TABS.map((s) => (
+          <button
+            key={s}
+            role="tab"
+            type="button"
+            aria-selected={status === s}
+            onClick={() => setStatus(s)}
+            className={cn(
+              "-mb-px flex items-center gap-2 border-b-2 px-3 py-2 text-sm font-medium",
+              status === s
+                ? "border-indigo-600 text-indigo-700"
+                : "border-transparent text-slate-500 hover:border-slate-300 hover:text-slate-700",
+            )}
+          >
+            {STATUS_LABEL[s]}
+            <span
+              data-testid={`count-${s}`}
+              className={cn(
+                "rounded-full px-2 py-0.5 text-xs tabular-nums",
+                status === s ? "bg-indigo-50 text-indigo-700" : "bg-slate-100 text-slate-600",
+              )}
+            >
+              {counts ? counts[s] : "…"}
+            </span>
+          </button>
+        ))}
+      </div>
+
+      <div className="mb-4 flex flex-wrap items-center gap-3">
+        <div className="relative w-full max-w-xs">
+          <Search
+            className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400"
+            aria-hidden
+          />
+          <input
+            type="search"
+            aria-label="Search tickets"
+            placeholder="Subject or ticket number"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            className="block w-full rounded-md border-0 py-1.5 pr-3 pl-9 text-sm shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-500 focus:outline-none"
+          />
+        </div>
+        <div className="w-52">
+          <select
+            aria-label="Client"
+            value={clientId}
+            onChange={(e) => setClientId(e.target.value)}
+            className={selectClass}
+          >
+            <option value="">All clients</option>
+            <option value={UNATTRIBUTED}>Unattributed</option>
+            {options.data?.clients.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="w-64">
+          <select
+            aria-label="Requester"
+            value={requesterId}
+            onChange={(e) => setRequesterId(e.target.value)}
+            className={selectClass}
+          >
+            <option value="">All requesters</option>
+            {options.data?.requesters.map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.name ? `${r.name} (${r.email})` : r.email}
+              </option>
+            ))}
+          </select>
+        </div>
+        {filtered ? (
+          <Button
+            variant="ghost"
+            size="sm"
+            onClick={() => {
+              setSearch("");
+              setClientId("");
+              setRequesterId("");
+            }}
+          >
+            <X className="size-3.5" aria-hidden />
+            Clear filters
+          </Button>
+        ) : null}
+      </div>
+
+      {list.isError ? <Alert>Could not load the tickets: {list.error.message}</Alert> : null}
+      {list.isPending ? <ListSkeleton /> : null}
+      {list.data && items.length === 0 ? (
+        <Card className="px-6 py-14 text-center">
+          {filtered ? (
+            <p className="text-sm text-slate-600">
+              No {STATUS_LABEL[status].toLowerCase()} tickets match these filters.
+            </p>
+          ) : (
+            <>
+              <Inbox className="mx-auto size-10 text-slate-300" aria-hidden />
+              <h2 className="mt-3 text-sm font-semibold text-slate-900">
+                No {STATUS_LABEL[status].toLowerCase()} tickets
+              </h2>
+              <p className="mx-auto mt-1 max-w-sm text-sm text-slate-500">
+                {status === "OPEN"
+                  ? `Mail to ${mailbox} shows up here as new tickets.`
+                  : "Tickets you move here will be listed."}
+              </p>
+            </>
+          )}
+        </Card>
+      ) : null}
+      {items.length > 0 ? (
+        <Card className="overflow-hidden">
+          <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Tickets">
+            <thead className="bg-slate-50">
+              <tr className="text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
+                <th scope="col" className="w-20 px-5 py-3">
+                  #
+                </th>
+                <th scope="col" className="px-5 py-3">
+                  Subject
+                </th>
+                <th scope="col" className="px-5 py-3">
+                  Client
+                </th>
+                <th scope="col" className="px-5 py-3">
+                  Assignee
+                </th>
+                <th scope="col" className="px-5 py-3 text-right">
+                  Last activity
+                </th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {items.map((t) => (
+                <tr key={t.id} className="group relative hover:bg-slate-50" data-testid="ticket-row">
+                  <td className="px-5 py-3.5 align-top font-mono text-slate-500 tabular-nums">#{t.number}</td>
+                  <td className="max-w-md px-5 py-3.5 align-top">
+                    <Link
+                      href={`/tickets/${t.id}`}
+                      className="font-medium text-slate-900 after:absolute after:inset-0 group-hover:text-indigo-700"
+                    >
+                      {t.subject || "(no subject)"}
+                    </Link>
+                    <div className="mt-0.5 flex flex-wrap items-center gap-x-2 text-xs text-slate-500">
+                      <span>{t.requester ? (t.requester.name ?? t.requester.email) : "Unknown sender"}</span>
+                      <span aria-hidden>·</span>
+                      <span className="inline-flex items-center gap-1">
+                        <MessagesSquare className="size-3" aria-hidden />
+                        {t.messageCount} {t.messageCount === 1 ? "message" : "messages"}
+                      </span>
+                      {t.mergedInto ? <Badge>Merged into #{t.mergedInto.number}</Badge> : null}
+                    </div>
+                  </td>
+                  <td className="px-5 py-3.5 align-top text-slate-700">
+                    {t.client ? t.client.name : <Badge tone="amber">Unattributed</Badge>}
+                  </td>
+                  <td className="px-5 py-3.5 align-top text-slate-700">
+                    {t.assignee?.name ?? <span className="text-slate-400">Unassigned</span>}
+                  </td>
+                  <td className="px-5 py-3.5 text-right align-top whitespace-nowrap text-slate-600">
+                    <RelativeDate value={t.lastActivityAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div className="flex items-center justify-between border-t border-slate-200 bg-slate-50 px-5 py-2.5 text-xs text-slate-500">
+            <span>
+              Showing {items.length} of {counts?.[status] ?? items.length} {STATUS_LABEL[status].toLowerCase()}{" "}
+              {(counts?.[status] ?? items.length) === 1 ? "ticket" : "tickets"}
+            </span>
+            {list.hasNextPage ? (
+              <Button
+                variant="secondary"
+                size="sm"
+                disabled={list.isFetchingNextPage}
+                onClick={() => void list.fetchNextPage()}
+              >
+                {list.isFetchingNextPage ? "Loading…" : "Load more"}
+              </Button>
+            ) : null}
+          </div>
+        </Card>
+      ) : null}
+    </>
+  );
+}
+
+function ListSkeleton() {
+  return (
+    <div aria-busy className="animate-pulse space-y-2 rounded-xl bg-white p-5 ring-1 ring-slate-200">
+      <span className="sr-only">Loading tickets…</span>
+      {Array.from({ length: 6 }, (_, i) => (
+        <div key={i} className="h-9 rounded bg-slate-100" />
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,104 @@
+import { z } from "zod";
+import type { Db } from "../db/client";
+import { AppError } from "../errors";
+import { queueReply, MAX_ATTACHMENT_BYTES, type QueuedMessage } from "../outbound";
+
+const mailbox = z.object({
+  address: z.string().trim().min(1).max(254),
+  name: z.string().max(200).nullable().optional(),
+});
+
+export const replyToTicketInput = z.object({
+  ticketId: z.string().min(1),
+  to: z.array(mailbox).min(1, "Add at least one recipient.").max(50),
+  cc: z.array(mailbox).max(50).default([]),
+  body: z
+    .string()
+    .max(200_000)
+    .refine((s) => s.trim().length > 0, "Write a reply first."),
+  attachments: z
+    .array(
+      z.object({
+        filename: z.string().trim().min(1).max(255),
+        contentType: z.string().trim().max(255).default("application/octet-stream"),
+        /** Base64 of the file's bytes (the composer reads the file in the browser). */
+        contentBase64: z.string().max(Math.ceil((MAX_ATTACHMENT_BYTES * 4) / 3) + 4),
+      }),
+    )
+    .max(20)
+    .default([]),
+});
+export type ReplyToTicketInput = z.input<typeof replyToTicketInput>;
+
+const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/**
+ * The composer's plain text as the HTML alternative: paragraphs on blank lines, line breaks kept, web and
+ * mail links made clickable. Everything is escaped first, so nothing typed can become markup.
+ */
+export function plainTextToHtml(text: string): string {
+  const paragraphs = text
+    .replace(/\r\n?/g, "\n")
+    .trim()
+    .split(/\n{2,}/);
+  const link = (escaped: string) =>
+    escaped.replace(/\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)]/g, (url) => `<a href="${url}">${url}</a>`);
+  const body = paragraphs
+    .map((p) => `<p style="margin:0 0 1em 0">${link(escapeHtml(p)).replace(/\n/g, "<br>\n")}</p>`)
+    .join("\n");
+  return `<div style="font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.5;color:#1e293b">\n${body}\n</div>`;
+}
+
+/**
+ * A technician's reply from the composer (R-TKT-2): the text goes out as text and as HTML, with the
+ * attachments, through the one outbound path (queueReply: From resolution, DKIM, the durable queue). The
+ * message is in the thread at once, QUEUED. A merged ticket takes no replies: its survivor does.
+ */
+export async function replyToTicket(
+  db: Db,
+  params: { tenantId: string; authorId: string; secret: string; inboundDomain: string },
+  input: ReplyToTicketInput,
+): Promise<QueuedMessage> {
+  const parsed = replyToTicketInput.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AppError("BAD_INPUT", issue?.message ?? "Invalid reply.", {
+      field: issue?.path.map(String).join(".") || "body",
+    });
+  }
+  const data = parsed.data;
+  const ticket = await db.ticket.findFirst({
+    where: { id: data.ticketId, tenantId: params.tenantId },
+    select: { mergedInto: { select: { number: true } } },
+  });
+  if (!ticket) throw new AppError("NOT_FOUND", "Ticket not found.");
+  if (ticket.mergedInto)
+    throw new AppError("PRECONDITION", `This ticket was merged into #${ticket.mergedInto.number}; reply there.`);
+  const attachments = data.attachments.map((a, i) => {
+    if (!/^[A-Za-z0-9+/=\s]*$/.test(a.contentBase64)) {
+      throw new AppError("BAD_INPUT", `${a.filename} could not be read.`, { field: `attachments.${i}` });
+    }
+    return {
+      filename: a.filename,
+      contentType: CONTENT_TYPE.test(a.contentType) ? a.contentType.toLowerCase() : "application/octet-stream",
+      content: Buffer.from(a.contentBase64, "base64"),
+    };
+  });
+  const text = data.body.replace(/\r\n?/g, "\n").trimEnd() + "\n";
+  return queueReply(db, {
+    tenantId: params.tenantId,
+    ticketId: data.ticketId,
+    authorId: params.authorId,
+    to: data.to.map((m) => ({ address: m.address, name: m.name ?? null })),
+    cc: data.cc.map((m) => ({ address: m.address, name: m.name ?? null })),
+    bodyText: text,
+    bodyHtml: plainTextToHtml(text),
+    attachments,
+    secret: params.secret,
+    inboundDomain: params.inboundDomain,
+  });
+}

@@ -198,19 +198,20 @@ export type ClientSendingOverride = {
   sendingDomain: { id: string; domain: string; displayName: string; verified: boolean } | null;
   address: string | null;
   name: string | null;
-  verifiedDomains: VerifiedDomainOption[];
+  /** Every sending domain of the tenant; only verified ones are accepted (the form says which are not). */
+  domains: (VerifiedDomainOption & { verified: boolean })[];
   tenantDefault: string | null;
 };
 
 /** Client → Settings → Email: the client's sending override and the domains it may be on. */
 export async function getClientSendingOverride(db: Tx, tenantId: string, clientId: string): Promise<ClientSendingOverride> {
-  const [client, tenant, verifiedDomains] = await Promise.all([
+  const [client, tenant, domains] = await Promise.all([
     db.client.findFirst({
       where: { id: clientId, tenantId },
       select: { sendingAddress: true, sendingName: true, sendingDomain: { select: { id: true, domain: true, verified: true } } },
     }),
     db.tenant.findUnique({ where: { id: tenantId }, select: { defaultFromAddress: true } }),
-    listVerifiedSendingDomains(db, tenantId),
+    db.sendingDomain.findMany({ where: { tenantId }, select: { id: true, domain: true, verified: true }, orderBy: { domain: "asc" } }),
   ]);
   if (!client) throw new AppError("NOT_FOUND", "No such client.");
   const sd = client.sendingDomain;
@@ -218,7 +219,7 @@ export async function getClientSendingOverride(db: Tx, tenantId: string, clientI
     sendingDomain: sd ? { ...sd, displayName: displayDomain(sd.domain) } : null,
     address: client.sendingAddress ? displayEmail(client.sendingAddress) : null,
     name: client.sendingName,
-    verifiedDomains,
+    domains: domains.map((d) => ({ ...d, displayName: displayDomain(d.domain) })),
     tenantDefault: tenant?.defaultFromAddress ? displayEmail(tenant.defaultFromAddress) : null,
   };
 }

@@ -30,17 +30,17 @@ test("every page of the navigation opens; pages not built yet say so", async ({ 
   }
   await nav.getByRole("link", { name: "Profile" }).click();
   await expect(page.getByRole("heading", { name: "Email → Default sending address" })).toBeVisible();
-  await expect(page.getByLabel("Sending address")).toBeVisible();
+  await expect(page.getByRole("textbox", { name: "Sending address" })).toBeVisible();
 });
 
 test("R-TEN-4 a user edits their own name from the profile", async ({ page }, testInfo) => {
   await page.goto("/profile");
-  await page.getByLabel("Name").fill("Demo Admin");
+  await page.getByLabel("Name", { exact: true }).fill("Demo Admin");
   await page.getByLabel("Current password").fill("wrong-password-here");
   await page.getByLabel("New password").fill("another-password-1");
   await page.getByRole("button", { name: "Change password" }).click();
   await expect(page.getByLabel("Current password")).toHaveAccessibleDescription("That is not your current password.");
-  await page.getByLabel("Name").fill("Dana Admin");
+  await page.getByLabel("Name", { exact: true }).fill("Dana Admin");
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByText("Saved.")).toBeVisible();
   await page.reload();
@@ -48,7 +48,7 @@ test("R-TEN-4 a user edits their own name from the profile", async ({ page }, te
   // Tall enough for the whole page: a full-page capture stitches the sticky sidebar mid-page.
   await page.setViewportSize({ width: 1280, height: 1100 });
   await page.screenshot({ path: `e2e/screenshots/profile-${testInfo.project.name}.png` });
-  await page.getByLabel("Name").fill("Demo Admin");
+  await page.getByLabel("Name", { exact: true }).fill("Demo Admin");
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByText("Saved.")).toBeVisible();
 });

@@ -90,9 +90,9 @@ export function SendingDomainsScreen() {
                     ) : d.verified ? (
                       <Badge tone="green">Verified</Badge>
                     ) : d.lastCheckedAt ? (
-                      <Badge tone="amber">Not verified</Badge>
+                      <Badge tone="amber" className="whitespace-nowrap">Not verified</Badge>
                     ) : (
-                      <Badge>Waiting for records</Badge>
+                      <Badge className="whitespace-nowrap">Waiting for records</Badge>
                     )}
                   </td>
                   <td className="px-5 py-3.5">

@@ -1,4 +1,5 @@
 import { defineConfig, type PlaywrightTestConfig, type Project } from "@playwright/test";
+import { dnsPortsFor } from "./e2e/support/dns-control";
 import { ADMIN_PASSWORD, instances, preparePostgres } from "./e2e/support/instances";
 
 // webServer entries start before globalSetup, so the fresh PostgreSQL database is made here, at config load.
@@ -26,6 +27,18 @@ for (const instance of instances()) {
       use: { ...chromium, baseURL: instance.baseURL, storageState: `e2e/.auth/${instance.name}-setup.json` },
     },
   );
+  // Each instance resolves DNS through its own test DNS server, whose records the specs publish
+  // (e2e/support/dns-control.ts; see e2e/support/README.md).
+  const dns = dnsPortsFor(instance);
+  webServer.push({
+    command: "npx tsx e2e/support/dns-server-process.ts",
+    url: `http://127.0.0.1:${dns.control}/health`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { E2E_DNS_PORT: String(dns.dns), E2E_DNS_CONTROL_PORT: String(dns.control) },
+  });
   webServer.push({
     command: "npx tsx scripts/start.ts",
     url: `${instance.baseURL}/api/health`,
@@ -47,6 +60,7 @@ for (const instance of instances()) {
       SEED_ADMIN_PASSWORD: ADMIN_PASSWORD,
       LOG_LEVEL: "warn",
       DATABASE_URL: instance.databaseUrl,
+      DNS_SERVERS: `127.0.0.1:${dns.dns}`,
     },
   });
 }

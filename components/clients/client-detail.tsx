@@ -11,6 +11,7 @@ import { Card, CardHeader } from "../ui/card";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { PageHeader } from "../ui/page-header";
 import { useTRPC } from "../trpc/client";
+import { ClientSendingOverride } from "../sending-domains/client-sending-override";
 import { ClientFormDialog } from "./client-form-dialog";
 import { ContactFormDialog, type ContactFormTarget } from "./contact-form-dialog";
 
@@ -154,6 +155,7 @@ export function ClientDetail({ clientId, canEdit }: { clientId: string; canEdit:
           )}
         </Card>
       </div>
+      <ClientSendingOverride clientId={c.id} canEdit={canEdit} />
 
       <ClientFormDialog
         open={editing}

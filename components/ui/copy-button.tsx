@@ -2,11 +2,13 @@
 import { Check, Copy } from "lucide-react";
 import { useState } from "react";
 
-export function CopyButton({ value, label = "Copy" }: { value: string; label?: string }) {
+/** `ariaLabel` tells several copy buttons on one screen apart ("Copy DKIM value"). */
+export function CopyButton({ value, label = "Copy", ariaLabel }: { value: string; label?: string; ariaLabel?: string }) {
   const [copied, setCopied] = useState(false);
   return (
     <button
       type="button"
+      aria-label={ariaLabel}
       onClick={() => {
         void navigator.clipboard.writeText(value).then(() => {
           setCopied(true);

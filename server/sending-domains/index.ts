@@ -46,3 +46,20 @@ export {
   setUserSendAs,
   type ResolvedFrom,
 } from "./resolve-from-address";
+export {
+  getClientSendingOverride,
+  getTenantDefaultFrom,
+  getUserSendAs,
+  listSendingDomainSummaries,
+  listVerifiedSendingDomains,
+  parseCheck,
+  sendingDomainDetails,
+  type ClientSendingOverride,
+  type SendingDomainDetails,
+  type SendingDomainSummary,
+  type StoredStatus,
+  type TenantDefaultFrom,
+  type UserSendAs,
+  type VerifiedDomainOption,
+} from "./sending-domain-pages";
+export { startRecheckJob, RECHECK_INTERVAL_MS, RECHECK_MAX_AGE_MS, type RecheckJob, type RecheckJobOptions } from "./recheck-job";

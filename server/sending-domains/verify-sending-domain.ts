@@ -204,13 +204,41 @@ export async function verifySendingDomain(db: Tx, input: VerifySendingDomainInpu
   const { tenantId, id, spfInclude, inboundDomain } = verifySendingDomainInput.parse(input);
   const row = await db.sendingDomain.findFirst({
     where: { id, tenantId },
-    select: { id: true, domain: true, selector: true, dkimPublicKey: true, verified: true, tenant: { select: { slug: true } } },
+    select: checkRowSelect,
   });
   if (!row) throw new AppError("NOT_FOUND", "Sending domain not found.");
   return runCheck(db, row, input.resolver, spfInclude, inboundDomain);
 }
 
-type CheckRow = { id: string; domain: string; selector: string; dkimPublicKey: string; verified: boolean; tenant: { slug: string } };
+const checkRowSelect = {
+  id: true,
+  domain: true,
+  selector: true,
+  dkimPublicKey: true,
+  verified: true,
+  checkJson: true,
+  tenant: { select: { slug: true } },
+} as const;
+
+type CheckRow = {
+  id: string;
+  domain: string;
+  selector: string;
+  dkimPublicKey: string;
+  verified: boolean;
+  checkJson: string | null;
+  tenant: { slug: string };
+};
+
+/** The drift flag of the previous check, if any (kept until the domain verifies again). */
+function previousDrift(checkJson: string | null): DomainCheck["drift"] {
+  if (!checkJson) return undefined;
+  try {
+    return (JSON.parse(checkJson) as Partial<DomainCheck>).drift;
+  } catch {
+    return undefined;
+  }
+}
 
 async function runCheck(db: Tx, row: CheckRow, resolver: Resolver, spfInclude: string, inboundDomain?: string): Promise<DomainCheck> {
   const dmarcRua = inboundDomain ? dmarcReportAddress(row.tenant.slug, inboundDomain) : undefined;
@@ -221,6 +249,10 @@ async function runCheck(db: Tx, row: CheckRow, resolver: Resolver, spfInclude: s
       at: now.toISOString(),
       records: [check.spf, check.dkim].filter((r) => r.status !== "verified").map((r) => r.message),
     };
+  } else if (!check.verified) {
+    // A drifted domain stays flagged on the list until its records verify again, however often it is re-checked.
+    const before = previousDrift(row.checkJson);
+    if (before) check.drift = before;
   }
   await db.sendingDomain.update({
     where: { id: row.id },
@@ -255,15 +287,7 @@ export async function recheckDueDomains(
 ): Promise<RecheckResult> {
   const rows = await db.sendingDomain.findMany({
     where: { OR: [{ lastCheckedAt: null }, { lastCheckedAt: { lt: options.olderThan } }] },
-    select: {
-      id: true,
-      tenantId: true,
-      domain: true,
-      selector: true,
-      dkimPublicKey: true,
-      verified: true,
-      tenant: { select: { slug: true } },
-    },
+    select: { ...checkRowSelect, tenantId: true },
     orderBy: { lastCheckedAt: { sort: "asc", nulls: "first" } },
     take: options.limit ?? 100,
   });
@@ -272,7 +296,7 @@ export async function recheckDueDomains(
     try {
       const check = await runCheck(db, row, options.resolver, options.spfInclude, options.inboundDomain);
       result.checked += 1;
-      if (check.drift) result.drifted.push({ id: row.id, tenantId: row.tenantId, domain: row.domain, problems: check.drift.records });
+      if (check.drift && row.verified) result.drifted.push({ id: row.id, tenantId: row.tenantId, domain: row.domain, problems: check.drift.records });
     } catch (err) {
       result.failed.push({ id: row.id, domain: row.domain, error: err instanceof Error ? err.message : String(err) });
     }

@@ -1,7 +1,9 @@
 /**
- * A local authoritative DNS server for tests (UDP and TCP on 127.0.0.1, port chosen by the OS). Zones are a
- * mutable map, so a test can publish, change or remove records while the product runs. TXT records are given
- * as arrays of strings to reproduce records split into several character-strings.
+ * A local authoritative DNS server for tests (UDP and TCP on 127.0.0.1, port chosen by the OS unless given). Zones
+ * are a mutable map, so a test can publish, change or remove records while the product runs. TXT records are given
+ * as arrays of strings to reproduce records split into several character-strings. Answers larger than the
+ * resolver's UDP size (EDNS, else 512 bytes) come back truncated (TC) over UDP and whole over TCP on the same
+ * port, as real servers do (dns2 ≥ 3 does this; e.g. two 2048-bit DKIM keys at one name).
  */
 import dns2 from "dns2";
 import type { AddressInfo } from "node:net";
@@ -46,7 +48,17 @@ type TcpLike = {
   once(event: string, fn: (e: unknown) => void): void;
 };
 
-export async function startDnsServer(initial: Record<string, TestRecord[]> = {}): Promise<TestDnsServer> {
+export type DnsServerOptions = {
+  /** UDP and TCP port; 0 (default) lets the OS choose. */
+  port?: number;
+  host?: string;
+};
+
+export async function startDnsServer(
+  initial: Record<string, TestRecord[]> = {},
+  options: DnsServerOptions = {},
+): Promise<TestDnsServer> {
+  const host = options.host ?? "127.0.0.1";
   const zone = new Map<string, TestRecord[]>();
   const key = (name: string) => name.toLowerCase().replace(/\.$/, "");
   for (const [name, records] of Object.entries(initial)) zone.set(key(name), records);
@@ -107,25 +119,25 @@ export async function startDnsServer(initial: Record<string, TestRecord[]> = {})
     await new Promise<void>((resolve, reject) => {
       udp.once("error", reject);
       udp.once("listening", () => resolve());
-      udp.bind(0, "127.0.0.1");
+      udp.bind(options.port ?? 0, host);
     });
     port = udp.address().port;
     try {
       await new Promise<void>((resolve, reject) => {
         tcp.once("error", reject);
-        tcp.listen(port, "127.0.0.1", () => resolve());
+        tcp.listen(port, host, () => resolve());
       });
       break;
     } catch (err) {
       await server.close().catch(() => undefined);
-      if (attempt >= 10) throw err;
+      if (attempt >= 10 || options.port) throw err;
       server = create();
     }
   }
   const running = server;
 
   return {
-    address: `127.0.0.1:${port}`,
+    address: `${host}:${port}`,
     port,
     set: (name, records) => void zone.set(key(name), records),
     add: (name, record) => void zone.set(key(name), [...(zone.get(key(name)) ?? []), record]),

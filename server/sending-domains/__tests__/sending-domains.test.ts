@@ -1,4 +1,4 @@
-import { createPublicKey, createPrivateKey } from "node:crypto";
+import { createPublicKey, createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testProviders, type TestDatabase } from "../../../test/support/database";
 import { startDnsServer, type TestDnsServer } from "../../../test/support/dns-server";
@@ -211,6 +211,9 @@ describe.each(testProviders())("sending domains on %s", (provider) => {
   it("R-DOM-3 wrong key, two SPF records, SPF without our include, DMARC without p= are each named", async () => {
     const r = await recordsToPublish(second, { spfInclude: SPF_INCLUDE, dmarcRua: "x@y.example" });
     const host = r.dkim.host;
+    const third = {
+      dkimPublicKey: generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ type: "spki", format: "der" }).toString("base64"),
+    };
     const check = () => verifySendingDomain(t.db, { tenantId, id: second.id, resolver, spfInclude: SPF_INCLUDE });
 
     dns.set(second.domain, [
@@ -231,14 +234,22 @@ describe.each(testProviders())("sending domains on %s", (provider) => {
     expect(c.verified).toBe(false);
 
     dns.set(second.domain, [{ type: "TXT", data: "v=spf1 mx -all" }]);
-    // Two short keys: the test DNS server does not truncate, and two 2048-bit keys would not fit one UDP answer.
+    // Two real 2048-bit keys (the old one left behind beside the new one), each split in 255-character strings:
+    // together with a third they do not fit one UDP answer, so the resolver retries over TCP.
     dns.set(host, [
-      { type: "TXT", data: "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAoldkey" },
-      { type: "TXT", data: ["v=DKIM1; k=rsa; ", "p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAnewkey"] },
+      { type: "TXT", data: chunkTxt(`v=DKIM1; k=rsa; p=${main.dkimPublicKey}`) },
+      { type: "TXT", data: r.dkim.chunks },
+      { type: "TXT", data: chunkTxt(`v=DKIM1; k=rsa; p=${third.dkimPublicKey}`) },
     ]);
     c = await check();
     expect(c.spf.message).toMatch(/does not contain include:_spf\.gw\.test/);
-    expect(c.dkim.message).toMatch(/there are 2 DKIM records/);
+    expect(c.dkim.status).toBe("wrong");
+    expect(c.dkim.message).toMatch(/there are 3 DKIM records at this name; publish only one/);
+    expect(c.dkim.found).toHaveLength(3);
+    expect(c.dkim.found).toContain(r.dkim.value);
+    dns.set(host, [{ type: "TXT", data: chunkTxt(`v=DKIM1; k=rsa; p=${main.dkimPublicKey}`) }, { type: "TXT", data: r.dkim.chunks }]);
+    c = await check();
+    expect(c.dkim.message).toMatch(/there are 2 DKIM records at this name/);
 
     // Fixed: SPF merged, one DKIM record, DMARC removed → verified (DMARC is not required).
     dns.set(second.domain, [{ type: "TXT", data: mergeSpf(["v=spf1 mx -all"], SPF_INCLUDE) }]);

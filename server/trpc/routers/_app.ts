@@ -4,6 +4,7 @@ import { blocklistRouter } from "./blocklist";
 import { clientsRouter } from "./clients";
 import { profileRouter } from "./profile";
 import { ticketsRouter } from "./tickets";
+import { sendingDomainsRouter } from "./sending-domains";
 import { usersRouter } from "./users";
 
 export const appRouter = createTRPCRouter({
@@ -13,6 +14,7 @@ export const appRouter = createTRPCRouter({
   autoAck: autoAckRouter,
   blocklist: blocklistRouter,
   tickets: ticketsRouter,
+  sendingDomains: sendingDomainsRouter,
 });
 
 export type AppRouter = typeof appRouter;

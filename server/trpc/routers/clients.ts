@@ -8,6 +8,7 @@ import { deleteClient } from "../../clients/delete-client";
 import { addContact, addContactInput } from "../../clients/add-contact";
 import { updateContact, updateContactInput } from "../../clients/update-contact";
 import { removeContact } from "../../clients/remove-contact";
+import { getClientSendingOverride, setClientSendingOverride } from "../../sending-domains";
 
 const byId = z.object({ id: z.string().min(1) });
 
@@ -23,4 +24,18 @@ export const clientsRouter = createTRPCRouter({
     .input(updateContactInput)
     .mutation(({ ctx, input }) => updateContact(ctx.db, ctx.tenantId, input)),
   removeContact: adminProcedure.input(byId).mutation(({ ctx, input }) => removeContact(ctx.db, ctx.tenantId, input.id)),
+  /** Client → Settings → Email (R-DOM-4): the client's sending domain / address override. */
+  sendingOverride: protectedProcedure
+    .input(byId)
+    .query(({ ctx, input }) => getClientSendingOverride(ctx.db, ctx.tenantId, input.id)),
+  setSendingOverride: adminProcedure
+    .input(
+      z.object({
+        clientId: z.string().min(1),
+        sendingDomainId: z.string().min(1).nullable(),
+        address: z.string().nullable().optional(),
+        name: z.string().nullable().optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => setClientSendingOverride(ctx.db, { tenantId: ctx.tenantId, ...input })),
 });

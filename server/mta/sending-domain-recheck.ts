@@ -1,0 +1,21 @@
+/**
+ * Runs the scheduled sending-domain re-check (R-DOM-3) inside the MTA process, on the MTA's database client and
+ * DNS resolver (server/mta/runtime.ts). scripts/mta.ts starts it once Haraka is up and stops it before the
+ * database is closed:
+ *
+ *   const recheck = startSendingDomainRecheck((m) => log(m));   // after Haraka is started
+ *   await recheck.stop();                                        // in the SIGTERM/SIGINT handler, before shutdown
+ */
+import { startRecheckJob, type RecheckJob } from "../sending-domains/recheck-job";
+import { openMta } from "./runtime";
+
+export function startSendingDomainRecheck(log: (line: string) => void = () => undefined): RecheckJob {
+  const rt = openMta();
+  return startRecheckJob({
+    db: rt.db,
+    resolver: rt.resolver,
+    spfInclude: rt.env.SPF_INCLUDE,
+    inboundDomain: rt.env.INBOUND_DOMAIN,
+    log,
+  });
+}

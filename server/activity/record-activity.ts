@@ -5,8 +5,10 @@
  */
 import type { Tx } from "../db/client";
 
-export type ActivityDirection = "INBOUND" | "OUTBOUND";
-export type ActivityOutcome = "DELIVERED" | "BOUNCED" | "DROPPED" | "QUEUED" | "DEFERRED" | "DUPLICATE";
+export const ACTIVITY_DIRECTIONS = ["INBOUND", "OUTBOUND"] as const;
+export const ACTIVITY_OUTCOMES = ["DELIVERED", "BOUNCED", "DROPPED", "QUEUED", "DEFERRED", "DUPLICATE"] as const;
+export type ActivityDirection = (typeof ACTIVITY_DIRECTIONS)[number];
+export type ActivityOutcome = (typeof ACTIVITY_OUTCOMES)[number];
 
 export type ActivityRow = {
   tenantId: string;
@@ -69,8 +71,9 @@ export async function recordActivity(db: Tx, row: ActivityRow): Promise<{ id: st
       reason: cut(row.reason, SHORT),
       envelopeFrom: cut(row.envelopeFrom, SHORT),
       envelopeTo: cut(row.envelopeTo, LONG),
-      fromAddress: cut(row.fromAddress, SHORT),
-      toAddress: cut(row.toAddress, LONG),
+      // Lower-case, so the exact-address filter is an index equality (R-ACT-2).
+      fromAddress: cut(row.fromAddress?.toLowerCase(), SHORT),
+      toAddress: cut(row.toAddress?.toLowerCase(), LONG),
       subject: cut(row.subject, SHORT),
       messageIdHeader: cut(row.messageIdHeader, SHORT),
       ticketId: row.ticketId ?? null,

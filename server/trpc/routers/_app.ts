@@ -1,7 +1,9 @@
 import { createCallerFactory, createTRPCRouter } from "../init";
+import { activityRouter } from "./activity";
 import { autoAckRouter } from "./auto-ack";
 import { blocklistRouter } from "./blocklist";
 import { clientsRouter } from "./clients";
+import { inboundRouter } from "./inbound";
 import { profileRouter } from "./profile";
 import { usersRouter } from "./users";
 
@@ -11,6 +13,8 @@ export const appRouter = createTRPCRouter({
   profile: profileRouter,
   autoAck: autoAckRouter,
   blocklist: blocklistRouter,
+  activity: activityRouter,
+  inbound: inboundRouter,
 });
 
 export type AppRouter = typeof appRouter;

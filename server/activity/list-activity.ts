@@ -19,7 +19,7 @@ import { ACTIVITY_DIRECTIONS, ACTIVITY_OUTCOMES, type ActivityDirection, type Ac
 
 export const ACTIVITY_PAGE_SIZE = 50;
 /** Rows a subject or address-prefix search looks through per page (see the file header). */
-export const SCAN_WINDOW = 20_000;
+export const SCAN_WINDOW = 10_000;
 
 const cursorPattern = /^\d{13}\.[a-z0-9]{1,40}$/;
 
@@ -263,17 +263,28 @@ export async function activityVolume(
   const now = args.now ?? new Date();
   const today = Math.floor(now.getTime() / DAY) * DAY;
   const starts = Array.from({ length: days }, (_, i) => new Date(today - (days - 1 - i) * DAY));
-  const buckets = await Promise.all(
-    starts.map(async (start) => {
-      const grouped = await db.activityLog.groupBy({
-        by: ["outcome"],
-        where: { tenantId: args.tenantId, createdAt: { gte: start, lt: new Date(start.getTime() + DAY) } },
-        _count: { _all: true },
-      });
-      const counts = Object.fromEntries(ACTIVITY_OUTCOMES.map((o) => [o, 0])) as Record<ActivityOutcome, number>;
-      for (const g of grouped) if (g.outcome in counts) counts[g.outcome as ActivityOutcome] = g._count._all;
-      return { start, counts };
-    }),
-  );
+  const since = new Date(today - (days - 1) * DAY);
+  // One grouped pass over the (tenantId, createdAt, outcome) index. SQLite keeps DateTime as ISO text (the
+  // adapter writes `…+00:00`), so its day is the first 10 characters; PostgreSQL truncates the timestamp.
+  const provider = (db as { _activeProvider?: string })._activeProvider;
+  const grouped =
+    provider === "postgresql"
+      ? await db.$queryRaw<{ day: string; outcome: string; n: bigint | number }[]>`
+          SELECT to_char(date_trunc('day', "createdAt"), 'YYYY-MM-DD') AS "day", "outcome", COUNT(*) AS "n"
+          FROM "ActivityLog" WHERE "tenantId" = ${args.tenantId} AND "createdAt" >= ${since}
+          GROUP BY 1, 2`
+      : await db.$queryRaw<{ day: string; outcome: string; n: bigint | number }[]>`
+          SELECT substr("createdAt", 1, 10) AS "day", "outcome", COUNT(*) AS "n"
+          FROM "ActivityLog" WHERE "tenantId" = ${args.tenantId} AND "createdAt" >= ${since.toISOString().replace("Z", "+00:00")}
+          GROUP BY 1, 2`;
+  const buckets = starts.map((start) => ({
+    start,
+    counts: Object.fromEntries(ACTIVITY_OUTCOMES.map((o) => [o, 0])) as Record<ActivityOutcome, number>,
+  }));
+  const byDay = new Map(buckets.map((b) => [b.start.toISOString().slice(0, 10), b]));
+  for (const g of grouped) {
+    const bucket = byDay.get(g.day);
+    if (bucket && g.outcome in bucket.counts) bucket.counts[g.outcome as ActivityOutcome] += Number(g.n);
+  }
   return { buckets };
 }

@@ -2,6 +2,7 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { ArrowDownLeft, ArrowUpRight, Inbox, Search } from "lucide-react";
 import { useState, type FormEvent } from "react";
+import { SCAN_WINDOW } from "@/server/activity/list-activity";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
@@ -183,7 +184,7 @@ export function ActivityScreen() {
                 Clear
               </Button>
               <p className="text-xs text-slate-500">
-                An exact address searches the whole log at once. A subject search or an address prefix looks through 10,000 messages at a time.
+                An exact address searches the whole log at once. A subject search or an address prefix looks through {SCAN_WINDOW.toLocaleString("en-GB")} messages at a time.
               </p>
             </div>
           </form>

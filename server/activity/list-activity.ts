@@ -19,7 +19,7 @@ import { ACTIVITY_DIRECTIONS, ACTIVITY_OUTCOMES, type ActivityDirection, type Ac
 
 export const ACTIVITY_PAGE_SIZE = 50;
 /** Rows a subject or address-prefix search looks through per page (see the file header). */
-export const SCAN_WINDOW = 10_000;
+export const SCAN_WINDOW = 5_000;
 
 const cursorPattern = /^\d{13}\.[a-z0-9]{1,40}$/;
 

@@ -38,6 +38,11 @@ export type ActivityRow = {
 };
 
 const SHORT = 998;
+/**
+ * Indexed columns (addresses, subject) stay well under PostgreSQL's B-tree entry limit (2704 bytes) even in
+ * 3-byte UTF-8, so a message with a huge To list or subject can never fail its ingest transaction.
+ */
+const INDEXED = 500;
 const LONG = 4_000;
 const HEADERS_JSON_MAX = 64 * 1024;
 
@@ -72,9 +77,9 @@ export async function recordActivity(db: Tx, row: ActivityRow): Promise<{ id: st
       envelopeFrom: cut(row.envelopeFrom, SHORT),
       envelopeTo: cut(row.envelopeTo, LONG),
       // Lower-case, so the exact-address filter is an index equality (R-ACT-2).
-      fromAddress: cut(row.fromAddress?.toLowerCase(), SHORT),
-      toAddress: cut(row.toAddress?.toLowerCase(), LONG),
-      subject: cut(row.subject, SHORT),
+      fromAddress: cut(row.fromAddress?.toLowerCase(), INDEXED),
+      toAddress: cut(row.toAddress?.toLowerCase(), INDEXED),
+      subject: cut(row.subject, INDEXED),
       messageIdHeader: cut(row.messageIdHeader, SHORT),
       ticketId: row.ticketId ?? null,
       messageId: row.messageId ?? null,

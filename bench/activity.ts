@@ -247,11 +247,11 @@ async function benchProvider(provider: Provider): Promise<{ name: string; firstP
 
   const cases: Case[] = [
     { name: "no filter", firstPage: true, run: () => list({}) },
-    { name: "direction inbound", firstPage: true, run: () => list({ direction: "INBOUND" }) },
-    { name: "direction outbound", firstPage: true, run: () => list({ direction: "OUTBOUND" }) },
+    { name: "direction inbound", firstPage: true, run: () => list({ messageDirection: "INBOUND" }) },
+    { name: "direction outbound", firstPage: true, run: () => list({ messageDirection: "OUTBOUND" }) },
     { name: "outcome dropped", firstPage: true, run: () => list({ outcome: "DROPPED" }) },
     { name: "outcome bounced", firstPage: true, run: () => list({ outcome: "BOUNCED" }) },
-    { name: "outbound + bounced", firstPage: true, run: () => list({ direction: "OUTBOUND", outcome: "BOUNCED" }) },
+    { name: "outbound + bounced", firstPage: true, run: () => list({ messageDirection: "OUTBOUND", outcome: "BOUNCED" }) },
     { name: "last 7 days", firstPage: true, run: () => list({ from: new Date(NOW - 7 * DAY) }) },
     {
       name: "a week 60 days ago",
@@ -279,7 +279,7 @@ async function benchProvider(provider: Provider): Promise<{ name: string; firstP
     { name: "subject contains, common", firstPage: true, run: () => list({ subject: "printer" }) },
     { name: "subject contains, rare", firstPage: true, run: (i) => list({ subject: `[#${1000 + (i % 50)}]` }) },
     { name: "subject contains, no match", firstPage: true, run: () => list({ subject: "zebra crossing" }) },
-    { name: "subject + outbound + bounced", firstPage: true, run: () => list({ subject: "vpn", direction: "OUTBOUND", outcome: "BOUNCED" }) },
+    { name: "subject + outbound + bounced", firstPage: true, run: () => list({ subject: "vpn", messageDirection: "OUTBOUND", outcome: "BOUNCED" }) },
     { name: "page 2 (cursor)", firstPage: false, run: () => list({ cursor: deepCursors[0]! }) },
     { name: "page 21 (cursor)", firstPage: false, run: () => list({ cursor: deepCursors[19]! }) },
     {
@@ -290,7 +290,7 @@ async function benchProvider(provider: Provider): Promise<{ name: string; firstP
     {
       name: "inbound page at 45 days (cursor)",
       firstPage: false,
-      run: () => list({ cursor: midPage.nextCursor!, direction: "INBOUND" }),
+      run: () => list({ cursor: midPage.nextCursor!, messageDirection: "INBOUND" }),
     },
     { name: "detail view", firstPage: false, run: (i) => getActivityEntry(db, { tenantId: tenantA, id: pick(detailIds, i) }) },
     { name: "chart: 14 days by outcome", firstPage: false, run: () => activityVolume(db, { tenantId: tenantA, days: 14 }) },

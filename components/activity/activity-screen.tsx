@@ -28,7 +28,7 @@ type Form = {
   subject: string;
 };
 const EMPTY: Form = { direction: "", outcome: "", fromDate: "", toDate: "", address: "", addressMatch: "exact", addressField: "any", subject: "" };
-const FIELDS = ["direction", "outcome", "from", "to", "address", "subject"] as const;
+const FIELDS = ["to", "address", "subject"] as const;
 
 /** A yyyy-mm-dd from a date input as the start of that day in the viewer's time zone. */
 function localDay(value: string, plusDays = 0): Date | undefined {
@@ -41,7 +41,7 @@ function toInput(f: Form) {
   // The "to" day is included: the range ends at the start of the next day.
   const to = localDay(f.toDate, 1);
   return {
-    ...(f.direction ? { direction: f.direction } : {}),
+    ...(f.direction ? { messageDirection: f.direction } : {}),
     ...(f.outcome ? { outcome: f.outcome } : {}),
     ...(from ? { from } : {}),
     ...(to ? { to } : {}),

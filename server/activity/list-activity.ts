@@ -25,7 +25,8 @@ const cursorPattern = /^\d{13}\.[a-z0-9]{1,40}$/;
 
 export const listActivityInput = z
   .object({
-    direction: z.enum(ACTIVITY_DIRECTIONS).optional(),
+    /** Not `direction`: tRPC's infinite queries put their own `direction` (forward/backward) in the input. */
+    messageDirection: z.enum(ACTIVITY_DIRECTIONS).optional(),
     outcome: z.enum(ACTIVITY_OUTCOMES).optional(),
     /** Inclusive start of the date range. */
     from: z.date().optional(),
@@ -141,7 +142,7 @@ export async function listActivity(db: Db, args: { tenantId: string } & ListActi
   // The indexed part: tenant, direction, outcome, date range, exact address, cursor.
   const indexed = [
     { tenantId: args.tenantId },
-    ...(f.direction ? [{ direction: f.direction }] : []),
+    ...(f.messageDirection ? [{ direction: f.messageDirection }] : []),
     ...(f.outcome ? [{ outcome: f.outcome }] : []),
     ...(f.from ? [{ createdAt: { gte: f.from } }] : []),
     ...(f.to ? [{ createdAt: { lt: f.to } }] : []),

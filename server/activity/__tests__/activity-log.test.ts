@@ -84,9 +84,9 @@ describe.each(testProviders())("activity log on %s", (provider) => {
   });
 
   it("R-ACT-2 filters by direction and outcome", async () => {
-    const outbound = await everything({ tenantId: tenantA, direction: "OUTBOUND" });
+    const outbound = await everything({ tenantId: tenantA, messageDirection: "OUTBOUND" });
     expect(outbound.map((r) => r.toAddress).sort()).toEqual(["alice@client.example", "carol@client.example"]);
-    const bounced = await everything({ tenantId: tenantA, direction: "OUTBOUND", outcome: "BOUNCED" });
+    const bounced = await everything({ tenantId: tenantA, messageDirection: "OUTBOUND", outcome: "BOUNCED" });
     expect(bounced).toHaveLength(1);
     const dropped = await everything({ tenantId: tenantA, outcome: "DROPPED" });
     expect(dropped.map((r) => r.reason)).toEqual(["blocklist: domain other.example"]);
@@ -129,7 +129,7 @@ describe.each(testProviders())("activity log on %s", (provider) => {
   it("R-ACT-2 searches the subject case-insensitively, combined with other filters", async () => {
     const vpn = await everything({ tenantId: tenantA, subject: "vpn IS" });
     expect(vpn.map((r) => r.subject)).toEqual(["VPN is down (0)", "VPN is down (10)", "VPN is down (20)"]);
-    const none = await everything({ tenantId: tenantA, subject: "vpn", direction: "OUTBOUND" });
+    const none = await everything({ tenantId: tenantA, subject: "vpn", messageDirection: "OUTBOUND" });
     expect(none).toEqual([]);
     const paged = await listActivity(t.db, { tenantId: tenantA, subject: "printer", limit: 5 });
     expect(paged.rows).toHaveLength(5);

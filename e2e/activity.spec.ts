@@ -82,7 +82,8 @@ test("R-ACT-1 R-ACT-2 real mail appears with its outcome and reason; filters nar
     await page.reload();
     await expect(rows).toHaveCount(3, { timeout: 2_000 });
   }).toPass({ timeout: 30_000 });
-  const delivered = rows.filter({ hasText: "Printer jammed on floor 3" });
+  // The acknowledgement quotes the subject too: the inbound row is the one with the inbound arrow.
+  const delivered = rows.filter({ hasText: "Printer jammed on floor 3" }).filter({ has: page.getByLabel("Inbound", { exact: true }) });
   await expect(delivered).toContainText("Delivered");
   await expect(delivered).toContainText("alice@client-act.co");
   const dropped = rows.filter({ hasText: "Cheap watches" });
@@ -92,42 +93,43 @@ test("R-ACT-1 R-ACT-2 real mail appears with its outcome and reason; filters nar
   await page.screenshot({ path: `${shots}-list.png`, fullPage: true });
 
   // Filters narrow.
-  const outcome = page.getByLabel("Outcome");
+  const filters = page.getByRole("region", { name: "Filters" });
+  const outcome = filters.getByLabel("Outcome", { exact: true });
   await outcome.selectOption("DROPPED");
-  await page.getByRole("button", { name: "Apply filters" }).click();
+  await filters.getByRole("button", { name: "Apply filters" }).click();
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toContainText("Cheap watches");
   await outcome.selectOption("");
-  await page.getByLabel("Direction").selectOption("OUTBOUND");
-  await page.getByRole("button", { name: "Apply filters" }).click();
+  await filters.getByLabel("Direction", { exact: true }).selectOption("OUTBOUND");
+  await filters.getByRole("button", { name: "Apply filters" }).click();
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toContainText("Queued");
   await expect(rows.first()).toContainText("alice@client-act.co");
-  await page.getByLabel("Direction").selectOption("INBOUND");
-  await page.getByLabel("Address", { exact: true }).fill("Alice@Client-Act.co");
-  await page.getByRole("button", { name: "Apply filters" }).click();
+  await filters.getByLabel("Direction", { exact: true }).selectOption("INBOUND");
+  await filters.getByLabel("Address", { exact: true }).fill("Alice@Client-Act.co");
+  await filters.getByRole("button", { name: "Apply filters" }).click();
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toContainText("Printer jammed on floor 3");
-  await page.getByRole("button", { name: "Clear" }).click();
-  await page.getByLabel("Address match").selectOption("prefix");
-  await page.getByLabel("Address", { exact: true }).fill("blocked@");
-  await page.getByRole("button", { name: "Apply filters" }).click();
+  await filters.getByRole("button", { name: "Clear" }).click();
+  await filters.getByLabel("Address match", { exact: true }).selectOption("prefix");
+  await filters.getByLabel("Address", { exact: true }).fill("blocked@");
+  await filters.getByRole("button", { name: "Apply filters" }).click();
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toContainText("Cheap watches");
-  await page.getByRole("button", { name: "Clear" }).click();
-  await page.getByLabel("Subject contains").fill("PRINTER");
-  await page.getByRole("button", { name: "Apply filters" }).click();
+  await filters.getByRole("button", { name: "Clear" }).click();
+  await filters.getByLabel("Subject contains", { exact: true }).fill("PRINTER");
+  await filters.getByRole("button", { name: "Apply filters" }).click();
   await expect(rows).toHaveCount(2); // the message and its acknowledgement
-  await page.getByLabel("Subject contains").fill("nothing like this");
-  await page.getByRole("button", { name: "Apply filters" }).click();
+  await filters.getByLabel("Subject contains", { exact: true }).fill("nothing like this");
+  await filters.getByRole("button", { name: "Apply filters" }).click();
   await expect(page.getByText("No messages match these filters.")).toBeVisible();
   // A backwards date range is refused next to the field.
-  await page.getByRole("button", { name: "Clear" }).click();
-  await page.getByLabel("From date").fill("2026-05-10");
-  await page.getByLabel("To date (included)").fill("2026-05-01");
-  await page.getByRole("button", { name: "Apply filters" }).click();
-  await expect(page.getByLabel("To date (included)")).toHaveAccessibleDescription("The end of the range must be after its start.");
-  await page.getByRole("button", { name: "Clear" }).click();
+  await filters.getByRole("button", { name: "Clear" }).click();
+  await filters.getByLabel("From date", { exact: true }).fill("2026-05-10");
+  await filters.getByLabel("To date (included)", { exact: true }).fill("2026-05-01");
+  await filters.getByRole("button", { name: "Apply filters" }).click();
+  await expect(filters.getByLabel("To date (included)", { exact: true })).toHaveAccessibleDescription("The end of the range must be after its start.");
+  await filters.getByRole("button", { name: "Clear" }).click();
   await expect(rows).toHaveCount(3);
 
   // The detail of the delivered message: verdicts, headers, ticket link.

@@ -131,26 +131,32 @@ export function ActivityScreen() {
               <div className="lg:col-span-2">
                 <label htmlFor="f-address" className={label}>Address</label>
                 <div className="flex gap-2">
-                  <select aria-label="Address field" className={`${selectClass} w-32 shrink-0`} value={form.addressField} onChange={(e) => set({ addressField: e.target.value as Form["addressField"] })}>
-                    <option value="any">From or to</option>
-                    <option value="from">From</option>
-                    <option value="to">To</option>
-                  </select>
-                  <select aria-label="Address match" className={`${selectClass} w-32 shrink-0`} value={form.addressMatch} onChange={(e) => set({ addressMatch: e.target.value as Form["addressMatch"] })}>
-                    <option value="exact">is exactly</option>
-                    <option value="prefix">starts with</option>
-                  </select>
-                  <input
-                    id="f-address"
-                    type="search"
-                    spellCheck={false}
-                    autoComplete="off"
-                    placeholder="alice@client.example"
-                    className={selectClass}
-                    value={form.address}
-                    aria-invalid={Boolean(errors.fields.address)}
-                    onChange={(e) => set({ address: e.target.value })}
-                  />
+                  <div className="w-32 shrink-0">
+                    <select aria-label="Address field" className={selectClass} value={form.addressField} onChange={(e) => set({ addressField: e.target.value as Form["addressField"] })}>
+                      <option value="any">From or to</option>
+                      <option value="from">From</option>
+                      <option value="to">To</option>
+                    </select>
+                  </div>
+                  <div className="w-32 shrink-0">
+                    <select aria-label="Address match" className={selectClass} value={form.addressMatch} onChange={(e) => set({ addressMatch: e.target.value as Form["addressMatch"] })}>
+                      <option value="exact">is exactly</option>
+                      <option value="prefix">starts with</option>
+                    </select>
+                  </div>
+                  <div className="min-w-0 flex-1">
+                    <input
+                      id="f-address"
+                      type="search"
+                      spellCheck={false}
+                      autoComplete="off"
+                      placeholder="alice@client.example"
+                      className={selectClass}
+                      value={form.address}
+                      aria-invalid={Boolean(errors.fields.address)}
+                      onChange={(e) => set({ address: e.target.value })}
+                    />
+                  </div>
                 </div>
                 {errors.fields.address ? <p role="alert" className="mt-1 text-sm text-red-600">{errors.fields.address}</p> : null}
               </div>
@@ -211,13 +217,13 @@ export function ActivityScreen() {
       {list.data && (rows.length > 0 || lastPage?.scan) ? (
         <Card className="overflow-hidden">
           <div className="overflow-x-auto">
-            <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Activity">
+            <table className="w-full table-fixed divide-y divide-slate-200 text-sm" aria-label="Activity">
               <thead className="bg-slate-50">
                 <tr className="text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
-                  <th scope="col" className="px-4 py-3">Time</th>
-                  <th scope="col" className="px-4 py-3">From → To</th>
+                  <th scope="col" className="w-52 px-4 py-3">Time</th>
+                  <th scope="col" className="w-[30%] px-4 py-3">From → To</th>
                   <th scope="col" className="px-4 py-3">Subject</th>
-                  <th scope="col" className="px-4 py-3">Outcome</th>
+                  <th scope="col" className="w-44 px-4 py-3">Outcome</th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
@@ -238,11 +244,11 @@ export function ActivityScreen() {
                         {formatWhen(r.createdAt)}
                       </span>
                     </td>
-                    <td className="max-w-xs px-4 py-3">
+                    <td className="px-4 py-3">
                       <div className="truncate text-slate-900">{r.fromAddress ?? "—"}</div>
                       <div className="truncate text-xs text-slate-500">→ {r.toAddress ?? "—"}</div>
                     </td>
-                    <td className="max-w-sm px-4 py-3">
+                    <td className="px-4 py-3">
                       <button
                         type="button"
                         className="block max-w-full truncate text-left font-medium text-slate-900 hover:text-indigo-600 focus:text-indigo-600 focus:outline-none"
@@ -257,7 +263,7 @@ export function ActivityScreen() {
                     <td className="px-4 py-3">
                       <Badge tone={OUTCOME_TONE[r.outcome]}>{OUTCOME_LABEL[r.outcome]}</Badge>
                       {r.reason && r.outcome !== "DELIVERED" ? (
-                        <div className="mt-1 max-w-56 truncate text-xs text-slate-500" title={r.reason} data-testid="activity-reason">
+                        <div className="mt-1 truncate text-xs text-slate-500" title={r.reason} data-testid="activity-reason">
                           {r.reason}
                         </div>
                       ) : null}

@@ -131,14 +131,14 @@ export function ActivityScreen() {
               <div className="lg:col-span-2">
                 <label htmlFor="f-address" className={label}>Address</label>
                 <div className="flex gap-2">
-                  <div className="w-32 shrink-0">
+                  <div className="w-28 shrink-0">
                     <select aria-label="Address field" className={selectClass} value={form.addressField} onChange={(e) => set({ addressField: e.target.value as Form["addressField"] })}>
-                      <option value="any">From or to</option>
+                      <option value="any">Either</option>
                       <option value="from">From</option>
                       <option value="to">To</option>
                     </select>
                   </div>
-                  <div className="w-32 shrink-0">
+                  <div className="w-36 shrink-0">
                     <select aria-label="Address match" className={selectClass} value={form.addressMatch} onChange={(e) => set({ addressMatch: e.target.value as Form["addressMatch"] })}>
                       <option value="exact">is exactly</option>
                       <option value="prefix">starts with</option>

@@ -151,7 +151,10 @@ export async function listActivity(db: Db, args: { tenantId: string } & ListActi
   const addressColumns = f.addressField === "any" ? (["fromAddress", "toAddress"] as const) : f.addressField === "from" ? (["fromAddress"] as const) : (["toAddress"] as const);
   const addressWhere = (test: object) =>
     addressColumns.length === 1 ? { [addressColumns[0]]: test } : { OR: addressColumns.map((c) => ({ [c]: test })) };
-  if (f.address && f.addressMatch === "exact") indexed.push(addressWhere({ equals: f.address }) as never);
+  // Exact on either address with nothing scanned: two index-ordered queries merged below, not one OR (which
+  // PostgreSQL answers by collecting and sorting every row of a busy address).
+  const splitEither = Boolean(f.address && f.addressMatch === "exact" && addressColumns.length === 2 && !f.subject);
+  if (f.address && f.addressMatch === "exact" && !splitEither) indexed.push(addressWhere({ equals: f.address }) as never);
 
   // The scanned part: subject contains, address prefix.
   const scanned: object[] = [];
@@ -171,12 +174,22 @@ export async function listActivity(db: Db, args: { tenantId: string } & ListActi
     windowEnd = edge[0] ?? null;
   }
 
-  const rows = await db.activityLog.findMany({
-    where: { AND: [...indexed, ...scanned, ...(windowEnd ? [notOlderThan(windowEnd)] : [])] },
-    orderBy: ORDER,
-    take: f.limit + 1,
-    select: listSelect,
-  });
+  const where = { AND: [...indexed, ...scanned, ...(windowEnd ? [notOlderThan(windowEnd)] : [])] };
+  let rows;
+  if (splitEither) {
+    const [byFrom, byTo] = await Promise.all(
+      addressColumns.map((c) =>
+        db.activityLog.findMany({ where: { AND: [...where.AND, { [c]: f.address }] }, orderBy: ORDER, take: f.limit + 1, select: listSelect }),
+      ),
+    );
+    const seen = new Set<string>();
+    rows = [...byFrom!, ...byTo!]
+      .filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)))
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(0, f.limit + 1);
+  } else {
+    rows = await db.activityLog.findMany({ where, orderBy: ORDER, take: f.limit + 1, select: listSelect });
+  }
   const page = rows.slice(0, f.limit).map((r) => ({ ...r, direction: r.direction as ActivityDirection, outcome: r.outcome as ActivityOutcome }));
   if (rows.length > f.limit) {
     return { rows: page, nextCursor: encodeActivityCursor(page[page.length - 1]!), scan: null };

@@ -110,6 +110,10 @@ describe.each(testProviders())("activity log on %s", (provider) => {
   it("R-ACT-2 filters by address: exact on from, to or either (case-insensitive), and by prefix", async () => {
     const either = await everything({ tenantId: tenantA, address: "ALICE@client.example" });
     expect(either).toHaveLength(allA.length - 2); // all but bob's drop and carol's delivery
+    // Paged in small pages (from-matches and to-matches merged), the same rows in the same order.
+    const small = await everything({ tenantId: tenantA, address: "alice@client.example", limit: 4 });
+    expect(small.map((r) => r.id)).toEqual(either.map((r) => r.id));
+    expect(either.map((r) => r.id)).toEqual(allA.filter((id) => either.some((r) => r.id === id)));
     const to = await everything({ tenantId: tenantA, address: "alice@client.example", addressField: "to" });
     expect(to.map((r) => r.outcome)).toEqual(["BOUNCED"]);
     // Stored lower-case, so the mixed-case sender is found by its exact address.

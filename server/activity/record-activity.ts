@@ -5,8 +5,10 @@
  */
 import type { Tx } from "../db/client";
 
-export type ActivityDirection = "INBOUND" | "OUTBOUND";
-export type ActivityOutcome = "DELIVERED" | "BOUNCED" | "DROPPED" | "QUEUED" | "DEFERRED" | "DUPLICATE";
+export const ACTIVITY_DIRECTIONS = ["INBOUND", "OUTBOUND"] as const;
+export const ACTIVITY_OUTCOMES = ["DELIVERED", "BOUNCED", "DROPPED", "QUEUED", "DEFERRED", "DUPLICATE"] as const;
+export type ActivityDirection = (typeof ACTIVITY_DIRECTIONS)[number];
+export type ActivityOutcome = (typeof ACTIVITY_OUTCOMES)[number];
 
 export type ActivityRow = {
   tenantId: string;
@@ -38,6 +40,11 @@ export type ActivityRow = {
 };
 
 const SHORT = 998;
+/**
+ * Indexed columns (addresses, subject) stay well under PostgreSQL's B-tree entry limit (2704 bytes) even in
+ * 3-byte UTF-8, so a message with a huge To list or subject can never fail its ingest transaction.
+ */
+const INDEXED = 500;
 const LONG = 4_000;
 const HEADERS_JSON_MAX = 64 * 1024;
 
@@ -71,9 +78,10 @@ export async function recordActivity(db: Tx, row: ActivityRow): Promise<{ id: st
       reason: cut(row.reason, SHORT),
       envelopeFrom: cut(row.envelopeFrom, SHORT),
       envelopeTo: cut(row.envelopeTo, LONG),
-      fromAddress: cut(row.fromAddress, SHORT),
-      toAddress: cut(row.toAddress, LONG),
-      subject: cut(row.subject, SHORT),
+      // Lower-case, so the exact-address filter is an index equality (R-ACT-2).
+      fromAddress: cut(row.fromAddress?.toLowerCase(), INDEXED),
+      toAddress: cut(row.toAddress?.toLowerCase(), INDEXED),
+      subject: cut(row.subject, INDEXED),
       messageIdHeader: cut(row.messageIdHeader, SHORT),
       ticketId: row.ticketId ?? null,
       messageId: row.messageId ?? null,

@@ -1,7 +1,9 @@
 import { createCallerFactory, createTRPCRouter } from "../init";
+import { activityRouter } from "./activity";
 import { autoAckRouter } from "./auto-ack";
 import { blocklistRouter } from "./blocklist";
 import { clientsRouter } from "./clients";
+import { inboundRouter } from "./inbound";
 import { profileRouter } from "./profile";
 import { ticketsRouter } from "./tickets";
 import { sendingDomainsRouter } from "./sending-domains";
@@ -15,6 +17,8 @@ export const appRouter = createTRPCRouter({
   blocklist: blocklistRouter,
   tickets: ticketsRouter,
   sendingDomains: sendingDomainsRouter,
+  activity: activityRouter,
+  inbound: inboundRouter,
 });
 
 export type AppRouter = typeof appRouter;

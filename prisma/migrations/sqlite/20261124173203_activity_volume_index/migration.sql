@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "ActivityLog_tenantId_createdAt_outcome_idx" ON "ActivityLog"("tenantId", "createdAt", "outcome");
+

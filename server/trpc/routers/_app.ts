@@ -3,6 +3,7 @@ import { autoAckRouter } from "./auto-ack";
 import { blocklistRouter } from "./blocklist";
 import { clientsRouter } from "./clients";
 import { profileRouter } from "./profile";
+import { unattributedRouter } from "./unattributed";
 import { usersRouter } from "./users";
 
 export const appRouter = createTRPCRouter({
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   profile: profileRouter,
   autoAck: autoAckRouter,
   blocklist: blocklistRouter,
+  unattributed: unattributedRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -43,7 +43,9 @@ export function ClientPicker({
             // Enter picks the first match instead of submitting the dialog's form with no choice.
             if (e.key === "Enter") {
               e.preventDefault();
-              const first = shown[0];
+              // Only from a list that answers what is typed now, never a stale one still on screen.
+              const current = deferred === search.trim() && !clients.isPlaceholderData && !clients.isFetching;
+              const first = current ? shown[0] : undefined;
               if (first) onChange({ id: first.id, name: first.name });
             }
           }}

@@ -20,7 +20,8 @@ import {
   type QueueTicket,
 } from "./action-dialogs";
 
-const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short" });
+const shortDate = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+const longDate = new Intl.DateTimeFormat("en-GB", { dateStyle: "full", timeStyle: "short" });
 
 type Open =
   | { kind: "set-client"; tickets: QueueTicket[] }
@@ -215,9 +216,13 @@ export function UnattributedScreen() {
             <ShieldBan className="size-3.5" aria-hidden />
             Block…
           </Button>
-          <Button size="sm" variant="ghost" className="ml-auto text-slate-300 hover:bg-slate-800 hover:text-white" onClick={() => setSelected(new Set())}>
+          <button
+            type="button"
+            className="ml-auto rounded-md px-2.5 py-1.5 text-xs font-medium text-slate-200 hover:bg-slate-800 hover:text-white"
+            onClick={() => setSelected(new Set())}
+          >
             Clear selection
-          </Button>
+          </button>
         </div>
       ) : null}
 
@@ -262,7 +267,7 @@ export function UnattributedScreen() {
                 <th scope="col" className="px-4 py-3">Ticket</th>
                 <th scope="col" className="px-4 py-3">Sender</th>
                 <th scope="col" className="px-4 py-3">Received</th>
-                <th scope="col" className="px-4 py-3 text-right">Messages</th>
+                <th scope="col" className="px-3 py-3 text-right">Messages</th>
                 <th scope="col" className="px-5 py-3 text-right">
                   <span className="sr-only">Actions</span>
                 </th>
@@ -299,11 +304,15 @@ export function UnattributedScreen() {
                     <td className="px-4 py-3.5">
                       {t.sender ? (
                         <>
-                          {t.sender.name ? <div className="text-slate-900">{t.sender.name}</div> : null}
-                          <div className="break-all text-slate-600">{t.sender.email}</div>
+                          {t.sender.name ? <div className="max-w-[15rem] truncate text-slate-900">{t.sender.name}</div> : null}
+                          <div className="max-w-[15rem] truncate text-slate-600" title={t.sender.email}>
+                            {t.sender.email}
+                          </div>
                           <div className="mt-1 flex items-center gap-1.5">
                             <Globe className="size-3.5 text-slate-400" aria-hidden />
-                            <span className="text-xs text-slate-500">{t.senderDomain}</span>
+                            <span className="max-w-[11rem] truncate text-xs text-slate-500" title={t.senderDomain ?? undefined}>
+                              {t.senderDomain}
+                            </span>
                             {t.senderDomainIsFreeMail ? <Badge tone="amber">Free mail</Badge> : null}
                           </div>
                         </>
@@ -311,10 +320,14 @@ export function UnattributedScreen() {
                         <span className="text-slate-400">No sender address</span>
                       )}
                     </td>
-                    <td className="px-4 py-3.5 whitespace-nowrap text-slate-600">{dateFormat.format(new Date(t.receivedAt))}</td>
-                    <td className="px-4 py-3.5 text-right text-slate-600 tabular-nums">{t.messageCount}</td>
-                    <td className="px-5 py-3.5">
-                      <div className="flex flex-wrap justify-end gap-1.5">
+                    <td className="px-4 py-3.5 whitespace-nowrap text-slate-600">
+                      <time dateTime={new Date(t.receivedAt).toISOString()} title={longDate.format(new Date(t.receivedAt))}>
+                        {shortDate.format(new Date(t.receivedAt))}
+                      </time>
+                    </td>
+                    <td className="px-3 py-3.5 text-right text-slate-600 tabular-nums">{t.messageCount}</td>
+                    <td className="px-5 py-3.5 whitespace-nowrap">
+                      <div className="flex justify-end gap-1.5">
                         <Button size="sm" variant="secondary" aria-label={`Set client of ticket #${t.number}`} onClick={() => setOpen({ kind: "set-client", tickets: [t] })}>
                           Set client
                         </Button>

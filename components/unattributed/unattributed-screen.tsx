@@ -248,7 +248,7 @@ export function UnattributedScreen() {
         )
       ) : null}
       {tickets.length > 0 ? (
-        <Card className="overflow-hidden">
+        <Card className="overflow-x-auto">
           <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Unattributed tickets">
             <thead className="bg-slate-50">
               <tr className="text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
@@ -294,7 +294,7 @@ export function UnattributedScreen() {
                         className="size-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-500"
                       />
                     </td>
-                    <td className="max-w-xs px-4 py-3.5">
+                    <td className="max-w-[16rem] px-4 py-3.5">
                       <Link href={`/tickets/${t.id}`} className="group block">
                         <span className="text-xs text-slate-500 tabular-nums">#{t.number}</span>
                         <span className="block truncate font-medium text-slate-900 group-hover:text-indigo-600">{t.subject}</span>
@@ -304,8 +304,8 @@ export function UnattributedScreen() {
                     <td className="px-4 py-3.5">
                       {t.sender ? (
                         <>
-                          {t.sender.name ? <div className="max-w-[15rem] truncate text-slate-900">{t.sender.name}</div> : null}
-                          <div className="max-w-[15rem] truncate text-slate-600" title={t.sender.email}>
+                          {t.sender.name ? <div className="max-w-[13rem] truncate text-slate-900">{t.sender.name}</div> : null}
+                          <div className="max-w-[13rem] truncate text-slate-600" title={t.sender.email}>
                             {t.sender.email}
                           </div>
                           <div className="mt-1 flex items-center gap-1.5">
@@ -343,9 +343,14 @@ export function UnattributedScreen() {
                           </Button>
                         ) : null}
                         {t.sender ? (
-                          <Button size="sm" variant="ghost" aria-label={`Block the sender of ticket #${t.number}`} onClick={() => setOpen({ kind: "block", tickets: [t] })}>
-                            <ShieldBan className="size-3.5" aria-hidden />
-                            Block
+                          <Button
+                            size="sm"
+                            variant="ghost"
+                            aria-label={`Block the sender of ticket #${t.number}`}
+                            title="Block the sender or the domain"
+                            onClick={() => setOpen({ kind: "block", tickets: [t] })}
+                          >
+                            <ShieldBan className="size-4" aria-hidden />
                           </Button>
                         ) : null}
                       </div>

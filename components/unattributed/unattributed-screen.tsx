@@ -267,8 +267,7 @@ export function UnattributedScreen() {
                 <th scope="col" className="px-4 py-3">Ticket</th>
                 <th scope="col" className="px-4 py-3">Sender</th>
                 <th scope="col" className="px-4 py-3">Received</th>
-                <th scope="col" className="px-3 py-3 text-right">Messages</th>
-                <th scope="col" className="px-5 py-3 text-right">
+                <th scope="col" className="py-3 pr-4 pl-2 text-right">
                   <span className="sr-only">Actions</span>
                 </th>
               </tr>
@@ -324,9 +323,11 @@ export function UnattributedScreen() {
                       <time dateTime={new Date(t.receivedAt).toISOString()} title={longDate.format(new Date(t.receivedAt))}>
                         {shortDate.format(new Date(t.receivedAt))}
                       </time>
+                      <div className="mt-0.5 text-xs text-slate-500" data-testid="message-count">
+                        {plural(t.messageCount, "message")}
+                      </div>
                     </td>
-                    <td className="px-3 py-3.5 text-right text-slate-600 tabular-nums">{t.messageCount}</td>
-                    <td className="px-5 py-3.5 whitespace-nowrap">
+                    <td className="py-3.5 pr-4 pl-2 whitespace-nowrap">
                       <div className="flex justify-end gap-1.5">
                         <Button size="sm" variant="secondary" aria-label={`Set client of ticket #${t.number}`} onClick={() => setOpen({ kind: "set-client", tickets: [t] })}>
                           Set client

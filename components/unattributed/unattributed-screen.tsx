@@ -303,8 +303,8 @@ export function UnattributedScreen() {
                     <td className="px-4 py-3.5">
                       {t.sender ? (
                         <>
-                          {t.sender.name ? <div className="max-w-[13rem] truncate text-slate-900">{t.sender.name}</div> : null}
-                          <div className="max-w-[13rem] truncate text-slate-600" title={t.sender.email}>
+                          {t.sender.name ? <div className="max-w-[15rem] truncate text-slate-900">{t.sender.name}</div> : null}
+                          <div className="max-w-[15rem] truncate text-slate-600" title={t.sender.email}>
                             {t.sender.email}
                           </div>
                           <div className="mt-1 flex items-center gap-1.5">

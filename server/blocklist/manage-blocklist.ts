@@ -5,7 +5,7 @@
  * who added it, who removed it and when.
  */
 import { z } from "zod";
-import type { Db } from "../db/client";
+import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import { parseBlocklistInput, type BlocklistKind } from "../mail/blocklist";
 import { containsInsensitive } from "../clients/prisma-errors";
@@ -92,7 +92,7 @@ const KIND_WORD: Record<BlocklistKind, string> = { EMAIL: "address", DOMAIN: "do
  * it is none of those; CONFLICT on "value" when the same entry is already active.
  */
 export async function addBlocklistEntry(
-  db: Db,
+  db: Tx,
   args: { tenantId: string; userId: string | null; value: string; note?: string | null | undefined },
 ): Promise<BlocklistRow> {
   const parsed = addBlocklistEntryInput.safeParse({ value: args.value, note: args.note ?? undefined });

@@ -7,6 +7,7 @@ import { inboundRouter } from "./inbound";
 import { profileRouter } from "./profile";
 import { ticketsRouter } from "./tickets";
 import { sendingDomainsRouter } from "./sending-domains";
+import { unattributedRouter } from "./unattributed";
 import { usersRouter } from "./users";
 
 export const appRouter = createTRPCRouter({
@@ -19,6 +20,7 @@ export const appRouter = createTRPCRouter({
   sendingDomains: sendingDomainsRouter,
   activity: activityRouter,
   inbound: inboundRouter,
+  unattributed: unattributedRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,135 @@
+import { z } from "zod";
+import type { Db } from "../db/client";
+import { containsInsensitive } from "../clients/prisma-errors";
+import { displayDomain, displayEmail, isFreeMailDomain, toDomainName } from "../domain-names";
+import { QUEUED, domainOfAddress, fromDomainOrSubdomain } from "./queue-rules";
+
+export const UNATTRIBUTED_PAGE_SIZE = 25;
+
+export const listUnattributedInput = z.object({
+  /** Matches the subject, the sender's address or name, or the ticket number (`42` or `#42`). */
+  search: z.string().trim().max(200).default(""),
+  /** Only senders from this domain or its subdomains (Unicode or punycode). */
+  domain: z.string().trim().max(300).default(""),
+  cursor: z.string().max(100).nullish(),
+  limit: z.number().int().min(1).max(100).default(UNATTRIBUTED_PAGE_SIZE),
+});
+export type ListUnattributedInput = z.input<typeof listUnattributedInput>;
+
+export type UnattributedTicket = {
+  id: string;
+  number: number;
+  subject: string;
+  status: string;
+  receivedAt: Date;
+  lastActivityAt: Date;
+  /** Inbound messages on the ticket (what the sender wrote; auto-acknowledgements are not counted). */
+  messageCount: number;
+  sender: { email: string; name: string | null } | null;
+  /** Unicode form, for display and for the alias-domain action; null without a sender. */
+  senderDomain: string | null;
+  /** A free-mail sender cannot give its domain to a client: it becomes a contact instead. */
+  senderDomainIsFreeMail: boolean;
+};
+
+export type UnattributedPage = { tickets: UnattributedTicket[]; nextCursor: string | null; total: number };
+
+function whereFor(db: Db, tenantId: string, search: string, domain: string) {
+  const and: object[] = [];
+  if (search) {
+    const number = /^#?(\d{1,9})$/.exec(search)?.[1];
+    const asEmail = search.toLowerCase();
+    and.push({
+      OR: [
+        { subject: containsInsensitive(db, search) },
+        { requester: { email: { contains: asEmail } } },
+        { requester: { name: containsInsensitive(db, search) } },
+        ...(number ? [{ number: Number(number) }] : []),
+      ],
+    });
+  }
+  if (domain) {
+    const ascii = toDomainName(domain) ?? domain.toLowerCase();
+    and.push({ requester: fromDomainOrSubdomain(ascii) });
+  }
+  return { tenantId, ...QUEUED, ...(and.length ? { AND: and } : {}) };
+}
+
+/**
+ * One page of the tenant's Unattributed queue, newest first, with the sender, its domain, subject, when it
+ * arrived and how many messages it has. Cursor pagination: pass `nextCursor` back as `cursor`.
+ */
+export async function listUnattributed(db: Db, tenantId: string, input: ListUnattributedInput = {}): Promise<UnattributedPage> {
+  const { search, domain, cursor, limit } = listUnattributedInput.parse(input);
+  const where = whereFor(db, tenantId, search, domain);
+  // A cursor from another tenant or a ticket that left the queue restarts from the top rather than failing.
+  const cursorOk = cursor ? await db.ticket.findFirst({ where: { id: cursor, tenantId }, select: { id: true } }) : null;
+  const [rows, total] = await Promise.all([
+    db.ticket.findMany({
+      where,
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: limit + 1,
+      ...(cursorOk ? { cursor: { id: cursorOk.id }, skip: 1 } : {}),
+      select: {
+        id: true,
+        number: true,
+        subject: true,
+        status: true,
+        createdAt: true,
+        lastActivityAt: true,
+        requester: { select: { email: true, name: true } },
+        _count: { select: { messages: { where: { direction: "INBOUND" } } } },
+      },
+    }),
+    db.ticket.count({ where }),
+  ]);
+  const page = rows.slice(0, limit);
+  return {
+    tickets: page.map((t) => {
+      const senderDomain = t.requester ? domainOfAddress(t.requester.email) : null;
+      return {
+        id: t.id,
+        number: t.number,
+        subject: t.subject,
+        status: t.status,
+        receivedAt: t.createdAt,
+        lastActivityAt: t.lastActivityAt,
+        messageCount: t._count.messages,
+        sender: t.requester ? { email: displayEmail(t.requester.email), name: t.requester.name } : null,
+        senderDomain: senderDomain ? displayDomain(senderDomain) : null,
+        senderDomainIsFreeMail: senderDomain ? isFreeMailDomain(senderDomain) : false,
+      };
+    }),
+    nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+    total,
+  };
+}
+
+export type UnattributedDomainCount = { domain: string; count: number; isFreeMail: boolean };
+
+/**
+ * The queue grouped by the sender's exact domain, largest group first: where the triage work is. Tickets
+ * without a sender are left out. Counted per requester in the database, then summed per domain.
+ */
+export async function countUnattributedByDomain(db: Db, tenantId: string): Promise<UnattributedDomainCount[]> {
+  const groups = await db.ticket.groupBy({
+    by: ["requesterId"],
+    where: { tenantId, ...QUEUED, requesterId: { not: null } },
+    _count: { _all: true },
+  });
+  const ids = groups.map((g) => g.requesterId).filter((id): id is string => id !== null);
+  const contacts = ids.length
+    ? await db.contact.findMany({ where: { tenantId, id: { in: ids } }, select: { id: true, email: true } })
+    : [];
+  const emailOf = new Map(contacts.map((c) => [c.id, c.email]));
+  const byDomain = new Map<string, number>();
+  for (const g of groups) {
+    const email = g.requesterId ? emailOf.get(g.requesterId) : undefined;
+    if (!email) continue;
+    const domain = domainOfAddress(email);
+    byDomain.set(domain, (byDomain.get(domain) ?? 0) + g._count._all);
+  }
+  return [...byDomain.entries()]
+    .map(([domain, count]) => ({ domain: displayDomain(domain), count, isFreeMail: isFreeMailDomain(domain) }))
+    .sort((a, b) => b.count - a.count || a.domain.localeCompare(b.domain));
+}

@@ -2,6 +2,7 @@ import { createCallerFactory, createTRPCRouter } from "../init";
 import { autoAckRouter } from "./auto-ack";
 import { blocklistRouter } from "./blocklist";
 import { clientsRouter } from "./clients";
+import { mtaStsRouter } from "./mta-sts";
 import { profileRouter } from "./profile";
 import { usersRouter } from "./users";
 
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   profile: profileRouter,
   autoAck: autoAckRouter,
   blocklist: blocklistRouter,
+  mtaSts: mtaStsRouter,
 });
 
 export type AppRouter = typeof appRouter;

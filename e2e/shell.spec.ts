@@ -16,7 +16,6 @@ test("every page of the navigation opens; pages not built yet say so", async ({ 
     ["Tickets", "Tickets"],
     ["Unattributed", "Unattributed"],
     ["Sending domains", "Sending domains"],
-    ["MTA-STS", "MTA-STS"],
     ["Activity", "Activity"],
   ] as const) {
     await nav.getByRole("link", { name: link, exact: true }).click();
@@ -26,6 +25,9 @@ test("every page of the navigation opens; pages not built yet say so", async ({ 
   // Built pages open and do not carry the notice.
   await nav.getByRole("link", { name: "Blocklist", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Blocklist" })).toBeVisible();
+  await expect(page.getByText("This page does not work yet.")).toHaveCount(0);
+  await nav.getByRole("link", { name: "MTA-STS", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "MTA-STS" })).toBeVisible();
   await expect(page.getByText("This page does not work yet.")).toHaveCount(0);
   await nav.getByRole("link", { name: "Profile" }).click();
   await expect(page.getByRole("heading", { name: "Email → Default sending address" })).toBeVisible();

@@ -495,9 +495,10 @@ describe.each(testProviders())("inbound pipeline on %s", (provider) => {
         from: "noreply-dmarc-support@google.example",
         to,
       });
+      const rows = await activityFor(acme.id, id);
+      expect(rows).toEqual([expect.objectContaining({ outcome: "DELIVERED" })]);
       // A TLS-report message without a report in it is kept as an unreadable report (test/mta/tls-report-mail.test.ts).
-      const reason = to.startsWith("tls-reports@") ? expect.stringMatching(/^TLS report unreadable: /) : "report";
-      expect(await activityFor(acme.id, id)).toEqual([expect.objectContaining({ outcome: "DELIVERED", reason })]);
+      expect(rows[0]!.reason).toMatch(to.startsWith("tls-reports@") ? /^TLS report unreadable: / : /^report$/);
       expect(await messageByHeader(acme.id, id)).toBeNull();
     }
   });

@@ -215,12 +215,14 @@ describe.each(testProviders())("R-STS-3 storing and summarising TLS reports on %
   it("keeps an unreadable report with its reason, once", async () => {
     const bytes = Buffer.from('{"organization-name": "Broken", "report-id": ');
     const first = await storeTlsReport(t.db, { tenantId: otherTenantId, bytes, source: "HTTPS" });
-    expect(first).toMatchObject({ status: "unreadable", duplicate: false, reason: expect.stringMatching(/^not JSON/) });
+    expect(first).toMatchObject({ status: "unreadable", duplicate: false });
+    expect(first.status === "unreadable" && first.reason).toMatch(/^not JSON/);
     const second = await storeTlsReport(t.db, { tenantId: otherTenantId, bytes, source: "HTTPS" });
     expect(second).toMatchObject({ status: "unreadable", duplicate: true, id: first.id });
     const rows = await t.db.tlsReport.findMany({ where: { tenantId: otherTenantId, orgName: UNREADABLE_ORG } });
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ raw: bytes.toString(), source: "HTTPS", parseError: expect.stringMatching(/^not JSON/) });
+    expect(rows[0]).toMatchObject({ raw: bytes.toString(), source: "HTTPS" });
+    expect(rows[0]!.parseError).toMatch(/^not JSON/);
 
     // Damaged gzip is kept as base64.
     const gz = await storeTlsReport(t.db, { tenantId: otherTenantId, bytes: Buffer.from([0x1f, 0x8b, 1, 2, 3]), source: "EMAIL" });
@@ -237,7 +239,8 @@ describe.each(testProviders())("R-STS-3 storing and summarising TLS reports on %
     expect(results).toEqual([expect.objectContaining({ status: "stored", orgName: "Company-X" })]);
     const plain = Buffer.from("From: a@b.example\r\nTo: tls-reports@x\r\nSubject: hello\r\n\r\nJust saying hi.\r\n");
     const none = await ingestTlsReportMail(t.db, { tenantId: id, attachments: [], text: "Just saying hi.", raw: plain });
-    expect(none).toEqual([expect.objectContaining({ status: "unreadable", reason: expect.stringMatching(/no TLS report/) })]);
+    expect(none).toHaveLength(1);
+    expect(none[0]!.status === "unreadable" && none[0]!.reason).toMatch(/no TLS report/);
   });
 
   it("the HTTPS endpoint's rules: 201 stored, 200 again, 400 unreadable (kept), 404 unknown tenant, 415 wrong type", async () => {
@@ -311,7 +314,8 @@ describe.each(testProviders())("R-STS-3 storing and summarising TLS reports on %
       ["Google Inc.", 8],
       ["Microsoft Corporation", 4],
     ]);
-    expect(summary.unreadable).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^not JSON/) })]);
+    expect(summary.unreadable).toHaveLength(1);
+    expect(summary.unreadable[0]!.reason).toMatch(/^not JSON/);
     expect(summary).toMatchObject({ cleanStreakDays: 7, mode: "testing", recommendEnforce: true });
 
     // Already enforcing: nothing to recommend. A failure on the latest day resets the streak.

@@ -121,6 +121,12 @@ test("R-STS-1, R-STS-2 the policy host serves the chosen mode under a new id aft
     `v=TLSRPTv1; rua=mailto:tls-reports@demo.in.localhost,https://${POLICY_HOST}/api/tls-reports/demo`,
   );
   await expect(records.nth(0).getByRole("button", { name: "Copy value" })).toBeVisible();
+  // The DNS check says what DNS answers for each record (nothing is published for in.localhost).
+  await expect(records.nth(0).getByTestId("dns-record-status")).toHaveText("Not checked yet");
+  await page.getByRole("button", { name: "Check DNS" }).click();
+  for (const i of [0, 1]) {
+    await expect(records.nth(i).getByTestId("dns-record-status")).toContainText(/Not found|Look-up failed/, { timeout: 20_000 });
+  }
   await expect(page.getByTestId("reports-empty")).toContainText("No TLS reports yet");
   await page.screenshot({ path: `e2e/screenshots/mta-sts-empty-${testInfo.project.name}.png`, fullPage: true });
 

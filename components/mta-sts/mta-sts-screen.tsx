@@ -1,6 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { BadgeCheck, History, Lock, ShieldCheck } from "lucide-react";
+import { BadgeCheck, History, Lock, RefreshCw, ShieldCheck } from "lucide-react";
 import { useState } from "react";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
@@ -43,6 +43,8 @@ export function MtaStsScreen() {
   const settings = useQuery(trpc.mtaSts.settings.queryOptions());
   const summary = useQuery(trpc.mtaSts.summary.queryOptions({ days: 30 }));
   const setMode = useMutation(trpc.mtaSts.setMode.mutationOptions());
+  const checkDns = useMutation(trpc.mtaSts.checkDns.mutationOptions());
+  const dnsStatus = new Map((checkDns.data?.records ?? []).map((r) => [r.name, r]));
   const [pending, setPending] = useState<Mode | null>(null);
   const [changed, setChanged] = useState<string | null>(null);
 
@@ -59,6 +61,7 @@ export function MtaStsScreen() {
 
   function choose(mode: Mode) {
     setMode.reset();
+    checkDns.reset();
     setChanged(null);
     setPending(mode);
   }
@@ -171,13 +174,25 @@ export function MtaStsScreen() {
                     gateway runs. They are shown so you can check them; the id changes with every policy change.
                   </>
                 }
+                actions={
+                  <Button variant="secondary" onClick={() => checkDns.mutate()} disabled={checkDns.isPending}>
+                    <RefreshCw className={checkDns.isPending ? "size-4 animate-spin" : "size-4"} aria-hidden />
+                    {checkDns.isPending ? "Checking…" : "Check DNS"}
+                  </Button>
+                }
               />
+              {checkDns.error ? (
+                <div className="px-5 pt-4">
+                  <Alert>Could not check DNS: {checkDns.error.message}</Alert>
+                </div>
+              ) : null}
               <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="DNS records">
                 <thead className="bg-slate-50">
                   <tr className="text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
                     <th scope="col" className="px-5 py-3">Host</th>
                     <th scope="col" className="px-5 py-3">Type</th>
                     <th scope="col" className="px-5 py-3">Value</th>
+                    <th scope="col" className="px-5 py-3">In DNS</th>
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-slate-100">
@@ -199,6 +214,9 @@ export function MtaStsScreen() {
                           <CopyButton value={r.value} label="Copy value" />
                         </div>
                       </td>
+                      <td className="w-56 px-5 py-3.5" data-testid="dns-record-status">
+                        <DnsStatus check={dnsStatus.get(r.name)} pending={checkDns.isPending} />
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -206,6 +224,7 @@ export function MtaStsScreen() {
               <p className="border-t border-slate-200 bg-slate-50 px-5 py-2.5 text-xs text-slate-500">
                 Reports arrive at <span className="font-mono">{data.reportMailbox}</span> and{" "}
                 <span className="font-mono break-all">{data.reportUrl}</span>.
+                {checkDns.data ? ` DNS checked ${when(checkDns.data.checkedAt)}.` : null}
               </p>
             </Card>
           </section>
@@ -270,6 +289,30 @@ export function MtaStsScreen() {
         )}
       </ConfirmDialog>
     </>
+  );
+}
+
+type DnsCheck = { status: "published" | "outdated" | "different" | "missing" | "error"; note: string; found: string[] };
+const DNS_STATUS: Record<DnsCheck["status"], { label: string; tone: "green" | "amber" | "red" | "slate" }> = {
+  published: { label: "Published", tone: "green" },
+  outdated: { label: "Old id", tone: "amber" },
+  different: { label: "Different", tone: "amber" },
+  missing: { label: "Not found", tone: "red" },
+  error: { label: "Look-up failed", tone: "slate" },
+};
+
+function DnsStatus({ check, pending }: { check: DnsCheck | undefined; pending: boolean }) {
+  if (pending) return <span className="text-sm text-slate-500">Looking up…</span>;
+  if (!check) return <span className="text-sm text-slate-400">Not checked yet</span>;
+  const s = DNS_STATUS[check.status];
+  return (
+    <div>
+      <Badge tone={s.tone}>{s.label}</Badge>
+      <p className="mt-1 text-xs text-slate-500">{check.note}</p>
+      {check.status !== "published" && check.found.length ? (
+        <p className="mt-1 font-mono text-xs break-all text-slate-500">Found: {check.found.join(" | ")}</p>
+      ) : null}
+    </div>
   );
 }
 

@@ -117,15 +117,16 @@ export async function setMtaStsMode(
 }
 
 /**
- * The policy file for a request's Host header, or null when the host is not `mta-sts.<slug>.<INBOUND_DOMAIN>`
- * of an existing tenant (the route answers 404).
+ * The policy file for a request's Host header (or the host a proxy forwarded), or null when the host is not
+ * `mta-sts.<slug>.<INBOUND_DOMAIN>` of an existing tenant (the route answers 404).
  */
 export async function policyForHost(
   db: Db,
-  host: string | null | undefined,
+  host: string | null | undefined | (string | null | undefined)[],
   config: MtaStsConfig,
 ): Promise<{ text: string; policyId: string; maxAge: number } | null> {
-  const slug = slugFromPolicyHost(host, config.inboundDomain);
+  // Several candidates (X-Forwarded-Host from a proxy, then Host): the first that is a policy host decides.
+  const slug = [host].flat().map((h) => slugFromPolicyHost(h, config.inboundDomain)).find((s) => s !== null) ?? null;
   if (!slug) return null;
   const tenant = await db.tenant.findUnique({
     where: { slug },

@@ -14,6 +14,8 @@ export type TlsReportSource = "EMAIL" | "HTTPS";
 /** The organisation name unreadable reports are filed under (a report-id alone would not be unique). */
 export const UNREADABLE_ORG = "(unreadable report)";
 const MAX_RAW_KEPT = 1024 * 1024;
+/** Unreadable input is kept only as far as it helps to see what it was (anyone can POST or mail one). */
+const MAX_UNREADABLE_KEPT = 64 * 1024;
 
 export type StoreTlsReportResult =
   | { status: "stored" | "duplicate"; id: string; orgName: string; reportId: string }
@@ -21,9 +23,9 @@ export type StoreTlsReportResult =
 
 function keepRaw(parsed: ParsedTlsReport, bytes: Buffer): string {
   const text = parsed.ok ? parsed.json : parsed.text;
-  if (text !== null) return text.length > MAX_RAW_KEPT ? `${text.slice(0, MAX_RAW_KEPT)}\n… (cut at 1 MB)` : text;
-  const b64 = bytes.subarray(0, (MAX_RAW_KEPT / 4) * 3).toString("base64");
-  return `base64:${b64}`;
+  const limit = parsed.ok ? MAX_RAW_KEPT : MAX_UNREADABLE_KEPT;
+  if (text !== null) return text.length > limit ? `${text.slice(0, limit)}\n… (cut at ${limit / 1024} KB)` : text;
+  return `base64:${bytes.subarray(0, (limit / 4) * 3).toString("base64")}`;
 }
 
 async function findExisting(db: Db, tenantId: string, orgName: string, reportId: string) {

@@ -9,6 +9,10 @@ import { createContextInner } from "../../trpc/init";
 import { createCaller } from "../../trpc/routers/_app";
 import { createUser } from "../../users/create-user";
 import { loadEnv } from "../../env";
+import { createResolver } from "../../dns/resolver";
+import { startDnsServer } from "../../../test/support/dns-server";
+import { deadPort } from "../../../test/support/mta";
+import { checkMtaStsDns } from "../check-mta-sts-dns";
 import { getMtaStsSettings, policyForHost, setMtaStsMode } from "../manage-mta-sts";
 import { mtaStsNames, mtaStsPolicyText, POLICY_ID_RE, slugFromPolicyHost, stsRecordValue, tlsRptRecordValue } from "../policy";
 
@@ -124,6 +128,51 @@ describe.each(testProviders())("R-STS-2 mode changes on %s", (provider) => {
     expect(await policyForHost(t.db, "mta-sts.nobody.in.example.net", config)).toBeNull();
     expect(await policyForHost(t.db, "mta-sts.sts-one.other.example", config)).toBeNull();
     expect((await policyForHost(t.db, "mta-sts.sts-two.in.example.net", config))?.text).toContain("mode: testing");
+    // Behind a proxy: the forwarded host decides when it is a policy host, else the Host header.
+    expect((await policyForHost(t.db, ["mta-sts.sts-two.in.example.net", host], config))?.text).toContain("mode: testing");
+    expect((await policyForHost(t.db, [undefined, "proxy.internal", host], config))?.policyId).toBe(after.policyId);
+  });
+
+  it("R-STS-1 checks the published records: current id, an older id, missing, other report addresses, look-up failure", async () => {
+    const tenant = await createTenant(t.db, { slug: "sts-dns", name: "DNS MSP" });
+    const dns = await startDnsServer({});
+    try {
+      const resolver = createResolver({ servers: [dns.address], timeoutMs: 1_000, tries: 1 });
+      const check = () => checkMtaStsDns(t.db, tenant.id, { ...config, resolver });
+      const statuses = async () => (await check()).records.map((r) => r.status);
+      expect(await statuses()).toEqual(["missing", "missing"]);
+
+      const settings = await getMtaStsSettings(t.db, tenant.id, config);
+      dns.set("_mta-sts.sts-dns.in.example.net", [{ type: "TXT", data: ["v=STSv1; ", `id=${settings.policyId}`] }]);
+      dns.set("_smtp._tls.sts-dns.in.example.net", [
+        { type: "TXT", data: settings.records[1]!.value.replace("; rua=", ";rua= ").toUpperCase().replace("V=TLSRPTV1", "v=TLSRPTv1") },
+        { type: "TXT", data: "google-site-verification=abc" },
+      ]);
+      const ok = await check();
+      expect(ok.records.map((r) => r.status)).toEqual(["published", "published"]);
+      expect(ok.records[0]).toMatchObject({ name: "_mta-sts.sts-dns.in.example.net", found: [`v=STSv1; id=${settings.policyId}`] });
+
+      // After a mode change the published id is the old one until DNS is updated.
+      await setMtaStsMode(t.db, { tenantId: tenant.id, userId: null, mode: "enforce" });
+      const outdated = await check();
+      expect(outdated.records[0]).toMatchObject({ status: "outdated" });
+      expect(outdated.records[0]!.note).toMatch(/older policy id/);
+
+      dns.set("_smtp._tls.sts-dns.in.example.net", [{ type: "TXT", data: "v=TLSRPTv1; rua=mailto:someone@elsewhere.example" }]);
+      dns.set("_mta-sts.sts-dns.in.example.net", [
+        { type: "TXT", data: "v=STSv1; id=a" },
+        { type: "TXT", data: "v=STSv1; id=b" },
+      ]);
+      expect(await statuses()).toEqual(["different", "different"]);
+
+      // A resolver that answers nothing: a failed look-up, not "missing".
+      const dead = createResolver({ servers: [`127.0.0.1:${await deadPort()}`], timeoutMs: 300, tries: 1 });
+      const failed = await checkMtaStsDns(t.db, tenant.id, { ...config, resolver: dead });
+      expect(failed.records.map((r) => r.status)).toEqual(["error", "error"]);
+      expect(failed.records[0]!.note).toMatch(/look-up failed/);
+    } finally {
+      await dns.close();
+    }
   });
 
   it("R-TEN-4 only admins read and change it over tRPC, in their own tenant; a bad mode is refused", async () => {

@@ -1,6 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { gzipSync } from "node:zlib";
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { sendMail } from "../test/support/mta";
 import { storeTlsReport } from "../server/tls-reports/store-tls-report";
 import { demoTenantId, instanceDb } from "./support/helpers";
@@ -24,13 +24,25 @@ function fetchWithHost(
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, contentType: String(res.headers["content-type"] ?? ""), body: Buffer.concat(chunks).toString() }),
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: String(res.headers["content-type"] ?? ""),
+            body: Buffer.concat(chunks).toString(),
+          }),
         );
       },
     );
     req.on("error", reject);
     req.end(init.body);
   });
+}
+
+/** The whole page in one viewport: a full-page capture stitches the sticky sidebar mid-page. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: 1280, height });
+  await page.screenshot({ path: `e2e/screenshots/${name}.png` });
+  await page.setViewportSize({ width: 1280, height: 720 });
 }
 
 function utcDay(offsetDays: number): string {
@@ -96,7 +108,9 @@ function reportMail(to: string, json: object): string {
   ].join("\r\n");
 }
 
-test("R-STS-1, R-STS-2 the policy host serves the chosen mode under a new id after each change", async ({ page }, testInfo) => {
+test("R-STS-1, R-STS-2 the policy host serves the chosen mode under a new id after each change", async ({
+  page,
+}, testInfo) => {
   const instance = instanceNamed(testInfo.project.name);
   const policy = () => fetchWithHost(instance.port, POLICY_HOST, "/.well-known/mta-sts.txt");
 
@@ -105,8 +119,12 @@ test("R-STS-1, R-STS-2 the policy host serves the chosen mode under a new id aft
   expect(first.contentType).toMatch(/^text\/plain/);
   expect(first.body).toBe("version: STSv1\r\nmode: testing\r\nmx: mx.in.localhost\r\nmax_age: 604800\r\n");
   // Only mta-sts.<slug>.<INBOUND_DOMAIN> of a real tenant has a policy.
-  expect((await fetchWithHost(instance.port, "mta-sts.nobody.in.localhost", "/.well-known/mta-sts.txt")).status).toBe(404);
-  expect((await fetchWithHost(instance.port, `127.0.0.1:${instance.port}`, "/.well-known/mta-sts.txt")).status).toBe(404);
+  expect((await fetchWithHost(instance.port, "mta-sts.nobody.in.localhost", "/.well-known/mta-sts.txt")).status).toBe(
+    404,
+  );
+  expect((await fetchWithHost(instance.port, `127.0.0.1:${instance.port}`, "/.well-known/mta-sts.txt")).status).toBe(
+    404,
+  );
 
   await page.goto("/settings/email-gateway/mta-sts");
   await expect(page.getByRole("heading", { name: "MTA-STS", level: 1 })).toBeVisible();
@@ -125,10 +143,12 @@ test("R-STS-1, R-STS-2 the policy host serves the chosen mode under a new id aft
   await expect(records.nth(0).getByTestId("dns-record-status")).toHaveText("Not checked yet");
   await page.getByRole("button", { name: "Check DNS" }).click();
   for (const i of [0, 1]) {
-    await expect(records.nth(i).getByTestId("dns-record-status")).toContainText(/Not found|Look-up failed/, { timeout: 20_000 });
+    await expect(records.nth(i).getByTestId("dns-record-status")).toContainText(/Not found|Look-up failed/, {
+      timeout: 20_000,
+    });
   }
   await expect(page.getByTestId("reports-empty")).toContainText("No TLS reports yet");
-  await page.screenshot({ path: `e2e/screenshots/mta-sts-empty-${testInfo.project.name}.png`, fullPage: true });
+  await screenshot(page, `mta-sts-empty-${testInfo.project.name}`);
 
   const ids = new Set<string>([(await page.getByTestId("policy-id").textContent())!]);
   for (const [label, mode, title] of [
@@ -156,7 +176,10 @@ test("R-STS-1, R-STS-2 the policy host serves the chosen mode under a new id aft
   }
   // Cancelling changes nothing.
   await page.getByRole("radio", { name: /^Enforce/ }).click();
-  await page.getByRole("dialog", { name: "Enforce the MTA-STS policy?" }).getByRole("button", { name: "Cancel" }).click();
+  await page
+    .getByRole("dialog", { name: "Enforce the MTA-STS policy?" })
+    .getByRole("button", { name: "Cancel" })
+    .click();
   await expect(page.getByRole("radio", { name: /^Testing/ })).toHaveAttribute("aria-checked", "true");
   expect((await policy()).body).toContain("mode: testing");
 
@@ -173,15 +196,25 @@ test("R-STS-3 reports by mail through Haraka and by HTTPS POST show in the summa
   const to = "tls-reports@demo.in.localhost";
 
   // A report with failures, mailed through Haraka.
-  const failing = report("Mail Reporter Inc.", utcDay(-9), 120, { "certificate-expired": 3, "starttls-not-supported": 1 });
-  const sent = await sendMail({ port: instance.smtpPort }, { from: "noreply-smtp-tls-reporting@reporter.example", to: [to], data: reportMail(to, failing) });
+  const failing = report("Mail Reporter Inc.", utcDay(-9), 120, {
+    "certificate-expired": 3,
+    "starttls-not-supported": 1,
+  });
+  const sent = await sendMail(
+    { port: instance.smtpPort },
+    { from: "noreply-smtp-tls-reporting@reporter.example", to: [to], data: reportMail(to, failing) },
+  );
   expect(sent.rcpt[0]?.code).toBe(250);
   expect(sent.final?.code).toBe(250);
 
   // A clean report POSTed to the HTTPS rua; the same report again is accepted once.
   const posted = report("Https Reporter LLC", utcDay(-8), 50);
   const post = (body: Buffer, type: string) =>
-    fetchWithHost(instance.port, POLICY_HOST, "/api/tls-reports/demo", { method: "POST", headers: { "content-type": type }, body });
+    fetchWithHost(instance.port, POLICY_HOST, "/api/tls-reports/demo", {
+      method: "POST",
+      headers: { "content-type": type },
+      body,
+    });
   const created = await post(Buffer.from(JSON.stringify(posted)), "application/tlsrpt+json");
   expect(created.status, created.body).toBe(201);
   expect((await post(gzipSync(JSON.stringify(posted)), "application/tlsrpt+gzip")).status).toBe(200);
@@ -189,7 +222,13 @@ test("R-STS-3 reports by mail through Haraka and by HTTPS POST show in the summa
   expect((await post(Buffer.from("hello"), "text/plain")).status).toBe(415);
 
   await page.goto("/settings/email-gateway/mta-sts");
-  const day = page.getByTestId("report-day").filter({ hasText: new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "UTC" }).format(new Date(`${utcDay(-9)}T00:00:00Z`)) });
+  const day = page
+    .getByTestId("report-day")
+    .filter({
+      hasText: new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "UTC" }).format(
+        new Date(`${utcDay(-9)}T00:00:00Z`),
+      ),
+    });
   await expect(async () => {
     await page.reload();
     await expect(day).toBeVisible({ timeout: 2_000 });
@@ -209,7 +248,9 @@ test("R-STS-3 reports by mail through Haraka and by HTTPS POST show in the summa
   try {
     const tenantId = await demoTenantId(db);
     for (let d = -7; d <= -1; d++) {
-      const bytes = Buffer.from(JSON.stringify(report(d % 2 ? "Google Inc." : "Microsoft Corporation", utcDay(d), 200 + d)));
+      const bytes = Buffer.from(
+        JSON.stringify(report(d % 2 ? "Google Inc." : "Microsoft Corporation", utcDay(d), 200 + d)),
+      );
       expect((await storeTlsReport(db, { tenantId, bytes, source: "EMAIL" })).status).toBe("stored");
     }
   } finally {
@@ -219,10 +260,13 @@ test("R-STS-3 reports by mail through Haraka and by HTTPS POST show in the summa
   const banner = page.getByTestId("clean-week");
   await expect(banner).toContainText("A clean week has passed: switch to enforce");
   await expect(page.getByTestId("report-totals")).toContainText("Failed sessions4");
-  await page.screenshot({ path: `e2e/screenshots/mta-sts-${testInfo.project.name}.png`, fullPage: true });
+  await screenshot(page, `mta-sts-${testInfo.project.name}`);
 
   await banner.getByRole("button", { name: "Switch to enforce" }).click();
-  await page.getByRole("dialog", { name: "Enforce the MTA-STS policy?" }).getByRole("button", { name: "Switch to enforce" }).click();
+  await page
+    .getByRole("dialog", { name: "Enforce the MTA-STS policy?" })
+    .getByRole("button", { name: "Switch to enforce" })
+    .click();
   await expect(page.getByTestId("policy-text")).toContainText("mode: enforce");
   await expect(banner).toHaveCount(0);
   expect((await fetchWithHost(instance.port, POLICY_HOST, "/.well-known/mta-sts.txt")).body).toContain("mode: enforce");

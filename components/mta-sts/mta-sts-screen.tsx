@@ -35,7 +35,6 @@ const MODES: { mode: Mode; label: string; description: string }[] = [
 const MODE_TONE: Record<Mode, "amber" | "green" | "slate"> = { testing: "amber", enforce: "green", none: "slate" };
 const MODE_LABEL: Record<Mode, string> = { testing: "Testing", enforce: "Enforce", none: "None" };
 
-
 /** R-STS-1…3: the policy the gateway serves, its DNS records, the mode switch and the TLS report summary. */
 export function MtaStsScreen() {
   const trpc = useTRPC();
@@ -52,7 +51,9 @@ export function MtaStsScreen() {
     if (!pending) return;
     const result = await setMode.mutateAsync({ mode: pending });
     setPending(null);
-    setChanged(`The policy is now in ${MODE_LABEL[result.mode].toLowerCase()} mode, with the new id ${result.policyId}.`);
+    setChanged(
+      `The policy is now in ${MODE_LABEL[result.mode].toLowerCase()} mode, with the new id ${result.policyId}.`,
+    );
     await Promise.all([
       queryClient.invalidateQueries({ queryKey: trpc.mtaSts.settings.queryKey() }),
       queryClient.invalidateQueries({ queryKey: trpc.mtaSts.summary.pathKey() }),
@@ -79,13 +80,16 @@ export function MtaStsScreen() {
       {settings.isPending ? <SettingsSkeleton /> : null}
 
       {summary.data?.recommendEnforce && data?.mode === "testing" ? (
-        <div className="mb-6 flex flex-wrap items-center gap-4 rounded-xl bg-emerald-50 px-5 py-4 ring-1 ring-emerald-200" data-testid="clean-week">
+        <div
+          className="mb-6 flex flex-wrap items-center gap-4 rounded-xl bg-emerald-50 px-5 py-4 ring-1 ring-emerald-200"
+          data-testid="clean-week"
+        >
           <BadgeCheck className="size-6 shrink-0 text-emerald-600" aria-hidden />
           <div className="min-w-0 flex-1">
             <p className="text-sm font-semibold text-emerald-900">A clean week has passed: switch to enforce</p>
             <p className="text-sm text-emerald-800">
-              TLS reports for the last {summary.data.cleanStreakDays} days show no failed sessions. Senders can reach you over
-              verified TLS, so enforcing the policy is safe.
+              TLS reports for the last {summary.data.cleanStreakDays} days show no failed sessions. Senders can reach
+              you over verified TLS, so enforcing the policy is safe.
             </p>
           </div>
           <Button onClick={() => choose("enforce")}>Switch to enforce</Button>
@@ -144,7 +148,10 @@ export function MtaStsScreen() {
               <div className="space-y-4 px-5 py-5">
                 <div className="flex flex-wrap items-center gap-3">
                   <Lock className="size-4 text-slate-400" aria-hidden />
-                  <code className="rounded-md bg-slate-100 px-3 py-1.5 font-mono text-sm break-all text-slate-900" data-testid="policy-url">
+                  <code
+                    className="rounded-md bg-slate-100 px-3 py-1.5 font-mono text-sm break-all text-slate-900"
+                    data-testid="policy-url"
+                  >
                     {data.policyUrl}
                   </code>
                   <CopyButton value={data.policyUrl} label="Copy URL" />
@@ -157,8 +164,11 @@ export function MtaStsScreen() {
                   {data.policyText.replace(/\r\n/g, "\n")}
                 </pre>
                 <p className="text-sm text-slate-500">
-                  Policy id <span className="font-mono text-slate-700" data-testid="policy-id">{data.policyId}</span> · cached by
-                  senders for {Math.round(data.maxAge / 86400)} days · MX {data.mx.join(", ")}
+                  Policy id{" "}
+                  <span className="font-mono text-slate-700" data-testid="policy-id">
+                    {data.policyId}
+                  </span>{" "}
+                  · cached by senders for {Math.round(data.maxAge / 86400)} days · MX {data.mx.join(", ")}
                 </p>
               </div>
             </Card>
@@ -170,8 +180,8 @@ export function MtaStsScreen() {
                 title="DNS records"
                 description={
                   <>
-                    Published on your inbound subdomain <span className="font-mono">{data.policyDomain}</span>, which the
-                    gateway runs. They are shown so you can check them; the id changes with every policy change.
+                    Published on your inbound subdomain <span className="font-mono">{data.policyDomain}</span>, which
+                    the gateway runs. They are shown so you can check them; the id changes with every policy change.
                   </>
                 }
                 actions={
@@ -186,41 +196,53 @@ export function MtaStsScreen() {
                   <Alert>Could not check DNS: {checkDns.error.message}</Alert>
                 </div>
               ) : null}
-              <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="DNS records">
-                <thead className="bg-slate-50">
-                  <tr className="text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
-                    <th scope="col" className="px-5 py-3">Host</th>
-                    <th scope="col" className="px-5 py-3">Type</th>
-                    <th scope="col" className="px-5 py-3">Value</th>
-                    <th scope="col" className="px-5 py-3">In DNS</th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {data.records.map((r) => (
-                    <tr key={r.name} data-testid="dns-record" className="align-top">
-                      <td className="px-5 py-3.5">
-                        <div className="font-mono break-all text-slate-900">{r.name}</div>
-                        <div className="mt-1 text-xs text-slate-500">{r.purpose}</div>
-                        <div className="mt-2">
-                          <CopyButton value={r.name} label="Copy host" />
-                        </div>
-                      </td>
-                      <td className="px-5 py-3.5">
-                        <Badge>{r.type}</Badge>
-                      </td>
-                      <td className="px-5 py-3.5">
-                        <div className="font-mono break-all text-slate-900" data-testid="dns-record-value">{r.value}</div>
-                        <div className="mt-2">
-                          <CopyButton value={r.value} label="Copy value" />
-                        </div>
-                      </td>
-                      <td className="w-56 px-5 py-3.5" data-testid="dns-record-status">
-                        <DnsStatus check={dnsStatus.get(r.name)} pending={checkDns.isPending} />
-                      </td>
+              <div className="overflow-x-auto">
+                <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="DNS records">
+                  <thead className="bg-slate-50">
+                    <tr className="text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
+                      <th scope="col" className="px-5 py-3">
+                        Host
+                      </th>
+                      <th scope="col" className="px-5 py-3">
+                        Type
+                      </th>
+                      <th scope="col" className="px-5 py-3">
+                        Value
+                      </th>
+                      <th scope="col" className="px-5 py-3">
+                        In DNS
+                      </th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody className="divide-y divide-slate-100">
+                    {data.records.map((r) => (
+                      <tr key={r.name} data-testid="dns-record" className="align-top">
+                        <td className="px-5 py-3.5">
+                          <div className="font-mono whitespace-nowrap text-slate-900">{r.name}</div>
+                          <div className="mt-1 text-xs text-slate-500">{r.purpose}</div>
+                          <div className="mt-2">
+                            <CopyButton value={r.name} label="Copy host" />
+                          </div>
+                        </td>
+                        <td className="px-5 py-3.5">
+                          <Badge>{r.type}</Badge>
+                        </td>
+                        <td className="px-5 py-3.5">
+                          <div className="font-mono break-all text-slate-900" data-testid="dns-record-value">
+                            {r.value}
+                          </div>
+                          <div className="mt-2">
+                            <CopyButton value={r.value} label="Copy value" />
+                          </div>
+                        </td>
+                        <td className="w-56 px-5 py-3.5" data-testid="dns-record-status">
+                          <DnsStatus check={dnsStatus.get(r.name)} pending={checkDns.isPending} />
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
               <p className="border-t border-slate-200 bg-slate-50 px-5 py-2.5 text-xs text-slate-500">
                 Reports arrive at <span className="font-mono">{data.reportMailbox}</span> and{" "}
                 <span className="font-mono break-all">{data.reportUrl}</span>.
@@ -233,7 +255,10 @@ export function MtaStsScreen() {
 
           <section aria-label="Policy history">
             <Card>
-              <CardHeader title="History" description="Mode changes, who made them and the policy id each one published." />
+              <CardHeader
+                title="History"
+                description="Mode changes, who made them and the policy id each one published."
+              />
               <div className="px-5 py-4">
                 {data.history.length === 0 ? (
                   <p className="flex items-center gap-2 text-sm text-slate-500">
@@ -246,7 +271,8 @@ export function MtaStsScreen() {
                       <li key={h.id} className="flex flex-wrap items-center gap-x-2 gap-y-1 py-2.5">
                         <Badge tone={MODE_TONE[h.mode]}>{MODE_LABEL[h.mode]}</Badge>
                         <span className="text-slate-600">
-                          by {h.by?.name ?? "someone no longer here"} · {when(h.at)} · id <span className="font-mono">{h.policyId}</span>
+                          by {h.by?.name ?? "someone no longer here"} · {when(h.at)} · id{" "}
+                          <span className="font-mono">{h.policyId}</span>
                         </span>
                       </li>
                     ))}
@@ -260,7 +286,13 @@ export function MtaStsScreen() {
 
       <ConfirmDialog
         open={pending !== null}
-        title={pending === "enforce" ? "Enforce the MTA-STS policy?" : pending === "none" ? "Withdraw the MTA-STS policy?" : "Switch back to testing?"}
+        title={
+          pending === "enforce"
+            ? "Enforce the MTA-STS policy?"
+            : pending === "none"
+              ? "Withdraw the MTA-STS policy?"
+              : "Switch back to testing?"
+        }
         confirmLabel={pending ? `Switch to ${MODE_LABEL[pending].toLowerCase()}` : "Switch"}
         pending={setMode.isPending}
         error={setMode.error ? setMode.error.message : null}
@@ -272,12 +304,15 @@ export function MtaStsScreen() {
             <p className="flex items-start gap-2">
               <ShieldCheck className="mt-0.5 size-4 shrink-0 text-emerald-600" aria-hidden />
               <span>
-                Sending servers that support MTA-STS will deliver to you <strong>only over TLS with a valid certificate</strong>{" "}
-                for the listed MX hosts. A server that cannot will hold the mail and retry, then bounce it, instead of sending
-                it unencrypted.
+                Sending servers that support MTA-STS will deliver to you{" "}
+                <strong>only over TLS with a valid certificate</strong> for the listed MX hosts. A server that cannot
+                will hold the mail and retry, then bounce it, instead of sending it unencrypted.
               </span>
             </p>
-            <p>Do this once the TLS reports have been clean for a week. Senders pick up the change with the new policy id.</p>
+            <p>
+              Do this once the TLS reports have been clean for a week. Senders pick up the change with the new policy
+              id.
+            </p>
           </div>
         ) : pending === "none" ? (
           <p>

@@ -13,14 +13,24 @@ const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeS
 export function when(d: Date | string | null | undefined): string {
   return d ? dateFormat.format(new Date(d)) : "";
 }
-const dayLabel = new Intl.DateTimeFormat("en-GB", { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" });
+const dayLabel = new Intl.DateTimeFormat("en-GB", {
+  weekday: "short",
+  day: "numeric",
+  month: "short",
+  timeZone: "UTC",
+});
 const shortDay = new Intl.DateTimeFormat("en-GB", { day: "numeric", timeZone: "UTC" });
 
 function fmtDay(day: string, f = dayLabel): string {
   return f.format(new Date(`${day}T00:00:00Z`));
 }
 
-type SummaryQuery = { data?: TlsReportSummary | undefined; isPending: boolean; isError: boolean; error: { message: string } | null };
+type SummaryQuery = {
+  data?: TlsReportSummary | undefined;
+  isPending: boolean;
+  isError: boolean;
+  error: { message: string } | null;
+};
 
 /** R-STS-3: per-day sessions and failures, failure types and reporting organisations, from TLS-RPT reports. */
 export function ReportSummary({ summary }: { summary: SummaryQuery }) {
@@ -49,8 +59,8 @@ export function ReportSummary({ summary }: { summary: SummaryQuery }) {
             <Inbox className="mx-auto size-10 text-slate-300" aria-hidden />
             <h3 className="mt-3 text-sm font-semibold text-slate-900">No TLS reports yet</h3>
             <p className="mx-auto mt-1 max-w-md text-sm text-slate-500">
-              Large senders (Google, Microsoft, Yahoo and others) send one report a day about the mail they delivered to you.
-              The first usually arrives a day or two after mail starts flowing.
+              Large senders (Google, Microsoft, Yahoo and others) send one report a day about the mail they delivered to
+              you. The first usually arrives a day or two after mail starts flowing.
             </p>
           </div>
         ) : null}
@@ -74,7 +84,11 @@ export function ReportSummary({ summary }: { summary: SummaryQuery }) {
 function CleanStreak({ summary }: { summary: TlsReportSummary }) {
   if (summary.cleanStreakDays >= 7) return <Badge tone="green">Clean for {summary.cleanStreakDays} days</Badge>;
   if (summary.cleanStreakDays > 0) return <Badge tone="slate">Clean for {summary.cleanStreakDays} of 7 days</Badge>;
-  return <Badge tone={summary.days[0]?.failureCount ? "red" : "slate"}>{summary.days[0]?.failureCount ? "Failures on the latest day" : "No recent reports"}</Badge>;
+  return (
+    <Badge tone={summary.days[0]?.failureCount ? "red" : "slate"}>
+      {summary.days[0]?.failureCount ? "Failures on the latest day" : "No recent reports"}
+    </Badge>
+  );
 }
 
 function Totals({ summary }: { summary: TlsReportSummary }) {
@@ -85,14 +99,26 @@ function Totals({ summary }: { summary: TlsReportSummary }) {
     { label: "Reports", value: number.format(reports) },
     { label: "Successful sessions", value: number.format(successCount) },
     { label: "Failed sessions", value: number.format(failureCount), alert: failureCount > 0 },
-    { label: "Over TLS without problems", value: `${rate >= 99.95 || rate === 100 ? rate.toFixed(0) : rate.toFixed(1)}%` },
+    {
+      label: "Over TLS without problems",
+      value: `${rate >= 99.95 || rate === 100 ? rate.toFixed(0) : rate.toFixed(1)}%`,
+    },
   ];
   return (
-    <dl className="grid grid-cols-2 gap-px border-b border-slate-200 bg-slate-200 md:grid-cols-4" data-testid="report-totals">
+    <dl
+      className="grid grid-cols-2 gap-px border-b border-slate-200 bg-slate-200 md:grid-cols-4"
+      data-testid="report-totals"
+    >
       {items.map((i) => (
         <div key={i.label} className="bg-white px-5 py-4">
           <dt className="text-xs font-medium text-slate-500">{i.label}</dt>
-          <dd className={i.alert ? "mt-1 text-xl font-semibold text-red-600 tabular-nums" : "mt-1 text-xl font-semibold text-slate-900 tabular-nums"}>
+          <dd
+            className={
+              i.alert
+                ? "mt-1 text-xl font-semibold text-red-600 tabular-nums"
+                : "mt-1 text-xl font-semibold text-slate-900 tabular-nums"
+            }
+          >
             {i.value}
           </dd>
         </div>
@@ -104,8 +130,13 @@ function Totals({ summary }: { summary: TlsReportSummary }) {
 function DayChart({ summary }: { summary: TlsReportSummary }) {
   const byDay = new Map(summary.days.map((d) => [d.day, d]));
   const latest = summary.days[0]?.day ?? new Date().toISOString().slice(0, 10);
-  const end = Math.max(Date.parse(`${latest}T00:00:00Z`), Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`) - DAY_MS);
-  const days = Array.from({ length: CHART_DAYS }, (_, i) => new Date(end - (CHART_DAYS - 1 - i) * DAY_MS).toISOString().slice(0, 10));
+  const end = Math.max(
+    Date.parse(`${latest}T00:00:00Z`),
+    Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`) - DAY_MS,
+  );
+  const days = Array.from({ length: CHART_DAYS }, (_, i) =>
+    new Date(end - (CHART_DAYS - 1 - i) * DAY_MS).toISOString().slice(0, 10),
+  );
   const max = Math.max(1, ...days.map((d) => (byDay.get(d)?.successCount ?? 0) + (byDay.get(d)?.failureCount ?? 0)));
   return (
     <figure className="border-b border-slate-200 px-5 pt-5 pb-3">
@@ -127,9 +158,16 @@ function DayChart({ summary }: { summary: TlsReportSummary }) {
           const height = total ? Math.max(4, (total / max) * 100) : 0;
           const failedShare = total ? Math.max(failed ? 6 : 0, (failed / total) * 100) : 0;
           return (
-            <div key={day} className="flex h-full flex-1 flex-col items-center justify-end" title={`${fmtDay(day)}: ${ok} successful, ${failed} failed`}>
+            <div
+              key={day}
+              className="flex h-full flex-1 flex-col items-center justify-end"
+              title={`${fmtDay(day)}: ${ok} successful, ${failed} failed`}
+            >
               {d ? (
-                <div className="flex w-full max-w-8 flex-col overflow-hidden rounded-t" style={{ height: `${height}%` }}>
+                <div
+                  className="flex w-full max-w-8 flex-col overflow-hidden rounded-t"
+                  style={{ height: `${height}%` }}
+                >
                   <div className="bg-red-500" style={{ height: `${failedShare}%` }} />
                   <div className="flex-1 bg-emerald-500" />
                 </div>
@@ -157,11 +195,21 @@ function DayTable({ summary }: { summary: TlsReportSummary }) {
       <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="TLS reports per day">
         <thead className="bg-slate-50">
           <tr className="text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
-            <th scope="col" className="px-5 py-3">Day (UTC)</th>
-            <th scope="col" className="px-5 py-3 text-right">Successful</th>
-            <th scope="col" className="px-5 py-3 text-right">Failed</th>
-            <th scope="col" className="px-5 py-3">Failure types</th>
-            <th scope="col" className="px-5 py-3">Reported by</th>
+            <th scope="col" className="px-5 py-3">
+              Day (UTC)
+            </th>
+            <th scope="col" className="px-5 py-3 text-right">
+              Successful
+            </th>
+            <th scope="col" className="px-5 py-3 text-right">
+              Failed
+            </th>
+            <th scope="col" className="px-5 py-3">
+              Failure types
+            </th>
+            <th scope="col" className="px-5 py-3">
+              Reported by
+            </th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
@@ -171,7 +219,14 @@ function DayTable({ summary }: { summary: TlsReportSummary }) {
               <td className="px-5 py-3 text-right text-slate-700 tabular-nums" data-testid="day-success">
                 {number.format(d.successCount)}
               </td>
-              <td className={d.failureCount ? "px-5 py-3 text-right font-medium text-red-600 tabular-nums" : "px-5 py-3 text-right text-slate-700 tabular-nums"} data-testid="day-failed">
+              <td
+                className={
+                  d.failureCount
+                    ? "px-5 py-3 text-right font-medium text-red-600 tabular-nums"
+                    : "px-5 py-3 text-right text-slate-700 tabular-nums"
+                }
+                data-testid="day-failed"
+              >
                 {number.format(d.failureCount)}
               </td>
               <td className="px-5 py-3">

@@ -51,13 +51,28 @@ async function lookUp(resolver: Resolver, name: string): Promise<{ values: strin
 
 function checkSts(name: string, expected: string, result: Awaited<ReturnType<typeof lookUp>>): DnsRecordCheck {
   if ("error" in result) {
-    return { name, expected, found: [], status: "error", note: `The DNS look-up failed (${result.error}). Try again in a moment.` };
+    return {
+      name,
+      expected,
+      found: [],
+      status: "error",
+      note: `The DNS look-up failed (${result.error}). Try again in a moment.`,
+    };
   }
   const found = result.values.filter((v) => /^v\s*=\s*STSv1\b/i.test(v.trim()));
   const want = tags(expected).get("id");
-  if (found.length === 0) return { name, expected, found, status: "missing", note: "Not published: senders do not look for the policy." };
-  if (found.length > 1) return { name, expected, found, status: "different", note: "More than one v=STSv1 record: senders ignore them all." };
-  if (tags(found[0]!).get("id") === want) return { name, expected, found, status: "published", note: "Published with the current policy id." };
+  if (found.length === 0)
+    return { name, expected, found, status: "missing", note: "Not published: senders do not look for the policy." };
+  if (found.length > 1)
+    return {
+      name,
+      expected,
+      found,
+      status: "different",
+      note: "More than one v=STSv1 record: senders ignore them all.",
+    };
+  if (tags(found[0]!).get("id") === want)
+    return { name, expected, found, status: "published", note: "Published with the current policy id." };
   return {
     name,
     expected,
@@ -69,15 +84,36 @@ function checkSts(name: string, expected: string, result: Awaited<ReturnType<typ
 
 function checkTlsRpt(name: string, expected: string, result: Awaited<ReturnType<typeof lookUp>>): DnsRecordCheck {
   if ("error" in result) {
-    return { name, expected, found: [], status: "error", note: `The DNS look-up failed (${result.error}). Try again in a moment.` };
+    return {
+      name,
+      expected,
+      found: [],
+      status: "error",
+      note: `The DNS look-up failed (${result.error}). Try again in a moment.`,
+    };
   }
   const found = result.values.filter((v) => /^v\s*=\s*TLSRPTv1\b/i.test(v.trim()));
-  if (found.length === 0) return { name, expected, found, status: "missing", note: "Not published: senders send no TLS reports." };
-  if (found.length > 1) return { name, expected, found, status: "different", note: "More than one v=TLSRPTv1 record: senders ignore them all." };
+  if (found.length === 0)
+    return { name, expected, found, status: "missing", note: "Not published: senders send no TLS reports." };
+  if (found.length > 1)
+    return {
+      name,
+      expected,
+      found,
+      status: "different",
+      note: "More than one v=TLSRPTv1 record: senders ignore them all.",
+    };
   const want = ruaList(expected);
   const have = ruaList(found[0]!);
-  if (want.join(",") === have.join(",")) return { name, expected, found, status: "published", note: "Published: reports come to the gateway." };
-  return { name, expected, found, status: "different", note: "Published with other report addresses: reports do not all reach this page." };
+  if (want.join(",") === have.join(","))
+    return { name, expected, found, status: "published", note: "Published: reports come to the gateway." };
+  return {
+    name,
+    expected,
+    found,
+    status: "different",
+    note: "Published with other report addresses: reports do not all reach this page.",
+  };
 }
 
 /** Looks up both records the MTA-STS page shows and compares them with what they should be. */
@@ -88,7 +124,10 @@ export async function checkMtaStsDns(
 ): Promise<MtaStsDnsCheck> {
   const settings = await getMtaStsSettings(db, tenantId, config);
   const [sts, tlsRpt] = settings.records;
-  const [stsResult, tlsResult] = await Promise.all([lookUp(config.resolver, sts!.name), lookUp(config.resolver, tlsRpt!.name)]);
+  const [stsResult, tlsResult] = await Promise.all([
+    lookUp(config.resolver, sts!.name),
+    lookUp(config.resolver, tlsRpt!.name),
+  ]);
   return {
     checkedAt: config.now ?? new Date(),
     records: [checkSts(sts!.name, sts!.value, stsResult), checkTlsRpt(tlsRpt!.name, tlsRpt!.value, tlsResult)],

@@ -94,7 +94,13 @@ export async function getMtaStsSettings(db: Db, tenantId: string, config: MtaSts
         purpose: "Asks sending servers for daily TLS reports, by email and by HTTPS.",
       },
     ],
-    history: changes.map((c) => ({ id: c.id, mode: asMode(c.mode), policyId: c.policyId, at: c.createdAt, by: c.changedBy })),
+    history: changes.map((c) => ({
+      id: c.id,
+      mode: asMode(c.mode),
+      policyId: c.policyId,
+      at: c.createdAt,
+      by: c.changedBy,
+    })),
   };
 }
 
@@ -109,7 +115,10 @@ export async function setMtaStsMode(
   const { mode } = setMtaStsModeInput.parse({ mode: args.mode });
   const policyId = newMtaStsPolicyId();
   return db.$transaction(async (tx) => {
-    const { count } = await tx.tenant.updateMany({ where: { id: args.tenantId }, data: { mtaStsMode: mode, mtaStsPolicyId: policyId } });
+    const { count } = await tx.tenant.updateMany({
+      where: { id: args.tenantId },
+      data: { mtaStsMode: mode, mtaStsPolicyId: policyId },
+    });
     if (count === 0) throw new AppError("NOT_FOUND", "No such tenant.");
     await tx.mtaStsPolicyChange.create({ data: { tenantId: args.tenantId, mode, policyId, changedById: args.userId } });
     return { mode, policyId };
@@ -126,7 +135,11 @@ export async function policyForHost(
   config: MtaStsConfig,
 ): Promise<{ text: string; policyId: string; maxAge: number } | null> {
   // Several candidates (X-Forwarded-Host from a proxy, then Host): the first that is a policy host decides.
-  const slug = [host].flat().map((h) => slugFromPolicyHost(h, config.inboundDomain)).find((s) => s !== null) ?? null;
+  const slug =
+    [host]
+      .flat()
+      .map((h) => slugFromPolicyHost(h, config.inboundDomain))
+      .find((s) => s !== null) ?? null;
   if (!slug) return null;
   const tenant = await db.tenant.findUnique({
     where: { slug },

@@ -57,7 +57,12 @@ export function mtaStsNames(slug: string, inboundDomain: string): MtaStsNames {
  */
 export function mtaStsPolicyText(policy: { mode: MtaStsMode; mx: string[]; maxAge: number }): string {
   const maxAge = Math.max(0, Math.min(Math.trunc(policy.maxAge), MAX_AGE_LIMIT));
-  const lines = ["version: STSv1", `mode: ${policy.mode}`, ...policy.mx.map((host) => `mx: ${host}`), `max_age: ${maxAge}`];
+  const lines = [
+    "version: STSv1",
+    `mode: ${policy.mode}`,
+    ...policy.mx.map((host) => `mx: ${host}`),
+    `max_age: ${maxAge}`,
+  ];
   return `${lines.join("\r\n")}\r\n`;
 }
 

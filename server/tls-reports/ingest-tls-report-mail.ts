@@ -52,7 +52,8 @@ export async function ingestTlsReportMail(
     ];
   }
   const results: StoreTlsReportResult[] = [];
-  for (const bytes of parts) results.push(await storeTlsReport(db, { tenantId: args.tenantId, bytes, source: "EMAIL" }));
+  for (const bytes of parts)
+    results.push(await storeTlsReport(db, { tenantId: args.tenantId, bytes, source: "EMAIL" }));
   return results;
 }
 

@@ -50,8 +50,7 @@ export type TlsReportData = {
 };
 
 export type ParsedTlsReport =
-  | { ok: true; report: TlsReportData; json: string }
-  | { ok: false; reason: string; text: string | null };
+  { ok: true; report: TlsReportData; json: string } | { ok: false; reason: string; text: string | null };
 
 type Json = unknown;
 
@@ -70,7 +69,9 @@ function count(v: Json): number {
 
 function strings(v: Json): string[] {
   if (typeof v === "string") return v.trim() ? [v.trim()] : [];
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string" && x.trim() !== "").map((x) => x.trim()) : [];
+  return Array.isArray(v)
+    ? v.filter((x): x is string => typeof x === "string" && x.trim() !== "").map((x) => x.trim())
+    : [];
 }
 
 function date(v: Json): Date | null {
@@ -89,7 +90,8 @@ export function decodeReportBytes(bytes: Buffer): { ok: true; text: string } | {
       const code = (err as { code?: string }).code;
       return {
         ok: false,
-        reason: code === "ERR_BUFFER_TOO_LARGE" ? "the report is larger than 5 MB uncompressed" : "the gzip data is damaged",
+        reason:
+          code === "ERR_BUFFER_TOO_LARGE" ? "the report is larger than 5 MB uncompressed" : "the gzip data is damaged",
       };
     }
   }

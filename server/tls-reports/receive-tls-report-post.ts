@@ -12,8 +12,7 @@ export const MAX_POST_BYTES = 1024 * 1024;
 const ACCEPTED_TYPES = ["application/tlsrpt+json", "application/tlsrpt+gzip", "application/json", "application/gzip"];
 
 export type ReceiveTlsReportResult =
-  | { status: 201 | 200; message: string }
-  | { status: 400 | 404 | 415; message: string };
+  { status: 201 | 200; message: string } | { status: 400 | 404 | 415; message: string };
 
 /** Whether a POST's Content-Type is one a TLS report comes as. */
 export function isTlsReportContentType(contentType: string | null): boolean {
@@ -35,7 +34,8 @@ export async function receiveTlsReportPost(
     return { status: 415, message: "Send the report as application/tlsrpt+json or application/tlsrpt+gzip." };
   }
   const result = await storeTlsReport(db, { tenantId: tenant.id, bytes: args.body, source: "HTTPS" });
-  if (result.status === "unreadable") return { status: 400, message: `The report could not be read: ${result.reason}.` };
+  if (result.status === "unreadable")
+    return { status: 400, message: `The report could not be read: ${result.reason}.` };
   return result.status === "stored"
     ? { status: 201, message: `Stored report ${result.reportId}.` }
     : { status: 200, message: `Report ${result.reportId} was already received.` };

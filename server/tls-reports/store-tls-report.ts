@@ -29,7 +29,10 @@ function keepRaw(parsed: ParsedTlsReport, bytes: Buffer): string {
 }
 
 async function findExisting(db: Db, tenantId: string, orgName: string, reportId: string) {
-  return db.tlsReport.findUnique({ where: { tenantId_orgName_reportId: { tenantId, orgName, reportId } }, select: { id: true } });
+  return db.tlsReport.findUnique({
+    where: { tenantId_orgName_reportId: { tenantId, orgName, reportId } },
+    select: { id: true },
+  });
 }
 
 /**
@@ -49,7 +52,14 @@ export async function storeTlsReport(
     if (existing) return { status: "unreadable", id: existing.id, reason: parsed.reason, duplicate: true };
     try {
       const row = await db.tlsReport.create({
-        data: { tenantId: args.tenantId, orgName: UNREADABLE_ORG, reportId, raw, parseError: parsed.reason, source: args.source },
+        data: {
+          tenantId: args.tenantId,
+          orgName: UNREADABLE_ORG,
+          reportId,
+          raw,
+          parseError: parsed.reason,
+          source: args.source,
+        },
         select: { id: true },
       });
       return { status: "unreadable", id: row.id, reason: parsed.reason, duplicate: false };

@@ -27,7 +27,13 @@ export type DaySummary = {
   organisations: string[];
 };
 
-export type OrganisationSummary = { name: string; reports: number; successCount: number; failureCount: number; lastReportAt: Date };
+export type OrganisationSummary = {
+  name: string;
+  reports: number;
+  successCount: number;
+  failureCount: number;
+  lastReportAt: Date;
+};
 
 export type TlsReportSummary = {
   windowDays: number;
@@ -51,7 +57,9 @@ function dayKey(d: Date): string {
 }
 
 function sortedCounts(map: Map<string, number>): { type: string; count: number }[] {
-  return [...map.entries()].map(([type, count]) => ({ type, count })).sort((a, b) => b.count - a.count || a.type.localeCompare(b.type));
+  return [...map.entries()]
+    .map(([type, count]) => ({ type, count }))
+    .sort((a, b) => b.count - a.count || a.type.localeCompare(b.type));
 }
 
 function failureTypesOf(detailsJson: string | null): Record<string, number> {
@@ -95,7 +103,14 @@ export async function summariseTlsReports(
     db.tenant.findUnique({ where: { id: args.tenantId }, select: { mtaStsMode: true } }),
     db.tlsReport.findMany({
       where: { tenantId: args.tenantId, parseError: null, dateBegin: { gte: since } },
-      select: { orgName: true, dateBegin: true, successCount: true, failureCount: true, detailsJson: true, createdAt: true },
+      select: {
+        orgName: true,
+        dateBegin: true,
+        successCount: true,
+        failureCount: true,
+        detailsJson: true,
+        createdAt: true,
+      },
       orderBy: { dateBegin: "asc" },
       take: 20_000,
     }),
@@ -105,7 +120,11 @@ export async function summariseTlsReports(
       orderBy: { createdAt: "desc" },
       take: 10,
     }),
-    db.tlsReport.findFirst({ where: { tenantId: args.tenantId }, select: { createdAt: true }, orderBy: { createdAt: "desc" } }),
+    db.tlsReport.findFirst({
+      where: { tenantId: args.tenantId },
+      select: { createdAt: true },
+      orderBy: { createdAt: "desc" },
+    }),
   ]);
 
   type DayAcc = { reports: number; success: number; failure: number; types: Map<string, number>; orgs: Set<string> };
@@ -124,7 +143,13 @@ export async function summariseTlsReports(
       allTypes.set(type, (allTypes.get(type) ?? 0) + n);
     }
     days.set(key, acc);
-    const org = orgs.get(r.orgName) ?? { name: r.orgName, reports: 0, successCount: 0, failureCount: 0, lastReportAt: r.createdAt };
+    const org = orgs.get(r.orgName) ?? {
+      name: r.orgName,
+      reports: 0,
+      successCount: 0,
+      failureCount: 0,
+      lastReportAt: r.createdAt,
+    };
     org.reports += 1;
     org.successCount += r.successCount;
     org.failureCount += r.failureCount;

@@ -17,7 +17,8 @@ import { buildMessage, uniqueId } from "./helpers";
 
 const fixtures = path.resolve(import.meta.dirname, "../fixtures/tlsrpt");
 /** A fixture as it travels over SMTP: CRLF line ends. */
-const eml = (name: string) => Buffer.from(readFileSync(path.join(fixtures, name), "latin1").replace(/\r?\n/g, "\r\n"), "latin1");
+const eml = (name: string) =>
+  Buffer.from(readFileSync(path.join(fixtures, name), "latin1").replace(/\r?\n/g, "\r\n"), "latin1");
 
 describe.each(testProviders())("TLS-RPT reports by mail on %s", (provider) => {
   let database: TestDatabase;
@@ -98,12 +99,18 @@ describe.each(testProviders())("TLS-RPT reports by mail on %s", (provider) => {
         subject: `Report Domain: acme.${TEST_INBOUND_DOMAIN} Submitter: yahoo.example`,
         text: "This is an aggregate TLS report from yahoo.example",
         attachments: [
-          { filename: "yahoo.example!acme!report.json.gz", content: gzipSync(JSON.stringify(report)), contentType: "application/tlsrpt+gzip" },
+          {
+            filename: "yahoo.example!acme!report.json.gz",
+            content: gzipSync(JSON.stringify(report)),
+            contentType: "application/tlsrpt+gzip",
+          },
         ],
       }),
       "tlsrpt@yahoo.example",
     );
-    const orgs = (await database.db.tlsReport.findMany({ where: { tenantId: acme.id }, orderBy: { orgName: "asc" } })).map((r) => r.orgName);
+    const orgs = (
+      await database.db.tlsReport.findMany({ where: { tenantId: acme.id }, orderBy: { orgName: "asc" } })
+    ).map((r) => r.orgName);
     expect(orgs).toEqual(["Company-X", "Google Inc.", "Google Inc.", "Yahoo Inc."]);
 
     const summary = await summariseTlsReports(database.db, { tenantId: acme.id });
@@ -124,7 +131,13 @@ describe.each(testProviders())("TLS-RPT reports by mail on %s", (provider) => {
         from: "tlsrpt@broken.example",
         to: tlsReportAddress("globex", TEST_INBOUND_DOMAIN),
         subject: "Report Domain: globex",
-        attachments: [{ filename: "report.json.gz", content: Buffer.from([0x1f, 0x8b, 8, 0, 9, 9, 9]), contentType: "application/tlsrpt+gzip" }],
+        attachments: [
+          {
+            filename: "report.json.gz",
+            content: Buffer.from([0x1f, 0x8b, 8, 0, 9, 9, 9]),
+            contentType: "application/tlsrpt+gzip",
+          },
+        ],
       }),
       "tlsrpt@broken.example",
       tlsReportAddress("globex", TEST_INBOUND_DOMAIN),

@@ -14,7 +14,14 @@ import { startDnsServer } from "../../../test/support/dns-server";
 import { deadPort } from "../../../test/support/mta";
 import { checkMtaStsDns } from "../check-mta-sts-dns";
 import { getMtaStsSettings, policyForHost, setMtaStsMode } from "../manage-mta-sts";
-import { mtaStsNames, mtaStsPolicyText, POLICY_ID_RE, slugFromPolicyHost, stsRecordValue, tlsRptRecordValue } from "../policy";
+import {
+  mtaStsNames,
+  mtaStsPolicyText,
+  POLICY_ID_RE,
+  slugFromPolicyHost,
+  stsRecordValue,
+  tlsRptRecordValue,
+} from "../policy";
 
 /** The tRPC error code of a rejected call (domain tests may not import @trpc/server). */
 const trpcCode = (e: unknown) => (e instanceof Error && "code" in e ? e.code : null);
@@ -70,11 +77,12 @@ describe("R-STS-1 policy text, names and records", () => {
   });
 
   it("MTA_STS_MX defaults to mx.<INBOUND_DOMAIN> and is validated", () => {
-    expect(loadEnv({ INBOUND_DOMAIN: "in.example.net", APP_SECRET: "x".repeat(32) }).MTA_STS_MX).toEqual(["mx.in.example.net"]);
-    expect(loadEnv({ MTA_STS_MX: "MX1.example.com, *.mx.example.com.", APP_SECRET: "x".repeat(32) }).MTA_STS_MX).toEqual([
-      "mx1.example.com",
-      "*.mx.example.com",
+    expect(loadEnv({ INBOUND_DOMAIN: "in.example.net", APP_SECRET: "x".repeat(32) }).MTA_STS_MX).toEqual([
+      "mx.in.example.net",
     ]);
+    expect(
+      loadEnv({ MTA_STS_MX: "MX1.example.com, *.mx.example.com.", APP_SECRET: "x".repeat(32) }).MTA_STS_MX,
+    ).toEqual(["mx1.example.com", "*.mx.example.com"]);
     expect(() => loadEnv({ MTA_STS_MX: "not a host", APP_SECRET: "x".repeat(32) })).toThrow(/MTA_STS_MX/);
   });
 });
@@ -92,7 +100,12 @@ describe.each(testProviders())("R-STS-2 mode changes on %s", (provider) => {
   it("testing by default; each change serves the new mode under a new id and is kept in the history", async () => {
     const tenant = await createTenant(t.db, { slug: "sts-one", name: "One MSP" });
     await createTenant(t.db, { slug: "sts-two", name: "Two MSP" });
-    const admin = await createUser(t.db, tenant.id, { name: "Ada Admin", email: "ada@sts-one.test", role: "ADMIN", password: "correct horse battery" });
+    const admin = await createUser(t.db, tenant.id, {
+      name: "Ada Admin",
+      email: "ada@sts-one.test",
+      role: "ADMIN",
+      password: "correct horse battery",
+    });
     const host = "mta-sts.sts-one.in.example.net";
 
     const initial = await getMtaStsSettings(t.db, tenant.id, config);
@@ -129,7 +142,9 @@ describe.each(testProviders())("R-STS-2 mode changes on %s", (provider) => {
     expect(await policyForHost(t.db, "mta-sts.sts-one.other.example", config)).toBeNull();
     expect((await policyForHost(t.db, "mta-sts.sts-two.in.example.net", config))?.text).toContain("mode: testing");
     // Behind a proxy: the forwarded host decides when it is a policy host, else the Host header.
-    expect((await policyForHost(t.db, ["mta-sts.sts-two.in.example.net", host], config))?.text).toContain("mode: testing");
+    expect((await policyForHost(t.db, ["mta-sts.sts-two.in.example.net", host], config))?.text).toContain(
+      "mode: testing",
+    );
     expect((await policyForHost(t.db, [undefined, "proxy.internal", host], config))?.policyId).toBe(after.policyId);
   });
 
@@ -145,12 +160,20 @@ describe.each(testProviders())("R-STS-2 mode changes on %s", (provider) => {
       const settings = await getMtaStsSettings(t.db, tenant.id, config);
       dns.set("_mta-sts.sts-dns.in.example.net", [{ type: "TXT", data: ["v=STSv1; ", `id=${settings.policyId}`] }]);
       dns.set("_smtp._tls.sts-dns.in.example.net", [
-        { type: "TXT", data: settings.records[1]!.value.replace("; rua=", ";rua= ").toUpperCase().replace("V=TLSRPTV1", "v=TLSRPTv1") },
+        {
+          type: "TXT",
+          data: settings.records[1]!.value.replace("; rua=", ";rua= ")
+            .toUpperCase()
+            .replace("V=TLSRPTV1", "v=TLSRPTv1"),
+        },
         { type: "TXT", data: "google-site-verification=abc" },
       ]);
       const ok = await check();
       expect(ok.records.map((r) => r.status)).toEqual(["published", "published"]);
-      expect(ok.records[0]).toMatchObject({ name: "_mta-sts.sts-dns.in.example.net", found: [`v=STSv1; id=${settings.policyId}`] });
+      expect(ok.records[0]).toMatchObject({
+        name: "_mta-sts.sts-dns.in.example.net",
+        found: [`v=STSv1; id=${settings.policyId}`],
+      });
 
       // After a mode change the published id is the old one until DNS is updated.
       await setMtaStsMode(t.db, { tenantId: tenant.id, userId: null, mode: "enforce" });
@@ -158,7 +181,9 @@ describe.each(testProviders())("R-STS-2 mode changes on %s", (provider) => {
       expect(outdated.records[0]).toMatchObject({ status: "outdated" });
       expect(outdated.records[0]!.note).toMatch(/older policy id/);
 
-      dns.set("_smtp._tls.sts-dns.in.example.net", [{ type: "TXT", data: "v=TLSRPTv1; rua=mailto:someone@elsewhere.example" }]);
+      dns.set("_smtp._tls.sts-dns.in.example.net", [
+        { type: "TXT", data: "v=TLSRPTv1; rua=mailto:someone@elsewhere.example" },
+      ]);
       dns.set("_mta-sts.sts-dns.in.example.net", [
         { type: "TXT", data: "v=STSv1; id=a" },
         { type: "TXT", data: "v=STSv1; id=b" },
@@ -179,12 +204,22 @@ describe.each(testProviders())("R-STS-2 mode changes on %s", (provider) => {
     const tenant = await createTenant(t.db, { slug: "sts-rpc", name: "RPC MSP" });
     const other = await createTenant(t.db, { slug: "sts-rpc-other", name: "Other MSP" });
     const make = (role: "ADMIN" | "TECHNICIAN" | "SUPPORT") =>
-      createUser(t.db, tenant.id, { name: role, email: `${role.toLowerCase()}@sts-rpc.test`, role, password: "correct horse battery" });
-    const caller = (userId: string) => createCaller(createContextInner({ db: t.db, session: { sessionId: `s-${userId}`, userId } }));
+      createUser(t.db, tenant.id, {
+        name: role,
+        email: `${role.toLowerCase()}@sts-rpc.test`,
+        role,
+        password: "correct horse battery",
+      });
+    const caller = (userId: string) =>
+      createCaller(createContextInner({ db: t.db, session: { sessionId: `s-${userId}`, userId } }));
     const admin = await make("ADMIN");
     for (const role of ["TECHNICIAN", "SUPPORT"] as const) {
       const user = await make(role);
-      for (const call of [caller(user.id).mtaSts.settings(), caller(user.id).mtaSts.setMode({ mode: "enforce" }), caller(user.id).mtaSts.summary()]) {
+      for (const call of [
+        caller(user.id).mtaSts.settings(),
+        caller(user.id).mtaSts.setMode({ mode: "enforce" }),
+        caller(user.id).mtaSts.summary(),
+      ]) {
         await expect(call).rejects.toSatisfy((e) => trpcCode(e) === "FORBIDDEN");
       }
     }

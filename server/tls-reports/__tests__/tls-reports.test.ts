@@ -27,11 +27,46 @@ function parsedOk(bytes: Buffer): TlsReportData {
 }
 
 /** Every JSON report in the corpus with the totals read by hand from the file. */
-const corpus: { file: string; org: string; success: number; failure: number; types: Record<string, number>; domain: string | null }[] = [
-  { file: "dmarc-report-viewer/google.json", org: "Google Inc.", success: 1, failure: 0, types: {}, domain: "foo-bar.io" },
-  { file: "dmarc-report-viewer/microsoft.json", org: "Microsoft Corporation", success: 4, failure: 0, types: {}, domain: "random.net" },
-  { file: "dmarc-report-viewer/no-contact.json", org: "server.com", success: 1, failure: 0, types: {}, domain: "server.com" },
-  { file: "dmarc-report-viewer/no-policy.json", org: "Google Inc.", success: 1, failure: 0, types: {}, domain: "foo-bar.io" },
+const corpus: {
+  file: string;
+  org: string;
+  success: number;
+  failure: number;
+  types: Record<string, number>;
+  domain: string | null;
+}[] = [
+  {
+    file: "dmarc-report-viewer/google.json",
+    org: "Google Inc.",
+    success: 1,
+    failure: 0,
+    types: {},
+    domain: "foo-bar.io",
+  },
+  {
+    file: "dmarc-report-viewer/microsoft.json",
+    org: "Microsoft Corporation",
+    success: 4,
+    failure: 0,
+    types: {},
+    domain: "random.net",
+  },
+  {
+    file: "dmarc-report-viewer/no-contact.json",
+    org: "server.com",
+    success: 1,
+    failure: 0,
+    types: {},
+    domain: "server.com",
+  },
+  {
+    file: "dmarc-report-viewer/no-policy.json",
+    org: "Google Inc.",
+    success: 1,
+    failure: 0,
+    types: {},
+    domain: "foo-bar.io",
+  },
   {
     file: "dmarc-report-viewer/no_ip_and_mx.json",
     org: "Microsoft Corporation",
@@ -49,7 +84,14 @@ const corpus: { file: string; org: string; success: number; failure: number; typ
     domain: "company-y.example",
   },
   // The summary counts 1 failed session; the details list 2 failures (different reason codes): both kept as given.
-  { file: "parsedmarc/mail.ru.json", org: "Mail.ru", success: 0, failure: 1, types: { "sts-policy-fetch-error": 2 }, domain: "example.com" },
+  {
+    file: "parsedmarc/mail.ru.json",
+    org: "Mail.ru",
+    success: 0,
+    failure: 1,
+    types: { "sts-policy-fetch-error": 2 },
+    domain: "example.com",
+  },
   {
     file: "parsedmarc/rfc8460.json",
     org: "Company-X",
@@ -58,7 +100,14 @@ const corpus: { file: string; org: string; success: number; failure: number; typ
     types: { "certificate-expired": 100, "starttls-not-supported": 200, "validation-failure": 3 },
     domain: "company-y.example",
   },
-  { file: "parsedmarc/smtp_tls.json", org: "Example Inc.", success: 0, failure: 3, types: { "validation-failure": 3 }, domain: "example.com" },
+  {
+    file: "parsedmarc/smtp_tls.json",
+    org: "Example Inc.",
+    success: 0,
+    failure: 3,
+    types: { "validation-failure": 3 },
+    domain: "example.com",
+  },
   {
     file: "stalwart-mail-auth/rpt01.json",
     org: "Company-X",
@@ -67,19 +116,35 @@ const corpus: { file: string; org: string; success: number; failure: number; typ
     types: { "certificate-expired": 100, "starttls-not-supported": 200, "validation-failure": 3 },
     domain: "company-y.example",
   },
-  { file: "stalwart-mail-auth/rpt02.json", org: "Google Inc.", success: 23, failure: 1, types: { "certificate-host-mismatch": 1 }, domain: "example.com" },
+  {
+    file: "stalwart-mail-auth/rpt02.json",
+    org: "Google Inc.",
+    success: 23,
+    failure: 1,
+    types: { "certificate-host-mismatch": 1 },
+    domain: "example.com",
+  },
   // Two policies without a domain and without a failure total.
   { file: "stalwart-mail-auth/rpt03.json", org: "Google Inc.", success: 2, failure: 0, types: {}, domain: null },
 ];
 
 describe("R-STS-3 parsing TLS-RPT reports", () => {
-  it.each(corpus)("reads $file: organisation, sessions, failure types", ({ file, org, success, failure, types, domain }) => {
-    const r = parsedOk(fixture(file));
-    expect(r).toMatchObject({ orgName: org, successCount: success, failureCount: failure, failureTypes: types, policyDomain: domain });
-    expect(r.dateBegin.getTime()).toBeLessThan(r.dateEnd.getTime());
-    // gzip gives the same result as plain JSON.
-    expect(parsedOk(gzipSync(fixture(file)))).toEqual(r);
-  });
+  it.each(corpus)(
+    "reads $file: organisation, sessions, failure types",
+    ({ file, org, success, failure, types, domain }) => {
+      const r = parsedOk(fixture(file));
+      expect(r).toMatchObject({
+        orgName: org,
+        successCount: success,
+        failureCount: failure,
+        failureTypes: types,
+        policyDomain: domain,
+      });
+      expect(r.dateBegin.getTime()).toBeLessThan(r.dateEnd.getTime());
+      // gzip gives the same result as plain JSON.
+      expect(parsedOk(gzipSync(fixture(file)))).toEqual(r);
+    },
+  );
 
   it("reads the details reporters vary on: mx-host as string or array, null contact, missing summary total", () => {
     const rfc = parsedOk(fixture("parsedmarc/rfc8460.json"));
@@ -93,7 +158,9 @@ describe("R-STS-3 parsing TLS-RPT reports", () => {
       receivingMxHostname: "mx-backup.mail.company-y.example",
       failureReasonCode: "X509_V_ERR_PROXY_PATH_LENGTH_EXCEEDED",
     });
-    expect(parsedOk(fixture("stalwart-mail-auth/rpt01.json")).policies[0]!.mxHost).toEqual(["*.mail.company-y.example"]);
+    expect(parsedOk(fixture("stalwart-mail-auth/rpt01.json")).policies[0]!.mxHost).toEqual([
+      "*.mail.company-y.example",
+    ]);
     expect(parsedOk(fixture("dmarc-report-viewer/no-contact.json")).contactInfo).toBeNull();
     const ms = parsedOk(fixture("dmarc-report-viewer/microsoft.json"));
     expect(ms.policies.map((p) => p.policyType)).toEqual(["sts", "tlsa"]);
@@ -188,27 +255,46 @@ describe.each(testProviders())("R-STS-3 storing and summarising TLS reports on %
   it("stores every corpus report; the same organisation + report-id is stored once, by mail or HTTPS, gzip or not", async () => {
     const files = corpus.map((c) => c.file);
     const results = [];
-    for (const file of files) results.push(await storeTlsReport(t.db, { tenantId, bytes: fixture(file), source: "EMAIL" }));
+    for (const file of files)
+      results.push(await storeTlsReport(t.db, { tenantId, bytes: fixture(file), source: "EMAIL" }));
     // rfc8460.json, rpt01.json and rfc-example.json are one report (Company-X 5065427c…): stored once.
     expect(results.filter((r) => r.status === "stored")).toHaveLength(10);
     expect(results.filter((r) => r.status === "duplicate")).toHaveLength(2);
     expect(await t.db.tlsReport.count({ where: { tenantId } })).toBe(10);
 
-    const again = await storeTlsReport(t.db, { tenantId, bytes: gzipSync(fixture("parsedmarc/smtp_tls.json")), source: "HTTPS" });
+    const again = await storeTlsReport(t.db, {
+      tenantId,
+      bytes: gzipSync(fixture("parsedmarc/smtp_tls.json")),
+      source: "HTTPS",
+    });
     expect(again.status).toBe("duplicate");
     // Concurrent deliveries of one report (two MTA nodes): one row.
     const twice = await Promise.all(
-      [0, 1, 2].map(() => storeTlsReport(t.db, { tenantId, bytes: fixture("stalwart-mail-auth/rpt02.json"), source: "EMAIL" })),
+      [0, 1, 2].map(() =>
+        storeTlsReport(t.db, { tenantId, bytes: fixture("stalwart-mail-auth/rpt02.json"), source: "EMAIL" }),
+      ),
     );
     expect(twice.every((r) => r.status === "duplicate")).toBe(true);
     expect(await t.db.tlsReport.count({ where: { tenantId } })).toBe(10);
 
     // Another tenant's copy is that tenant's own.
-    expect((await storeTlsReport(t.db, { tenantId: otherTenantId, bytes: fixture("parsedmarc/smtp_tls.json"), source: "EMAIL" })).status).toBe(
-      "stored",
-    );
+    expect(
+      (
+        await storeTlsReport(t.db, {
+          tenantId: otherTenantId,
+          bytes: fixture("parsedmarc/smtp_tls.json"),
+          source: "EMAIL",
+        })
+      ).status,
+    ).toBe("stored");
     const row = await t.db.tlsReport.findFirstOrThrow({ where: { tenantId, orgName: "Example Inc." } });
-    expect(row).toMatchObject({ successCount: 0, failureCount: 3, policyDomain: "example.com", contactInfo: "smtp-tls-reporting@example.com", parseError: null });
+    expect(row).toMatchObject({
+      successCount: 0,
+      failureCount: 3,
+      policyDomain: "example.com",
+      contactInfo: "smtp-tls-reporting@example.com",
+      parseError: null,
+    });
     expect(JSON.parse(row.detailsJson!)).toMatchObject({ failureTypes: { "validation-failure": 3 } });
   });
 
@@ -225,7 +311,11 @@ describe.each(testProviders())("R-STS-3 storing and summarising TLS reports on %
     expect(rows[0]!.parseError).toMatch(/^not JSON/);
 
     // Damaged gzip is kept as base64.
-    const gz = await storeTlsReport(t.db, { tenantId: otherTenantId, bytes: Buffer.from([0x1f, 0x8b, 1, 2, 3]), source: "EMAIL" });
+    const gz = await storeTlsReport(t.db, {
+      tenantId: otherTenantId,
+      bytes: Buffer.from([0x1f, 0x8b, 1, 2, 3]),
+      source: "EMAIL",
+    });
     expect(gz.status).toBe("unreadable");
     expect((await t.db.tlsReport.findUniqueOrThrow({ where: { id: gz.id } })).raw).toMatch(/^base64:/);
   });
@@ -235,10 +325,20 @@ describe.each(testProviders())("R-STS-3 storing and summarising TLS reports on %
     const id = (await createTenant(t.db, { slug, name: "Mail MSP" })).id;
     const raw = fixture("stalwart-mail-auth/rpt01.eml");
     const message = await parseMessage(raw);
-    const results = await ingestTlsReportMail(t.db, { tenantId: id, attachments: message.attachments, text: message.text, raw });
+    const results = await ingestTlsReportMail(t.db, {
+      tenantId: id,
+      attachments: message.attachments,
+      text: message.text,
+      raw,
+    });
     expect(results).toEqual([expect.objectContaining({ status: "stored", orgName: "Company-X" })]);
     const plain = Buffer.from("From: a@b.example\r\nTo: tls-reports@x\r\nSubject: hello\r\n\r\nJust saying hi.\r\n");
-    const none = await ingestTlsReportMail(t.db, { tenantId: id, attachments: [], text: "Just saying hi.", raw: plain });
+    const none = await ingestTlsReportMail(t.db, {
+      tenantId: id,
+      attachments: [],
+      text: "Just saying hi.",
+      raw: plain,
+    });
     expect(none).toHaveLength(1);
     expect(none[0]!.status === "unreadable" && none[0]!.reason).toMatch(/no TLS report/);
   });
@@ -246,7 +346,8 @@ describe.each(testProviders())("R-STS-3 storing and summarising TLS reports on %
   it("the HTTPS endpoint's rules: 201 stored, 200 again, 400 unreadable (kept), 404 unknown tenant, 415 wrong type", async () => {
     await createTenant(t.db, { slug: "tls-post", name: "Post MSP" });
     const body = gzipSync(fixture("dmarc-report-viewer/google.json"));
-    const post = (contentType: string | null, b = body, slug = "tls-post") => receiveTlsReportPost(t.db, { slug, contentType, body: b });
+    const post = (contentType: string | null, b = body, slug = "tls-post") =>
+      receiveTlsReportPost(t.db, { slug, contentType, body: b });
     expect((await post("application/tlsrpt+gzip")).status).toBe(201);
     expect((await post("application/tlsrpt+gzip")).status).toBe(200);
     expect((await post("application/tlsrpt+json", fixture("dmarc-report-viewer/google.json"))).status).toBe(200);
@@ -279,7 +380,10 @@ describe.each(testProviders())("R-STS-3 storing and summarising TLS reports on %
                 "total-successful-session-count": success,
                 "total-failure-session-count": Object.values(failures).reduce((a, b) => a + b, 0),
               },
-              "failure-details": Object.entries(failures).map(([type, n]) => ({ "result-type": type, "failed-session-count": n })),
+              "failure-details": Object.entries(failures).map(([type, n]) => ({
+                "result-type": type,
+                "failed-session-count": n,
+              })),
             },
           ],
         }),
@@ -288,17 +392,36 @@ describe.each(testProviders())("R-STS-3 storing and summarising TLS reports on %
     expect(empty).toMatchObject({ days: [], totals: { reports: 0 }, recommendEnforce: false, lastReceivedAt: null });
 
     // A failing day, then seven clean days (03-03 … 03-09) from two organisations.
-    await storeTlsReport(t.db, { tenantId: id, bytes: report("Google Inc.", "2026-03-02", 10, { "certificate-expired": 4, "starttls-not-supported": 1 }), source: "EMAIL" });
+    await storeTlsReport(t.db, {
+      tenantId: id,
+      bytes: report("Google Inc.", "2026-03-02", 10, { "certificate-expired": 4, "starttls-not-supported": 1 }),
+      source: "EMAIL",
+    });
     for (let d = 3; d <= 9; d++) {
       const day = `2026-03-0${d}`;
       await storeTlsReport(t.db, { tenantId: id, bytes: report("Google Inc.", day, 20), source: "EMAIL" });
-      if (d % 2) await storeTlsReport(t.db, { tenantId: id, bytes: report("Microsoft Corporation", day, 5), source: "HTTPS" });
+      if (d % 2)
+        await storeTlsReport(t.db, { tenantId: id, bytes: report("Microsoft Corporation", day, 5), source: "HTTPS" });
     }
     await storeTlsReport(t.db, { tenantId: id, bytes: Buffer.from("garbage"), source: "EMAIL" });
 
     const summary = await summariseTlsReports(t.db, { tenantId: id, now });
-    expect(summary.days.map((d) => d.day)).toEqual(["2026-03-09", "2026-03-08", "2026-03-07", "2026-03-06", "2026-03-05", "2026-03-04", "2026-03-03", "2026-03-02"]);
-    expect(summary.days[0]).toMatchObject({ reports: 2, successCount: 25, failureCount: 0, organisations: ["Google Inc.", "Microsoft Corporation"] });
+    expect(summary.days.map((d) => d.day)).toEqual([
+      "2026-03-09",
+      "2026-03-08",
+      "2026-03-07",
+      "2026-03-06",
+      "2026-03-05",
+      "2026-03-04",
+      "2026-03-03",
+      "2026-03-02",
+    ]);
+    expect(summary.days[0]).toMatchObject({
+      reports: 2,
+      successCount: 25,
+      failureCount: 0,
+      organisations: ["Google Inc.", "Microsoft Corporation"],
+    });
     expect(summary.days.at(-1)).toMatchObject({
       reports: 1,
       successCount: 10,
@@ -320,10 +443,20 @@ describe.each(testProviders())("R-STS-3 storing and summarising TLS reports on %
 
     // Already enforcing: nothing to recommend. A failure on the latest day resets the streak.
     await setMtaStsMode(t.db, { tenantId: id, userId: null, mode: "enforce" });
-    expect(await summariseTlsReports(t.db, { tenantId: id, now })).toMatchObject({ cleanStreakDays: 7, recommendEnforce: false });
+    expect(await summariseTlsReports(t.db, { tenantId: id, now })).toMatchObject({
+      cleanStreakDays: 7,
+      recommendEnforce: false,
+    });
     await setMtaStsMode(t.db, { tenantId: id, userId: null, mode: "testing" });
-    await storeTlsReport(t.db, { tenantId: id, bytes: report("Yahoo", "2026-03-09", 1, { "validation-failure": 1 }), source: "EMAIL" });
-    expect(await summariseTlsReports(t.db, { tenantId: id, now })).toMatchObject({ cleanStreakDays: 0, recommendEnforce: false });
+    await storeTlsReport(t.db, {
+      tenantId: id,
+      bytes: report("Yahoo", "2026-03-09", 1, { "validation-failure": 1 }),
+      source: "EMAIL",
+    });
+    expect(await summariseTlsReports(t.db, { tenantId: id, now })).toMatchObject({
+      cleanStreakDays: 0,
+      recommendEnforce: false,
+    });
     // Another tenant sees none of it.
     expect((await summariseTlsReports(t.db, { tenantId: otherTenantId, now })).days).toEqual([]);
   });

@@ -16,7 +16,9 @@ export const mtaStsRouter = createTRPCRouter({
   settings: adminProcedure.query(({ ctx }) => getMtaStsSettings(ctx.db, ctx.tenantId, config())),
   setMode: adminProcedure
     .input(setMtaStsModeInput)
-    .mutation(({ ctx, input }) => setMtaStsMode(ctx.db, { tenantId: ctx.tenantId, userId: ctx.user.id, mode: input.mode })),
+    .mutation(({ ctx, input }) =>
+      setMtaStsMode(ctx.db, { tenantId: ctx.tenantId, userId: ctx.user.id, mode: input.mode }),
+    ),
   checkDns: adminProcedure.mutation(({ ctx }) =>
     checkMtaStsDns(ctx.db, ctx.tenantId, { ...config(), resolver: createResolver({ servers: loadEnv().DNS_SERVERS }) }),
   ),

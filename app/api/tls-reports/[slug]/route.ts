@@ -4,7 +4,10 @@ import { MAX_POST_BYTES, receiveTlsReportPost } from "@/server/tls-reports/recei
 export const dynamic = "force-dynamic";
 
 function text(status: number, message: string): Response {
-  return new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
+  return new Response(`${message}\n`, {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+  });
 }
 
 /** Reads the body up to `limit` bytes; null when it is larger. */

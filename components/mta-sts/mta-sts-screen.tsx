@@ -228,7 +228,7 @@ export function MtaStsScreen() {
                           <Badge>{r.type}</Badge>
                         </td>
                         <td className="px-5 py-3.5">
-                          <div className="font-mono break-all text-slate-900" data-testid="dns-record-value">
+                          <div className="font-mono text-slate-900 [overflow-wrap:anywhere]" data-testid="dns-record-value">
                             {r.value}
                           </div>
                           <div className="mt-2">

@@ -38,6 +38,19 @@ export const envSchema = z.object({
     .string()
     .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, "a lower-case domain name")
     .default("in.localhost"),
+  /**
+   * The MX host(s) listed in every tenant's MTA-STS policy (R-STS-1): comma-separated host names or `*.`
+   * wildcards, matching the MX records of `<slug>.<INBOUND_DOMAIN>`. Unset → `mx.<INBOUND_DOMAIN>`.
+   */
+  MTA_STS_MX: z
+    .string()
+    .transform((s) => s.split(",").map((x) => x.trim().toLowerCase().replace(/\.$/, "")).filter(Boolean))
+    .pipe(
+      z
+        .array(z.string().regex(/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, "host names or *.wildcards, comma-separated"))
+        .min(1, "at least one MX host"),
+    )
+    .optional(),
   /** Server secret for address tokens, session signing and the DKIM key encryption key. */
   APP_SECRET: z.string().min(32, "APP_SECRET must be at least 32 characters").optional(),
   /** Resolver for SPF/DKIM/DMARC/MX/MTA-STS look-ups; unset → the system resolver. */
@@ -78,6 +91,7 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema> & {
   APP_SECRET: string;
+  MTA_STS_MX: string[];
   APP_URL: string;
   /** The resolved database: its provider and its URL (a file: URL for SQLite). */
   database: { provider: "sqlite" | "postgresql"; url: string };
@@ -101,6 +115,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     DATA_DIR: dataDir,
     APP_SECRET: e.APP_SECRET ?? localSecret(dataDir),
     APP_URL: e.APP_URL ?? `http://localhost:${e.PORT}`,
+    MTA_STS_MX: e.MTA_STS_MX ?? [`mx.${e.INBOUND_DOMAIN}`],
     database,
   };
   if (source === process.env) cached = env;

@@ -37,6 +37,7 @@ import { parseMessage, type ParsedMessage } from "./parse-message";
 import { resolveRecipient, type RecipientTarget } from "./recipients";
 import { normaliseSenderAddress, routeSender, type Route } from "./routing";
 import { findThread } from "./threading";
+import { describeTlsReportResults, ingestTlsReportMail } from "../tls-reports/ingest-tls-report-mail";
 
 export type IngestDeps = {
   secret: string;
@@ -657,16 +658,22 @@ async function isOwnSendingAddress(tx: Tx, tenantId: string, sender: string, def
 async function ingestReport(db: Db, m: Received, targets: RecipientTarget[]): Promise<InboundOutcome> {
   const tenantId = targets[0]!.tenantId;
   const kind = targets.map((t) => t.kind).join(", ");
+  let reason = "report";
+  if (targets.some((t) => t.kind === "tls-reports")) {
+    // R-STS-3: TLS-RPT reports are parsed and stored, each report once (server/tls-reports).
+    const { attachments, text } = m.parsed;
+    reason = describeTlsReportResults(await ingestTlsReportMail(db, { tenantId, attachments, text, raw: m.input.raw }));
+  }
   await db.$transaction(async (tx) => {
     await recordActivity(tx, {
       ...inboundActivity(m, tenantId, targets),
       outcome: "DELIVERED",
-      reason: "report",
+      reason,
       remoteReply: kind,
       processingMs: elapsedMs(m),
     });
   }, TRANSACTION_OPTIONS);
-  return { tenantId, recipients: targets.map((t) => t.address), outcome: "DELIVERED", reason: "report" };
+  return { tenantId, recipients: targets.map((t) => t.address), outcome: "DELIVERED", reason };
 }
 
 /** R-IN-8 second half: a DSN to a VERP address updates the outbound message it belongs to (applyDsn). */

@@ -4,6 +4,7 @@ import { autoAckRouter } from "./auto-ack";
 import { blocklistRouter } from "./blocklist";
 import { clientsRouter } from "./clients";
 import { inboundRouter } from "./inbound";
+import { mtaStsRouter } from "./mta-sts";
 import { profileRouter } from "./profile";
 import { ticketsRouter } from "./tickets";
 import { sendingDomainsRouter } from "./sending-domains";
@@ -21,6 +22,7 @@ export const appRouter = createTRPCRouter({
   activity: activityRouter,
   inbound: inboundRouter,
   unattributed: unattributedRouter,
+  mtaSts: mtaStsRouter,
 });
 
 export type AppRouter = typeof appRouter;

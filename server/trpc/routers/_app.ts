@@ -2,6 +2,7 @@ import { createCallerFactory, createTRPCRouter } from "../init";
 import { autoAckRouter } from "./auto-ack";
 import { blocklistRouter } from "./blocklist";
 import { clientsRouter } from "./clients";
+import { dmarcReportsRouter } from "./dmarc-reports";
 import { profileRouter } from "./profile";
 import { usersRouter } from "./users";
 
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   profile: profileRouter,
   autoAck: autoAckRouter,
   blocklist: blocklistRouter,
+  dmarcReports: dmarcReportsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -495,7 +495,11 @@ describe.each(testProviders())("inbound pipeline on %s", (provider) => {
         from: "noreply-dmarc-support@google.example",
         to,
       });
-      expect(await activityFor(acme.id, id)).toEqual([expect.objectContaining({ outcome: "DELIVERED", reason: "report" })]);
+      // A DMARC-report mail without a report in it is logged as such (test/mta/dmarc-report.test.ts has real reports).
+      const expected = to.startsWith("dmarc-reports@")
+        ? { outcome: "DROPPED", reason: expect.stringMatching(/carries no report/) as unknown }
+        : { outcome: "DELIVERED", reason: "report" };
+      expect(await activityFor(acme.id, id)).toEqual([expect.objectContaining(expected)]);
       expect(await messageByHeader(acme.id, id)).toBeNull();
     }
   });

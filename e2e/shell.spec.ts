@@ -27,6 +27,9 @@ test("every page of the navigation opens; pages not built yet say so", async ({ 
   await nav.getByRole("link", { name: "Blocklist", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Blocklist" })).toBeVisible();
   await expect(page.getByText("This page does not work yet.")).toHaveCount(0);
+  await nav.getByRole("link", { name: "DMARC reports", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "DMARC reports" })).toBeVisible();
+  await expect(page.getByText("This page does not work yet.")).toHaveCount(0);
   await nav.getByRole("link", { name: "Profile" }).click();
   await expect(page.getByRole("heading", { name: "Email → Default sending address" })).toBeVisible();
   await expect(page.getByText(/arrives with Sending domains/)).toBeVisible();

@@ -202,4 +202,8 @@ test("R-X-1 the screen with a few hundred records (sending domain, two weeks, th
   await expect(page.getByTestId("dmarc-report-row").filter({ hasText: "Could not be read" })).toContainText(/gzip data is damaged/);
   await expect(page.getByText("looking up the name…")).toHaveCount(0, { timeout: 20_000 });
   await page.screenshot({ path: `e2e/screenshots/dmarc-reports-${testInfo.project.name}.png`, fullPage: true });
+  await page.screenshot({ path: `e2e/screenshots/dmarc-reports-top-${testInfo.project.name}.png` });
+  await page.getByTestId("dmarc-report-row").filter({ hasText: "google.com" }).first().getByRole("button", { name: /View report/ }).click();
+  await expect(page.getByRole("dialog", { name: "Report from google.com" }).getByTestId("dmarc-raw")).toContainText("<feedback>");
+  await page.screenshot({ path: `e2e/screenshots/dmarc-report-view-${testInfo.project.name}.png` });
 });

@@ -13,7 +13,8 @@ import { count, dateRange, when, type Period } from "./format";
 /** R-X-1 the reports behind the figures, newest first; unreadable ones with their reason; each viewable raw. */
 export function ReportsList({ domain, period }: { domain: string; period: Period }) {
   const trpc = useTRPC();
-  const reports = useQuery({ ...trpc.dmarcReports.reports.queryOptions({ domain, period }), placeholderData: (prev) => prev });
+  const [limit, setLimit] = useState(10);
+  const reports = useQuery({ ...trpc.dmarcReports.reports.queryOptions({ domain, period, limit }), placeholderData: (prev) => prev });
   const [open, setOpen] = useState<string | null>(null);
   return (
     <section aria-label="Reports">
@@ -65,9 +66,12 @@ export function ReportsList({ domain, period }: { domain: string; period: Period
                     <td className="px-4 py-3 whitespace-nowrap text-slate-600">{dateRange(r.dateBegin, r.dateEnd)}</td>
                     <td className="px-4 py-3 text-right tabular-nums text-slate-600">{r.parseError ? "—" : count(r.recordCount)}</td>
                     <td className="px-4 py-3 text-right tabular-nums text-slate-900">{r.parseError ? "—" : count(r.messageCount)}</td>
-                    <td className="px-4 py-3 text-xs whitespace-nowrap text-slate-500">
-                      <div>{when(r.createdAt)}</div>
-                      <div>{r.source === "upload" ? "uploaded" : "by mail"}{r.fileName ? ` · ${r.fileName}` : ""}</div>
+                    <td className="max-w-56 px-4 py-3 text-xs text-slate-500">
+                      <div className="whitespace-nowrap">{when(r.createdAt)}</div>
+                      <div className="truncate" title={r.fileName ?? undefined}>
+                        {r.source === "upload" ? "uploaded" : "by mail"}
+                        {r.fileName ? ` · ${r.fileName}` : ""}
+                      </div>
                     </td>
                     <td className="px-5 py-3 text-right">
                       <Button variant="secondary" size="sm" aria-label={`View report ${r.reportId} from ${r.orgName}`} onClick={() => setOpen(r.id)}>
@@ -81,11 +85,18 @@ export function ReportsList({ domain, period }: { domain: string; period: Period
           </div>
         ) : null}
         {reports.data && reports.data.total > 0 ? (
-          <p className="border-t border-slate-200 bg-slate-50 px-5 py-2.5 text-xs text-slate-500">
-            {reports.data.total > reports.data.reports.length
-              ? `The latest ${count(reports.data.reports.length)} of ${count(reports.data.total)} reports`
-              : `${count(reports.data.total)} ${reports.data.total === 1 ? "report" : "reports"}`}
-          </p>
+          <div className="flex items-center justify-between border-t border-slate-200 bg-slate-50 px-5 py-2.5 text-xs text-slate-500">
+            <span>
+              {reports.data.total > reports.data.reports.length
+                ? `The latest ${count(reports.data.reports.length)} of ${count(reports.data.total)} reports`
+                : `${count(reports.data.total)} ${reports.data.total === 1 ? "report" : "reports"}`}
+            </span>
+            {reports.data.total > reports.data.reports.length && limit < 200 ? (
+              <Button variant="secondary" size="sm" disabled={reports.isFetching} onClick={() => setLimit((n) => Math.min(200, n + 40))}>
+                {reports.isFetching ? "Loading…" : "Show more reports"}
+              </Button>
+            ) : null}
+          </div>
         ) : null}
       </Card>
       {open ? <ReportDialog id={open} onClose={() => setOpen(null)} /> : null}

@@ -47,8 +47,8 @@ function HostName({ ip, dns }: { ip: string; dns: ReturnType<typeof useReverseDn
 function PassBar({ pass, total }: { pass: number; total: number }) {
   const p = total ? (pass / total) * 100 : 0;
   return (
-    <div className="flex items-center gap-2">
-      <div className="h-1.5 w-16 overflow-hidden rounded-full bg-red-100" aria-hidden>
+    <div className="flex items-center gap-2 whitespace-nowrap">
+      <div className="h-1.5 w-16 shrink-0 overflow-hidden rounded-full bg-red-100" aria-hidden>
         <div className="h-full rounded-full bg-emerald-500" style={{ width: `${p}%` }} />
       </div>
       <span className="tabular-nums">{share(pass, total)}</span>
@@ -56,7 +56,7 @@ function PassBar({ pass, total }: { pass: number; total: number }) {
   );
 }
 
-const PAGE = 25;
+const PAGE = 15;
 
 /** R-X-1 sources grouped by IP: volume, pass/fail, alignment, disposition, who reported them. */
 export function SourcesTable({ sources }: { sources: Source[] }) {
@@ -85,8 +85,8 @@ export function SourcesTable({ sources }: { sources: Source[] }) {
             <tbody className="divide-y divide-slate-100">
               {visible.map((s) => (
                 <tr key={s.ip} className="hover:bg-slate-50" data-testid="dmarc-source-row">
-                  <td className="max-w-64 px-5 py-3">
-                    <div className="flex flex-wrap items-center gap-2">
+                  <td className="px-5 py-3">
+                    <div className="flex items-center gap-2 whitespace-nowrap">
                       <span className="font-mono text-slate-900">{s.ip}</span>
                       {s.gateway ? <Badge tone="indigo">Gateway</Badge> : null}
                       {!s.gateway && s.authorised ? <Badge tone="green">Authorised</Badge> : null}
@@ -95,13 +95,13 @@ export function SourcesTable({ sources }: { sources: Source[] }) {
                     <HostName ip={s.ip} dns={dns} />
                   </td>
                   <td className="px-4 py-3 text-right tabular-nums text-slate-900">{count(s.messages)}</td>
-                  <td className="px-4 py-3 text-slate-700">
+                  <td className="px-4 py-3 whitespace-nowrap text-slate-700">
                     <PassBar pass={s.pass} total={s.messages} />
                     {s.fail ? <span className="text-xs text-red-600">{count(s.fail)} failed</span> : null}
                   </td>
                   <td className="px-4 py-3 text-right tabular-nums text-slate-600">{share(s.dkimAligned, s.messages)}</td>
                   <td className="px-4 py-3 text-right tabular-nums text-slate-600">{share(s.spfAligned, s.messages)}</td>
-                  <td className="px-4 py-3 text-xs text-slate-600">
+                  <td className="px-4 py-3 text-xs whitespace-nowrap text-slate-600">
                     {s.rejected ? <div className="text-red-700">{count(s.rejected)} rejected</div> : null}
                     {s.quarantined ? <div className="text-amber-700">{count(s.quarantined)} quarantined</div> : null}
                     {!s.rejected && !s.quarantined ? <span className="text-slate-400">delivered</span> : null}
@@ -121,7 +121,7 @@ export function SourcesTable({ sources }: { sources: Source[] }) {
             {visible.length < sources.length ? `The ${count(visible.length)} largest of ${count(sources.length)} sources` : `${count(sources.length)} ${sources.length === 1 ? "source" : "sources"}`}
           </span>
           {visible.length < sources.length ? (
-            <Button variant="secondary" size="sm" onClick={() => setShown((n) => n + 100)}>
+            <Button variant="secondary" size="sm" onClick={() => setShown((n) => n + 50)}>
               Show more sources
             </Button>
           ) : null}
@@ -155,8 +155,8 @@ export function SuspectsCard({ suspects, domain }: { suspects: Suspect[]; domain
         ) : (
           <ul className="divide-y divide-slate-100">
             {suspects.slice(0, 50).map((s) => (
-              <li key={s.ip} className="flex flex-wrap items-start justify-between gap-3 px-5 py-3" data-testid="dmarc-suspect">
-                <div className="flex min-w-0 items-start gap-3">
+              <li key={s.ip} className="flex items-start justify-between gap-6 px-5 py-3" data-testid="dmarc-suspect">
+                <div className="flex min-w-0 flex-1 items-start gap-3">
                   <ShieldAlert className={s.kind === "impersonation" ? "mt-0.5 size-5 text-red-500" : "mt-0.5 size-5 text-amber-500"} aria-hidden />
                   <div className="min-w-0">
                     <div className="flex flex-wrap items-center gap-2">
@@ -171,7 +171,7 @@ export function SuspectsCard({ suspects, domain }: { suspects: Suspect[]; domain
                     </p>
                   </div>
                 </div>
-                <div className="text-right text-sm">
+                <div className="w-64 shrink-0 text-right text-sm">
                   <div className="tabular-nums font-medium text-red-700">{count(s.fail)} failed</div>
                   <div className="text-xs text-slate-500">
                     {s.rejected ? `${count(s.rejected)} rejected · ` : ""}

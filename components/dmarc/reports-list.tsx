@@ -47,7 +47,7 @@ export function ReportsList({ domain, period }: { domain: string; period: Period
               <tbody className="divide-y divide-slate-100">
                 {reports.data.reports.map((r) => (
                   <tr key={r.id} className={r.parseError ? "bg-amber-50/40" : "hover:bg-slate-50"} data-testid="dmarc-report-row">
-                    <td className="max-w-md px-5 py-3">
+                    <td className="max-w-xs px-5 py-3">
                       <div className="flex flex-wrap items-center gap-2">
                         <span className="font-medium text-slate-900">{r.orgName}</span>
                         {r.parseError ? <Badge tone="amber">Could not be read</Badge> : null}
@@ -66,7 +66,7 @@ export function ReportsList({ domain, period }: { domain: string; period: Period
                     <td className="px-4 py-3 whitespace-nowrap text-slate-600">{dateRange(r.dateBegin, r.dateEnd)}</td>
                     <td className="px-4 py-3 text-right tabular-nums text-slate-600">{r.parseError ? "—" : count(r.recordCount)}</td>
                     <td className="px-4 py-3 text-right tabular-nums text-slate-900">{r.parseError ? "—" : count(r.messageCount)}</td>
-                    <td className="max-w-56 px-4 py-3 text-xs text-slate-500">
+                    <td className="max-w-44 px-4 py-3 text-xs text-slate-500">
                       <div className="whitespace-nowrap">{when(r.createdAt)}</div>
                       <div className="truncate" title={r.fileName ?? undefined}>
                         {r.source === "upload" ? "uploaded" : "by mail"}

@@ -45,7 +45,11 @@ describe.each(testProviders())("DMARC report storage and overview on %s", (provi
   });
 
   const store = (tenantId: string, bytes: Buffer, fileName: string | null = null) =>
-    t.db.$transaction((tx) => storeDmarcReport(tx, { tenantId, file: { bytes, fileName }, source: "mail", keepMalformed: true, fallbackOrgName: "sender.example" }));
+    // The product's own timeouts (30 s for ingestion): Prisma's 5 s default is too short for 2286 records on a busy machine.
+    t.db.$transaction((tx) => storeDmarcReport(tx, { tenantId, file: { bytes, fileName }, source: "mail", keepMalformed: true, fallbackOrgName: "sender.example" }), {
+      maxWait: 15_000,
+      timeout: 30_000,
+    });
 
   it("R-X-1 stores a real report (Google zip mail) with its records, once; the tenant's other copy is separate", async () => {
     const eml = readFileSync(path.join(fixtures, "stalwart-mail-auth/100.eml"));

@@ -20,6 +20,7 @@ import type { Db, Tx } from "../db/client";
 import type { Resolver } from "../dns/resolver";
 import { AppError, isAppError } from "../errors";
 import { recordActivity, type ActivityOutcome, type ActivityRow } from "../activity/record-activity";
+import { ingestDmarcReportMail } from "../dmarc/store-report";
 import { applyDsn } from "../outbound/apply-dsn";
 import { isUniqueViolation } from "../clients/prisma-errors";
 import { composeOutboundMessage } from "../outbound/compose-message";
@@ -658,6 +659,7 @@ async function isOwnSendingAddress(tx: Tx, tenantId: string, sender: string, def
 async function ingestReport(db: Db, m: Received, targets: RecipientTarget[]): Promise<InboundOutcome> {
   const tenantId = targets[0]!.tenantId;
   const kind = targets.map((t) => t.kind).join(", ");
+  let outcome: ActivityOutcome = "DELIVERED";
   let reason = "report";
   if (targets.some((t) => t.kind === "tls-reports")) {
     // R-STS-3: TLS-RPT reports are parsed and stored, each report once (server/tls-reports).
@@ -665,15 +667,22 @@ async function ingestReport(db: Db, m: Received, targets: RecipientTarget[]): Pr
     reason = describeTlsReportResults(await ingestTlsReportMail(db, { tenantId, attachments, text, raw: m.input.raw }));
   }
   await db.$transaction(async (tx) => {
+    // R-X-1: DMARC aggregate reports are stored (once per reporter and report id), never a ticket.
+    if (targets.some((t) => t.kind === "dmarc-reports")) {
+      const dmarc = await ingestDmarcReportMail(tx, { tenantId, parsed: m.parsed, envelopeFrom: m.input.mailFrom });
+      reason = dmarc.reason;
+      if (!dmarc.outcomes.length) outcome = "DROPPED";
+      else if (dmarc.outcomes.every((o) => o.status === "duplicate" || (o.status === "malformed" && o.duplicate))) outcome = "DUPLICATE";
+    }
     await recordActivity(tx, {
       ...inboundActivity(m, tenantId, targets),
-      outcome: "DELIVERED",
+      outcome,
       reason,
       remoteReply: kind,
       processingMs: elapsedMs(m),
     });
   }, TRANSACTION_OPTIONS);
-  return { tenantId, recipients: targets.map((t) => t.address), outcome: "DELIVERED", reason };
+  return { tenantId, recipients: targets.map((t) => t.address), outcome, reason };
 }
 
 /** R-IN-8 second half: a DSN to a VERP address updates the outbound message it belongs to (applyDsn). */

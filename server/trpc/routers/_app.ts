@@ -5,6 +5,7 @@ import { blocklistRouter } from "./blocklist";
 import { clientsRouter } from "./clients";
 import { inboundRouter } from "./inbound";
 import { mtaStsRouter } from "./mta-sts";
+import { dmarcReportsRouter } from "./dmarc-reports";
 import { profileRouter } from "./profile";
 import { ticketsRouter } from "./tickets";
 import { sendingDomainsRouter } from "./sending-domains";
@@ -23,6 +24,7 @@ export const appRouter = createTRPCRouter({
   inbound: inboundRouter,
   unattributed: unattributedRouter,
   mtaSts: mtaStsRouter,
+  dmarcReports: dmarcReportsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -19,6 +19,8 @@ import { applyMigrations } from "../server/db/migrate";
 import { ensureTlsCertificate } from "../server/mta/tls-certificate";
 import type * as Bridge from "../server/mta/bridge";
 import type * as Worker from "../server/mta/outbound-worker";
+import type * as Recheck from "../server/mta/sending-domain-recheck";
+import { startActivityPurgeJob } from "../server/mta/activity-purge";
 
 const root = path.resolve(import.meta.dirname, "..");
 const require = createRequire(import.meta.url);
@@ -66,6 +68,11 @@ async function main(): Promise<void> {
           },
         })
       : null;
+  // Periodic jobs: sending-domain DNS re-check (R-DOM-3) on the bridge's client, activity retention (R-ACT-2).
+  const recheck = (require("../server/mta/sending-domain-recheck.ts") as typeof Recheck).startSendingDomainRecheck((m) =>
+    log(m),
+  );
+  const purge = startActivityPurgeJob(env.database, { log });
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -75,8 +82,8 @@ async function main(): Promise<void> {
     server.stopListeners();
     // Haraka's own SIGINT handler may exit first; either way nothing was answered 250 without a commit, and an
     // outbound job cut short is recovered from its lease (server/outbound/deliver-job.ts).
-    void Promise.resolve(worker?.stop())
-      .catch((err: unknown) => console.error(`[mta] stopping the outbound worker failed: ${String(err)}`))
+    void Promise.all([worker?.stop(), recheck.stop(), purge.stop()])
+      .catch((err: unknown) => console.error(`[mta] stopping the background jobs failed: ${String(err)}`))
       .then(() => bridge.shutdown((m) => console.error(`[mta] ${m}`)))
       .finally(() => process.exit(0));
   };

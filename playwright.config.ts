@@ -61,6 +61,9 @@ for (const instance of instances()) {
       LOG_LEVEL: "warn",
       DATABASE_URL: instance.databaseUrl,
       DNS_SERVERS: `127.0.0.1:${dns.dns}`,
+      // The e2e instances have no receiving MTA to deliver to: replies stay QUEUED, as the composer specs expect.
+      // Delivery itself is tested over real SMTP in test/mta/outbound*.test.ts.
+      OUTBOUND_DELIVERY: "off",
     },
   });
 }

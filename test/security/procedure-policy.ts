@@ -203,7 +203,7 @@ export const procedurePolicies: Record<string, Policy> = {
   "tickets.assign": {
     roles: ALL,
     input: async (w) => ({ ticketId: await w.makeTicket(w.own), assigneeId: w.caller.id }),
-    foreign: (w) => ({ ticketId: w.other.ticketId, assigneeId: w.other.users.TECHNICIAN.id }),
+    foreign: (w) => ({ ticketId: w.other.ticketId, assigneeId: w.caller.id }),
   },
   "tickets.mergeTargets": {
     roles: ALL,
@@ -241,12 +241,13 @@ export const procedurePolicies: Record<string, Policy> = {
   "unattributed.setClient": {
     roles: QUEUE,
     input: async (w) => ({ ticketIds: [await w.makeTicket(w.own, { unattributed: true })], clientId: w.own.clientId }),
-    foreign: (w) => ({ ticketIds: [w.other.unattributedTicketId], clientId: w.other.clientId }),
+    // The other tenant's queued ticket with the caller's own client: only the ticket is foreign.
+    foreign: (w) => ({ ticketIds: [w.other.unattributedTicketId], clientId: w.own.clientId }),
   },
   "unattributed.addSenderDomain": {
     roles: QUEUE,
     input: async (w) => ({ ticketId: await w.makeTicket(w.own, { unattributed: true }), clientId: await w.makeClient(w.own) }),
-    foreign: (w) => ({ ticketId: w.other.unattributedTicketId, clientId: w.other.clientId }),
+    foreign: async (w) => ({ ticketId: w.other.unattributedTicketId, clientId: await w.makeClient(w.own) }),
   },
   "unattributed.attributeFrom": {
     roles: QUEUE,

@@ -73,6 +73,9 @@ export type SearchMergeTargetsInput = z.input<typeof searchMergeTargetsInput>;
 /** Tickets this one can be merged into: same tenant, not itself, not already merged; newest activity first. */
 export async function searchMergeTargets(db: Db, tenantId: string, input: SearchMergeTargetsInput) {
   const { ticketId, query } = searchMergeTargetsInput.parse(input);
+  // The ticket being merged must be the tenant's own: another tenant's id is not found, not a search from nowhere.
+  const ticket = await db.ticket.findFirst({ where: { id: ticketId, tenantId }, select: { id: true } });
+  if (!ticket) throw new AppError("NOT_FOUND", "Ticket not found.");
   const number = /^#?(\d{1,9})$/.exec(query)?.[1];
   const rows = await db.ticket.findMany({
     where: {

@@ -384,6 +384,8 @@ describe.each(testProviders())("tickets on %s", (provider) => {
     expect((await searchMergeTargets(t.db, tenantA, { ticketId: dup.id, query: "earlier" })).map((r) => r.id)).toEqual(
       [],
     );
+    // R-TEN-1: another tenant cannot search merge targets for this tenant's ticket.
+    expect((await appError(searchMergeTargets(t.db, tenantB, { ticketId: dup.id, query: "" }))).code).toBe("NOT_FOUND");
 
     const result = await mergeTickets(t.db, tenantA, { sourceId: dup.id, targetId: survivor.id });
     expect(result).toEqual({ survivorId: survivor.id, survivorNumber: survivor.number, movedMessages: 2 });

@@ -18,13 +18,20 @@
  */
 import type { Db } from "../../server/db/client";
 import type { Role } from "../../server/users/roles";
+import { readFileSync } from "node:fs";
+import { recordActivity } from "../../server/activity/record-activity";
 import { addBlocklistEntry } from "../../server/blocklist/manage-blocklist";
 import { addContact } from "../../server/clients/add-contact";
 import { createClient } from "../../server/clients/create-client";
+import { uploadDmarcReport } from "../../server/dmarc/dmarc-overview";
+import { loadEnv } from "../../server/env";
+import { addSendingDomain } from "../../server/sending-domains";
 import { createUser } from "../../server/users/create-user";
 
 export const ALL: Role[] = ["ADMIN", "TECHNICIAN", "SUPPORT"];
 export const ADMIN_ONLY: Role[] = ["ADMIN"];
+/** The Unattributed queue's roles. */
+export const QUEUE: Role[] = ["ADMIN", "SUPPORT"];
 
 export type TenantFixture = {
   tenantId: string;
@@ -34,7 +41,23 @@ export type TenantFixture = {
   clientDomain: string;
   contactId: string;
   blocklistEntryId: string;
+  /** An open ticket of the client, requested by the contact, with one inbound message. */
+  ticketId: string;
+  /** An open ticket without a client (the Unattributed queue), from `sender@<unattributedDomain>`. */
+  unattributedTicketId: string;
+  unattributedDomain: string;
+  /** A sending domain, marked verified (so From addresses on it are accepted). */
+  sendingDomainId: string;
+  sendingDomain: string;
+  activityId: string;
+  dmarcReportId: string;
+  dmarcDomain: string;
 };
+
+/** A real aggregate report from the corpus (uploaded through the same code as the screen's upload). */
+const DMARC_XML = readFileSync("/work/shared/corpus/dmarc/stalwart-mail-auth/001.xml");
+/** The routers seal and open DKIM keys with the app's secret, so the fixture's domains use the same one. */
+const secret = () => loadEnv().APP_SECRET;
 
 export type World = {
   db: Db;
@@ -51,6 +74,8 @@ export type World = {
   makeContact(tenant: TenantFixture): Promise<string>;
   makeBlocklistEntry(tenant: TenantFixture): Promise<string>;
   makeUser(tenant: TenantFixture, role?: Role): Promise<string>;
+  makeTicket(tenant: TenantFixture, opts?: { unattributed?: boolean; cc?: string[] }): Promise<string>;
+  makeSendingDomain(tenant: TenantFixture): Promise<string>;
 };
 
 export type Policy = {
@@ -147,6 +172,145 @@ export const procedurePolicies: Record<string, Policy> = {
     foreign: (w) => ({ id: w.other.blocklistEntryId }),
   },
   "blocklist.history": { roles: ADMIN_ONLY },
+
+  // Client → Settings → Email: everyone may read the override (ticket replies use it); admins change it.
+  "clients.sendingOverride": {
+    roles: ALL,
+    input: (w) => ({ id: w.own.clientId }),
+    foreign: (w) => ({ id: w.other.clientId }),
+  },
+  "clients.setSendingOverride": {
+    roles: ADMIN_ONLY,
+    input: async (w) => ({ clientId: await w.makeClient(w.own), sendingDomainId: w.own.sendingDomainId }),
+    foreign: (w) => ({ clientId: w.other.clientId, sendingDomainId: w.other.sendingDomainId }),
+  },
+  "profile.sendAs": { roles: ALL },
+  "profile.setSendAs": {
+    roles: ALL,
+    input: (w) => ({ address: `me.${w.unique()}@${w.own.sendingDomain}`, name: "Me" }),
+  },
+
+  // Tickets: every role (R-TEN-4), always the caller's tenant.
+  "tickets.list": { roles: ALL, input: () => ({ status: "OPEN" }) },
+  "tickets.filterOptions": { roles: ALL },
+  "tickets.assignees": { roles: ALL },
+  "tickets.get": { roles: ALL, input: (w) => ({ id: w.own.ticketId }), foreign: (w) => ({ id: w.other.ticketId }) },
+  "tickets.setStatus": {
+    roles: ALL,
+    input: async (w) => ({ ticketId: await w.makeTicket(w.own), status: "CLOSED" }),
+    foreign: (w) => ({ ticketId: w.other.ticketId, status: "CLOSED" }),
+  },
+  "tickets.assign": {
+    roles: ALL,
+    input: async (w) => ({ ticketId: await w.makeTicket(w.own), assigneeId: w.caller.id }),
+    foreign: (w) => ({ ticketId: w.other.ticketId, assigneeId: w.caller.id }),
+  },
+  "tickets.mergeTargets": {
+    roles: ALL,
+    input: (w) => ({ ticketId: w.own.ticketId, query: "" }),
+    foreign: (w) => ({ ticketId: w.other.ticketId, query: "" }),
+  },
+  "tickets.merge": {
+    roles: ALL,
+    input: async (w) => ({ sourceId: await w.makeTicket(w.own), targetId: await w.makeTicket(w.own) }),
+    // The other tenant's ticket as the one that goes away. (Naming it as the survivor is refused too, as a
+    // field error on the target, "That ticket does not exist.", with nothing changed.)
+    foreign: async (w) => ({ sourceId: w.other.ticketId, targetId: await w.makeTicket(w.own) }),
+  },
+  "tickets.addParticipantContact": {
+    roles: ALL,
+    input: async (w) => {
+      const email = `cc.${w.unique()}@${w.own.clientDomain}`;
+      return { ticketId: await w.makeTicket(w.own, { cc: [email] }), email };
+    },
+    foreign: (w) => ({ ticketId: w.other.ticketId, email: `cc@${w.other.clientDomain}` }),
+  },
+  "tickets.reply": {
+    roles: ALL,
+    input: async (w) => ({
+      ticketId: await w.makeTicket(w.own),
+      to: [{ address: `boss@${w.own.clientDomain}` }],
+      body: "On it.",
+    }),
+    foreign: (w) => ({ ticketId: w.other.ticketId, to: [{ address: `boss@${w.other.clientDomain}` }], body: "Hijacked." }),
+  },
+
+  // The Unattributed queue: ADMIN and SUPPORT (R-TEN-4).
+  "unattributed.list": { roles: QUEUE, input: () => ({}) },
+  "unattributed.byDomain": { roles: QUEUE },
+  "unattributed.setClient": {
+    roles: QUEUE,
+    input: async (w) => ({ ticketIds: [await w.makeTicket(w.own, { unattributed: true })], clientId: w.own.clientId }),
+    // The other tenant's queued ticket with the caller's own client: only the ticket is foreign.
+    foreign: (w) => ({ ticketIds: [w.other.unattributedTicketId], clientId: w.own.clientId }),
+  },
+  "unattributed.addSenderDomain": {
+    roles: QUEUE,
+    input: async (w) => ({ ticketId: await w.makeTicket(w.own, { unattributed: true }), clientId: await w.makeClient(w.own) }),
+    foreign: async (w) => ({ ticketId: w.other.unattributedTicketId, clientId: await w.makeClient(w.own) }),
+  },
+  "unattributed.attributeFrom": {
+    roles: QUEUE,
+    input: async (w) => ({ clientId: await w.makeClient(w.own), scope: "domain", value: w.own.unattributedDomain }),
+    foreign: (w) => ({ clientId: w.other.clientId, scope: "domain", value: w.other.unattributedDomain }),
+  },
+  "unattributed.block": {
+    roles: QUEUE,
+    input: async (w) => ({ ticketIds: [await w.makeTicket(w.own, { unattributed: true })], scope: "sender" }),
+    foreign: (w) => ({ ticketIds: [w.other.unattributedTicketId], scope: "domain" }),
+  },
+
+  // Email-gateway settings screens: admins only.
+  "sendingDomains.list": { roles: ADMIN_ONLY },
+  "sendingDomains.get": {
+    roles: ADMIN_ONLY,
+    input: (w) => ({ id: w.own.sendingDomainId }),
+    foreign: (w) => ({ id: w.other.sendingDomainId }),
+  },
+  "sendingDomains.add": { roles: ADMIN_ONLY, input: (w) => ({ domain: `mail.${w.unique()}.example` }) },
+  "sendingDomains.verify": {
+    roles: ADMIN_ONLY,
+    input: async (w) => ({ id: await w.makeSendingDomain(w.own) }),
+    foreign: (w) => ({ id: w.other.sendingDomainId }),
+  },
+  "sendingDomains.remove": {
+    roles: ADMIN_ONLY,
+    input: async (w) => ({ id: await w.makeSendingDomain(w.own) }),
+    foreign: (w) => ({ id: w.other.sendingDomainId }),
+  },
+  "sendingDomains.tenantDefault": { roles: ADMIN_ONLY },
+  "sendingDomains.setTenantDefault": {
+    roles: ADMIN_ONLY,
+    input: (w) => ({ address: `support.${w.unique()}@${w.own.sendingDomain}`, name: "Support" }),
+  },
+  "activity.list": { roles: ADMIN_ONLY, input: () => ({}) },
+  "activity.get": {
+    roles: ADMIN_ONLY,
+    input: (w) => ({ id: w.own.activityId }),
+    foreign: (w) => ({ id: w.other.activityId }),
+  },
+  "activity.volume": { roles: ADMIN_ONLY, input: () => ({ days: 14 }) },
+  "activity.retention": { roles: ADMIN_ONLY },
+  "activity.setRetention": { roles: ADMIN_ONLY, input: () => ({ days: 30 }) },
+  "inbound.startTest": { roles: ADMIN_ONLY },
+  "inbound.testResults": { roles: ADMIN_ONLY, input: () => ({ since: new Date(Date.now() - 60_000) }) },
+  "mtaSts.settings": { roles: ADMIN_ONLY },
+  "mtaSts.setMode": { roles: ADMIN_ONLY, input: () => ({ mode: "enforce" }) },
+  "mtaSts.checkDns": { roles: ADMIN_ONLY },
+  "mtaSts.summary": { roles: ADMIN_ONLY, input: () => ({ days: 30 }) },
+  "dmarcReports.domains": { roles: ADMIN_ONLY },
+  "dmarcReports.overview": { roles: ADMIN_ONLY, input: (w) => ({ domain: w.own.dmarcDomain, period: "all" }) },
+  "dmarcReports.reports": { roles: ADMIN_ONLY, input: (w) => ({ domain: w.own.dmarcDomain, period: "all" }) },
+  "dmarcReports.report": {
+    roles: ADMIN_ONLY,
+    input: (w) => ({ id: w.own.dmarcReportId }),
+    foreign: (w) => ({ id: w.other.dmarcReportId }),
+  },
+  "dmarcReports.reverseDns": { roles: ADMIN_ONLY, input: () => ({ ips: [] }) },
+  "dmarcReports.upload": {
+    roles: ADMIN_ONLY,
+    input: () => ({ fileName: "001.xml", contentBase64: DMARC_XML.toString("base64") }),
+  },
 };
 
 /** Builds one tenant with a user per role, a client with a domain and a contact, and a blocklist entry. */
@@ -168,15 +332,87 @@ export async function seedTenantFixture(
   const client = await createClient(db, tenantId, { name: `Client of ${slug}`, primaryDomain: clientDomain });
   const contact = await addContact(db, tenantId, { clientId: client.id, email: `boss@${clientDomain}` });
   const entry = await addBlocklistEntry(db, { tenantId, userId: users.ADMIN.id, value: `blocked.${slug}.example` });
-  return {
+  const base = { tenantId, slug, users, clientId: client.id, clientDomain, contactId: contact.id };
+  const unattributedDomain = `${slug}-stranger.example`;
+  const ticketId = await createTicketRow(db, base, { clientId: client.id, requesterEmail: contact.email });
+  const unattributedTicketId = await createTicketRow(db, base, { requesterEmail: `sender@${unattributedDomain}` });
+  const sendingDomain = `${slug}-mail.example`;
+  const sendingDomainId = await createVerifiedSendingDomain(db, tenantId, sendingDomain);
+  const activity = await recordActivity(db, {
     tenantId,
-    slug,
-    users,
-    clientId: client.id,
-    clientDomain,
-    contactId: contact.id,
+    direction: "INBOUND",
+    outcome: "DELIVERED",
+    fromAddress: contact.email,
+    toAddress: `support@${slug}.test`,
+    subject: `Printer of ${slug}`,
+    ticketId,
+  });
+  await uploadDmarcReport(db, { tenantId, fileName: "001.xml", contentBase64: DMARC_XML.toString("base64") });
+  const stored = await db.dmarcReport.findFirstOrThrow({ where: { tenantId }, select: { id: true, domain: true } });
+  return {
+    ...base,
     blocklistEntryId: entry.id,
+    ticketId,
+    unattributedTicketId,
+    unattributedDomain,
+    sendingDomainId,
+    sendingDomain,
+    activityId: activity.id,
+    dmarcReportId: stored.id,
+    dmarcDomain: stored.domain,
   };
+}
+
+/**
+ * A ticket with one inbound message from its requester, written as the ingest path leaves it (the domain code
+ * that makes tickets needs the MTA's whole pipeline; the ticket screens' own tests build rows the same way).
+ */
+async function createTicketRow(
+  db: Db,
+  t: Pick<TenantFixture, "tenantId" | "slug">,
+  data: { clientId?: string; requesterEmail: string; cc?: string[] },
+): Promise<string> {
+  const email = data.requesterEmail.toLowerCase();
+  const requester =
+    (await db.contact.findFirst({ where: { tenantId: t.tenantId, email }, select: { id: true } })) ??
+    (await db.contact.create({ data: { tenantId: t.tenantId, email, clientId: data.clientId ?? null }, select: { id: true } }));
+  const last = await db.ticket.findFirst({ where: { tenantId: t.tenantId }, orderBy: { number: "desc" }, select: { number: true } });
+  const number = (last?.number ?? 0) + 1;
+  const ticket = await db.ticket.create({
+    data: {
+      tenantId: t.tenantId,
+      number,
+      subject: `Printer on fire ${number}`,
+      clientId: data.clientId ?? null,
+      requesterId: requester.id,
+      replyToken: `${t.slug}-${number}-${Math.random().toString(36).slice(2)}`,
+    },
+  });
+  await db.message.create({
+    data: {
+      tenantId: t.tenantId,
+      ticketId: ticket.id,
+      direction: "INBOUND",
+      kind: "REPLY",
+      messageIdHeader: `<${ticket.replyToken}@${email.split("@")[1]}>`,
+      fromAddress: email,
+      toJson: JSON.stringify([{ address: `support@${t.slug}.test`, name: null }]),
+      ccJson: JSON.stringify((data.cc ?? []).map((address) => ({ address, name: "Copied" }))),
+      subject: ticket.subject,
+      textBody: "It is on fire.",
+    },
+  });
+  return ticket.id;
+}
+
+/** A sending domain through the domain code, then marked verified (its DNS check needs real records). */
+async function createVerifiedSendingDomain(db: Db, tenantId: string, domain: string): Promise<string> {
+  const d = await addSendingDomain(db, { tenantId, domain, secret: secret() });
+  await db.sendingDomain.update({
+    where: { id: d.id },
+    data: { verified: true, spfStatus: "pass", dkimStatus: "pass", dmarcStatus: "pass" },
+  });
+  return d.id;
 }
 
 export function worldHelpers(db: Db, passwords: Map<string, string>) {
@@ -201,5 +437,12 @@ export function worldHelpers(db: Db, passwords: Map<string, string>) {
       passwords.set(user.id, "a target password");
       return user.id;
     },
+    // A queued ticket's sender gets a domain of its own, so giving that domain to a client works every time.
+    makeTicket: (t: TenantFixture, opts: { unattributed?: boolean; cc?: string[] } = {}) =>
+      opts.unattributed
+        ? createTicketRow(db, t, { requesterEmail: `s@${unique()}-stranger.example`, cc: opts.cc })
+        : createTicketRow(db, t, { clientId: t.clientId, requesterEmail: `boss@${t.clientDomain}`, cc: opts.cc }),
+    makeSendingDomain: async (t: TenantFixture) =>
+      (await addSendingDomain(db, { tenantId: t.tenantId, domain: `mail.${unique()}.example`, secret: secret() })).id,
   };
 }

@@ -126,6 +126,13 @@ describe.each(testProviders())("R-TEN-1 / R-TEN-4 every procedure × role × ten
       other.contactId,
       other.blocklistEntryId,
       other.clientDomain,
+      other.ticketId,
+      other.unattributedTicketId,
+      other.unattributedDomain,
+      other.sendingDomainId,
+      other.sendingDomain,
+      other.activityId,
+      other.dmarcReportId,
       `${other.slug}.test`,
       ...Object.values(other.users).map((u) => u.id),
     ];

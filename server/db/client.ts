@@ -28,9 +28,34 @@ export function createDb(database: Env["database"], options: DbOptions = {}): Db
     });
     return new PostgresClient({ adapter }) as unknown as Db;
   }
-  const adapter = new PrismaBetterSQLite3({
-    url: database.url.replace(/^file:/, ""),
-    timeout: options.busyTimeoutMs ?? 10_000,
-  });
+  const adapter = immediateTransactions(
+    new PrismaBetterSQLite3({
+      url: database.url.replace(/^file:/, ""),
+      timeout: options.busyTimeoutMs ?? 10_000,
+    }),
+  );
   return new SqliteClient({ adapter });
+}
+
+type SqliteAdapterFactory = InstanceType<typeof PrismaBetterSQLite3>;
+type SqliteAdapter = Awaited<ReturnType<SqliteAdapterFactory["connect"]>>;
+type Statements = { prepare(sql: string): unknown };
+
+/**
+ * The adapter opens interactive transactions with a deferred `BEGIN`. With the web and the MTA process writing
+ * one file, a transaction that reads first and writes later then fails at once with SQLITE_BUSY ("Operation has
+ * timed out") whenever the other process committed in between: SQLite cannot upgrade a stale read snapshot, and
+ * the busy timeout does not apply. `BEGIN IMMEDIATE` takes the write lock up front, waiting up to the busy
+ * timeout for it, so every transaction sees the latest data and commits. Readers are not blocked (WAL).
+ */
+function immediateTransactions(factory: SqliteAdapterFactory): SqliteAdapterFactory {
+  const connect = factory.connect.bind(factory);
+  factory.connect = async (): Promise<SqliteAdapter> => {
+    const adapter = await connect();
+    const database = (adapter as unknown as { client: Statements }).client;
+    const prepare = database.prepare.bind(database);
+    database.prepare = (sql: string) => prepare(sql === "BEGIN" ? "BEGIN IMMEDIATE" : sql);
+    return adapter;
+  };
+  return factory;
 }

@@ -1,0 +1,40 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createDb, type Db } from "./client";
+import { createTestDatabase, type TestDatabase } from "../../test/support/database";
+import { createTenantRow } from "../../test/support/gateway-data";
+
+// The web and the MTA process each hold their own connection to one SQLite file; two clients here stand in for them.
+describe("SQLite transactions across two connections (web + MTA on one file)", () => {
+  let database: TestDatabase;
+  let other: Db | undefined;
+  afterEach(async () => {
+    await other?.$disconnect();
+    await database.drop();
+  });
+
+  it("a transaction that reads, then writes after the other connection committed, still commits", async () => {
+    database = await createTestDatabase("sqlite");
+    // Busy timeout 0: the other connection must not wait synchronously here, it reports "busy" at once instead.
+    other = createDb(database.database, { busyTimeoutMs: 0 });
+    let otherWhileOpen: "wrote" | "busy" | undefined;
+
+    await database.db.$transaction(async (tx) => {
+      await tx.tenant.count();
+      try {
+        await createTenantRow(other!, "written-meanwhile");
+        otherWhileOpen = "wrote";
+      } catch (err) {
+        expect(String(err)).toMatch(/timed out|busy/i);
+        otherWhileOpen = "busy";
+      }
+      // With a deferred BEGIN this write failed at once with SQLITE_BUSY when the other connection had committed.
+      await createTenantRow(tx as Db, "written-in-transaction");
+    });
+
+    // The transaction took the write lock when it began, so the other writer waited its turn instead.
+    expect(otherWhileOpen).toBe("busy");
+    await createTenantRow(other, "written-after");
+    const slugs = (await database.db.tenant.findMany({ select: { slug: true }, orderBy: { slug: "asc" } })).map((t) => t.slug);
+    expect(slugs).toEqual(["written-after", "written-in-transaction"]);
+  });
+});

@@ -15,6 +15,11 @@
  *    receiver keeps a message once it has its dot (as a receiving MTA that has committed it does), and no
  *    Message-Id is accepted twice.
  *
+ * 3. A delivery is held at RCPT while the MTA process is frozen (SIGSTOP, a stalled VM or a long GC pause) for
+ *    longer than its lease: when it thaws, the same worker claims the job again. Each claim round holds its jobs
+ *    under its own name, so the first delivery is refused at its end-of-data mark and only the second one sends the
+ *    message.
+ *
  * The residual window is measured, not hidden: a kill between committing the in-flight mark and writing the dot
  * (microseconds) would record as delivered a message the receiver never got — it would show as lost=1 here.
  */
@@ -293,6 +298,63 @@ describe.each(testProviders())("fault: outbound mail across web and MTA crashes 
       }
       expect([...dots.values()].every((n) => n === 1)).toBe(true);
       expect(dots.size).toBe(count);
+    },
+  );
+
+  it(
+    "R-OUT-3: a worker frozen past its lease claims its own job again; the message still goes out once",
+    { timeout: 300_000 },
+    async () => {
+      const mta = current.mta!;
+      let rcpts = 0;
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((r) => (release = r));
+      receiver.rules = {
+        rcpt: async () => {
+          rcpts++;
+          await held;
+          return null;
+        },
+      };
+      const attemptsBefore = receiver.attempts.length;
+      const [job] = jobsFor("lapse", 1);
+      const report = await sendRepliesWithRetries({ session, jobs: [job!], concurrency: 1, deadlineMs: 120_000 });
+      expect(report.told.size).toBe(1);
+      await waitUntil("the first delivery at RCPT", () => Promise.resolve(rcpts >= 1), { timeoutMs: 60_000 });
+      // Frozen for longer than the 10 s lease: no renewals, the claim runs out.
+      process.kill(mta.pid, "SIGSTOP");
+      await new Promise((r) => setTimeout(r, 13_000));
+      process.kill(mta.pid, "SIGCONT");
+      await waitUntil("the job claimed again by the thawed worker", () => Promise.resolve(rcpts >= 2), {
+        timeoutMs: 60_000,
+        context: () => mta.output().slice(-3000),
+      });
+      release();
+      await waitForDelivery([job!.token]);
+      receiver.rules = {};
+      const summary = await countOutbound(database.db, {
+        tenantId: tenant.tenantId,
+        tokens: [job!.token],
+        accepted: report.told,
+        receivedIds: receivedIds(),
+      });
+      const id = summary.messageIds.get(job!.token)![0]!;
+      const dots = receiver.attempts.slice(attemptsBefore).filter((m) => messageIdOf(m) === id).length;
+      const attempts = (await database.db.outboundJob.findFirstOrThrow({ where: { message: { messageIdHeader: id } } }))
+        .attempts;
+      console.log(
+        outboundSummaryLine(
+          "lease-lapse",
+          provider,
+          summary,
+          `claims=${attempts} rcpt-sessions=${rcpts} end-of-data=${dots}`,
+        ),
+      );
+      expect(attempts).toBe(2);
+      expect(dots).toBe(1);
+      expect(summary.deliveredTwice).toBe(0);
+      expect(summary.duplicates).toBe(0);
+      expect(summary.lost).toBe(0);
     },
   );
 });

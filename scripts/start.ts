@@ -5,26 +5,30 @@
  *
  *   npm start                 web + MTA (production build)
  *   npm start -- --dev        web in `next dev` + MTA
- *   npm start -- --web-only   only the web app (a scale-out web node)
- *   npm start -- --mta-only   only Haraka (a scale-out MTA node)
+ *   npm start -- --web-only   only the web app (a scale-out web node; same as NODE_ROLE=web)
+ *   npm start -- --mta-only   only Haraka (a scale-out MTA node; same as NODE_ROLE=mta)
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { loadEnv } from "../server/env";
 import { applyMigrations } from "../server/db/migrate";
 import { createDb } from "../server/db/client";
 import { seedDemo } from "../server/tenants/seed-demo";
 import { tenantMailbox } from "../server/mail/addresses";
+import { buildWeb, webBuildIsCurrent } from "./web-build";
 
 const root = path.resolve(import.meta.dirname, "..");
 const args = new Set(process.argv.slice(2));
 const dev = args.has("--dev");
-const runWeb = !args.has("--mta-only");
-const runMta = !args.has("--web-only");
+// The flags set NODE_ROLE for the children (a web-only node's /api/health then skips the MTA probe); without a
+// flag, NODE_ROLE itself picks the roles.
+if (args.has("--web-only")) process.env.NODE_ROLE = "web";
+else if (args.has("--mta-only")) process.env.NODE_ROLE = "mta";
 
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 const env = loadEnv();
+const runWeb = env.NODE_ROLE !== "mta";
+const runMta = env.NODE_ROLE !== "web";
 // Both children must share the secret loadEnv may just have generated.
 process.env.APP_SECRET = env.APP_SECRET;
 process.env.DATA_DIR = env.DATA_DIR;
@@ -33,42 +37,15 @@ function log(line: string): void {
   console.log(`[start] ${line}`);
 }
 
-/** Newest modification time among the files that go into the web build. */
-function newestSource(): number {
-  let newest = 0;
-  const walk = (p: string) => {
-    const s = statSync(p);
-    if (s.isDirectory()) {
-      for (const name of readdirSync(p)) {
-        if (name === "node_modules" || name.startsWith(".") || name === "generated" || name === "__tests__") continue;
-        walk(path.join(p, name));
-      }
-    } else if (/\.(tsx?|css|mjs|json)$/.test(p)) {
-      newest = Math.max(newest, s.mtimeMs);
-    }
-  };
-  for (const entry of ["app", "components", "server", "next.config.ts", "package.json", "postcss.config.mjs"]) {
-    const p = path.join(root, entry);
-    if (existsSync(p)) walk(p);
-  }
-  return newest;
-}
-
 function buildIfNeeded(): void {
   if (dev || !runWeb || process.env.SKIP_BUILD === "1") return;
-  const buildId = path.join(root, ".next/BUILD_ID");
-  if (existsSync(buildId) && statSync(buildId).mtimeMs > newestSource()) {
+  if (webBuildIsCurrent()) {
     log("web build is current");
     return;
   }
   log("building the web app (next build)…");
   const started = Date.now();
-  const result = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
-    cwd: root,
-    stdio: "inherit",
-    env: process.env,
-  });
-  if (result.status !== 0) {
+  if (!buildWeb()) {
     console.error("[start] next build failed");
     process.exit(1);
   }

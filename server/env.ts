@@ -34,6 +34,11 @@ export const envSchema = z.object({
   SMTP_HOST: z.string().default("0.0.0.0"),
   /** The port the MTA's health endpoint listens on (loopback only). */
   MTA_HEALTH_PORT: port.default(2526),
+  /**
+   * Which roles run on this node: `all` (web and MTA, plain `npm start`), `web` (`--web-only`) or `mta`
+   * (`--mta-only`); the flags set it. On a `web` node /api/health does not probe an MTA on this host.
+   */
+  NODE_ROLE: z.enum(["all", "web", "mta"]).default("all"),
   INBOUND_DOMAIN: z
     .string()
     .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, "a lower-case domain name")

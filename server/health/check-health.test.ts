@@ -2,7 +2,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from "node:n
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/database";
 import { createDb } from "../db/client";
-import { checkHealth } from "./check-health";
+import { checkHealth, MTA_NOT_ON_THIS_NODE } from "./check-health";
 
 function listen(onConnection: (socket: Socket) => void): Promise<{ server: Server; port: number }> {
   return new Promise((resolve) => {
@@ -48,6 +48,19 @@ describe("health check (issue 2: GET /api/health reports database and MTA)", () 
     servers.push(busy.server, silent.server);
     expect((await checkHealth(t.db, { provider: "sqlite", smtpPort: busy.port })).mta.error).toMatch(/421/);
     expect((await checkHealth(t.db, { provider: "sqlite", smtpPort: silent.port, timeoutMs: 200 })).mta.error).toMatch(/no SMTP greeting/);
+  });
+
+  it("on a web-only node (NODE_ROLE=web) the MTA is not probed: not on this node, not a failure", async () => {
+    // Nothing listens on the port: a probe would fail.
+    const { server, port } = await listen(() => undefined);
+    await new Promise((r) => server.close(r));
+    expect(await checkHealth(t.db, { provider: "sqlite", smtpPort: port, mtaOnThisNode: false })).toEqual({
+      status: "ok",
+      database: { ok: true, provider: "sqlite" },
+      mta: { ok: true, port, onThisNode: false, detail: MTA_NOT_ON_THIS_NODE },
+    });
+    const broken = createDb({ provider: "sqlite", url: "file:/nonexistent-dir/x/y.db" });
+    expect((await checkHealth(broken, { provider: "sqlite", smtpPort: port, mtaOnThisNode: false })).status).toBe("degraded");
   });
 
   it("is degraded when the database cannot be opened", async () => {

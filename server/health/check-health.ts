@@ -5,27 +5,46 @@ import type { Env } from "../env";
 export type HealthReport = {
   status: "ok" | "degraded";
   database: { ok: boolean; provider: Env["database"]["provider"]; error?: string };
-  mta: { ok: boolean; port: number; error?: string };
+  /**
+   * The MTA on this host; on a web-only node (`onThisNode: false`) there is none to probe and its absence is not a
+   * failure: MTA nodes are checked by their own SMTP greeting.
+   */
+  mta: { ok: boolean; port: number; error?: string; onThisNode?: false; detail?: string };
 };
+
+/** What a web-only node reports for the MTA. */
+export const MTA_NOT_ON_THIS_NODE = "not on this node (web-only node; MTA nodes answer for themselves with their 220 greeting)";
 
 /**
  * What GET /api/health reports: the database answers a trivial query, and the MTA on this host greets with a
  * 220 banner. Either failing makes the whole product "degraded": mail would be refused or lost without both.
+ * `mtaOnThisNode: false` (a web-only node, NODE_ROLE=web): the MTA is not probed and reported as not on this node,
+ * so the node is "ok" when its database answers — what a load balancer's health check of a web node needs.
  */
 export async function checkHealth(
   db: Db,
-  options: { provider: Env["database"]["provider"]; smtpPort: number; smtpHost?: string; timeoutMs?: number },
+  options: {
+    provider: Env["database"]["provider"];
+    smtpPort: number;
+    smtpHost?: string;
+    timeoutMs?: number;
+    mtaOnThisNode?: boolean;
+  },
 ): Promise<HealthReport> {
   const timeoutMs = options.timeoutMs ?? 2_000;
+  const mtaProbe: Promise<HealthReport["mta"]> =
+    options.mtaOnThisNode === false
+      ? Promise.resolve({ ok: true, port: options.smtpPort, onThisNode: false, detail: MTA_NOT_ON_THIS_NODE })
+      : readSmtpBanner(options.smtpHost ?? "127.0.0.1", options.smtpPort, timeoutMs).then(
+          () => ({ ok: true, port: options.smtpPort }),
+          (err: unknown) => ({ ok: false, port: options.smtpPort, error: messageOf(err) }),
+        );
   const [database, mta] = await Promise.all([
     checkDatabase(db, timeoutMs).then(
       () => ({ ok: true, provider: options.provider }),
       (err: unknown) => ({ ok: false, provider: options.provider, error: messageOf(err) }),
     ),
-    readSmtpBanner(options.smtpHost ?? "127.0.0.1", options.smtpPort, timeoutMs).then(
-      () => ({ ok: true, port: options.smtpPort }),
-      (err: unknown) => ({ ok: false, port: options.smtpPort, error: messageOf(err) }),
-    ),
+    mtaProbe,
   ]);
   return { status: database.ok && mta.ok ? "ok" : "degraded", database, mta };
 }

@@ -44,8 +44,13 @@ export function startOutboundWorker(options: { log: WorkerLog }): OutboundWorker
   const inflight = new Set<Promise<void>>();
   let wake: (() => void) | null = null;
 
-  const deliver = (job: ClaimedJob) => {
-    const work = deliverJob(rt.db, job, { workerId: id, leaseMs, options: delivery, signal: stopSignal.signal })
+  // Each claim round holds its jobs under its own name (`<worker>#<round>`): if a delivery's lease ran out (renewals
+  // late on a stalled machine) and this same worker claimed the job again, the first delivery no longer holds it
+  // and is refused at its end-of-data mark, exactly as when another node takes a job over — under the worker's
+  // plain id both deliveries would pass the check and the message would go out twice.
+  let round = 0;
+  const deliver = (job: ClaimedJob, claimId: string) => {
+    const work = deliverJob(rt.db, job, { workerId: claimId, leaseMs, options: delivery, signal: stopSignal.signal })
       .then((done) => {
         if (!done) return log("info", `job ${job.id} given back (stopping)`);
         log("info", `job ${job.id} ${done.state}${done.via ? ` via ${done.via}` : ""}: ${done.reason}`);
@@ -69,8 +74,9 @@ export function startOutboundWorker(options: { log: WorkerLog }): OutboundWorker
       if (free > 0) {
         try {
           await ensureSchema(rt);
-          const jobs = await claimOutboundJobs(rt.db, { workerId: id, limit: free, leaseMs });
-          for (const job of jobs) deliver(job);
+          const claimId = `${id}#${++round}`;
+          const jobs = await claimOutboundJobs(rt.db, { workerId: claimId, limit: free, leaseMs });
+          for (const job of jobs) deliver(job, claimId);
           // A full batch: more may be due, look again as soon as a slot frees.
           if (jobs.length === free) wait = 0;
         } catch (err) {

@@ -1,24 +1,40 @@
 /**
- * Scale-out on PostgreSQL (R-IN-10, issue 9 §2): two MTA processes — what `npm start -- --mta-only` runs on each
- * node — against one PostgreSQL database, under concurrent load from real SMTP senders that retry as MTAs do:
- * new tickets delivered to BOTH nodes at the same moment, then replies to the same tickets (by reply address and
- * by In-Reply-To) spread over both nodes, a quarter of them delivered twice at once. Afterwards: one ticket per
- * conversation with gap-free numbers, every reply on its conversation's ticket, every message stored once, one
- * auto-acknowledgement per ticket, nothing lost.
+ * Scale-out on PostgreSQL (R-IN-10, R-OUT-3, issue 9 §2): two MTA processes — what `npm start -- --mta-only` runs on
+ * each node, inbound SMTP plus the outbound worker, relaying to a test receiving MTA — and two web processes
+ * (`npm start -- --web-only`, `next start` on the production build) against one PostgreSQL database, under
+ * concurrent load:
+ * - inbound from real SMTP senders that retry as MTAs do: new tickets delivered to BOTH MTA nodes at the same
+ *   moment, then replies to the same tickets (by reply address and by In-Reply-To) spread over both nodes, a
+ *   quarter of them delivered twice at once;
+ * - at the same time technicians reply on the same tickets through BOTH web nodes' tRPC endpoints.
+ * Afterwards: one ticket per conversation with gap-free numbers, every reply on its conversation's ticket, every
+ * message stored once, one auto-acknowledgement per ticket, nothing lost; every outbound message (replies and
+ * acknowledgements) accepted by the receiver exactly once by Message-Id, and both MTA nodes delivered some of them
+ * (the queue is claimed across nodes, told apart by their HELO names).
  * PostgreSQL only: SQLite is a single-machine database, not a multi-node topology.
- * Not covered yet: two web processes and outbound delivered once across nodes — the outbound worker is being
- * built on another branch (see the report / docs/deployment.md).
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { replyAddress, tenantMailbox } from "../../server/mail/addresses";
+import { createUser } from "../../server/users/create-user";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
-import { createTenantRow } from "../support/gateway-data";
 import { startMta, TEST_APP_SECRET, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
+import { seedSendingTenant, waitUntil } from "../support/outbound-data";
+import { sendRepliesWithRetries, type ReplyJob } from "../support/reply-load";
 import { sendWithRetries, type OutgoingMessage, type SenderReport } from "../support/retrying-sender";
+import { messageIdOf, startSmtpReceiver, type SmtpReceiver } from "../support/smtp-receiver";
+import { signInOverHttp, startWeb, type WebProcess, type WebSession } from "../support/web";
+import { countOutbound, stablePort } from "./support";
 
 const CONVERSATIONS = Number(process.env.SCALE_CONVERSATIONS ?? 24);
 const REPLIES = Number(process.env.SCALE_REPLIES ?? 6);
+/** Technician replies per conversation, alternating between the two web nodes. */
+const TECH_REPLIES = Number(process.env.SCALE_TECH_REPLIES ?? 2);
+const PASSWORD = "technician password 1";
+const HELO = ["mx1.gw.scale.example", "mx2.gw.scale.example"];
 const mailbox = tenantMailbox("scale", TEST_INBOUND_DOMAIN);
 
 function raw(id: string, from: string, to: string, subject: string, extra: string[] = []): Buffer {
@@ -37,24 +53,79 @@ function raw(id: string, from: string, to: string, subject: string, extra: strin
   );
 }
 
-describe.skipIf(!process.env.TEST_POSTGRES_URL)("scale-out: two MTA nodes on one PostgreSQL", () => {
+describe.skipIf(!process.env.TEST_POSTGRES_URL)("scale-out: two MTA nodes and two web nodes on one PostgreSQL", () => {
   let database: TestDatabase;
   let dns: TestDnsServer;
+  let receiver: SmtpReceiver;
   let nodes: MtaProcess[] = [];
+  let webs: WebProcess[] = [];
+  let session: WebSession;
   let tenantId: string;
+  let dataDir: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase("postgresql");
-    dns = await startDnsServer({});
-    tenantId = (await createTenantRow(database.db, "scale", { autoAckEnabled: true, autoAckPerSenderHour: 100 })).id;
-    const env = { SMTP_MAX_CONNECTIONS_PER_IP: "100" };
-    nodes = await Promise.all([0, 1].map(() => startMta({ databaseUrl: database.url, dnsServers: dns.address, env })));
-  });
+    [database, dns, receiver] = await Promise.all([
+      createTestDatabase("postgresql"),
+      startDnsServer({}),
+      startSmtpReceiver(),
+    ]);
+    // A tenant that can send (verified sending domain), with auto-acknowledgements on and a technician who signs in.
+    tenantId = (
+      await seedSendingTenant(database.db, dns, {
+        slug: "scale",
+        domain: "scale-msp.example",
+        clientDomain: "customer.example",
+        contacts: [],
+      })
+    ).tenantId;
+    await database.db.tenant.update({
+      where: { id: tenantId },
+      data: { autoAckEnabled: true, autoAckPerSenderHour: 100 },
+    });
+    await createUser(database.db, tenantId, {
+      name: "Sam Scale",
+      email: "sam@scale.test",
+      role: "TECHNICIAN",
+      password: PASSWORD,
+    });
+    // Deliveries take a moment at the receiver, so one node's worker cannot take the whole queue alone.
+    receiver.rules = { data: () => new Promise((r) => setTimeout(() => r(null), 100)) };
+    dataDir = mkdtempSync(path.join(tmpdir(), "opsmerge-scale-web-"));
+    const ports = [await stablePort(), await stablePort()];
+    [nodes, webs] = await Promise.all([
+      Promise.all(
+        HELO.map((helo) =>
+          startMta({
+            databaseUrl: database.url,
+            dnsServers: dns.address,
+            env: {
+              SMTP_MAX_CONNECTIONS_PER_IP: "100",
+              OUTBOUND_RELAY: receiver.address,
+              OUTBOUND_HELO: helo,
+              OUTBOUND_CONCURRENCY: "2",
+            },
+          }),
+        ),
+      ),
+      Promise.all(ports.map((port) => startWeb({ databaseUrl: database.url, port, dataDir }))),
+    ]);
+    // One session, used on both web nodes: sessions live in the shared database.
+    session = await signInOverHttp(webs[0]!.url, "sam@scale.test", PASSWORD);
+  }, 600_000);
 
   afterAll(async () => {
-    await Promise.all(nodes.map((n) => n.stop()));
-    await dns?.close();
+    await Promise.all([...nodes.map((n) => n.stop()), ...webs.map((w) => w.stop())]);
+    await Promise.all([receiver?.close(), dns?.close()]);
     await database?.drop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("both web nodes are healthy for a load balancer (the MTA is not on a web-only node)", async () => {
+    for (const web of webs) {
+      const res = await fetch(`${web.url}/api/health`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ status: "ok", mta: { ok: true, onThisNode: false } });
+    }
   });
 
   /** Sends each node its list at the same time. */
@@ -106,8 +177,23 @@ describe.skipIf(!process.env.TEST_POSTGRES_URL)("scale-out: two MTA nodes on one
     }
     const lists: [OutgoingMessage[], OutgoingMessage[]] = [[], []];
     for (const r of replies) for (const n of r.nodes) lists[n]!.push(r.message);
+    // Technicians reply on the same tickets at the same time, through both web nodes in turn.
+    const techJobs: ReplyJob[] = [];
+    for (let r = 0; r < TECH_REPLIES; r++) {
+      for (let c = 0; c < CONVERSATIONS; c++) {
+        techJobs.push({
+          token: `tech-${run}-${c}-${r}`,
+          ticketId: ticketOf.get(roots[c]!.id)!,
+          to: roots[c]!.mailFrom,
+          baseUrl: webs[(c + r) % 2]!.url,
+        });
+      }
+    }
     const t0 = performance.now();
-    const phase2 = await onBothNodes(lists);
+    const [phase2, tech] = await Promise.all([
+      onBothNodes(lists),
+      sendRepliesWithRetries({ session, jobs: techJobs, concurrency: 4, deadlineMs: 300_000 }),
+    ]);
     const seconds = (performance.now() - t0) / 1000;
 
     const all = [...roots, ...replies.map((r) => r.message)];
@@ -132,7 +218,7 @@ describe.skipIf(!process.env.TEST_POSTGRES_URL)("scale-out: two MTA nodes on one
     });
     const deliveries = [...phase1, ...phase2].reduce((n, r) => n + r.attempts, 0);
     console.log(
-      `SCALE two-mta [postgresql]: sent=${all.length} accepted=${accepted.size} stored=${stored} duplicates=${duplicates} lost=${lost}` +
+      `SCALE two-mta-inbound [postgresql]: sent=${all.length} accepted=${accepted.size} stored=${stored} duplicates=${duplicates} lost=${lost}` +
         ` tickets=${tickets.length}/${CONVERSATIONS} misthreaded=${misthreaded} (deliveries=${deliveries}, replies phase ${replies.length} msgs in ${seconds.toFixed(1)} s)`,
     );
 
@@ -161,5 +247,57 @@ describe.skipIf(!process.env.TEST_POSTGRES_URL)("scale-out: two MTA nodes on one
     });
     expect(acks).toHaveLength(CONVERSATIONS);
     expect(acks.every((a) => a._count === 1)).toBe(true);
+
+    // Outbound: every reply and acknowledgement delivered, by one node or the other, exactly once.
+    expect([...tech.refused.values(), ...tech.pending], "every technician reply was queued").toEqual([]);
+    await waitUntil(
+      "the outbound queue delivered",
+      async () => (await database.db.outboundJob.count({ where: { tenantId, state: { not: "DELIVERED" } } })) === 0,
+      { timeoutMs: 240_000, context: () => nodes.map((n) => n.output().slice(-2000)).join("\n---\n") },
+    );
+    const outbound = await database.db.message.findMany({
+      where: { tenantId, direction: "OUTBOUND" },
+      select: { messageIdHeader: true, kind: true, deliveryState: true, ticketId: true },
+    });
+    const received = new Map<string, { count: number; helo: Set<string> }>();
+    for (const m of receiver.messages) {
+      const id = messageIdOf(m);
+      if (!id) continue;
+      const entry = received.get(id) ?? { count: 0, helo: new Set() };
+      entry.count++;
+      entry.helo.add(m.heloName);
+      received.set(id, entry);
+    }
+    const techSummary = await countOutbound(database.db, {
+      tenantId,
+      tokens: techJobs.map((j) => j.token),
+      accepted: new Set([...tech.told, ...tech.foundAfterLostAnswer]),
+      receivedIds: receiver.messages.map(messageIdOf).filter((id): id is string => id !== null),
+    });
+    const outDelivered = outbound.filter((m) => received.has(m.messageIdHeader)).length;
+    const outTwice = outbound.reduce((n, m) => n + Math.max((received.get(m.messageIdHeader)?.count ?? 0) - 1, 0), 0);
+    const byNode = HELO.map((helo) => receiver.messages.filter((m) => m.heloName === helo).length);
+    console.log(
+      `SCALE two-web-outbound [postgresql]: sent=${outbound.length} accepted=${techSummary.accepted + CONVERSATIONS}` +
+        ` stored=${outbound.length} duplicates=${outTwice + techSummary.storedTwice} lost=${outbound.length - outDelivered + techSummary.lost}` +
+        ` (technician replies ${techSummary.stored}/${techJobs.length} via two web nodes, acks ${acks.length},` +
+        ` delivered by mta1=${byNode[0]} mta2=${byNode[1]}, lost-answers=${tech.lostAnswers})`,
+    );
+    expect(techSummary.accepted).toBe(techJobs.length);
+    expect(techSummary.stored).toBe(techJobs.length);
+    expect(techSummary.storedTwice).toBe(0);
+    expect(techSummary.lost).toBe(0);
+    expect(outbound).toHaveLength(techJobs.length + CONVERSATIONS);
+    expect(outTwice).toBe(0);
+    expect(outDelivered).toBe(outbound.length);
+    expect(outbound.every((m) => m.deliveryState === "DELIVERED")).toBe(true);
+    expect(byNode[0]! + byNode[1]!).toBe(receiver.messages.length);
+    expect(byNode[0], "the first MTA node delivered some of the queue").toBeGreaterThan(0);
+    expect(byNode[1], "the second MTA node delivered some of the queue").toBeGreaterThan(0);
+    // Technician replies landed on their tickets.
+    const ticketOfToken = new Map(techJobs.map((j) => [j.token, j.ticketId]));
+    for (const [token, ids] of techSummary.messageIds) {
+      expect(outbound.find((m) => m.messageIdHeader === ids[0])?.ticketId).toBe(ticketOfToken.get(token));
+    }
   });
 });

@@ -90,3 +90,66 @@ export async function stablePort(): Promise<number> {
   }
   throw new Error("no free port between 20000 and 32000");
 }
+
+/**
+ * Outbound counterpart of countStored: technician replies marked with a unique token in their body, what the
+ * database stored for them and what the receiving MTA accepted, by Message-Id.
+ * - stored: distinct tokens with an outbound message; storedTwice: extra messages for a token (a retried request
+ *   stored again);
+ * - deliveredTwice: extra 250s the receiver gave one Message-Id;
+ * - lost: tokens the client was told (or found) were stored but that never reached the receiver, plus tokens never
+ *   stored at all.
+ */
+export type OutboundSummary = {
+  sent: number;
+  accepted: number;
+  stored: number;
+  duplicates: number;
+  lost: number;
+  storedTwice: number;
+  deliveredTwice: number;
+  /** Token → the stored Message-Id header(s). */
+  messageIds: Map<string, string[]>;
+};
+
+export const TOKEN_PATTERN = /\[fault-token ([a-z0-9-]+)\]/;
+
+export async function countOutbound(
+  db: Db,
+  input: { tenantId: string; tokens: string[]; accepted: Set<string>; receivedIds: string[] },
+): Promise<OutboundSummary> {
+  const rows = await db.message.findMany({
+    where: { tenantId: input.tenantId, direction: "OUTBOUND", kind: "REPLY" },
+    select: { messageIdHeader: true, textBody: true },
+  });
+  const wanted = new Set(input.tokens);
+  const messageIds = new Map<string, string[]>();
+  for (const r of rows) {
+    const token = TOKEN_PATTERN.exec(r.textBody ?? "")?.[1];
+    if (!token || !wanted.has(token)) continue;
+    messageIds.set(token, [...(messageIds.get(token) ?? []), r.messageIdHeader]);
+  }
+  const received = new Map<string, number>();
+  for (const id of input.receivedIds) received.set(id, (received.get(id) ?? 0) + 1);
+  const storedTwice = [...messageIds.values()].reduce((n, ids) => n + ids.length - 1, 0);
+  const allIds = [...messageIds.values()].flat();
+  const deliveredTwice = allIds.reduce((n, id) => n + Math.max((received.get(id) ?? 0) - 1, 0), 0);
+  const lost = input.tokens.filter((t) => !(messageIds.get(t) ?? []).some((id) => received.has(id))).length;
+  return {
+    sent: input.tokens.length,
+    accepted: input.accepted.size,
+    stored: messageIds.size,
+    duplicates: storedTwice + deliveredTwice,
+    lost,
+    storedTwice,
+    deliveredTwice,
+    messageIds,
+  };
+}
+
+export function outboundSummaryLine(scenario: string, provider: string, s: OutboundSummary, extra: string): string {
+  return (
+    `FAULT ${scenario} [${provider}]: sent=${s.sent} accepted=${s.accepted} stored=${s.stored} duplicates=${s.duplicates} lost=${s.lost}` +
+    ` (stored-twice=${s.storedTwice} delivered-twice=${s.deliveredTwice} ${extra})`
+  );
+}

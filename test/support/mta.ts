@@ -20,6 +20,8 @@ export const TEST_INBOUND_DOMAIN = "in.test.local";
 export type MtaProcess = {
   host: string;
   port: number;
+  /** The process id (fault tests pause the process with SIGSTOP/SIGCONT). */
+  pid: number;
   dataDir: string;
   env: Record<string, string>;
   /** Everything the process printed so far (for failure messages). */
@@ -85,6 +87,7 @@ export async function startMta(options: StartMtaOptions): Promise<MtaProcess> {
   return {
     host: "127.0.0.1",
     port,
+    pid: child.pid!,
     dataDir,
     env,
     output: () => output,

@@ -36,7 +36,7 @@ const TAG_STYLES: Record<string, string> = {
 };
 const INLINE_CODE_STYLE = `padding:1px 4px;background-color:#f1f5f9;border-radius:3px;${MONO}`;
 
-function createRenderer(): MarkdownIt {
+function createRenderer() {
   const md = new MarkdownIt({ html: false, linkify: true, breaks: true, typographer: false });
   md.disable("image");
   md.core.ruler.push("inline_mail_styles", (state) => {
@@ -52,10 +52,9 @@ function createRenderer(): MarkdownIt {
     visit(state.tokens);
   });
   // Code blocks: the style belongs on <pre> (the default renderer puts attributes on <code>).
-  const codeBlock: MarkdownIt["renderer"]["rules"]["fence"] = (tokens, idx) =>
+  md.renderer.rules.fence = (tokens, idx) =>
     `<pre style="${TAG_STYLES.pre}"><code>${md.utils.escapeHtml(tokens[idx]!.content)}</code></pre>\n`;
-  md.renderer.rules.fence = codeBlock;
-  md.renderer.rules.code_block = codeBlock;
+  md.renderer.rules.code_block = md.renderer.rules.fence;
   return md;
 }
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
+import { inlineHtmlDocument } from "./message-files";
 import { queueReply, MAX_ATTACHMENT_BYTES, MAX_MARKDOWN_CHARS, renderReplyMarkdown, type QueuedMessage } from "../outbound";
 
 const mailbox = z.object({
@@ -85,7 +86,11 @@ export async function replyToTicket(
 
 export const previewReplyInput = z.object({ body: z.string().max(MAX_MARKDOWN_CHARS) });
 
-/** The composer's preview (R-TKT-2): the same renderer and sanitiser as the message that is sent. */
-export function previewReply(input: z.input<typeof previewReplyInput>): { html: string } {
-  return { html: renderReplyMarkdown(previewReplyInput.parse(input).body) };
+/**
+ * The composer's preview (R-TKT-2): the same renderer and sanitiser as the message that is sent, and the document
+ * the thread shows the sent message in.
+ */
+export function previewReply(input: z.input<typeof previewReplyInput>): { html: string; document: string | null } {
+  const html = renderReplyMarkdown(previewReplyInput.parse(input).body);
+  return { html, document: html ? inlineHtmlDocument(html) : null };
 }

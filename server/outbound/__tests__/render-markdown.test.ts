@@ -10,11 +10,9 @@ import { describe, expect, it } from "vitest";
 import { composeOutboundMessage } from "../compose-message";
 import { renderReplyMarkdown } from "../render-markdown";
 
-type Element = { name: string; attribs: Record<string, string> };
-
 /** The elements of rendered HTML, parsed as a browser would (text that merely looks like markup is not one). */
-function elementsOf(html: string): Element[] {
-  return DomUtils.findAll(() => true, parseDocument(html).children) as Element[];
+function elementsOf(html: string) {
+  return DomUtils.findAll(() => true, parseDocument(html).children);
 }
 
 function tagsOf(html: string): string[] {

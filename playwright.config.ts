@@ -1,6 +1,7 @@
 import { defineConfig, type PlaywrightTestConfig, type Project } from "@playwright/test";
 import { dnsPortsFor } from "./e2e/support/dns-control";
 import { ADMIN_PASSWORD, instances, preparePostgres } from "./e2e/support/instances";
+import { receivingMtaPortsFor } from "./e2e/support/receiving-mta";
 
 // webServer entries start before globalSetup, so the fresh PostgreSQL database is made here, at config load.
 await preparePostgres();
@@ -39,6 +40,18 @@ for (const instance of instances()) {
     stderr: "pipe",
     env: { E2E_DNS_PORT: String(dns.dns), E2E_DNS_CONTROL_PORT: String(dns.control) },
   });
+  // And delivers all outbound mail through OUTBOUND_RELAY to its own receiving MTA, which keeps what it got for the
+  // specs (e2e/support/receiving-mta.ts).
+  const mta = receivingMtaPortsFor(instance);
+  webServer.push({
+    command: "npx tsx e2e/support/receiving-mta-process.ts",
+    url: `http://127.0.0.1:${mta.control}/health`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { E2E_MTA_PORT: String(mta.smtp), E2E_MTA_CONTROL_PORT: String(mta.control) },
+  });
   webServer.push({
     command: "npx tsx scripts/start.ts",
     url: `${instance.baseURL}/api/health`,
@@ -61,9 +74,10 @@ for (const instance of instances()) {
       LOG_LEVEL: "warn",
       DATABASE_URL: instance.databaseUrl,
       DNS_SERVERS: `127.0.0.1:${dns.dns}`,
-      // The e2e instances have no receiving MTA to deliver to: replies stay QUEUED, as the composer specs expect.
-      // Delivery itself is tested over real SMTP in test/mta/outbound*.test.ts.
-      OUTBOUND_DELIVERY: "off",
+      // Real delivery: replies and auto-acknowledgements go to the instance's receiving MTA and move to DELIVERED
+      // (e2e/outbound-round-trip.spec.ts). Deferrals, bounces and DSNs are tested in test/mta/outbound*.test.ts.
+      OUTBOUND_DELIVERY: "on",
+      OUTBOUND_RELAY: `127.0.0.1:${mta.smtp}`,
     },
   });
 }

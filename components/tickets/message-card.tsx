@@ -4,6 +4,7 @@ import { useState } from "react";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
+import { HtmlFrame } from "./html-frame";
 import { formatBytes, fullDate, Initials, mailboxText } from "./ticket-bits";
 
 type Mailbox = { address: string; name: string | null };
@@ -21,6 +22,8 @@ export type ThreadMessageView = {
   fullText: string | null;
   hasHtml: boolean;
   hasRemoteContent: boolean;
+  /** Our own outbound HTML as a document for an inline frame; null for inbound mail. */
+  htmlDocument: string | null;
   auth: { spf: AuthCheck; dkim: AuthCheck; dmarc: AuthCheck; arc: AuthCheck } | null;
   deliveryState: string | null;
   deliveryDetail: string | null;
@@ -66,10 +69,14 @@ function People({ label, list }: { label: string; list: Mailbox[] }) {
   );
 }
 
-/** One message of the thread: who, when, verdicts or delivery state, the new text, and the rest one click away. */
+/**
+ * One message of the thread: who, when, verdicts or delivery state, the new text, and the rest one click away.
+ * Inbound mail opens as text (its HTML is one click away, in the sandboxed viewer); our own replies open as the
+ * formatted message the client received, rendered from the composer's Markdown.
+ */
 export function MessageCard({ message: m }: { message: ThreadMessageView }) {
   const [showAll, setShowAll] = useState(false);
-  const [view, setView] = useState<"text" | "html">("text");
+  const [view, setView] = useState<"text" | "html">(m.htmlDocument ? "html" : "text");
   const [remote, setRemote] = useState(false);
   const outbound = m.direction === "OUTBOUND";
   const delivery = m.deliveryState
@@ -157,7 +164,9 @@ export function MessageCard({ message: m }: { message: ThreadMessageView }) {
             ) : null}
           </div>
         ) : null}
-        {view === "html" ? (
+        {view === "html" && m.htmlDocument ? (
+          <HtmlFrame title={`Formatted message from ${sender}`} document={m.htmlDocument} />
+        ) : view === "html" ? (
           <div className="h-[28rem] resize-y overflow-hidden rounded-md ring-1 ring-slate-200">
             <iframe
               key={remote ? "remote" : "blocked"}

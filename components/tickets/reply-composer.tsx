@@ -1,13 +1,14 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
-import { Paperclip, Send, X } from "lucide-react";
+import { Eye, Paperclip, PenLine, Send, X } from "lucide-react";
 import { useRef, useState, type FormEvent } from "react";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { TextAreaField, TextField } from "../ui/field";
 import { useTRPC } from "../trpc/client";
+import { HtmlFrame } from "./html-frame";
 import { formatBytes, mailboxText } from "./ticket-bits";
 
 type Mailbox = { address: string; name: string | null };
@@ -55,7 +56,11 @@ function composerErrors(error: unknown): { fields: Record<string, string>; form:
   return { fields, form };
 }
 
-/** R-TKT-2: the reply composer. Sends through tickets.reply; the sent message joins the thread as Queued. */
+/**
+ * R-TKT-2: the reply composer. The body is Markdown: sent as HTML and, as written, as the text part. Preview shows
+ * it rendered by the server (tickets.previewReply: the one renderer and sanitiser the sent message goes through).
+ * Sends through tickets.reply; the sent message joins the thread as Queued.
+ */
 export function ReplyComposer({
   ticketId,
   defaults,
@@ -67,6 +72,8 @@ export function ReplyComposer({
 }) {
   const trpc = useTRPC();
   const reply = useMutation(trpc.tickets.reply.mutationOptions());
+  const preview = useMutation(trpc.tickets.previewReply.mutationOptions());
+  const [mode, setMode] = useState<"write" | "preview">("write");
   const [to, setTo] = useState(defaults.to.map(mailboxText).join(", "));
   const [cc, setCc] = useState(defaults.cc.map(mailboxText).join(", "));
   const [body, setBody] = useState("");
@@ -88,6 +95,11 @@ export function ReplyComposer({
     }
   }
 
+  function showPreview() {
+    setMode("preview");
+    preview.mutate({ body });
+  }
+
   async function submit(e: FormEvent) {
     e.preventDefault();
     setSent(false);
@@ -100,6 +112,8 @@ export function ReplyComposer({
     });
     setBody("");
     setFiles([]);
+    setMode("write");
+    preview.reset();
     setSent(true);
     await onSent();
   }
@@ -132,15 +146,69 @@ export function ReplyComposer({
             spellCheck={false}
             hint="Separate addresses with commas."
           />
-          <TextAreaField
-            label="Message"
-            name="body"
-            rows={7}
-            value={body}
-            onChange={(e) => setBody(e.target.value)}
-            error={errors.fields.body}
-            hint="Plain text; it is sent as text and as simple HTML, with links made clickable."
-          />
+          <div className="space-y-1.5">
+            <div className="flex items-center justify-end gap-1" role="group" aria-label="Write or preview">
+              <Button
+                size="sm"
+                variant={mode === "write" ? "secondary" : "ghost"}
+                aria-pressed={mode === "write"}
+                onClick={() => setMode("write")}
+              >
+                <PenLine className="size-3.5" aria-hidden />
+                Write
+              </Button>
+              <Button
+                size="sm"
+                variant={mode === "preview" ? "secondary" : "ghost"}
+                aria-pressed={mode === "preview"}
+                onClick={showPreview}
+              >
+                <Eye className="size-3.5" aria-hidden />
+                Preview
+              </Button>
+            </div>
+            {mode === "write" ? (
+              <TextAreaField
+                label="Message"
+                name="body"
+                rows={7}
+                value={body}
+                onChange={(e) => setBody(e.target.value)}
+                error={errors.fields.body}
+                className="font-mono"
+                hint={
+                  <>
+                    Markdown supported: <code>**bold**</code>, <code>_italic_</code>, <code>- lists</code>,{" "}
+                    <code>&gt; quotes</code>, <code>[links](https://…)</code>. Sent as formatted HTML and as plain text.
+                  </>
+                }
+              />
+            ) : (
+              <section aria-label="Preview" className="space-y-1.5">
+                <h3 className="text-sm font-medium text-slate-700">Preview</h3>
+                <div className="min-h-[10.5rem] rounded-md px-3 py-2 ring-1 ring-slate-300">
+                  {preview.isPending ? (
+                    <p className="text-sm text-slate-500">Rendering…</p>
+                  ) : preview.error ? (
+                    <p role="alert" className="text-sm text-red-600">
+                      Could not render the preview: {preview.error.message}
+                    </p>
+                  ) : preview.data?.document ? (
+                    <HtmlFrame title="Preview of the reply" document={preview.data.document} />
+                  ) : (
+                    <p className="text-sm text-slate-500 italic">Nothing to preview yet.</p>
+                  )}
+                </div>
+                {errors.fields.body ? (
+                  <p role="alert" className="text-sm text-red-600">
+                    {errors.fields.body}
+                  </p>
+                ) : (
+                  <p className="text-xs text-slate-500">This is how the client sees the formatted message.</p>
+                )}
+              </section>
+            )}
+          </div>
           <div>
             <input
               ref={fileInput}

@@ -19,11 +19,20 @@ import { fullDate, StatusBadge, STATUS_LABEL, type TicketStatus } from "./ticket
 
 const selectClass = cn(controlClass, "ring-slate-300 focus:ring-indigo-500 py-1.5");
 
+const IN_FLIGHT_POLL_MS = 2_000;
+
 /** R-TKT-1: one ticket, its thread, its people, status and assignment, merge, and the reply composer. */
 export function TicketDetail({ ticketId }: { ticketId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const ticket = useQuery(trpc.tickets.get.queryOptions({ id: ticketId }));
+  const ticket = useQuery({
+    ...trpc.tickets.get.queryOptions({ id: ticketId }),
+    // A reply on its way (queued or being handed over) is watched until its state settles (R-OUT-4).
+    refetchInterval: (q) =>
+      q.state.data?.messages.some((m) => m.deliveryState === "QUEUED" || m.deliveryState === "SENDING")
+        ? IN_FLIGHT_POLL_MS
+        : false,
+  });
   const assignees = useQuery(trpc.tickets.assignees.queryOptions());
   const setStatus = useMutation(trpc.tickets.setStatus.mutationOptions());
   const assign = useMutation(trpc.tickets.assign.mutationOptions());

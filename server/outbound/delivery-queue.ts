@@ -325,15 +325,22 @@ export async function recordDeliveryAttempt(db: Db, rawInput: RecordDeliveryAtte
       await markContactsFailing(tx, job.tenantId, refused.map((o) => o.recipient), refused[0]!.reply, now);
     }
 
+    // The message's state is derived from all its jobs, and jobs of other recipient domains are recorded by other
+    // deliveries at the same time: take the message's row lock first (a no-op UPDATE, as for the ticket sequence),
+    // so two deliveries of one message are recorded one after the other and the second sees the first's job state.
+    // Without it, on PostgreSQL (READ COMMITTED), each could see the other's job still SENDING and both leave the
+    // message QUEUED for good. Jobs are always locked before the message (here and in applyDsn): no deadlock.
+    await tx.$executeRaw`UPDATE "Message" SET "deliveryState" = "deliveryState" WHERE "id" = ${job.messageId}`;
+    const current = await tx.message.findUniqueOrThrow({ where: { id: job.messageId }, select: { deliveryState: true } });
     const jobs = await tx.outboundJob.findMany({ where: { messageId: job.messageId }, select: { state: true, bouncedRecipients: true } });
-    const messageState = messageStateOf(jobs, job.message.deliveryState);
+    const messageState = messageStateOf(jobs, current.deliveryState);
     const detail = (refused[0] ?? gaveUp[0] ?? deferred[0] ?? delivered[0])?.reply ?? null;
     await tx.message.update({
       where: { id: job.messageId },
       data: {
         deliveryState: messageState,
         // A DSN's bounce reason stays what the ticket shows.
-        ...(job.message.deliveryState === "BOUNCED" ? {} : { deliveryDetail: detail }),
+        ...(current.deliveryState === "BOUNCED" ? {} : { deliveryDetail: detail }),
       },
     });
     const reason = (gaveUp[0] ?? refused[0] ?? deferred[0] ?? delivered[0])?.reply ?? "";

@@ -12,6 +12,7 @@ export {
   type Mailbox,
 } from "./compose-message";
 export { dkimSignMessage } from "./dkim-sign";
+export { MAX_MARKDOWN_CHARS, renderReplyMarkdown } from "./render-markdown";
 export { MAX_ATTACHMENT_BYTES, MAX_RECIPIENTS, queueReply, queueReplyInput, type QueueReplyInput, type QueuedMessage } from "./queue-reply";
 export {
   backoffMs,

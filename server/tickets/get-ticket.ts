@@ -1,6 +1,7 @@
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { replyAddress } from "../mail/addresses";
+import { inlineHtmlDocument } from "./message-files";
 import { parseMailboxes, parseTicketStatus, type Mailbox, type TicketStatus } from "./ticket-fields";
 
 export type AuthCheck = { result: string; reason: string | null };
@@ -24,6 +25,11 @@ export type ThreadMessage = {
   hasHtml: boolean;
   /** The stored HTML names remote images (blocked until the reader asks for them). */
   hasRemoteContent: boolean;
+  /**
+   * Our own outbound HTML (rendered from the composer's Markdown) as a document for an inline, self-sizing frame;
+   * null for inbound mail, which is shown only through the sandboxed viewer route.
+   */
+  htmlDocument: string | null;
   auth: MessageAuth;
   deliveryState: string | null;
   deliveryDetail: string | null;
@@ -221,6 +227,7 @@ export async function getTicket(
       fullText: full && full !== fresh ? full : null,
       hasHtml: html.trim().length > 0,
       hasRemoteContent: html.includes("data-remote-src="),
+      htmlDocument: m.direction === "OUTBOUND" && html.trim() ? inlineHtmlDocument(html) : null,
       auth: m.direction === "INBOUND" ? messageAuth(m) : null,
       deliveryState: m.deliveryState,
       deliveryDetail: m.deliveryDetail,

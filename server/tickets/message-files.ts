@@ -92,7 +92,30 @@ export async function getMessageHtmlDocument(
     loadRemote: options.loadRemote,
     inlineImage: (cid) => images.get(cid.toLowerCase()) ?? null,
   });
-  return `<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><style>${VIEWER_STYLE}</style></head><body>${body}</body></html>`;
+  return viewerDocument(body);
+}
+
+function viewerDocument(body: string, meta = "", style = ""): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">${meta}<style>${VIEWER_STYLE}${style}</style></head><body>${body}</body></html>`;
+}
+
+/** Inline frames sit in the page's own padding, and the last paragraph's margin would only add a blank line. */
+const INLINE_STYLE = "body{padding:0}body>div>:last-child{margin-bottom:0 !important}";
+
+/**
+ * HTML we wrote ourselves (a reply rendered from the composer's Markdown, or its preview) as a document for an
+ * inline `srcdoc` frame that sizes to its content: the one sanitiser again, no remote images, and the viewer's
+ * policy in a meta tag (a srcdoc document has no response headers; the frame's sandbox attribute keeps scripts
+ * off). Empty HTML gives null.
+ */
+export function inlineHtmlDocument(html: string): string | null {
+  const body = renderEmailHtml(html, { loadRemote: false, inlineImage: () => null });
+  if (!body.trim()) return null;
+  const csp = messageHtmlCsp(false)
+    .split("; ")
+    .filter((d) => !/^(?:sandbox|frame-ancestors)\b/.test(d))
+    .join("; ");
+  return viewerDocument(body, `<meta http-equiv="Content-Security-Policy" content="${csp}">`, INLINE_STYLE);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
-import { queueReply, MAX_ATTACHMENT_BYTES, type QueuedMessage } from "../outbound";
+import { inlineHtmlDocument } from "./message-files";
+import { queueReply, MAX_ATTACHMENT_BYTES, MAX_MARKDOWN_CHARS, renderReplyMarkdown, type QueuedMessage } from "../outbound";
 
 const mailbox = z.object({
   address: z.string().trim().min(1).max(254),
@@ -12,9 +13,10 @@ export const replyToTicketInput = z.object({
   ticketId: z.string().min(1),
   to: z.array(mailbox).min(1, "Add at least one recipient.").max(50),
   cc: z.array(mailbox).max(50).default([]),
+  /** Markdown: sent as HTML (rendered and sanitised) and, as written, as the text part. */
   body: z
     .string()
-    .max(200_000)
+    .max(MAX_MARKDOWN_CHARS)
     .refine((s) => s.trim().length > 0, "Write a reply first."),
   attachments: z
     .array(
@@ -32,31 +34,10 @@ export type ReplyToTicketInput = z.input<typeof replyToTicketInput>;
 
 const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
 /**
- * The composer's plain text as the HTML alternative: paragraphs on blank lines, line breaks kept, web and
- * mail links made clickable. Everything is escaped first, so nothing typed can become markup.
- */
-export function plainTextToHtml(text: string): string {
-  const paragraphs = text
-    .replace(/\r\n?/g, "\n")
-    .trim()
-    .split(/\n{2,}/);
-  const link = (escaped: string) =>
-    escaped.replace(/\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)]/g, (url) => `<a href="${url}">${url}</a>`);
-  const body = paragraphs
-    .map((p) => `<p style="margin:0 0 1em 0">${link(escapeHtml(p)).replace(/\n/g, "<br>\n")}</p>`)
-    .join("\n");
-  return `<div style="font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.5;color:#1e293b">\n${body}\n</div>`;
-}
-
-/**
- * A technician's reply from the composer (R-TKT-2): the text goes out as text and as HTML, with the
- * attachments, through the one outbound path (queueReply: From resolution, DKIM, the durable queue). The
- * message is in the thread at once, QUEUED. A merged ticket takes no replies: its survivor does.
+ * A technician's reply from the composer (R-TKT-2): the Markdown goes out rendered as HTML and, as written, as
+ * the text part, with the attachments, through the one outbound path (queueReply: From resolution, DKIM, the
+ * durable queue). The message is in the thread at once, QUEUED. A merged ticket takes no replies: its survivor does.
  */
 export async function replyToTicket(
   db: Db,
@@ -96,9 +77,20 @@ export async function replyToTicket(
     to: data.to.map((m) => ({ address: m.address, name: m.name ?? null })),
     cc: data.cc.map((m) => ({ address: m.address, name: m.name ?? null })),
     bodyText: text,
-    bodyHtml: plainTextToHtml(text),
+    bodyHtml: renderReplyMarkdown(text) || null,
     attachments,
     secret: params.secret,
     inboundDomain: params.inboundDomain,
   });
+}
+
+export const previewReplyInput = z.object({ body: z.string().max(MAX_MARKDOWN_CHARS) });
+
+/**
+ * The composer's preview (R-TKT-2): the same renderer and sanitiser as the message that is sent, and the document
+ * the thread shows the sent message in.
+ */
+export function previewReply(input: z.input<typeof previewReplyInput>): { html: string; document: string | null } {
+  const html = renderReplyMarkdown(previewReplyInput.parse(input).body);
+  return { html, document: html ? inlineHtmlDocument(html) : null };
 }

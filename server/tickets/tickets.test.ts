@@ -26,7 +26,7 @@ import {
   messageHtmlCsp,
   safeContentType,
 } from "./message-files";
-import { plainTextToHtml, replyToTicket } from "./reply-to-ticket";
+import { previewReply, replyToTicket } from "./reply-to-ticket";
 import { assignTicket, listAssignees, setTicketStatus } from "./update-ticket";
 
 const SECRET = "tickets-test-secret-0123456789-0123456789";
@@ -449,7 +449,7 @@ describe.each(testProviders())("tickets on %s", (provider) => {
     ).toBe("PRECONDITION");
   });
 
-  it("R-TKT-2 a reply from the composer is in the thread at once, QUEUED, with text and escaped HTML and its attachment", async () => {
+  it("R-TKT-2 a Markdown reply from the composer is in the thread at once, QUEUED, as its source text and rendered, sanitised HTML, with its attachment", async () => {
     const tk = await ticket(tenantA, { subject: "Reply please", clientId: contosoId, requesterId: aliceId });
     await inbound(tenantA, tk.id, {
       id: "rp1@contoso.example",
@@ -463,7 +463,7 @@ describe.each(testProviders())("tickets on %s", (provider) => {
         ticketId: tk.id,
         to: [{ address: "alice@contoso.example", name: "Alice Example" }],
         cc: [{ address: "carol@contoso.example" }],
-        body: "Hi Alice,\n\n<script>alert(1)</script> see https://status.example/x.\nThanks",
+        body: "Hi Alice,\n\n<script>alert(1)</script> see https://status.example/x.\n**Thanks**",
         attachments: [
           {
             filename: "steps.txt",
@@ -485,8 +485,14 @@ describe.each(testProviders())("tickets on %s", (provider) => {
     expect(sent.newText).toContain("<script>alert(1)</script>");
     expect(sent.attachments.map((a) => [a.filename, a.size])).toEqual([["steps.txt", 10]]);
     const stored = await t.db.message.findUniqueOrThrow({ where: { id: queued.messageId } });
-    expect(stored.htmlBody).toContain("&lt;script&gt;");
-    expect(stored.htmlBody).toContain('<a href="https://status.example/x">https://status.example/x</a>.');
+    expect(stored.textBody).toBe("Hi Alice,\n\n<script>alert(1)</script> see https://status.example/x.\n**Thanks**\n");
+    expect(stored.htmlBody).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(stored.htmlBody).not.toContain("<script");
+    expect(stored.htmlBody).toContain(
+      '<a href="https://status.example/x" rel="noopener noreferrer nofollow" target="_blank">https://status.example/x</a>.<br />\n<strong>Thanks</strong>',
+    );
+    // The composer's preview is the same rendering.
+    expect(previewReply({ body: stored.textBody! }).html).toBe(stored.htmlBody);
     expect(await t.db.outboundJob.count({ where: { messageId: queued.messageId, state: "QUEUED" } })).toBe(1);
 
     expect(
@@ -632,11 +638,10 @@ describe.each(testProviders())("tickets on %s", (provider) => {
     expect((await caller(`b-${provider}`).tickets.list({ search: "Role check", status: "PENDING" })).items).toEqual([]);
   });
 
-  it("R-TKT-2 plain text becomes escaped HTML paragraphs with links", () => {
-    expect(plainTextToHtml('One <b>&</b> "two"\nline\n\n\nhttps://x.example/a?b=1&c=2, end')).toBe(
-      '<div style="font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.5;color:#1e293b">\n' +
-        '<p style="margin:0 0 1em 0">One &lt;b&gt;&amp;&lt;/b&gt; &quot;two&quot;<br>\nline</p>\n' +
-        '<p style="margin:0 0 1em 0"><a href="https://x.example/a?b=1&amp;c=2">https://x.example/a?b=1&amp;c=2</a>, end</p>\n</div>',
-    );
+  it("R-TKT-2 the composer's preview renders Markdown through the one sanitiser; raw HTML stays text", () => {
+    const { html } = previewReply({ body: 'One <b>&</b> "two"\n\n[pay](javascript:alert(1)) *now*' });
+    expect(html).toContain("One &lt;b&gt;&amp;&lt;/b&gt;");
+    expect(html).toContain("[pay](javascript:alert(1)) <em>now</em>");
+    expect(previewReply({ body: "   " }).html).toBe("");
   });
 });

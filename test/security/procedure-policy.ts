@@ -234,6 +234,8 @@ export const procedurePolicies: Record<string, Policy> = {
     }),
     foreign: (w) => ({ ticketId: w.other.ticketId, to: [{ address: `boss@${w.other.clientDomain}` }], body: "Hijacked." }),
   },
+  // Renders the caller's own draft; names no rows.
+  "tickets.previewReply": { roles: ALL, input: () => ({ body: "**On it.**" }) },
 
   // The Unattributed queue: ADMIN and SUPPORT (R-TEN-4).
   "unattributed.list": { roles: QUEUE, input: () => ({}) },

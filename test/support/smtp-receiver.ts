@@ -50,7 +50,8 @@ function smtpError(answer: NonNullable<Answer>): Error {
   return Object.assign(new Error(answer.message), { responseCode: answer.code });
 }
 
-export async function startSmtpReceiver(rules: ReceiverRules = {}): Promise<SmtpReceiver> {
+/** `port`: a fixed port (the e2e receiving MTA); by default the OS picks a free one. */
+export async function startSmtpReceiver(rules: ReceiverRules = {}, options: { port?: number } = {}): Promise<SmtpReceiver> {
   const messages: ReceivedMail[] = [];
   const attempts: ReceivedMail[] = [];
   const waiters = new Set<() => void>();
@@ -87,7 +88,10 @@ export async function startSmtpReceiver(rules: ReceiverRules = {}): Promise<Smtp
     },
   });
   server.on("error", () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    server.server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
   const port = (server.server.address() as { port: number }).port;
 
   return {

@@ -94,6 +94,27 @@ describe.each(testProviders())("delivery attempts on %s", (provider) => {
     expect(await t.db.message.findUniqueOrThrow({ where: { id: m.id } })).toMatchObject({ deliveryState: "BOUNCED", deliveryDetail: "5.1.1 smtp; 550 gone" });
   });
 
+  it("R-OUT-4 two recipient domains delivered at the same moment leave the message DELIVERED, not QUEUED", async () => {
+    // Each recording reads the message's other jobs; without the message lock, two concurrent recordings on
+    // PostgreSQL each saw the other's job still SENDING and the message stayed QUEUED.
+    for (let round = 0; round < 6; round += 1) {
+      const m = await message([`ann${round}@a.example`], [`cid${round}@b.example`], [`dan${round}@c.example`]);
+      await claim("w1", m.jobIds[0]!); // claims every due job: all three of this message's
+      const results = await Promise.all(
+        m.jobIds.map((jobId, i) =>
+          recordDeliveryAttempt(t.db, {
+            jobId,
+            workerId: "w1",
+            outcomes: [{ recipient: [`ann${round}@a.example`, `cid${round}@b.example`, `dan${round}@c.example`][i]!, kind: "delivered", reply: "250 ok" }],
+          }),
+        ),
+      );
+      expect(results.map((r) => r.state)).toEqual(["DELIVERED", "DELIVERED", "DELIVERED"]);
+      expect(results.filter((r) => r.messageState === "DELIVERED")).toHaveLength(1);
+      expect((await t.db.message.findUniqueOrThrow({ where: { id: m.id } })).deliveryState).toBe("DELIVERED");
+    }
+  });
+
   it("the mark, renewal and recording need the claim; a claim is given back untouched", async () => {
     const m = await message(["ann@a.example"]);
     const job = await claim("w1", m.jobIds[0]!);

@@ -9,7 +9,7 @@ import {
   searchMergeTargets,
   searchMergeTargetsInput,
 } from "../../tickets/merge-tickets";
-import { replyToTicket, replyToTicketInput } from "../../tickets/reply-to-ticket";
+import { previewReply, previewReplyInput, replyToTicket, replyToTicketInput } from "../../tickets/reply-to-ticket";
 import {
   assignTicket,
   assignTicketInput,
@@ -54,4 +54,6 @@ export const ticketsRouter = createTRPCRouter({
     .mutation(({ ctx, input }) =>
       replyToTicket(ctx.db, { tenantId: ctx.tenantId, authorId: ctx.user.id, ...mailEnv() }, input),
     ),
+  /** The composer's Markdown preview; a mutation so a long draft travels in a POST body, not a URL. */
+  previewReply: ticketProcedure.input(previewReplyInput).mutation(({ input }) => previewReply(input)),
 });

@@ -46,3 +46,10 @@ export function buildWeb(options: { quiet?: boolean } = {}): boolean {
   });
   return result.status === 0;
 }
+
+// `tsx scripts/web-build.ts`: build unless the build is current (what `npm run test:e2e` runs before Playwright;
+// the fault tests in `vitest` may already have built it).
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
+  if (webBuildIsCurrent()) console.log("[web-build] web build is current");
+  else if (!buildWeb()) process.exit(1);
+}

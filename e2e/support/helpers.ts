@@ -21,7 +21,7 @@ export async function signIn(page: Page, email: string, password: string): Promi
 /** The database of the instance a project runs against, for seeding through domain code. */
 export function instanceDb(projectName: string): Db {
   const instance = instanceNamed(projectName);
-  return createDb({ provider: instance.provider, url: instance.databaseUrl }, { poolSize: 2 });
+  return createDb({ provider: instance.provider, url: instance.databaseUrl }, { poolSize: 2, beginImmediate: true });
 }
 
 export async function demoTenantId(db: Db): Promise<string> {

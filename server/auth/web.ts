@@ -11,7 +11,7 @@ type WebGlobals = { opsmergeDb?: Db; opsmergeAuth?: Auth };
 const globals = globalThis as typeof globalThis & WebGlobals;
 
 export function getDb(): Db {
-  globals.opsmergeDb ??= createDb(loadEnv().database);
+  globals.opsmergeDb ??= createDb(loadEnv().database, { beginImmediate: true });
   return globals.opsmergeDb;
 }
 

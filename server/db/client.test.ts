@@ -6,19 +6,22 @@ import { createTenantRow } from "../../test/support/gateway-data";
 // The web and the MTA process each hold their own connection to one SQLite file; two clients here stand in for them.
 describe("SQLite transactions across two connections (web + MTA on one file)", () => {
   let database: TestDatabase;
+  let web: Db | undefined;
   let other: Db | undefined;
   afterEach(async () => {
+    await web?.$disconnect();
     await other?.$disconnect();
     await database.drop();
   });
 
-  it("a transaction that reads, then writes after the other connection committed, still commits", async () => {
+  it("with beginImmediate (the web process), a transaction that reads, then writes after the other connection committed, still commits", async () => {
     database = await createTestDatabase("sqlite");
+    web = createDb(database.database, { beginImmediate: true });
     // Busy timeout 0: the other connection must not wait synchronously here, it reports "busy" at once instead.
     other = createDb(database.database, { busyTimeoutMs: 0 });
     let otherWhileOpen: "wrote" | "busy" | undefined;
 
-    await database.db.$transaction(async (tx) => {
+    await web.$transaction(async (tx) => {
       await tx.tenant.count();
       try {
         await createTenantRow(other!, "written-meanwhile");

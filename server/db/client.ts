@@ -17,6 +17,13 @@ export type DbOptions = {
   poolSize?: number;
   /** SQLite busy timeout in ms: how long a writer waits for the other process's lock. */
   busyTimeoutMs?: number;
+  /**
+   * SQLite: interactive transactions take the write lock when they begin (see immediateTransactions). For a
+   * process whose transactions may read before they write while another process writes the same file (the web
+   * app). Not for the MTA: its write transactions start with a write, and its frequent read-only ones (the
+   * outbound claim poll) must not stall its event loop in better-sqlite3's synchronous busy wait.
+   */
+  beginImmediate?: boolean;
 };
 
 export function createDb(database: Env["database"], options: DbOptions = {}): Db {
@@ -28,13 +35,11 @@ export function createDb(database: Env["database"], options: DbOptions = {}): Db
     });
     return new PostgresClient({ adapter }) as unknown as Db;
   }
-  const adapter = immediateTransactions(
-    new PrismaBetterSQLite3({
-      url: database.url.replace(/^file:/, ""),
-      timeout: options.busyTimeoutMs ?? 10_000,
-    }),
-  );
-  return new SqliteClient({ adapter });
+  const factory = new PrismaBetterSQLite3({
+    url: database.url.replace(/^file:/, ""),
+    timeout: options.busyTimeoutMs ?? 10_000,
+  });
+  return new SqliteClient({ adapter: options.beginImmediate ? immediateTransactions(factory) : factory });
 }
 
 type SqliteAdapterFactory = InstanceType<typeof PrismaBetterSQLite3>;
@@ -46,7 +51,8 @@ type Statements = { prepare(sql: string): unknown };
  * one file, a transaction that reads first and writes later then fails at once with SQLITE_BUSY ("Operation has
  * timed out") whenever the other process committed in between: SQLite cannot upgrade a stale read snapshot, and
  * the busy timeout does not apply. `BEGIN IMMEDIATE` takes the write lock up front, waiting up to the busy
- * timeout for it, so every transaction sees the latest data and commits. Readers are not blocked (WAL).
+ * timeout for it, so every transaction sees the latest data and commits. Readers are not blocked (WAL). The wait
+ * is synchronous in better-sqlite3, so two such clients in one process would wait on each other: one per process.
  */
 function immediateTransactions(factory: SqliteAdapterFactory): SqliteAdapterFactory {
   const connect = factory.connect.bind(factory);

@@ -42,7 +42,11 @@ describe.each(testProviders())("idempotent ticket replies on %s", (provider) => 
     ).id;
   }
 
-  const send = (db: Db, tenant: SendingTenant, input: Omit<ReplyToTicketInput, "to"> & { to?: ReplyToTicketInput["to"] }) =>
+  const send = (
+    db: Db,
+    tenant: SendingTenant,
+    input: Omit<ReplyToTicketInput, "to"> & { to?: ReplyToTicketInput["to"] },
+  ) =>
     replyToTicket(
       db,
       { tenantId: tenant.tenantId, authorId: tenant.userId, ...mail },
@@ -206,15 +210,17 @@ describe.each(testProviders())("idempotent ticket replies on %s", (provider) => 
     const source = await ticket(a);
     const survivor = await ticket(a);
     const key = randomUUID();
-    const files = [{ filename: "log.txt", contentType: "text/plain", contentBase64: Buffer.from("log").toString("base64") }];
+    const files = [
+      { filename: "log.txt", contentType: "text/plain", contentBase64: Buffer.from("log").toString("base64") },
+    ];
     const first = await send(t.db, a, { ticketId: source, body: "Fixed.", attachments: files, idempotencyKey: key });
     await mergeTickets(t.db, a.tenantId, { sourceId: source, targetId: survivor });
     const retry = await send(t.db, a, { ticketId: source, body: "Fixed.", attachments: files, idempotencyKey: key });
     expect(retry).toEqual({ ...first, replayed: true });
     expect(await stored(survivor)).toMatchObject({ messages: 1, jobs: 1 });
-    expect((await appError(send(t.db, a, { ticketId: source, body: "Fixed.", idempotencyKey: randomUUID() }))).code).toBe(
-      "PRECONDITION",
-    );
+    expect(
+      (await appError(send(t.db, a, { ticketId: source, body: "Fixed.", idempotencyKey: randomUUID() }))).code,
+    ).toBe("PRECONDITION");
   });
 
   it("a malformed key is refused at the boundary, by the domain and by tickets.reply's input", async () => {
@@ -225,7 +231,12 @@ describe.each(testProviders())("idempotent ticket replies on %s", (provider) => 
     }
     const caller = createCaller(createContextInner({ db: t.db, session: { sessionId: "s", userId: a.userId } }));
     await expect(
-      caller.tickets.reply({ ticketId: tk, to: [{ address: "jane@client-idema.example" }], body: "Hi", idempotencyKey: "no" }),
+      caller.tickets.reply({
+        ticketId: tk,
+        to: [{ address: "jane@client-idema.example" }],
+        body: "Hi",
+        idempotencyKey: "no",
+      }),
     ).rejects.toMatchObject({ code: "BAD_REQUEST" });
     expect(await stored(tk)).toEqual({ messages: 0, jobs: 0, queuedActivity: 0 });
   });

@@ -19,6 +19,8 @@ export type ReplyJob = {
   to: string;
   /** The web node this reply is sent through. */
   baseUrl: string;
+  /** The reply's idempotency key; a random one when omitted. The same key sends the same reply again. */
+  idempotencyKey?: string;
 };
 
 export type ReplyLoadReport = {
@@ -67,7 +69,7 @@ export async function sendRepliesWithRetries(options: {
   };
 
   const one = async (job: ReplyJob) => {
-    const idempotencyKey = randomUUID();
+    const idempotencyKey = job.idempotencyKey ?? randomUUID();
     const input = { ticketId: job.ticketId, to: [{ address: job.to }], body: replyBody(job.token), idempotencyKey };
     for (let attempt = 0; Date.now() < deadline; attempt++) {
       report.attempts++;

@@ -409,8 +409,16 @@ test("R-TKT-2 the composer: To/CC prefilled, a plain error for an unverified dom
       buffer: Buffer.from("1. Open tray 3\n2. Remove the paper\n"),
     });
     await expect(composer.getByRole("list", { name: "Files to send" })).toContainText("clear-jam.txt");
-    await composer.getByRole("button", { name: "Send reply" }).click();
+    // A double click sends once (R-OUT-3): the draft's idempotency key, kept since the refused attempt above, and
+    // the button disabled while the send is in flight.
+    await composer.getByRole("button", { name: "Send reply" }).dblclick();
     await expect(composer.getByRole("status")).toHaveText("Reply queued for delivery.");
+    const replies = await db.message.findMany({
+      where: { ticketId: ticket.id, direction: "OUTBOUND", kind: "REPLY" },
+      select: { idempotencyKey: true },
+    });
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.idempotencyKey).toMatch(/^[A-Za-z0-9_-]{16,100}$/);
     const sent = page.getByTestId("thread-message").last();
     // Our reply opens formatted (rendered from the composer's Markdown); its text is one click away.
     await expect(sent.frameLocator("iframe").getByText("Thursday at 10:00 works.")).toBeVisible();

@@ -39,6 +39,15 @@ async function readFile(file: File): Promise<PickedFile> {
   };
 }
 
+/**
+ * A new idempotency key for a draft (R-OUT-3). `crypto.randomUUID` exists only in secure contexts (HTTPS,
+ * localhost); a gateway reached over plain HTTP on a LAN address gets 128 random bits from getRandomValues.
+ */
+export function newIdempotencyKey(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** Server field errors (`to.0.address`, `attachments.1`) folded onto the composer's fields; the rest is the form's. */
 function composerErrors(error: unknown): { fields: Record<string, string>; form: string | null } {
   if (!error) return { fields: {}, form: null };
@@ -60,6 +69,13 @@ function composerErrors(error: unknown): { fields: Record<string, string>; form:
  * R-TKT-2: the reply composer. The body is Markdown: sent as HTML and, as written, as the text part. Preview shows
  * it rendered by the server (tickets.previewReply: the one renderer and sanitiser the sent message goes through).
  * Sends through tickets.reply; the sent message joins the thread as Queued.
+ *
+ * Sending is idempotent (R-OUT-3, R-OUT-4): each draft has a random key, sent with every attempt, so a send that
+ * failed or got no answer can simply be sent again — if the first one was stored, the server answers with it and
+ * queues nothing. The key is kept until a send succeeds (edits after a failure keep it too: the server refuses a
+ * changed draft whose first version was already stored, CONFLICT, instead of sending both), then the next draft
+ * gets a new one. The button is disabled while a send is in flight, and a second submit in the same instant is
+ * ignored.
  */
 export function ReplyComposer({
   ticketId,
@@ -81,6 +97,10 @@ export function ReplyComposer({
   const [reading, setReading] = useState(false);
   const [sent, setSent] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
+  /** This draft's idempotency key, made at its first send. */
+  const draftKey = useRef<string | null>(null);
+  /** Set synchronously: a double click submits twice before React re-renders the disabled button. */
+  const sending = useRef(false);
   const errors = composerErrors(reply.error);
 
   async function pick(list: FileList | null) {
@@ -102,14 +122,35 @@ export function ReplyComposer({
 
   async function submit(e: FormEvent) {
     e.preventDefault();
+    if (sending.current) return;
+    sending.current = true;
     setSent(false);
-    await reply.mutateAsync({
-      ticketId,
-      to: parseMailboxList(to),
-      cc: parseMailboxList(cc),
-      body,
-      attachments: files.map(({ filename, contentType, contentBase64 }) => ({ filename, contentType, contentBase64 })),
-    });
+    const idempotencyKey = (draftKey.current ??= newIdempotencyKey());
+    try {
+      await reply.mutateAsync({
+        ticketId,
+        to: parseMailboxList(to),
+        cc: parseMailboxList(cc),
+        body,
+        attachments: files.map(({ filename, contentType, contentBase64 }) => ({
+          filename,
+          contentType,
+          contentBase64,
+        })),
+        idempotencyKey,
+      });
+    } catch (err) {
+      if (err instanceof TRPCClientError && (err.data as { code?: string } | undefined)?.code === "CONFLICT") {
+        // The draft's first version was stored (its answer was lost) and is going out; the message says so. Show
+        // it in the thread, and let a deliberate second send of the edited draft be a new reply.
+        draftKey.current = null;
+        await onSent();
+      }
+      throw err;
+    } finally {
+      sending.current = false;
+    }
+    draftKey.current = null;
     setBody("");
     setFiles([]);
     setMode("write");

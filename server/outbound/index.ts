@@ -13,7 +13,15 @@ export {
 } from "./compose-message";
 export { dkimSignMessage } from "./dkim-sign";
 export { MAX_MARKDOWN_CHARS, renderReplyMarkdown } from "./render-markdown";
-export { MAX_ATTACHMENT_BYTES, MAX_RECIPIENTS, queueReply, queueReplyInput, type QueueReplyInput, type QueuedMessage } from "./queue-reply";
+export {
+  idempotencyKey,
+  MAX_ATTACHMENT_BYTES,
+  MAX_RECIPIENTS,
+  queueReply,
+  queueReplyInput,
+  type QueueReplyInput,
+  type QueuedMessage,
+} from "./queue-reply";
 export {
   backoffMs,
   claimOutboundJobs,

@@ -4,9 +4,14 @@
  * inbound message and References the thread, envelope sender the message's VERP address, DKIM-signed with the
  * sending domain's key. The message, its raw source, its attachments, the queue job and the "queued" activity
  * row are written in one transaction, so the MTA either sees the whole message or nothing.
+ *
+ * Idempotent with a key (R-OUT-3, R-OUT-4: nothing sent twice): the key is stored on the message in that same
+ * transaction, unique per tenant, so a retry of the same reply (a double click, a browser retry after a lost
+ * answer, a client retrying after the web node restarted) returns the stored message instead of queueing another.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
+import { isUniqueViolation } from "../clients/prisma-errors";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { bounceAddress, replyAddress } from "../mail/addresses";
@@ -20,6 +25,16 @@ import { outboundMessageId } from "./message-id";
 export const MAX_RECIPIENTS = 50;
 /** Total attachment bytes, below the 25 MB most receivers accept once base64 adds a third. */
 export const MAX_ATTACHMENT_BYTES = 18 * 1024 * 1024;
+
+/**
+ * A client's idempotency key for one reply (the composer sends a random UUID per draft): long enough not to be
+ * guessed into a collision, short and plain enough to store and log.
+ */
+export const idempotencyKey = z
+  .string()
+  .min(16, "The idempotency key is too short.")
+  .max(100, "The idempotency key is too long.")
+  .regex(/^[A-Za-z0-9_-]+$/, "The idempotency key may hold only letters, digits, - and _.");
 
 const mailbox = z.union([
   z.string().transform((address) => ({ address, name: null as string | null })),
@@ -47,6 +62,8 @@ export const queueReplyInput = z.object({
   /** APP_SECRET: reply/bounce tokens, Message-Id MAC and the DKIM key's encryption. */
   secret: z.string().min(1),
   inboundDomain: z.string().min(1),
+  /** Makes the call idempotent: a second call with the key returns the message the first one stored. */
+  idempotencyKey: idempotencyKey.optional(),
 });
 export type QueueReplyInput = z.input<typeof queueReplyInput>;
 
@@ -61,6 +78,10 @@ export type QueuedMessage = {
   from: { address: string; name: string };
   envelopeFrom: string;
   recipients: string[];
+  /** QUEUED for a new message; a replayed one's current state (DELIVERED, DEFERRED, BOUNCED …). */
+  deliveryState: string;
+  /** True when an earlier call with the same idempotency key had stored this message: nothing new was queued. */
+  replayed: boolean;
 };
 
 /** A fresh message id: lower-case hex, as address tokens and our Message-Id structure require. */
@@ -87,10 +108,95 @@ function splitRefs(refs: string | null): string[] {
   return refs ? refs.split(/\s+/).filter(Boolean) : [];
 }
 
+/** What a reply's content is compared on when its idempotency key comes again. */
+type ReplyContent = { to: string; cc: string; text: string; html: string | null; subject: string | null; files: string[] };
+
+function sameContent(stored: ReplyContent, asked: ReplyContent): boolean {
+  return (
+    stored.to === asked.to &&
+    stored.cc === asked.cc &&
+    stored.text === asked.text &&
+    stored.html === asked.html &&
+    (asked.subject === null || stored.subject === asked.subject) &&
+    stored.files.join("\n") === asked.files.join("\n")
+  );
+}
+
+/**
+ * The message an earlier call with `key` stored in the tenant, as queueReply answered then (with its current
+ * delivery state), or null when there is none. It must be a reply on `ticket` (or on the ticket it was merged
+ * into: merging moves the messages to the survivor) with the same content; otherwise CONFLICT, nothing queued.
+ *
+ * Same key, different content is refused rather than answered with the stored message: the only way it happens is
+ * a technician who edited the draft after a send whose answer was lost, and that first version is the one going to
+ * the client. Answering "queued" would tell them their edit went out; the refusal says what did, and sending the
+ * correction is then their own decision (the composer starts a new key for it).
+ */
+async function findReplayedReply(
+  db: Db,
+  params: {
+    tenantId: string;
+    key: string;
+    ticket: { id: string; mergedIntoId: string | null };
+    content: ReplyContent;
+  },
+): Promise<QueuedMessage | null> {
+  const stored = await db.message.findUnique({
+    where: { tenantId_idempotencyKey: { tenantId: params.tenantId, idempotencyKey: params.key } },
+    select: {
+      id: true,
+      ticketId: true,
+      messageIdHeader: true,
+      fromAddress: true,
+      fromName: true,
+      envelopeFrom: true,
+      deliveryState: true,
+      toJson: true,
+      ccJson: true,
+      textBody: true,
+      htmlBody: true,
+      subject: true,
+      attachments: { select: { filename: true, sha256: true } },
+      outboundJobs: { select: { id: true, recipients: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+    },
+  });
+  if (!stored) return null;
+  if (stored.ticketId !== params.ticket.id && stored.ticketId !== params.ticket.mergedIntoId) {
+    throw new AppError("CONFLICT", "This idempotency key was already used for a reply on another ticket.");
+  }
+  const content: ReplyContent = {
+    to: stored.toJson,
+    cc: stored.ccJson,
+    text: stored.textBody ?? "",
+    html: stored.htmlBody,
+    subject: stored.subject,
+    files: stored.attachments.map((a) => `${a.sha256} ${a.filename}`).sort(),
+  };
+  if (!sameContent(content, params.content)) {
+    throw new AppError(
+      "CONFLICT",
+      "This reply was already sent as first written; it is in the thread. Your later changes were not sent.",
+    );
+  }
+  const jobIds = stored.outboundJobs.map((j) => j.id);
+  return {
+    messageId: stored.id,
+    messageIdHeader: stored.messageIdHeader,
+    jobId: jobIds[0] ?? "",
+    jobIds,
+    from: { address: stored.fromAddress, name: stored.fromName ?? "" },
+    envelopeFrom: stored.envelopeFrom ?? "",
+    recipients: stored.outboundJobs.flatMap((j) => JSON.parse(j.recipients) as string[]),
+    deliveryState: stored.deliveryState ?? "QUEUED",
+    replayed: true,
+  };
+}
+
 /**
  * Builds, signs and queues a message on a ticket. NOT_FOUND for another tenant's ticket; BAD_INPUT (with field)
  * for unsafe or too many recipients; PRECONDITION naming the unmet DNS record when the From domain is not verified
- * (R-OUT-2) — nothing is written in any of these cases.
+ * (R-OUT-2), or naming the survivor when the ticket was merged (R-TKT-3); CONFLICT for an idempotency key used on
+ * another ticket or with other content (findReplayedReply) — nothing is written in any of these cases.
  */
 export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<QueuedMessage> {
   const parsed = queueReplyInput.safeParse(rawInput);
@@ -114,10 +220,38 @@ export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<Que
 
   const ticket = await db.ticket.findFirst({
     where: { id: input.ticketId, tenantId },
-    select: { id: true, subject: true, clientId: true, tenant: { select: { slug: true } } },
+    select: {
+      id: true,
+      subject: true,
+      clientId: true,
+      mergedIntoId: true,
+      mergedInto: { select: { number: true } },
+      tenant: { select: { slug: true } },
+    },
   });
   if (!ticket) throw new AppError("NOT_FOUND", "Ticket not found.");
   const slug = ticket.tenant.slug;
+
+  const json = (list: Mailbox[]) => JSON.stringify(list.map((m) => ({ address: m.address, name: m.name ?? null })));
+  const key = input.idempotencyKey;
+  const content: ReplyContent = {
+    to: json(to),
+    cc: json(cc),
+    text: input.bodyText,
+    html: input.bodyHtml ?? null,
+    subject: input.subject?.trim() ? stripControl(input.subject.trim()) : null,
+    files: input.attachments
+      .map((a) => `${createHash("sha256").update(a.content).digest("hex")} ${stripControl(a.filename)}`)
+      .sort(),
+  };
+  const replayed = () => (key ? findReplayedReply(db, { tenantId, key, ticket, content }) : Promise.resolve(null));
+  // The usual retry (the first call long committed) is answered here, before anything is signed; two calls at
+  // once both get past this, and the unique key decides between them below.
+  const earlier = await replayed();
+  if (earlier) return earlier;
+  // After the replay: a reply stored before its ticket was merged is still the answer to its retry.
+  if (ticket.mergedInto)
+    throw new AppError("PRECONDITION", `This ticket was merged into #${ticket.mergedInto.number}; reply there.`);
 
   const from = await resolveFromAddress(db, { tenantId, ...(input.authorId ? { userId: input.authorId } : {}), clientId: ticket.clientId });
 
@@ -167,8 +301,7 @@ export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<Que
     signTime: sentAt,
   });
 
-  const json = (list: Mailbox[]) => JSON.stringify(list.map((m) => ({ address: m.address, name: m.name ?? null })));
-  const jobIds = await db.$transaction(async (tx) => {
+  const queueInTransaction = () => db.$transaction(async (tx) => {
     await tx.message.create({
       data: {
         id: messageId,
@@ -193,6 +326,7 @@ export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<Que
         deliveryState: "QUEUED",
         authorId: input.authorId,
         envelopeFrom,
+        idempotencyKey: key ?? null,
         source: { create: { raw: bytes(raw) } },
       },
     });
@@ -237,5 +371,27 @@ export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<Que
     return jobIds;
   });
 
-  return { messageId, messageIdHeader, jobId: jobIds[0]!, jobIds, from: { address: from.address, name: from.name }, envelopeFrom, recipients };
+  let jobIds: string[];
+  try {
+    jobIds = await queueInTransaction();
+  } catch (err) {
+    // Another call with the same key committed first (a double click, a retry racing the original): its message
+    // is the answer, and all of this attempt rolled back.
+    if (!key || !isUniqueViolation(err)) throw err;
+    const winner = await replayed();
+    if (winner) return winner;
+    throw err;
+  }
+
+  return {
+    messageId,
+    messageIdHeader,
+    jobId: jobIds[0]!,
+    jobIds,
+    from: { address: from.address, name: from.name },
+    envelopeFrom,
+    recipients,
+    deliveryState: "QUEUED",
+    replayed: false,
+  };
 }

@@ -2,7 +2,14 @@ import { z } from "zod";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { inlineHtmlDocument } from "./message-files";
-import { queueReply, MAX_ATTACHMENT_BYTES, MAX_MARKDOWN_CHARS, renderReplyMarkdown, type QueuedMessage } from "../outbound";
+import {
+  idempotencyKey,
+  queueReply,
+  MAX_ATTACHMENT_BYTES,
+  MAX_MARKDOWN_CHARS,
+  renderReplyMarkdown,
+  type QueuedMessage,
+} from "../outbound";
 
 const mailbox = z.object({
   address: z.string().trim().min(1).max(254),
@@ -29,6 +36,11 @@ export const replyToTicketInput = z.object({
     )
     .max(20)
     .default([]),
+  /**
+   * The composer's random key for this draft, the same on every retry of it (R-OUT-3): a reply already stored
+   * with it is answered again (`replayed`) instead of being queued twice.
+   */
+  idempotencyKey: idempotencyKey.optional(),
 });
 export type ReplyToTicketInput = z.input<typeof replyToTicketInput>;
 
@@ -37,7 +49,9 @@ const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+
 /**
  * A technician's reply from the composer (R-TKT-2): the Markdown goes out rendered as HTML and, as written, as
  * the text part, with the attachments, through the one outbound path (queueReply: From resolution, DKIM, the
- * durable queue). The message is in the thread at once, QUEUED. A merged ticket takes no replies: its survivor does.
+ * durable queue). The message is in the thread at once, QUEUED. A merged ticket takes no replies: its survivor does
+ * (queueReply refuses it, after answering a retry of a reply stored before the merge).
+ * With an idempotency key the call may be retried freely: see queueReply and findReplayedReply.
  */
 export async function replyToTicket(
   db: Db,
@@ -52,13 +66,8 @@ export async function replyToTicket(
     });
   }
   const data = parsed.data;
-  const ticket = await db.ticket.findFirst({
-    where: { id: data.ticketId, tenantId: params.tenantId },
-    select: { mergedInto: { select: { number: true } } },
-  });
+  const ticket = await db.ticket.findFirst({ where: { id: data.ticketId, tenantId: params.tenantId }, select: { id: true } });
   if (!ticket) throw new AppError("NOT_FOUND", "Ticket not found.");
-  if (ticket.mergedInto)
-    throw new AppError("PRECONDITION", `This ticket was merged into #${ticket.mergedInto.number}; reply there.`);
   const attachments = data.attachments.map((a, i) => {
     if (!/^[A-Za-z0-9+/=\s]*$/.test(a.contentBase64)) {
       throw new AppError("BAD_INPUT", `${a.filename} could not be read.`, { field: `attachments.${i}` });
@@ -81,6 +90,7 @@ export async function replyToTicket(
     attachments,
     secret: params.secret,
     inboundDomain: params.inboundDomain,
+    ...(data.idempotencyKey ? { idempotencyKey: data.idempotencyKey } : {}),
   });
 }
 

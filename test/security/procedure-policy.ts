@@ -231,8 +231,14 @@ export const procedurePolicies: Record<string, Policy> = {
       ticketId: await w.makeTicket(w.own),
       to: [{ address: `boss@${w.own.clientDomain}` }],
       body: "On it.",
+      idempotencyKey: `policy-${w.unique()}-0123456789abcdef`,
     }),
-    foreign: (w) => ({ ticketId: w.other.ticketId, to: [{ address: `boss@${w.other.clientDomain}` }], body: "Hijacked." }),
+    foreign: (w) => ({
+      ticketId: w.other.ticketId,
+      to: [{ address: `boss@${w.other.clientDomain}` }],
+      body: "Hijacked.",
+      idempotencyKey: `policy-${w.unique()}-0123456789abcdef`,
+    }),
   },
   // Renders the caller's own draft; names no rows.
   "tickets.previewReply": { roles: ALL, input: () => ({ body: "**On it.**" }) },

@@ -1,14 +1,16 @@
 /**
  * A load generator of technician replies through the web's real tRPC endpoint (`tickets.reply` over HTTP), as the
- * composer sends them, that copes with a web node dying under it the way a careful client must.
+ * composer sends them, that copes with a web node dying under it the way the composer does.
  *
- * `tickets.reply` has no idempotency key, so a request that got no answer (connection reset, 5xx from a dying
- * process) may or may not have been stored. The client does not guess: each reply carries a unique token in its
- * body, and after a lost answer the client waits for a web node to answer again and reads the ticket's thread
- * (`tickets.get`). Found: the reply was stored, done. Not found: the process died before its transaction
- * committed (a killed process's open transaction is rolled back), so it is sent again. A reply is therefore stored
- * once whatever happens to the answer.
+ * Each reply carries an idempotency key (R-OUT-3), made once per reply and sent with every attempt, as the
+ * composer keeps one per draft. A request that got no answer (connection reset, 5xx from a dying process, nothing
+ * listening while the node restarts) may or may not have been stored; the client does not need to know: it sends
+ * the same request with the same key again until a web node answers. Stored the first time, the answer is that
+ * message (`replayed: true`) and nothing new is queued; not stored (the process died before its transaction
+ * committed, which rolls it back), it is queued now. Each reply also carries a unique token in its body, by which
+ * the tests count what the database stored, independently of what the client was told.
  */
+import { randomUUID } from "node:crypto";
 import { TrpcHttpError, type WebSession } from "./web";
 
 export type ReplyJob = {
@@ -17,21 +19,23 @@ export type ReplyJob = {
   to: string;
   /** The web node this reply is sent through. */
   baseUrl: string;
+  /** The reply's idempotency key; a random one when omitted. The same key sends the same reply again. */
+  idempotencyKey?: string;
 };
 
 export type ReplyLoadReport = {
-  /** Tokens whose request answered 200 (the client was told the reply is queued). */
+  /** Tokens whose request was eventually answered 200 (the client was told the reply is queued). */
   told: Set<string>;
-  /** Tokens whose answer was lost but which the thread showed stored. */
-  foundAfterLostAnswer: Set<string>;
+  /** Of those, tokens answered with a reply an earlier, unanswered attempt had stored (`replayed`). */
+  replayed: Set<string>;
   /** Tokens refused with a 4xx (never expected here): token → message. */
   refused: Map<string, string>;
   /** Tokens still unsent at the deadline. */
   pending: Set<string>;
-  /** Requests that got no usable answer. */
+  /** Requests that got no usable answer (including those no node was listening for during a restart). */
   lostAnswers: number;
-  /** Requests sent again after the thread showed the reply missing. */
-  resent: number;
+  /** Requests sent again, with the same key, after a lost answer. */
+  retries: number;
   attempts: number;
   elapsedMs: number;
 };
@@ -55,45 +59,30 @@ export async function sendRepliesWithRetries(options: {
   const deadline = Date.now() + options.deadlineMs;
   const report: ReplyLoadReport = {
     told: new Set(),
-    foundAfterLostAnswer: new Set(),
+    replayed: new Set(),
     refused: new Map(),
     pending: new Set(options.jobs.map((j) => j.token)),
     lostAnswers: 0,
-    resent: 0,
+    retries: 0,
     attempts: 0,
     elapsedMs: 0,
   };
 
-  /** Whether the ticket's thread holds the reply; waits (polling) until a web node answers. */
-  const inThread = async (job: ReplyJob): Promise<boolean | null> => {
-    while (Date.now() < deadline) {
-      try {
-        const ticket = await session.query<{ messages: { newText: string; fullText: string | null }[] }>(
-          job.baseUrl,
-          "tickets.get",
-          {
-            id: job.ticketId,
-          },
-        );
-        return ticket.messages.some((m) => m.newText.includes(job.token) || (m.fullText ?? "").includes(job.token));
-      } catch {
-        await sleep(500);
-      }
-    }
-    return null;
-  };
-
   const one = async (job: ReplyJob) => {
-    while (Date.now() < deadline) {
+    const idempotencyKey = job.idempotencyKey ?? randomUUID();
+    const input = { ticketId: job.ticketId, to: [{ address: job.to }], body: replyBody(job.token), idempotencyKey };
+    for (let attempt = 0; Date.now() < deadline; attempt++) {
       report.attempts++;
+      if (attempt > 0) report.retries++;
       try {
-        await session.mutation(
+        const answer = await session.mutation<{ replayed: boolean }>(
           job.baseUrl,
           "tickets.reply",
-          { ticketId: job.ticketId, to: [{ address: job.to }], body: replyBody(job.token) },
+          input,
           AbortSignal.timeout(90_000),
         );
         report.told.add(job.token);
+        if (answer.replayed) report.replayed.add(job.token);
         report.pending.delete(job.token);
         options.onTold?.(report.told.size);
         return;
@@ -104,15 +93,7 @@ export async function sendRepliesWithRetries(options: {
           return;
         }
         report.lostAnswers++;
-        const stored = await inThread(job);
-        if (stored === null) return;
-        if (stored) {
-          report.foundAfterLostAnswer.add(job.token);
-          report.pending.delete(job.token);
-          return;
-        }
-        report.resent++;
-        await sleep(200);
+        await sleep(500);
       }
     }
   };

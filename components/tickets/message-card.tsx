@@ -2,7 +2,7 @@
 import { ChevronDown, ChevronUp, Download, FileText, ImageOff, Paperclip } from "lucide-react";
 import { useState } from "react";
 import { Badge } from "../ui/badge";
-import { Button } from "../ui/button";
+import { Button, ToggleButton } from "../ui/button";
 import { cn } from "../ui/cn";
 import { HtmlFrame } from "./html-frame";
 import { formatBytes, fullDate, Initials, mailboxText } from "./ticket-bits";
@@ -137,22 +137,12 @@ export function MessageCard({ message: m }: { message: ThreadMessageView }) {
       <div className="px-5 py-4">
         {m.hasHtml ? (
           <div className="mb-3 flex flex-wrap items-center gap-2" role="group" aria-label="Show the message as">
-            <Button
-              size="sm"
-              variant={view === "text" ? "secondary" : "ghost"}
-              aria-pressed={view === "text"}
-              onClick={() => setView("text")}
-            >
+            <ToggleButton pressed={view === "text"} onClick={() => setView("text")}>
               Text
-            </Button>
-            <Button
-              size="sm"
-              variant={view === "html" ? "secondary" : "ghost"}
-              aria-pressed={view === "html"}
-              onClick={() => setView("html")}
-            >
+            </ToggleButton>
+            <ToggleButton pressed={view === "html"} onClick={() => setView("html")}>
               Formatted
-            </Button>
+            </ToggleButton>
             {view === "html" && m.hasRemoteContent && !remote ? (
               <span className="ml-auto flex items-center gap-2 text-xs text-slate-500">
                 <ImageOff className="size-3.5" aria-hidden />

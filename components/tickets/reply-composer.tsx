@@ -4,7 +4,7 @@ import { TRPCClientError } from "@trpc/client";
 import { Eye, Paperclip, PenLine, Send, X } from "lucide-react";
 import { useRef, useState, type FormEvent } from "react";
 import { Alert } from "../ui/alert";
-import { Button } from "../ui/button";
+import { Button, ToggleButton } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { TextAreaField, TextField } from "../ui/field";
 import { useTRPC } from "../trpc/client";
@@ -189,24 +189,14 @@ export function ReplyComposer({
           />
           <div className="space-y-1.5">
             <div className="flex items-center justify-end gap-1" role="group" aria-label="Write or preview">
-              <Button
-                size="sm"
-                variant={mode === "write" ? "secondary" : "ghost"}
-                aria-pressed={mode === "write"}
-                onClick={() => setMode("write")}
-              >
+              <ToggleButton pressed={mode === "write"} onClick={() => setMode("write")}>
                 <PenLine className="size-3.5" aria-hidden />
                 Write
-              </Button>
-              <Button
-                size="sm"
-                variant={mode === "preview" ? "secondary" : "ghost"}
-                aria-pressed={mode === "preview"}
-                onClick={showPreview}
-              >
+              </ToggleButton>
+              <ToggleButton pressed={mode === "preview"} onClick={showPreview}>
                 <Eye className="size-3.5" aria-hidden />
                 Preview
-              </Button>
+              </ToggleButton>
             </div>
             {mode === "write" ? (
               <TextAreaField

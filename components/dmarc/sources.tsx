@@ -7,23 +7,8 @@ import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { useTRPC } from "../trpc/client";
 import { count, share } from "./format";
+import type { DmarcSource, DmarcSuspect } from "@/server/dmarc/dmarc-overview";
 
-export type Source = {
-  ip: string;
-  messages: number;
-  pass: number;
-  fail: number;
-  dkimAligned: number;
-  spfAligned: number;
-  quarantined: number;
-  rejected: number;
-  reporters: string[];
-  headerFroms: string[];
-  authenticatedAs: string[];
-  gateway: boolean;
-  authorised: boolean;
-};
-export type Suspect = Source & { kind: "impersonation" | "unaligned" };
 
 /** Reverse DNS of the shown addresses, asked after the figures are on screen and cached by the server. */
 function useReverseDns(ips: string[]) {
@@ -59,7 +44,7 @@ function PassBar({ pass, total }: { pass: number; total: number }) {
 const PAGE = 15;
 
 /** R-X-1 sources grouped by IP: volume, pass/fail, alignment, disposition, who reported them. */
-export function SourcesTable({ sources }: { sources: Source[] }) {
+export function SourcesTable({ sources }: { sources: DmarcSource[] }) {
   const [shown, setShown] = useState(PAGE);
   const visible = sources.slice(0, shown);
   const dns = useReverseDns(visible.map((s) => s.ip));
@@ -136,7 +121,7 @@ export function SourcesTable({ sources }: { sources: Source[] }) {
  * nothing authenticated them (possible impersonation) or only another domain did (forwarders, mailing lists,
  * a service not set up to sign as the domain).
  */
-export function SuspectsCard({ suspects, domain }: { suspects: Suspect[]; domain: string }) {
+export function SuspectsCard({ suspects, domain }: { suspects: DmarcSuspect[]; domain: string }) {
   const dns = useReverseDns(suspects.slice(0, 50).map((s) => s.ip));
   const impersonation = suspects.filter((s) => s.kind === "impersonation").length;
   return (

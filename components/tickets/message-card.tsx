@@ -6,30 +6,8 @@ import { Button, ToggleButton } from "../ui/button";
 import { cn } from "../ui/cn";
 import { HtmlFrame } from "./html-frame";
 import { formatBytes, fullDate, Initials, mailboxText } from "./ticket-bits";
-
-type Mailbox = { address: string; name: string | null };
-type AuthCheck = { result: string; reason: string | null };
-export type ThreadMessageView = {
-  id: string;
-  direction: "INBOUND" | "OUTBOUND";
-  kind: string;
-  from: Mailbox;
-  to: Mailbox[];
-  cc: Mailbox[];
-  subject: string;
-  sentAt: Date;
-  newText: string;
-  fullText: string | null;
-  hasHtml: boolean;
-  hasRemoteContent: boolean;
-  /** Our own outbound HTML as a document for an inline frame; null for inbound mail. */
-  htmlDocument: string | null;
-  auth: { spf: AuthCheck; dkim: AuthCheck; dmarc: AuthCheck; arc: AuthCheck } | null;
-  deliveryState: string | null;
-  deliveryDetail: string | null;
-  author: { id: string; name: string } | null;
-  attachments: { id: string; filename: string; contentType: string; size: number; inline: boolean }[];
-};
+import type { AuthCheck, ThreadMessage } from "@/server/tickets/get-ticket";
+import type { Mailbox } from "@/server/tickets/ticket-fields";
 
 const GOOD = new Set(["pass"]);
 const BAD = new Set(["fail", "permerror", "softfail"]);
@@ -74,7 +52,7 @@ function People({ label, list }: { label: string; list: Mailbox[] }) {
  * Inbound mail opens as text (its HTML is one click away, in the sandboxed viewer); our own replies open as the
  * formatted message the client received, rendered from the composer's Markdown.
  */
-export function MessageCard({ message: m }: { message: ThreadMessageView }) {
+export function MessageCard({ message: m }: { message: ThreadMessage }) {
   const [showAll, setShowAll] = useState(false);
   const [view, setView] = useState<"text" | "html">(m.htmlDocument ? "html" : "text");
   const [remote, setRemote] = useState(false);

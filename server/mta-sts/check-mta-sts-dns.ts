@@ -49,7 +49,19 @@ async function lookUp(resolver: Resolver, name: string): Promise<{ values: strin
   }
 }
 
-function checkSts(name: string, expected: string, result: Awaited<ReturnType<typeof lookUp>>): DnsRecordCheck {
+type LookUpResult = Awaited<ReturnType<typeof lookUp>>;
+type Verdict = Pick<DnsRecordCheck, "status" | "note">;
+
+/**
+ * The steps both records share: a failed look-up, then the TXT strings tagged `v=<version>` — none is missing, more
+ * than one is ignored by senders — and the one record left is judged by `judge`.
+ */
+function checkTaggedRecord(
+  name: string,
+  expected: string,
+  result: LookUpResult,
+  rule: { version: string; missingNote: string; judge: (record: string) => Verdict },
+): DnsRecordCheck {
   if ("error" in result) {
     return {
       name,
@@ -59,61 +71,47 @@ function checkSts(name: string, expected: string, result: Awaited<ReturnType<typ
       note: `The DNS look-up failed (${result.error}). Try again in a moment.`,
     };
   }
-  const found = result.values.filter((v) => /^v\s*=\s*STSv1\b/i.test(v.trim()));
-  const want = tags(expected).get("id");
-  if (found.length === 0)
-    return { name, expected, found, status: "missing", note: "Not published: senders do not look for the policy." };
-  if (found.length > 1)
+  const tag = new RegExp(`^v\\s*=\\s*${rule.version}\\b`, "i");
+  const found = result.values.filter((v) => tag.test(v.trim()));
+  if (found.length === 0) return { name, expected, found, status: "missing", note: rule.missingNote };
+  if (found.length > 1) {
     return {
       name,
       expected,
       found,
       status: "different",
-      note: "More than one v=STSv1 record: senders ignore them all.",
+      note: `More than one v=${rule.version} record: senders ignore them all.`,
     };
-  if (tags(found[0]!).get("id") === want)
-    return { name, expected, found, status: "published", note: "Published with the current policy id." };
-  return {
-    name,
-    expected,
-    found,
-    status: "outdated",
-    note: "Published with an older policy id: senders keep the policy they cached until the id changes.",
-  };
+  }
+  return { name, expected, found, ...rule.judge(found[0]!) };
 }
 
-function checkTlsRpt(name: string, expected: string, result: Awaited<ReturnType<typeof lookUp>>): DnsRecordCheck {
-  if ("error" in result) {
-    return {
-      name,
-      expected,
-      found: [],
-      status: "error",
-      note: `The DNS look-up failed (${result.error}). Try again in a moment.`,
-    };
-  }
-  const found = result.values.filter((v) => /^v\s*=\s*TLSRPTv1\b/i.test(v.trim()));
-  if (found.length === 0)
-    return { name, expected, found, status: "missing", note: "Not published: senders send no TLS reports." };
-  if (found.length > 1)
-    return {
-      name,
-      expected,
-      found,
-      status: "different",
-      note: "More than one v=TLSRPTv1 record: senders ignore them all.",
-    };
-  const want = ruaList(expected);
-  const have = ruaList(found[0]!);
-  if (want.join(",") === have.join(","))
-    return { name, expected, found, status: "published", note: "Published: reports come to the gateway." };
-  return {
-    name,
-    expected,
-    found,
-    status: "different",
-    note: "Published with other report addresses: reports do not all reach this page.",
-  };
+function checkSts(name: string, expected: string, result: LookUpResult): DnsRecordCheck {
+  return checkTaggedRecord(name, expected, result, {
+    version: "STSv1",
+    missingNote: "Not published: senders do not look for the policy.",
+    judge: (record) =>
+      tags(record).get("id") === tags(expected).get("id")
+        ? { status: "published", note: "Published with the current policy id." }
+        : {
+            status: "outdated",
+            note: "Published with an older policy id: senders keep the policy they cached until the id changes.",
+          },
+  });
+}
+
+function checkTlsRpt(name: string, expected: string, result: LookUpResult): DnsRecordCheck {
+  return checkTaggedRecord(name, expected, result, {
+    version: "TLSRPTv1",
+    missingNote: "Not published: senders send no TLS reports.",
+    judge: (record) =>
+      ruaList(expected).join(",") === ruaList(record).join(",")
+        ? { status: "published", note: "Published: reports come to the gateway." }
+        : {
+            status: "different",
+            note: "Published with other report addresses: reports do not all reach this page.",
+          },
+  });
 }
 
 /** Looks up both records the MTA-STS page shows and compares them with what they should be. */

@@ -5,6 +5,7 @@
 import "server-only";
 import { getSessionInfo, getSessionUser } from "@/server/auth/session-user";
 import { getAuth, getDb } from "@/server/auth/web";
+import type { Db } from "@/server/db/client";
 import { isAppError } from "@/server/errors";
 import { attachmentDisposition, type FileDownload } from "@/server/tickets/message-files";
 import type { SessionUser } from "@/server/users/get-user";
@@ -31,7 +32,7 @@ export function notFoundOr(err: unknown): Response {
   throw err;
 }
 
-export function downloadResponse(file: FileDownload): Response {
+function downloadResponse(file: FileDownload): Response {
   return new Response(Buffer.from(file.content), {
     status: 200,
     headers: {
@@ -44,4 +45,21 @@ export function downloadResponse(file: FileDownload): Response {
       "Cache-Control": "private, no-store",
     },
   });
+}
+
+/**
+ * The GET handler of a per-id file route: signed-in user, then `load` for their tenant only, as a download; an id
+ * that is not theirs is a 404.
+ */
+export function fileDownloadRoute(load: (db: Db, tenantId: string, id: string) => Promise<FileDownload>) {
+  return async function GET(req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
+    const user = await requestUser(req);
+    if (!user) return plainResponse(401, "Sign in to continue.");
+    const { id } = await params;
+    try {
+      return downloadResponse(await load(getDb(), user.tenantId, id));
+    } catch (err) {
+      return notFoundOr(err);
+    }
+  };
 }

@@ -7,13 +7,12 @@
  * phase), BENCH_LATENCY_SECONDS (20), BENCH_POSTGRES_URL or TEST_POSTGRES_URL (adds the PostgreSQL rows).
  */
 import { spawn } from "node:child_process";
-import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { dkimSignMessage } from "../server/outbound/dkim-sign";
-import { startDnsServer, splitTxt } from "../test/support/dns-server";
+import { startDnsServer } from "../test/support/dns-server";
+import { benchDnsRecords, benchMessages, benchSenderDomain } from "./bench-mail";
 import { createTestDatabase, type Provider } from "../test/support/database";
 import { startMta, deadPort, TEST_INBOUND_DOMAIN } from "../test/support/mta";
 import { createTenantRow, createClientRow } from "../test/support/gateway-data";
@@ -28,39 +27,9 @@ const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
 const postgresUrl = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL;
 if (postgresUrl) process.env.TEST_POSTGRES_URL = postgresUrl;
 
-const senderDomain = "bench-client.example";
-const selector = "bench";
-const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-const privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-const publicKeyB64 = publicKey.export({ type: "spki", format: "der" }).toString("base64");
-
+/** The bench mail as the load generator sends it. */
 async function signedMessages(count: number, rcptTo: string, tag: string): Promise<LoadMessage[]> {
-  const out: LoadMessage[] = [];
-  for (let i = 0; i < count; i++) {
-    const from = `user${i % 50}@${senderDomain}`;
-    const raw = Buffer.from(
-      [
-        `From: Bench User ${i % 50} <${from}>`,
-        `To: <${rcptTo}>`,
-        `Subject: Printer on floor ${i % 7} is jammed (${tag} ${i})`,
-        `Message-ID: <${tag}.${i}.${randomBytes(6).toString("hex")}@${senderDomain}>`,
-        `Date: ${new Date().toUTCString()}`,
-        "MIME-Version: 1.0",
-        "Content-Type: text/plain; charset=utf-8",
-        "",
-        "Hello support,",
-        "",
-        `The printer on floor ${i % 7} shows error E${i % 90} again since this morning. Could someone look?`,
-        "",
-        "Thanks,",
-        `User ${i % 50}`,
-        "",
-      ].join("\r\n"),
-    );
-    const signed = await dkimSignMessage(raw, { domain: senderDomain, selector, privateKeyPem });
-    out.push({ mailFrom: from, rcptTo, data: signed });
-  }
-  return out;
+  return (await benchMessages(count, rcptTo, tag)).map((m) => ({ mailFrom: m.mailFrom, rcptTo, data: m.raw }));
 }
 
 /** Haraka with nothing but a recipient-domain check and a discard queue: the ceiling on this machine. */
@@ -140,13 +109,7 @@ function format(rows: Row[]): string {
 }
 
 async function main(): Promise<void> {
-  const dns = await startDnsServer({
-    [senderDomain]: [{ type: "TXT", data: "v=spf1 ip4:127.0.0.1 -all" }],
-    [`${selector}._domainkey.${senderDomain}`]: [
-      { type: "TXT", data: splitTxt(`v=DKIM1; k=rsa; p=${publicKeyB64}`) },
-    ],
-    [`_dmarc.${senderDomain}`]: [{ type: "TXT", data: ["v=DMARC1; p=reject; ", "rua=mailto:dmarc@bench-client.example"] }],
-  });
+  const dns = await startDnsServer(benchDnsRecords);
   const rows: Row[] = [];
   console.log(`inbound benchmark: ${total} messages over ${sessions} sessions; latency at ${rate} msg/s for ${latencySeconds} s`);
 
@@ -173,7 +136,7 @@ async function main(): Promise<void> {
   for (const provider of providers) {
     const database = await createTestDatabase(provider);
     const tenant = await createTenantRow(database.db, "bench", { autoAckEnabled: false });
-    await createClientRow(database.db, tenant.id, { name: "Bench Client", primaryDomain: senderDomain });
+    await createClientRow(database.db, tenant.id, { name: "Bench Client", primaryDomain: benchSenderDomain });
     const mta = await startMta({ databaseUrl: database.url, dnsServers: dns.address, env: { SMTP_MAX_CONNECTIONS_PER_IP: "200" } });
     try {
       const rcpt = tenantMailbox("bench", TEST_INBOUND_DOMAIN);

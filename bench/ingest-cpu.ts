@@ -6,50 +6,20 @@
  *
  * Options (env): BENCH_MESSAGES (default 500), TEST_POSTGRES_URL (adds PostgreSQL).
  */
-import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createResolver } from "../server/dns/resolver";
 import { authenticateMessage } from "../server/mail/authenticate";
 import { ingestInbound } from "../server/mail/ingest-inbound";
 import { parseMessage } from "../server/mail/parse-message";
 import { tenantMailbox } from "../server/mail/addresses";
-import { dkimSignMessage } from "../server/outbound/dkim-sign";
 import { createTestDatabase, testProviders } from "../test/support/database";
-import { startDnsServer, splitTxt } from "../test/support/dns-server";
+import { startDnsServer } from "../test/support/dns-server";
+import { benchDnsRecords, benchMessages, benchSenderDomain } from "./bench-mail";
 import { createClientRow, createTenantRow } from "../test/support/gateway-data";
 import { TEST_APP_SECRET, TEST_INBOUND_DOMAIN } from "../test/support/mta";
 
 const total = Number(process.env.BENCH_MESSAGES ?? 500);
-const senderDomain = "bench-client.example";
-const selector = "bench";
-const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-const privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-const publicKeyB64 = publicKey.export({ type: "spki", format: "der" }).toString("base64");
-
 async function messages(count: number, rcptTo: string, tag: string): Promise<Buffer[]> {
-  const out: Buffer[] = [];
-  for (let i = 0; i < count; i++) {
-    const raw = Buffer.from(
-      [
-        `From: Bench User ${i % 50} <user${i % 50}@${senderDomain}>`,
-        `To: <${rcptTo}>`,
-        `Subject: Printer on floor ${i % 7} is jammed (${tag} ${i})`,
-        `Message-ID: <${tag}.${i}.${randomBytes(6).toString("hex")}@${senderDomain}>`,
-        `Date: ${new Date().toUTCString()}`,
-        "MIME-Version: 1.0",
-        "Content-Type: text/plain; charset=utf-8",
-        "",
-        "Hello support,",
-        "",
-        `The printer on floor ${i % 7} shows error E${i % 90} again since this morning. Could someone look?`,
-        "",
-        "Thanks,",
-        `User ${i % 50}`,
-        "",
-      ].join("\r\n"),
-    );
-    out.push(await dkimSignMessage(raw, { domain: senderDomain, selector, privateKeyPem }));
-  }
-  return out;
+  return (await benchMessages(count, rcptTo, tag)).map((m) => m.raw);
 }
 
 /** CPU milliseconds (user + system) and wall milliseconds of `fn` over every item, per item. */
@@ -62,16 +32,12 @@ async function measure<T>(items: T[], fn: (item: T) => Promise<unknown>): Promis
 }
 
 async function main(): Promise<void> {
-  const dns = await startDnsServer({
-    [senderDomain]: [{ type: "TXT", data: "v=spf1 ip4:127.0.0.1 -all" }],
-    [`${selector}._domainkey.${senderDomain}`]: [{ type: "TXT", data: splitTxt(`v=DKIM1; k=rsa; p=${publicKeyB64}`) }],
-    [`_dmarc.${senderDomain}`]: [{ type: "TXT", data: ["v=DMARC1; p=reject; ", "rua=mailto:dmarc@bench-client.example"] }],
-  });
+  const dns = await startDnsServer(benchDnsRecords);
   const resolver = createResolver({ servers: [dns.address] });
   const deps = { secret: TEST_APP_SECRET, inboundDomain: TEST_INBOUND_DOMAIN, resolver, trustedArcSealers: [] };
   const rcpt = tenantMailbox("bench", TEST_INBOUND_DOMAIN);
   const auth = (raw: Buffer) =>
-    authenticateMessage({ raw, ip: "127.0.0.1", helo: "bench.example", mailFrom: `user1@${senderDomain}`, resolver, trustedArcSealers: [] });
+    authenticateMessage({ raw, ip: "127.0.0.1", helo: "bench.example", mailFrom: `user1@${benchSenderDomain}`, resolver, trustedArcSealers: [] });
 
   console.log(`ingest CPU per message, ${total} messages each (ms; lower is better)`);
   const warm = await messages(50, rcpt, "warm");
@@ -88,13 +54,13 @@ async function main(): Promise<void> {
     const database = await createTestDatabase(provider);
     try {
       const tenant = await createTenantRow(database.db, "bench", { autoAckEnabled: false });
-      await createClientRow(database.db, tenant.id, { name: "Bench Client", primaryDomain: senderDomain });
+      await createClientRow(database.db, tenant.id, { name: "Bench Client", primaryDomain: benchSenderDomain });
       const ingest = (raw: Buffer) =>
         ingestInbound(database.db, deps, {
           raw,
           remoteIp: "127.0.0.1",
           helo: "bench.example",
-          mailFrom: `user1@${senderDomain}`,
+          mailFrom: `user1@${benchSenderDomain}`,
           recipients: [rcpt],
           receivedAt: new Date(),
         });

@@ -12,14 +12,15 @@ import { createTestDatabase, testProviders, type TestDatabase } from "../support
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { createTenantRow } from "../support/gateway-data";
 import { sendMail, SmtpClient, startMta, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
-import { buildMessage, startTcpProxy, uniqueId } from "./helpers";
+import { startCuttableProxy, type CuttableProxy } from "../support/cuttable-proxy";
+import { buildMessage, uniqueId } from "./helpers";
 
 const mailbox = (slug: string) => tenantMailbox(slug, TEST_INBOUND_DOMAIN);
 
 describe.each(testProviders())("MTA durability and limits on %s", (provider) => {
   let database: TestDatabase;
   let dns: TestDnsServer;
-  let proxy: Awaited<ReturnType<typeof startTcpProxy>> | undefined;
+  let proxy: CuttableProxy | undefined;
   let mta: MtaProcess;
   let second: MtaProcess;
   let tenant: { id: string };
@@ -30,7 +31,7 @@ describe.each(testProviders())("MTA durability and limits on %s", (provider) => 
     databaseUrl = database.url;
     if (provider === "postgresql") {
       const u = new URL(database.url);
-      proxy = await startTcpProxy({ host: u.hostname, port: Number(u.port || 5432) });
+      proxy = await startCuttableProxy({ host: u.hostname, port: Number(u.port || 5432) });
       u.host = `127.0.0.1:${proxy.port}`;
       databaseUrl = u.toString();
     }
@@ -45,16 +46,16 @@ describe.each(testProviders())("MTA durability and limits on %s", (provider) => 
 
   afterAll(async () => {
     await Promise.all([mta?.stop(), second?.stop()]);
-    await proxy?.stop();
+    await proxy?.close();
     await dns?.close();
     await database?.drop();
   });
 
   /** Makes the database unavailable to the MTA; returns the function that brings it back. */
-  async function takeDatabaseAway(): Promise<() => Promise<void>> {
+  function takeDatabaseAway(): () => Promise<void> {
     if (provider === "postgresql") {
-      await proxy!.stop();
-      return () => proxy!.start();
+      proxy!.cut();
+      return () => Promise.resolve(proxy!.restore());
     }
     // Another process holds the write lock; the MTA's writes wait out their busy timeout and fail.
     const holder = new Database(database.url.replace(/^file:/, ""));
@@ -74,7 +75,7 @@ describe.each(testProviders())("MTA durability and limits on %s", (provider) => 
     expect((await c.command("MAIL FROM:<kim@retry.example>")).code).toBe(250);
     expect((await c.command(`RCPT TO:<${mailbox("durable")}>`)).code).toBe(250);
     expect((await c.command("DATA")).code).toBe(354);
-    const bringBack = await takeDatabaseAway();
+    const bringBack = takeDatabaseAway();
     try {
       c.write(Buffer.concat([raw, Buffer.from(".\r\n")]));
       const final = await c.read(60_000);

@@ -4,7 +4,6 @@
  * serve, and a TCP proxy that can take PostgreSQL away from the MTA and give it back.
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { createServer, connect, type Server, type Socket } from "node:net";
 import MailComposer from "nodemailer/lib/mail-composer";
 import { dkimSign } from "mailauth/lib/dkim/sign";
 import { splitTxt, type TestDnsServer } from "../support/dns-server";
@@ -80,45 +79,3 @@ export async function dkimSignRaw(raw: Buffer, key: DkimKey): Promise<Buffer> {
   return Buffer.concat([Buffer.from(result.signatures), raw]);
 }
 
-/** A TCP forwarder: `stop()` cuts every connection and refuses new ones; `start()` listens again on the same port. */
-export async function startTcpProxy(target: { host: string; port: number }) {
-  const sockets = new Set<Socket>();
-  let server: Server | null = null;
-  let port = 0;
-  const listen = async () => {
-    const s = createServer((client) => {
-      const upstream = connect(target);
-      sockets.add(client);
-      sockets.add(upstream);
-      const drop = () => {
-        client.destroy();
-        upstream.destroy();
-        sockets.delete(client);
-        sockets.delete(upstream);
-      };
-      client.on("error", drop).on("close", drop);
-      upstream.on("error", drop).on("close", drop);
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      s.once("error", reject);
-      s.listen(port, "127.0.0.1", () => resolve());
-    });
-    port = (s.address() as { port: number }).port;
-    server = s;
-  };
-  await listen();
-  return {
-    get port() {
-      return port;
-    },
-    async stop() {
-      const s = server;
-      server = null;
-      for (const socket of sockets) socket.destroy();
-      sockets.clear();
-      if (s) await new Promise<void>((r) => s.close(() => r()));
-    },
-    start: listen,
-  };
-}

@@ -14,7 +14,7 @@ import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { createTenantRow } from "../support/gateway-data";
 import { startMta, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
 import { sendWithRetries } from "../support/retrying-sender";
-import { startCuttableProxy, type CuttableProxy } from "../support/cuttable-proxy";
+import { proxiedPostgresUrl, type CuttableProxy } from "../support/cuttable-proxy";
 import { countStored, faultMessages, summaryLine } from "./support";
 
 const MESSAGES = Number(process.env.FAULT_MESSAGES ?? 240);
@@ -29,10 +29,7 @@ describe.each(testProviders())("fault: the database goes away mid-stream on %s",
     database = await createTestDatabase(provider);
     let databaseUrl = database.url;
     if (provider === "postgresql") {
-      const u = new URL(database.url);
-      proxy = await startCuttableProxy({ host: u.hostname, port: Number(u.port || 5432) });
-      u.host = `127.0.0.1:${proxy.port}`;
-      databaseUrl = u.toString();
+      ({ url: databaseUrl, proxy } = await proxiedPostgresUrl(database.url));
     }
     dns = await startDnsServer({});
     await createTenantRow(database.db, "outage");

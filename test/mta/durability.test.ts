@@ -12,7 +12,7 @@ import { createTestDatabase, testProviders, type TestDatabase } from "../support
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { createTenantRow } from "../support/gateway-data";
 import { sendMail, SmtpClient, startMta, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
-import { startCuttableProxy, type CuttableProxy } from "../support/cuttable-proxy";
+import { proxiedPostgresUrl, type CuttableProxy } from "../support/cuttable-proxy";
 import { buildMessage, uniqueId } from "./helpers";
 
 const mailbox = (slug: string) => tenantMailbox(slug, TEST_INBOUND_DOMAIN);
@@ -30,10 +30,7 @@ describe.each(testProviders())("MTA durability and limits on %s", (provider) => 
     database = await createTestDatabase(provider);
     databaseUrl = database.url;
     if (provider === "postgresql") {
-      const u = new URL(database.url);
-      proxy = await startCuttableProxy({ host: u.hostname, port: Number(u.port || 5432) });
-      u.host = `127.0.0.1:${proxy.port}`;
-      databaseUrl = u.toString();
+      ({ url: databaseUrl, proxy } = await proxiedPostgresUrl(database.url));
     }
     dns = await startDnsServer({});
     tenant = await createTenantRow(database.db, "durable");

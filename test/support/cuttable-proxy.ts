@@ -53,3 +53,11 @@ export async function startCuttableProxy(target: { host: string; port: number })
     },
   };
 }
+
+/** The PostgreSQL URL rewritten to reach the server through a new cuttable proxy, and that proxy. */
+export async function proxiedPostgresUrl(url: string): Promise<{ url: string; proxy: CuttableProxy }> {
+  const u = new URL(url);
+  const proxy = await startCuttableProxy({ host: u.hostname, port: Number(u.port || 5432) });
+  u.host = `127.0.0.1:${proxy.port}`;
+  return { url: u.toString(), proxy };
+}

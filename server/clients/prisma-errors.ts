@@ -1,6 +1,12 @@
-/** Recognises Prisma's unique-constraint violation (P2002) without importing a provider's generated client. */
+/**
+ * Recognises a unique-constraint violation without importing a provider's generated client: P2002 from the
+ * model API, or P2010 ("raw query failed") whose driver error is one (server/db/raw-sql.ts).
+ */
 export function isUniqueViolation(err: unknown): boolean {
-  return typeof err === "object" && err !== null && "code" in err && err.code === "P2002";
+  if (typeof err !== "object" || err === null || !("code" in err)) return false;
+  if (err.code === "P2002") return true;
+  const meta = (err as { meta?: { driverAdapterError?: { cause?: { kind?: string } } } }).meta;
+  return err.code === "P2010" && meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation";
 }
 
 /**

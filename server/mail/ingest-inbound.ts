@@ -14,9 +14,10 @@
  * numbers, the duplicate check and the per-sender acknowledgement limit stay exact with several MTA processes,
  * on PostgreSQL (row lock) and SQLite (the write lock, waited for by the busy timeout).
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Db, Tx } from "../db/client";
+import { insertRow, newRowId } from "../db/raw-sql";
 import type { Resolver } from "../dns/resolver";
 import { AppError, isAppError } from "../errors";
 import { recordActivity, type ActivityOutcome, type ActivityRow } from "../activity/record-activity";
@@ -33,7 +34,7 @@ import { parseDsn } from "./dsn";
 import { detectAutomaticMail, mayAutoAcknowledge, type AutomaticMailVerdict } from "./automatic-mail";
 import { authenticateMessage, type AuthenticationResult } from "./authenticate";
 import { autoAckValues, DEFAULT_ACK_SUBJECT, DEFAULT_ACK_TEMPLATE, renderAutoAck } from "./auto-ack-template";
-import { matchBlocklist } from "./blocklist";
+import { matchBlocklist, type BlocklistEntry } from "./blocklist";
 import { parseMessage, type ParsedMessage } from "./parse-message";
 import { resolveRecipient, type RecipientTarget } from "./recipients";
 import { normaliseSenderAddress, routeSender, type Route } from "./routing";
@@ -155,14 +156,6 @@ function authJson(auth: AuthenticationResult): string | null {
 
 function sha256(value: string): string {
   return createHash("sha256").update(value).digest("hex");
-}
-
-/** Lower-case alphanumeric ids (what reply/bounce addresses and signed Message-Ids accept), cuid-length. */
-function newId(): string {
-  const bytes = randomBytes(16);
-  let out = "c";
-  for (const b of bytes) out += (b % 36).toString(36);
-  return out.slice(0, 25);
 }
 
 function elapsedMs(m: Received): number {
@@ -305,11 +298,8 @@ async function ingestTicketMailIn(
     return result("DROPPED", reason);
   }
 
-  const entries = await tx.blocklistEntry.findMany({
-    where: { tenantId, removedAt: null },
-    select: { id: true, kind: true, value: true },
-    orderBy: { createdAt: "asc" },
-  });
+  const entries = await tx.$queryRaw<BlocklistEntry[]>`SELECT "id", "kind", "value" FROM "BlocklistEntry"
+    WHERE "tenantId" = ${tenantId} AND "removedAt" IS NULL ORDER BY "createdAt" ASC, "id" ASC`;
   const blocked =
     (headerFrom ? matchBlocklist(entries, headerFrom) : null) ?? (envelopeFrom ? matchBlocklist(entries, envelopeFrom) : null);
   if (blocked) {
@@ -349,78 +339,69 @@ async function ingestTicketMailIn(
   let created = false;
   let route: string;
   if (thread) {
-    const existing = await tx.ticket.findUniqueOrThrow({
-      where: { id: thread.ticketId },
-      select: { id: true, number: true, subject: true, clientId: true, status: true },
-    });
-    ticket = existing;
+    type Row = { id: string; number: number | bigint; subject: string; clientId: string | null; status: string };
+    const [existing] = await tx.$queryRaw<Row[]>`
+      SELECT "id", "number", "subject", "clientId", "status" FROM "Ticket" WHERE "id" = ${thread.ticketId}`;
+    if (!existing) throw new Error(`ticket ${thread.ticketId} vanished while threading a reply`);
+    ticket = { ...existing, number: Number(existing.number) };
     route = `reply (${thread.via})`;
     // A person writing on a closed or pending ticket wants an answer; automatic mail changes nothing.
-    await tx.ticket.update({
-      where: { id: existing.id },
-      data: {
-        lastActivityAt: now,
-        ...(!automatic.automatic && existing.status !== "OPEN" ? { status: "OPEN" } : {}),
-      },
-    });
+    const status = !automatic.automatic && existing.status !== "OPEN" ? "OPEN" : existing.status;
+    await tx.$executeRaw`UPDATE "Ticket" SET "lastActivityAt" = ${now}, "updatedAt" = ${now}, "status" = ${status}
+      WHERE "id" = ${existing.id}`;
   } else {
     const routed = await routeSender(tx, tenantId, sender);
     const contactId = sender ? await ensureContact(tx, tenantId, sender, parsed.from?.name ?? null, routed) : null;
     const number = await nextTicketNumber(tx, tenantId);
-    const id = newId();
+    const id = newRowId();
     const reply = replyAddress(deps.secret, { slug, ticketId: id }, deps.inboundDomain);
     const replyToken = reply.slice(0, reply.indexOf("@")).split("-").at(-1)!;
-    ticket = await tx.ticket.create({
-      data: {
-        id,
-        tenantId,
-        number,
-        subject: ticketSubject(parsed.subject),
-        clientId: routed.clientId,
-        requesterId: contactId,
-        replyToken,
-        lastActivityAt: now,
-      },
-      select: { id: true, number: true, subject: true, clientId: true },
+    ticket = { id, number, subject: ticketSubject(parsed.subject), clientId: routed.clientId };
+    await insertRow(tx, "Ticket", {
+      ...ticket,
+      tenantId,
+      status: "OPEN",
+      requesterId: contactId,
+      replyToken,
+      createdAt: now,
+      updatedAt: now,
+      lastActivityAt: now,
     });
     created = true;
     route = `new ticket (${routed.via})`;
   }
 
-  const messageId = newId();
-  await tx.message.create({
-    select: { id: true },
-    data: {
-      id: messageId,
-      tenantId,
-      ticketId: ticket.id,
-      direction: "INBOUND",
-      kind: automatic.automatic ? "AUTOMATIC" : "REPLY",
-      messageIdHeader: parsed.messageId,
-      inReplyTo: parsed.inReplyTo,
-      references: parsed.references.join(" ") || null,
-      threadTopic: parsed.threadTopic,
-      threadIndex: parsed.threadIndex,
-      fromAddress: parsed.from?.address ?? sender ?? "",
-      fromName: parsed.from?.name || null,
-      toJson: JSON.stringify(parsed.to),
-      ccJson: JSON.stringify(parsed.cc),
-      subject: parsed.subject,
-      sentAt: input.receivedAt,
-      textBody: parsed.text,
-      newText: parsed.newText,
-      htmlBody: parsed.html,
-      headersJson: JSON.stringify(parsed.headers),
-      spf: auth.spf,
-      dkim: auth.dkim,
-      dmarc: auth.dmarc,
-      arc: auth.arc,
-      authJson: authJson(auth),
-      dedupeKey,
-    },
+  const messageId = newRowId();
+  await insertRow(tx, "Message", {
+    id: messageId,
+    tenantId,
+    ticketId: ticket.id,
+    direction: "INBOUND",
+    kind: automatic.automatic ? "AUTOMATIC" : "REPLY",
+    messageIdHeader: parsed.messageId,
+    inReplyTo: parsed.inReplyTo,
+    references: parsed.references.join(" ") || null,
+    threadTopic: parsed.threadTopic,
+    threadIndex: parsed.threadIndex,
+    fromAddress: parsed.from?.address ?? sender ?? "",
+    fromName: parsed.from?.name || null,
+    toJson: JSON.stringify(parsed.to),
+    ccJson: JSON.stringify(parsed.cc),
+    subject: parsed.subject,
+    sentAt: input.receivedAt,
+    textBody: parsed.text,
+    newText: parsed.newText,
+    htmlBody: parsed.html,
+    headersJson: JSON.stringify(parsed.headers),
+    spf: auth.spf,
+    dkim: auth.dkim,
+    dmarc: auth.dmarc,
+    arc: auth.arc,
+    authJson: authJson(auth),
+    dedupeKey,
+    createdAt: now,
   });
-  // Not a nested create: that reads the whole message back afterwards, one more statement for nothing.
-  await tx.messageSource.createMany({ data: [{ messageId, raw: new Uint8Array(input.raw) }] });
+  await insertRow(tx, "MessageSource", { messageId, raw: new Uint8Array(input.raw) });
   if (parsed.attachments.length) {
     await tx.attachment.createMany({
       data: parsed.attachments.map((a) => ({
@@ -491,11 +472,18 @@ async function ensureContact(
     }
     return contact.id;
   }
-  const contact = await tx.contact.create({
-    data: { tenantId, email, name: name ? name.slice(0, 200) : null, clientId: routed.clientId },
-    select: { id: true },
+  const id = newRowId();
+  const now = new Date();
+  await insertRow(tx, "Contact", {
+    id,
+    tenantId,
+    email,
+    name: name ? name.slice(0, 200) : null,
+    clientId: routed.clientId,
+    createdAt: now,
+    updatedAt: now,
   });
-  return contact.id;
+  return id;
 }
 
 /**
@@ -560,7 +548,7 @@ async function maybeAutoAcknowledge(
     from = { address: tenantMailbox(a.slug, deps.inboundDomain), name: a.tenant.defaultFromName ?? a.tenant.name };
   }
 
-  const messageId = newId();
+  const messageId = newRowId();
   const domain = from.address.slice(from.address.lastIndexOf("@") + 1);
   const values = autoAckValues({
     ticketNumber: a.ticket.number,

@@ -6,6 +6,7 @@
  */
 import { domainToASCII } from "node:url";
 import type { Tx } from "../db/client";
+import { sqlList } from "../db/raw-sql";
 import { firstBracketed } from "./header-text";
 
 export type Route = {
@@ -51,19 +52,16 @@ export function domainCandidates(domain: string): string[] {
 export async function routeSender(db: Tx, tenantId: string, senderAddress: string | null): Promise<Route> {
   const address = normaliseSenderAddress(senderAddress);
   if (!address) return { clientId: null, via: "unattributed", contactId: null };
-  const contact = await db.contact.findUnique({
-    where: { tenantId_email: { tenantId, email: address } },
-    select: { id: true, clientId: true, name: true },
-  });
+  // Raw (server/db/raw-sql.ts): the router runs for every new ticket the MTA opens.
+  const [contact = null] = await db.$queryRaw<{ id: string; clientId: string | null; name: string | null }[]>`
+    SELECT "id", "clientId", "name" FROM "Contact" WHERE "tenantId" = ${tenantId} AND "email" = ${address}`;
   if (contact?.clientId) return { clientId: contact.clientId, via: "contact", contactId: contact.id, contact };
 
   const domain = address.slice(address.lastIndexOf("@") + 1);
   const candidates = domainCandidates(domain);
   const rows = candidates.length
-    ? await db.clientDomain.findMany({
-        where: { tenantId, domain: { in: candidates } },
-        select: { domain: true, clientId: true },
-      })
+    ? await db.$queryRaw<{ domain: string; clientId: string }[]>`SELECT "domain", "clientId" FROM "ClientDomain"
+        WHERE "tenantId" = ${tenantId} AND "domain" IN (${sqlList(candidates)})`
     : [];
   for (const candidate of candidates) {
     const row = rows.find((r) => r.domain === candidate);

@@ -8,6 +8,7 @@
  * never an error and never a hint that it exists. Merged tickets resolve to their survivor (R-TKT-3).
  */
 import type { Tx } from "../db/client";
+import { sqlList } from "../db/raw-sql";
 import { parseOutboundMessageId } from "../outbound/message-id";
 import { parseGatewayAddress } from "./addresses";
 
@@ -58,10 +59,10 @@ export async function findThread(db: Tx, input: FindThreadInput): Promise<Thread
     if (survivor) return { ticketId: survivor, via };
   }
 
-  const stored = await db.message.findMany({
-    where: { tenantId: input.tenantId, messageIdHeader: { in: ordered.map((o) => o.id) } },
-    select: { messageIdHeader: true, ticketId: true },
-  });
+  // Raw (server/db/raw-sql.ts), as is survivingTicket: threading runs for every message the MTA receives.
+  const stored = await db.$queryRaw<{ messageIdHeader: string; ticketId: string }[]>`
+    SELECT "messageIdHeader", "ticketId" FROM "Message"
+    WHERE "tenantId" = ${input.tenantId} AND "messageIdHeader" IN (${sqlList(ordered.map((o) => o.id))})`;
   if (!stored.length) return null;
   const byId = new Map(stored.map((m) => [m.messageIdHeader, m.ticketId]));
   for (const { id, via } of ordered) {
@@ -77,7 +78,8 @@ export async function findThread(db: Tx, input: FindThreadInput): Promise<Thread
 export async function survivingTicket(db: Tx, tenantId: string, ticketId: string): Promise<string | null> {
   let id = ticketId;
   for (let hop = 0; hop <= MAX_MERGE_HOPS; hop++) {
-    const ticket = await db.ticket.findFirst({ where: { id, tenantId }, select: { id: true, mergedIntoId: true } });
+    const [ticket] = await db.$queryRaw<{ id: string; mergedIntoId: string | null }[]>`
+      SELECT "id", "mergedIntoId" FROM "Ticket" WHERE "id" = ${id} AND "tenantId" = ${tenantId}`;
     if (!ticket) return null;
     if (!ticket.mergedIntoId || ticket.mergedIntoId === ticket.id) return ticket.id;
     id = ticket.mergedIntoId;

@@ -1,7 +1,8 @@
 /**
  * `npm run bench:inbound` (R-IN-12): inbound throughput and receipt→commit latency of the full pipeline
  * (SPF/DKIM/DMARC against a local DNS server, blocklist, routing, threading, ticket + activity commit) on SQLite
- * and on PostgreSQL, next to a bare Haraka that only accepts and discards, all measured in one run.
+ * and on PostgreSQL, next to a bare Haraka that only accepts and discards and a Haraka that only parses and
+ * authenticates (the product's CPU work before any database write), all measured in one run.
  *
  * Options (env): BENCH_MESSAGES (default 2000), BENCH_SESSIONS (20), BENCH_RATE (100 msg/s for the latency
  * phase), BENCH_LATENCY_SECONDS (20), BENCH_POSTGRES_URL or TEST_POSTGRES_URL (adds the PostgreSQL rows).
@@ -32,19 +33,29 @@ async function signedMessages(count: number, rcptTo: string, tag: string): Promi
   return (await benchMessages(count, rcptTo, tag)).map((m) => ({ mailFrom: m.mailFrom, rcptTo, data: m.raw }));
 }
 
-/** Haraka with nothing but a recipient-domain check and a discard queue: the ceiling on this machine. */
-async function startBareHaraka(domain: string): Promise<{ port: number; stop: () => Promise<void> }> {
-  const dir = mkdtempSync(path.join(tmpdir(), "opsmerge-bare-haraka-"));
+type Haraka = { port: number; stop: () => Promise<void> };
+
+/**
+ * A Haraka of its own from a temp config dir: Haraka's shipped defaults (connection.ini etc.), then only `plugins`
+ * (files in `pluginFiles` go to <dir>/plugins/) and a recipient-domain check for `domain`. `nodeArgs` go before
+ * Haraka's own script, e.g. `--import tsx` so that a plugin can require() the repo's .ts files.
+ */
+async function startHaraka(
+  domain: string,
+  setup: { plugins: string[]; pluginFiles?: Record<string, string>; nodeArgs?: string[]; env?: Record<string, string> },
+): Promise<Haraka> {
+  const dir = mkdtempSync(path.join(tmpdir(), "opsmerge-bench-haraka-"));
   const port = await deadPort();
   mkdirSync(path.join(dir, "plugins"), { recursive: true });
-  // Haraka's shipped defaults (connection.ini etc.), then only what the bare setup changes.
+  for (const [name, code] of Object.entries(setup.pluginFiles ?? {})) writeFileSync(path.join(dir, "plugins", name), code);
   cpSync(path.join(root, "node_modules/Haraka/config"), path.join(dir, "config"), { recursive: true });
-  writeFileSync(path.join(dir, "config/plugins"), "rcpt_to.in_host_list\nqueue/discard\n");
+  writeFileSync(path.join(dir, "config/plugins"), `${setup.plugins.join("\n")}\n`);
   writeFileSync(path.join(dir, "config/host_list"), `${domain}\n`);
   writeFileSync(path.join(dir, "config/smtp.ini"), `[main]\nlisten=127.0.0.1:${port}\n`);
   writeFileSync(path.join(dir, "config/log.ini"), "[main]\nlevel=warn\n");
-  const child = spawn(process.execPath, [path.join(root, "node_modules/Haraka/bin/haraka"), "-c", dir], {
-    env: { ...process.env, YES_REALLY_DO_DISCARD: "1" },
+  const haraka = path.join(root, "node_modules/Haraka/bin/haraka");
+  const child = spawn(process.execPath, [...(setup.nodeArgs ?? []), haraka, "-c", dir], {
+    env: { ...process.env, ...setup.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -62,7 +73,9 @@ async function startBareHaraka(domain: string): Promise<{ port: number; stop: ()
       });
       break;
     } catch {
-      if (Date.now() > deadline) throw new Error(`bare Haraka did not start:\n${output}`);
+      if (child.exitCode !== null || Date.now() > deadline) {
+        throw new Error(`Haraka (${setup.plugins.join(", ")}) did not start:\n${output}`);
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -78,7 +91,72 @@ async function startBareHaraka(domain: string): Promise<{ port: number; stop: ()
   };
 }
 
-type Row = { setup: string; throughput: LoadResult; latency: LoadResult | null };
+/** Haraka with nothing but a recipient-domain check and a discard queue: the ceiling on this machine. */
+function startBareHaraka(domain: string): Promise<Haraka> {
+  return startHaraka(domain, { plugins: ["rcpt_to.in_host_list", "queue/discard"], env: { YES_REALLY_DO_DISCARD: "1" } });
+}
+
+/**
+ * Haraka plus the product's mandatory CPU work per message — MIME parsing and SPF/DKIM/DMARC/ARC authentication,
+ * the same calls in the same order as server/mail/ingest-inbound.ts — and no database. No full-pipeline setup
+ * can beat this row whatever its database does, so it shows how much of the gap to bare Haraka is not the
+ * database's. The plugin answers 451 unless SPF, DKIM and DMARC all pass, so every accepted message is known to
+ * have taken the passing path (a failing path would be cheaper and measure nothing useful).
+ */
+function startAuthOnlyHaraka(domain: string, dnsAddress: string): Promise<Haraka> {
+  const source = (file: string) => JSON.stringify(path.join(root, file));
+  // CommonJS in Haraka's plugin sandbox (OK/CONT/DENYSOFT are its globals); tsx compiles the required .ts files.
+  const plugin = `
+const { parseMessage } = require(${source("server/mail/parse-message.ts")});
+const { authenticateMessage } = require(${source("server/mail/authenticate.ts")});
+const { createResolver } = require(${source("server/dns/resolver.ts")});
+const DSN = require("haraka-dsn");
+const resolver = createResolver({ servers: [process.env.BENCH_AUTH_DNS_SERVER] });
+const tempfail = (message) => DSN.create(451, message, 3, 0);
+
+exports.register = function () {
+  this.register_hook("data_post", "authenticate");
+  this.register_hook("queue", "confirm");
+};
+
+exports.authenticate = function (next, connection) {
+  const txn = connection.transaction;
+  txn.message_stream.get_data({ dot_stuffed: true }, (raw) => {
+    (async () => {
+      await parseMessage(raw);
+      const auth = await authenticateMessage({
+        raw,
+        ip: connection.remote.ip,
+        helo: connection.hello.host || "",
+        mailFrom: (txn.mail_from && txn.mail_from.address) || "",
+        resolver,
+        trustedArcSealers: [],
+      });
+      const verdicts = "spf=" + auth.spf + " dkim=" + auth.dkim + " dmarc=" + auth.dmarc;
+      if (auth.spf !== "pass" || auth.dkim !== "pass" || auth.dmarc !== "pass") {
+        return next(DENYSOFT, tempfail("not authenticated: " + verdicts));
+      }
+      txn.notes.bench_authenticated = verdicts;
+      next(CONT);
+    })().catch((err) => next(DENYSOFT, tempfail("parse/authenticate failed: " + err.message)));
+  });
+};
+
+exports.confirm = function (next, connection) {
+  const verdicts = connection.transaction.notes.bench_authenticated;
+  if (verdicts) next(OK, "authenticated, " + verdicts);
+  else next(DENYSOFT, tempfail("not authenticated"));
+};
+`;
+  return startHaraka(domain, {
+    plugins: ["rcpt_to.in_host_list", "bench_auth_only"],
+    pluginFiles: { "bench_auth_only.js": plugin },
+    nodeArgs: ["--import", "tsx"],
+    env: { BENCH_AUTH_DNS_SERVER: dnsAddress },
+  });
+}
+
+type Row = { setup: string; throughput: LoadResult; latency: LoadResult };
 
 function format(rows: Row[]): string {
   const bare = rows.find((r) => r.setup.startsWith("bare"));
@@ -98,8 +176,8 @@ function format(rows: Row[]): string {
     rateOf(r.throughput).toFixed(0),
     bare ? `${((rateOf(r.throughput) / rateOf(bare.throughput)) * 100).toFixed(0)}%` : "-",
     `${r.throughput.accepted}/${r.throughput.sent}`,
-    r.latency ? percentile(r.latency.latencies, 50).toFixed(1) : "-",
-    r.latency ? percentile(r.latency.latencies, 99).toFixed(1) : "-",
+    percentile(r.latency.latencies, 50).toFixed(1),
+    percentile(r.latency.latencies, 99).toFixed(1),
     percentile(r.throughput.latencies, 50).toFixed(1),
     percentile(r.throughput.latencies, 99).toFixed(1),
   ]);
@@ -108,28 +186,51 @@ function format(rows: Row[]): string {
   return [fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...lines.map(fmt)].join("\n");
 }
 
+/** Both load phases against one server: as fast as the sessions go (throughput), then paced at `rate` msg/s (latency). */
+async function measure(setup: string, tag: string, host: string, port: number): Promise<Row> {
+  const rcpt = tenantMailbox("bench", TEST_INBOUND_DOMAIN);
+  const throughput = await runLoad({ host, port, sessions, messages: await signedMessages(total, rcpt, tag) });
+  const latency = await runLoad({
+    host,
+    port,
+    sessions,
+    ratePerSecond: rate,
+    messages: await signedMessages(rate * latencySeconds, rcpt, `${tag}-lat`),
+  });
+  return { setup, throughput, latency };
+}
+
+/** The first few non-250 replies or errors of both phases, "" when there were none. */
+const firstFailures = (row: Row) => [...row.throughput.firstFailures, ...row.latency.firstFailures].slice(0, 3).join(" | ");
+
 async function main(): Promise<void> {
   const dns = await startDnsServer(benchDnsRecords);
   const rows: Row[] = [];
   console.log(`inbound benchmark: ${total} messages over ${sessions} sessions; latency at ${rate} msg/s for ${latencySeconds} s`);
+  const domain = `bench.${TEST_INBOUND_DOMAIN}`;
 
   // The ceiling: bare Haraka, accept and discard.
-  const bareDomain = `bench.${TEST_INBOUND_DOMAIN}`;
-  const bare = await startBareHaraka(bareDomain);
+  const bare = await startBareHaraka(domain);
   try {
-    const rcpt = tenantMailbox("bench", TEST_INBOUND_DOMAIN);
-    const throughput = await runLoad({ host: "127.0.0.1", port: bare.port, sessions, messages: await signedMessages(total, rcpt, "bare") });
-    const latency = await runLoad({
-      host: "127.0.0.1",
-      port: bare.port,
-      sessions,
-      ratePerSecond: rate,
-      messages: await signedMessages(rate * latencySeconds, rcpt, "bare-lat"),
-    });
-    rows.push({ setup: "bare Haraka (discard)", throughput, latency });
+    rows.push(await measure("bare Haraka (discard)", "bare", "127.0.0.1", bare.port));
     console.log(`  bare Haraka done`);
   } finally {
     await bare.stop();
+  }
+
+  // The ceiling of the product: its parse + authenticate work on top of Haraka, before any database write.
+  const authOnly = await startAuthOnlyHaraka(domain, dns.address);
+  try {
+    const row = await measure("Haraka + parse + authenticate (no database)", "auth", "127.0.0.1", authOnly.port);
+    const sent = row.throughput.sent + row.latency.sent;
+    const passed = row.throughput.accepted + row.latency.accepted;
+    if (passed !== sent) {
+      throw new Error(`parse + authenticate: ${passed} of ${sent} messages passed SPF, DKIM and DMARC: ${firstFailures(row)}`);
+    }
+    rows.push(row);
+    console.log(`  Haraka + parse + authenticate done: ${passed}/${sent} messages spf=pass dkim=pass dmarc=pass`);
+  } finally {
+    await authOnly.stop();
   }
 
   const providers: Provider[] = postgresUrl ? ["sqlite", "postgresql"] : ["sqlite"];
@@ -139,23 +240,13 @@ async function main(): Promise<void> {
     await createClientRow(database.db, tenant.id, { name: "Bench Client", primaryDomain: benchSenderDomain });
     const mta = await startMta({ databaseUrl: database.url, dnsServers: dns.address, env: { SMTP_MAX_CONNECTIONS_PER_IP: "200" } });
     try {
-      const rcpt = tenantMailbox("bench", TEST_INBOUND_DOMAIN);
-      const throughput = await runLoad({ host: mta.host, port: mta.port, sessions, messages: await signedMessages(total, rcpt, provider) });
-      const latency = await runLoad({
-        host: mta.host,
-        port: mta.port,
-        sessions,
-        ratePerSecond: rate,
-        messages: await signedMessages(rate * latencySeconds, rcpt, `${provider}-lat`),
-      });
+      const row = await measure(`full pipeline, ${provider}`, provider, mta.host, mta.port);
       const tickets = await database.db.ticket.count({ where: { tenantId: tenant.id } });
       const stored = await database.db.message.count({ where: { tenantId: tenant.id } });
-      const accepted = throughput.accepted + latency.accepted;
+      const accepted = row.throughput.accepted + row.latency.accepted;
       console.log(`  ${provider} done: accepted ${accepted}, stored ${stored} messages in ${tickets} tickets`);
-      if (throughput.firstFailures.length || latency.firstFailures.length) {
-        console.log(`  first failures: ${[...throughput.firstFailures, ...latency.firstFailures].slice(0, 3).join(" | ")}`);
-      }
-      rows.push({ setup: `full pipeline, ${provider}`, throughput, latency });
+      if (firstFailures(row)) console.log(`  first failures: ${firstFailures(row)}`);
+      rows.push(row);
     } finally {
       await mta.stop();
       await database.drop();

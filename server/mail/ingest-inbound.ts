@@ -518,16 +518,11 @@ async function maybeAutoAcknowledge(
   if (await isOwnSendingAddress(tx, a.tenantId, sender, a.tenant.defaultFromAddress)) {
     return { note: "; no auto-acknowledgement (own address)" };
   }
-  const recent = await tx.activityLog.count({
-    where: {
-      tenantId: a.tenantId,
-      direction: "OUTBOUND",
-      reason: AUTO_ACK_REASON,
-      toAddress: sender,
-      createdAt: { gte: new Date(a.now.getTime() - 3_600_000) },
-    },
-  });
-  if (recent >= a.tenant.autoAckPerSenderHour) {
+  const since = new Date(a.now.getTime() - 3_600_000);
+  const [{ n: recent } = { n: 0 }] = await tx.$queryRaw<{ n: number | bigint }[]>`SELECT COUNT(*) AS "n" FROM "ActivityLog"
+    WHERE "tenantId" = ${a.tenantId} AND "toAddress" = ${sender} AND "createdAt" >= ${since}
+      AND "direction" = 'OUTBOUND' AND "reason" = ${AUTO_ACK_REASON}`;
+  if (Number(recent) >= a.tenant.autoAckPerSenderHour) {
     return { note: `; no auto-acknowledgement (limit of ${a.tenant.autoAckPerSenderHour} per sender per hour)` };
   }
 
@@ -637,11 +632,10 @@ async function maybeAutoAcknowledge(
 /** The tenant's own client-facing addresses: acknowledging them would mail the forwarding mailbox itself. */
 async function isOwnSendingAddress(tx: Tx, tenantId: string, sender: string, defaultFrom: string | null): Promise<boolean> {
   if (defaultFrom && defaultFrom.toLowerCase() === sender) return true;
-  const [user, client] = await Promise.all([
-    tx.user.findFirst({ where: { tenantId, sendAsAddress: sender }, select: { id: true } }),
-    tx.client.findFirst({ where: { tenantId, sendingAddress: sender }, select: { id: true } }),
-  ]);
-  return Boolean(user || client);
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    SELECT "id" FROM "user" WHERE "tenantId" = ${tenantId} AND "sendAsAddress" = ${sender}
+    UNION ALL SELECT "id" FROM "Client" WHERE "tenantId" = ${tenantId} AND "sendingAddress" = ${sender}`;
+  return rows.length > 0;
 }
 
 async function ingestReport(db: Db, m: Received, targets: RecipientTarget[]): Promise<InboundOutcome> {

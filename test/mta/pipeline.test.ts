@@ -431,6 +431,31 @@ describe.each(testProviders())("inbound pipeline on %s", (provider) => {
     }
   });
 
+  it("R-IN-9: mail from the tenant's own client-facing addresses (a user's send-as, a client's sending address) is never acknowledged", async () => {
+    const userAddress = "tech-desk@own-address.example";
+    const clientAddress = "help@own-address.example";
+    await db().user.create({
+      data: { id: uniqueId("user"), name: "Tech Desk", email: "tech@own-address.example", tenantId: acme.id, sendAsAddress: userAddress },
+    });
+    const client = await createClientRow(database.db, acme.id, { name: "Own Address Client" });
+    await db().client.update({ where: { id: client.id }, data: { sendingAddress: clientAddress } });
+    // The same local part at another tenant's user must not count for acme.
+    await db().user.create({
+      data: { id: uniqueId("user"), name: "Elsewhere", email: "x@elsewhere.example", tenantId: globex.id, sendAsAddress: "other@own-address.example" },
+    });
+
+    const acked = async (from: string) => {
+      const id = uniqueId("own-address.example");
+      await deliverOk(await buildMessage({ from, to: mailbox("acme"), messageId: id, subject: "Forwarded by the mailbox" }), { from, to: mailbox("acme") });
+      expect((await messageByHeader(acme.id, id))!.ticket).toBeTruthy();
+      const activity = await activityFor(acme.id, id);
+      return { reason: activity[0]!.reason, acks: await db().activityLog.count({ where: { tenantId: acme.id, direction: "OUTBOUND", toAddress: from } }) };
+    };
+    expect(await acked(userAddress)).toEqual({ reason: expect.stringContaining("no auto-acknowledgement (own address)"), acks: 0 });
+    expect(await acked(clientAddress)).toEqual({ reason: expect.stringContaining("no auto-acknowledgement (own address)"), acks: 0 });
+    expect(await acked("other@own-address.example")).toEqual({ reason: expect.stringContaining("auto-acknowledgement queued"), acks: 1 });
+  });
+
   it("R-IN-8: automatic mail (RFC 3834 vacation, list mail, null sender) never opens a ticket", async () => {
     const vacation = readFileSync(path.join(fixtures, "autoreplies/sisimai/rfc3834-01.eml"), "latin1").replace(/\r?\n/g, "\r\n");
     await deliverOk(Buffer.from(vacation, "latin1"), { from: "", to: mailbox("acme") });

@@ -451,9 +451,14 @@ describe.each(testProviders())("inbound pipeline on %s", (provider) => {
       const activity = await activityFor(acme.id, id);
       return { reason: activity[0]!.reason, acks: await db().activityLog.count({ where: { tenantId: acme.id, direction: "OUTBOUND", toAddress: from } }) };
     };
-    expect(await acked(userAddress)).toEqual({ reason: expect.stringContaining("no auto-acknowledgement (own address)"), acks: 0 });
-    expect(await acked(clientAddress)).toEqual({ reason: expect.stringContaining("no auto-acknowledgement (own address)"), acks: 0 });
-    expect(await acked("other@own-address.example")).toEqual({ reason: expect.stringContaining("auto-acknowledgement queued"), acks: 1 });
+    for (const own of [userAddress, clientAddress]) {
+      const { reason, acks } = await acked(own);
+      expect(reason).toContain("no auto-acknowledgement (own address)");
+      expect(acks).toBe(0);
+    }
+    const other = await acked("other@own-address.example");
+    expect(other.reason).toContain("auto-acknowledgement queued");
+    expect(other.acks).toBe(1);
   });
 
   it("R-IN-8: automatic mail (RFC 3834 vacation, list mail, null sender) never opens a ticket", async () => {

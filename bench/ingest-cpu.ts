@@ -4,7 +4,7 @@
  * threading, ticket + message + activity commit) — called in-process, without SMTP. CPU time (not wall time)
  * is what caps throughput on a busy machine, and it is far less disturbed by other load than wall time.
  *
- * Options (env): BENCH_MESSAGES (default 500), TEST_POSTGRES_URL (adds PostgreSQL).
+ * Options (env): BENCH_MESSAGES (default 500), BENCH_POSTGRES_URL or TEST_POSTGRES_URL (adds PostgreSQL).
  */
 import { createResolver } from "../server/dns/resolver";
 import { authenticateMessage } from "../server/mail/authenticate";
@@ -18,6 +18,8 @@ import { createClientRow, createTenantRow } from "../test/support/gateway-data";
 import { TEST_APP_SECRET, TEST_INBOUND_DOMAIN } from "../test/support/mta";
 
 const total = Number(process.env.BENCH_MESSAGES ?? 500);
+const postgresUrl = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL;
+if (postgresUrl) process.env.TEST_POSTGRES_URL = postgresUrl;
 async function messages(count: number, rcptTo: string, tag: string): Promise<Buffer[]> {
   return (await benchMessages(count, rcptTo, tag)).map((m) => m.raw);
 }

@@ -15,7 +15,7 @@ import { z } from "zod";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { containsInsensitive } from "../clients/prisma-errors";
-import { ACTIVITY_DIRECTIONS, ACTIVITY_OUTCOMES, type ActivityDirection, type ActivityOutcome } from "./record-activity";
+import { ACTIVITY_DIRECTIONS, ACTIVITY_OUTCOMES, type ActivityDirection, type ActivityOutcome } from "./activity-kinds";
 
 export const ACTIVITY_PAGE_SIZE = 50;
 /** Rows a subject or address-prefix search looks through per page (see the file header). */

@@ -4,12 +4,10 @@
  * here — the log is filtered and listed at millions of rows, and sender-controlled text has no length limit.
  */
 import type { Tx } from "../db/client";
+import type { ActivityDirection, ActivityOutcome } from "./activity-kinds";
 import { insertRow, newRowId } from "../db/raw-sql";
 
-export const ACTIVITY_DIRECTIONS = ["INBOUND", "OUTBOUND"] as const;
-export const ACTIVITY_OUTCOMES = ["DELIVERED", "BOUNCED", "DROPPED", "QUEUED", "DEFERRED", "DUPLICATE"] as const;
-export type ActivityDirection = (typeof ACTIVITY_DIRECTIONS)[number];
-export type ActivityOutcome = (typeof ACTIVITY_OUTCOMES)[number];
+export type { ActivityDirection, ActivityOutcome } from "./activity-kinds";
 
 export type ActivityRow = {
   tenantId: string;

@@ -90,7 +90,7 @@ test("R-ACT-1 R-ACT-2 real mail appears with its outcome and reason; filters nar
   const dropped = rows.filter({ hasText: "Cheap watches" });
   await expect(dropped).toContainText("Dropped");
   await expect(dropped.getByTestId("activity-reason")).toHaveText("blocklist: email blocked@spam-act.co");
-  await expect(page.getByRole("img", { name: /Messages per day by outcome/ })).toBeVisible();
+  await expect(page.getByRole("img", { name: /Log entries per day by outcome/ })).toBeVisible();
   await page.screenshot({ path: `${shots}-list.png`, fullPage: true });
 
   // Filters narrow.

@@ -10,7 +10,10 @@ import { OUTCOME_COLOR, OUTCOME_LABEL, OUTCOMES } from "./outcome";
 const RANGES = [7, 14, 30, 90] as const;
 const dayFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
 
-/** R-ACT-2: messages per day by outcome, a stacked bar per UTC day, in plain SVG. */
+/**
+ * R-ACT-2: log entries per day by outcome, a stacked bar per UTC day, in plain SVG. Entries, not messages: a sent
+ * reply is queued and then delivered (two entries), exactly as the list below shows it, so the two agree.
+ */
 export function ActivityChart() {
   const trpc = useTRPC();
   const [days, setDays] = useState<(typeof RANGES)[number]>(14);
@@ -29,7 +32,11 @@ export function ActivityChart() {
       <Card>
         <CardHeader
           title="Volume by outcome"
-          description={volume.data ? `${sum.toLocaleString("en-GB")} messages in the last ${days} days (UTC days).` : "Messages per day."}
+          description={
+            volume.data
+              ? `${sum.toLocaleString("en-GB")} log entries in the last ${days} days (UTC days): one per received message, one per state change of a sent one.`
+              : "Log entries per day."
+          }
           actions={
             <div className="flex rounded-md shadow-sm ring-1 ring-slate-300 ring-inset" role="group" aria-label="Chart period">
               {RANGES.map((r) => (
@@ -63,7 +70,7 @@ export function ActivityChart() {
             sum === 0 ? (
               <p className="flex h-[140px] items-center justify-center text-sm text-slate-500">No mail in the last {days} days.</p>
             ) : (
-              <svg viewBox={`0 0 ${width} ${height + 18}`} className="h-auto w-full" role="img" aria-label={`Messages per day by outcome, last ${days} days`}>
+              <svg viewBox={`0 0 ${width} ${height + 18}`} className="h-auto w-full" role="img" aria-label={`Log entries per day by outcome, last ${days} days`}>
                 {buckets.map((b, i) => {
                   let y = height;
                   const x = i * (barWidth + gap);

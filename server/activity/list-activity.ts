@@ -268,7 +268,7 @@ export type ActivityVolume = {
 
 const DAY = 86_400_000;
 
-/** Messages per UTC day and outcome over the last `days` days: the small chart above the list. */
+/** Log entries per UTC day and outcome over the last `days` days: the small chart above the list. */
 export async function activityVolume(
   db: Db,
   args: { tenantId: string; now?: Date } & ActivityVolumeInput,

@@ -32,11 +32,7 @@ export function ActivityChart() {
       <Card>
         <CardHeader
           title="Volume by outcome"
-          description={
-            volume.data
-              ? `${sum.toLocaleString("en-GB")} log entries in the last ${days} days (UTC days): one per received message, one per state change of a sent one.`
-              : "Log entries per day."
-          }
+          description={volume.data ? `${sum.toLocaleString("en-GB")} log entries in the last ${days} days (UTC days).` : "Log entries per day."}
           actions={
             <div className="flex rounded-md shadow-sm ring-1 ring-slate-300 ring-inset" role="group" aria-label="Chart period">
               {RANGES.map((r) => (
@@ -46,7 +42,7 @@ export function ActivityChart() {
                   aria-pressed={days === r}
                   onClick={() => setDays(r)}
                   className={cn(
-                    "px-2.5 py-1 text-xs font-medium first:rounded-l-md last:rounded-r-md",
+                    "px-2.5 py-1 text-xs font-medium whitespace-nowrap first:rounded-l-md last:rounded-r-md",
                     days === r ? "bg-indigo-600 text-white" : "text-slate-700 hover:bg-slate-50",
                   )}
                 >
@@ -106,6 +102,9 @@ export function ActivityChart() {
               </li>
             ))}
           </ul>
+          <p className="mt-1 text-xs text-slate-500">
+            A received message has one entry; a sent one has one when it is queued and one per delivery attempt.
+          </p>
         </div>
       </Card>
     </section>

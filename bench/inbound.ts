@@ -109,9 +109,10 @@ function startAuthOnlyHaraka(domain: string, dnsAddress: string): Promise<Haraka
   const plugin = `
 const { parseMessage } = require(${source("server/mail/parse-message.ts")});
 const { authenticateMessage } = require(${source("server/mail/authenticate.ts")});
-const { createResolver } = require(${source("server/dns/resolver.ts")});
+const { cachingResolver, createResolver } = require(${source("server/dns/resolver.ts")});
 const DSN = require("haraka-dsn");
-const resolver = createResolver({ servers: [process.env.BENCH_AUTH_DNS_SERVER] });
+// As the MTA does (server/mta/runtime.ts, DNS_CACHE_SECONDS at its default).
+const resolver = cachingResolver(createResolver({ servers: [process.env.BENCH_AUTH_DNS_SERVER] }), { ttlMs: 60_000 });
 const tempfail = (message) => DSN.create(451, message, 3, 0);
 
 exports.register = function () {

@@ -60,6 +60,8 @@ export const envSchema = z.object({
   APP_SECRET: z.string().min(32, "APP_SECRET must be at least 32 characters").optional(),
   /** Resolver for SPF/DKIM/DMARC/MX/MTA-STS look-ups; unset → the system resolver. */
   DNS_SERVERS: hostPortList.optional(),
+  /** How long inbound authentication reuses a DNS answer (server/dns/resolver.ts cachingResolver); 0 = never. */
+  DNS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3_600).default(60),
   /** Send all outbound mail to this host instead of looking up MX records. */
   OUTBOUND_RELAY: hostPort.optional(),
   /** `off`: this MTA node only receives; another node's worker delivers the outbound queue. */

@@ -103,7 +103,7 @@ export async function deliverMessage(message: ReceivedMessage, log?: Logger): Pr
         {
           secret: rt.env.APP_SECRET,
           inboundDomain: rt.env.INBOUND_DOMAIN,
-          resolver: rt.resolver,
+          resolver: rt.authResolver,
           trustedArcSealers: rt.env.TRUSTED_ARC_SEALERS,
         },
         {

@@ -5,7 +5,7 @@
  */
 import { createDb, type Db } from "../db/client";
 import { applyMigrations } from "../db/migrate";
-import { createResolver, type Resolver } from "../dns/resolver";
+import { cachingResolver, createResolver, type Resolver } from "../dns/resolver";
 import { loadEnv, type Env } from "../env";
 import { ConnectionLimiter } from "./connection-limits";
 
@@ -13,6 +13,8 @@ export type MtaRuntime = {
   env: Env;
   db: Db;
   resolver: Resolver;
+  /** The resolver inbound authentication uses: `resolver` behind a short cache (DNS_CACHE_SECONDS). */
+  authResolver: Resolver;
   limiter: ConnectionLimiter;
 };
 
@@ -35,10 +37,12 @@ const inflight = new Set<Promise<unknown>>();
 export function openMta(): MtaRuntime {
   if (runtime) return runtime;
   const env = loadEnv();
+  const resolver = createResolver({ servers: env.DNS_SERVERS });
   runtime = {
     env,
     db: createDb(env.database, { poolSize: POSTGRES_POOL_SIZE, busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS }),
-    resolver: createResolver({ servers: env.DNS_SERVERS }),
+    resolver,
+    authResolver: env.DNS_CACHE_SECONDS ? cachingResolver(resolver, { ttlMs: env.DNS_CACHE_SECONDS * 1_000 }) : resolver,
     limiter: new ConnectionLimiter(env.SMTP_MAX_CONNECTIONS_PER_IP),
   };
   return runtime;

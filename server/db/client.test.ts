@@ -41,3 +41,47 @@ describe("SQLite transactions across two connections (web + MTA on one file)", (
     expect(slugs).toEqual(["written-after", "written-in-transaction"]);
   });
 });
+
+// The MTA's client: statements outside a transaction must not run inside another caller's open transaction.
+describe("SQLite isolateTransactions (the MTA's client)", () => {
+  let database: TestDatabase;
+  let mta: Db | undefined;
+  let other: Db | undefined;
+  afterEach(async () => {
+    await mta?.$disconnect();
+    await other?.$disconnect();
+    await database.drop();
+  });
+
+  /** A transaction that starts, then waits for `proceed` before its first statement (a write). */
+  function pausedTransaction(db: Db, tenantId: string, then: "commit" | "rollback") {
+    let proceed!: () => void;
+    let started!: () => void;
+    const gate = new Promise<void>((resolve) => (proceed = resolve));
+    const begun = new Promise<void>((resolve) => (started = resolve));
+    const done = db.$transaction(async (tx) => {
+      started();
+      await gate;
+      await tx.$executeRaw`UPDATE "Tenant" SET "ticketSeq" = "ticketSeq" + 1 WHERE "id" = ${tenantId}`;
+      if (then === "rollback") throw new Error("rolled back on purpose");
+    });
+    return { begun, proceed, done };
+  }
+
+  it("R-IN-10: a write outside the transaction is not undone by that transaction's rollback", async () => {
+    database = await createTestDatabase("sqlite");
+    const tenant = await createTenantRow(database.db, "isolated");
+    mta = createDb(database.database, { isolateTransactions: true });
+    // Without the isolation the write below joins the open transaction, resolves, and is then rolled back.
+
+    const tx = pausedTransaction(mta, tenant.id, "rollback");
+    await tx.begun;
+    const outside = createTenantRow(mta, "written-outside");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    tx.proceed();
+    await expect(tx.done).rejects.toThrow("rolled back on purpose");
+    await outside;
+    const slugs = (await database.db.tenant.findMany({ select: { slug: true }, orderBy: { slug: "asc" } })).map((t) => t.slug);
+    expect(slugs).toEqual(["isolated", "written-outside"]);
+  });
+});

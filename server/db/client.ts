@@ -24,6 +24,13 @@ export type DbOptions = {
    * outbound claim poll) must not stall its event loop in better-sqlite3's synchronous busy wait.
    */
   beginImmediate?: boolean;
+  /**
+   * SQLite: statements outside a transaction wait while this process has one open, instead of running inside
+   * it (see isolateTransactions). For the MTA, whose outbound worker writes outside transactions while ingestion
+   * runs them. Not for the web process: better-auth may issue a statement
+   * outside the transaction it has open, which would then wait for itself.
+   */
+  isolateTransactions?: boolean;
 };
 
 export function createDb(database: Env["database"], options: DbOptions = {}): Db {
@@ -39,7 +46,9 @@ export function createDb(database: Env["database"], options: DbOptions = {}): Db
     url: database.url.replace(/^file:/, ""),
     timeout: options.busyTimeoutMs ?? 10_000,
   });
-  return new SqliteClient({ adapter: options.beginImmediate ? immediateTransactions(factory) : factory });
+  if (options.beginImmediate) immediateTransactions(factory);
+  if (options.isolateTransactions) isolateTransactions(factory);
+  return new SqliteClient({ adapter: factory });
 }
 
 type SqliteAdapterFactory = InstanceType<typeof PrismaBetterSQLite3>;
@@ -65,3 +74,65 @@ function immediateTransactions(factory: SqliteAdapterFactory): SqliteAdapterFact
   };
   return factory;
 }
+
+type Queryable = Pick<SqliteAdapter, "queryRaw" | "executeRaw">;
+
+/**
+ * The adapter keeps one connection per process, and only transactions wait for each other (its mutex): a
+ * statement outside a transaction runs on the connection while another caller's transaction is open, and so
+ * becomes part of it. A write there (an outbound claim, a lease renewal) resolves as if committed and is then
+ * undone when that transaction rolls back (an ingest that ends in 451, say). Here every transaction, from BEGIN
+ * to COMMIT or ROLLBACK, and every statement outside one take turns, first come first served, so neither waits
+ * on the other for long.
+ */
+function isolateTransactions(factory: SqliteAdapterFactory): SqliteAdapterFactory {
+  const connect = factory.connect.bind(factory);
+  factory.connect = async (): Promise<SqliteAdapter> => {
+    const adapter = await connect();
+    let tail: Promise<void> = Promise.resolve();
+    /** Resolves with the release function once every earlier holder has released. */
+    const acquire = (): Promise<() => void> => {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const turn = tail.then(() => release);
+      tail = tail.then(() => released);
+      return turn;
+    };
+    const exclusive =
+      <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        const release = await acquire();
+        try {
+          return await fn(...args);
+        } finally {
+          release();
+        }
+      };
+    const q = adapter as Queryable;
+    q.queryRaw = exclusive(q.queryRaw.bind(adapter));
+    q.executeRaw = exclusive(q.executeRaw.bind(adapter));
+    const startTransaction = adapter.startTransaction.bind(adapter);
+    adapter.startTransaction = async (...args: Parameters<SqliteAdapter["startTransaction"]>) => {
+      const release = await acquire();
+      try {
+        const tx = await startTransaction(...args);
+        let ended = false;
+        const end = () => {
+          if (!ended) release();
+          ended = true;
+        };
+        const commit = tx.commit.bind(tx);
+        const rollback = tx.rollback.bind(tx);
+        tx.commit = () => commit().finally(end);
+        tx.rollback = () => rollback().finally(end);
+        return tx;
+      } catch (err) {
+        release();
+        throw err;
+      }
+    };
+    return adapter;
+  };
+  return factory;
+}
+

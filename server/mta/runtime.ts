@@ -40,7 +40,7 @@ export function openMta(): MtaRuntime {
   const resolver = createResolver({ servers: env.DNS_SERVERS });
   runtime = {
     env,
-    db: createDb(env.database, { poolSize: POSTGRES_POOL_SIZE, busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS }),
+    db: createDb(env.database, { poolSize: POSTGRES_POOL_SIZE, busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS, isolateTransactions: true }),
     resolver,
     authResolver: env.DNS_CACHE_SECONDS ? cachingResolver(resolver, { ttlMs: env.DNS_CACHE_SECONDS * 1_000 }) : resolver,
     limiter: new ConnectionLimiter(env.SMTP_MAX_CONNECTIONS_PER_IP),

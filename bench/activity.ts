@@ -14,11 +14,11 @@ import { createTestDatabase, type Provider, type TestDatabase } from "../test/su
 import { createTenant } from "../server/tenants/create-tenant";
 import { activityVolume, getActivityEntry, listActivity, type ListActivityInput } from "../server/activity/list-activity";
 import { percentile } from "./smtp-load";
+import { benchPostgresUrl } from "./bench-env";
 
 const totalRows = Number(process.env.BENCH_ACTIVITY_ROWS ?? 1_000_000);
 const runs = Number(process.env.BENCH_ACTIVITY_RUNS ?? 25);
-const postgresUrl = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL;
-if (postgresUrl) process.env.TEST_POSTGRES_URL = postgresUrl;
+const postgresUrl = benchPostgresUrl();
 const providers: Provider[] = (process.env.BENCH_ACTIVITY_PROVIDERS?.split(",") as Provider[] | undefined) ?? (postgresUrl ? ["sqlite", "postgresql"] : ["sqlite"]);
 
 const DAY = 86_400_000;

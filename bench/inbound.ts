@@ -19,14 +19,14 @@ import { startMta, deadPort, TEST_INBOUND_DOMAIN } from "../test/support/mta";
 import { createTenantRow, createClientRow } from "../test/support/gateway-data";
 import { tenantMailbox } from "../server/mail/addresses";
 import { runLoad, percentile, type LoadMessage, type LoadResult } from "./smtp-load";
+import { benchPostgresUrl } from "./bench-env";
 
 const root = path.resolve(import.meta.dirname, "..");
 const total = Number(process.env.BENCH_MESSAGES ?? 2000);
 const sessions = Number(process.env.BENCH_SESSIONS ?? 20);
 const rate = Number(process.env.BENCH_RATE ?? 100);
 const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
-const postgresUrl = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL;
-if (postgresUrl) process.env.TEST_POSTGRES_URL = postgresUrl;
+const postgresUrl = benchPostgresUrl();
 
 /** The bench mail as the load generator sends it. */
 async function signedMessages(count: number, rcptTo: string, tag: string): Promise<LoadMessage[]> {

@@ -16,10 +16,10 @@ import { startDnsServer } from "../test/support/dns-server";
 import { benchDnsRecords, benchMessages, benchSenderDomain } from "./bench-mail";
 import { createClientRow, createTenantRow } from "../test/support/gateway-data";
 import { TEST_APP_SECRET, TEST_INBOUND_DOMAIN } from "../test/support/mta";
+import { benchPostgresUrl } from "./bench-env";
 
 const total = Number(process.env.BENCH_MESSAGES ?? 500);
-const postgresUrl = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL;
-if (postgresUrl) process.env.TEST_POSTGRES_URL = postgresUrl;
+benchPostgresUrl();
 async function messages(count: number, rcptTo: string, tag: string): Promise<Buffer[]> {
   return (await benchMessages(count, rcptTo, tag)).map((m) => m.raw);
 }

@@ -14,11 +14,11 @@ import { startDnsServer } from "../test/support/dns-server";
 import { startMta, TEST_APP_SECRET, TEST_INBOUND_DOMAIN } from "../test/support/mta";
 import { seedSendingTenant, waitUntil } from "../test/support/outbound-data";
 import { startSmtpReceiver } from "../test/support/smtp-receiver";
+import { benchPostgresUrl } from "./bench-env";
 
 const total = Number(process.env.BENCH_MESSAGES ?? 300);
 const concurrency = process.env.BENCH_CONCURRENCY ?? "5";
-const postgresUrl = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL;
-if (postgresUrl) process.env.TEST_POSTGRES_URL = postgresUrl;
+const postgresUrl = benchPostgresUrl();
 
 type Row = { provider: Provider; nodes: number; messages: number; queueMsPerMessage: number; seconds: number; perSecond: number };
 

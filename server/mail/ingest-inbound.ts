@@ -17,7 +17,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Db, Tx } from "../db/client";
-import { insertRow, newRowId } from "../db/raw-sql";
+import { insertRow, newRowId, sqlBoolean } from "../db/raw-sql";
 import type { Resolver } from "../dns/resolver";
 import { AppError, isAppError } from "../errors";
 import { recordActivity, type ActivityOutcome, type ActivityRow } from "../activity/record-activity";
@@ -208,7 +208,7 @@ async function lockTenant(tx: Tx, tenantId: string): Promise<TenantSettings | nu
   const row = rows[0];
   if (!row) return null;
   // SQLite returns booleans and integers as numbers (or bigints); PostgreSQL as booleans and numbers.
-  return { ...row, autoAckEnabled: Boolean(Number(row.autoAckEnabled)), autoAckPerSenderHour: Number(row.autoAckPerSenderHour) };
+  return { ...row, autoAckEnabled: sqlBoolean(row.autoAckEnabled), autoAckPerSenderHour: Number(row.autoAckPerSenderHour) };
 }
 
 async function nextTicketNumber(tx: Tx, tenantId: string): Promise<number> {
@@ -351,7 +351,7 @@ async function ingestTicketMailIn(
       WHERE "id" = ${existing.id}`;
   } else {
     const routed = await routeSender(tx, tenantId, sender);
-    const contactId = sender ? await ensureContact(tx, tenantId, sender, parsed.from?.name ?? null, routed) : null;
+    const contactId = sender ? await ensureContact(tx, tenantId, sender, parsed.from?.name ?? null, routed, now) : null;
     const number = await nextTicketNumber(tx, tenantId);
     const id = newRowId();
     const reply = replyAddress(deps.secret, { slug, ticketId: id }, deps.inboundDomain);
@@ -456,6 +456,7 @@ async function ensureContact(
   email: string,
   name: string | null,
   routed: Route,
+  now: Date,
 ): Promise<string> {
   if (routed.contactId) {
     const contact =
@@ -473,7 +474,6 @@ async function ensureContact(
     return contact.id;
   }
   const id = newRowId();
-  const now = new Date();
   await insertRow(tx, "Contact", {
     id,
     tenantId,

@@ -27,11 +27,9 @@ export function TicketDetail({ ticketId }: { ticketId: string }) {
   const queryClient = useQueryClient();
   const ticket = useQuery({
     ...trpc.tickets.get.queryOptions({ id: ticketId }),
-    // A reply on its way (queued or being handed over) is watched until its state settles (R-OUT-4).
-    refetchInterval: (q) =>
-      q.state.data?.messages.some((m) => m.deliveryState === "QUEUED" || m.deliveryState === "SENDING")
-        ? IN_FLIGHT_POLL_MS
-        : false,
+    // A reply on its way is watched until its state settles (R-OUT-4). A message being handed over is still
+    // QUEUED: only its job is SENDING (messageStateOf).
+    refetchInterval: (q) => (q.state.data?.messages.some((m) => m.deliveryState === "QUEUED") ? IN_FLIGHT_POLL_MS : false),
   });
   const assignees = useQuery(trpc.tickets.assignees.queryOptions());
   const setStatus = useMutation(trpc.tickets.setStatus.mutationOptions());

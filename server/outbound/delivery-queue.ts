@@ -242,7 +242,7 @@ export async function recordDeliveryAttempt(db: Db, rawInput: RecordDeliveryAtte
       where: { id: input.jobId },
       select: {
         id: true, tenantId: true, messageId: true, envelopeFrom: true, recipients: true, attempts: true, createdAt: true, bouncedRecipients: true,
-        message: { select: { ticketId: true, fromAddress: true, subject: true, messageIdHeader: true, deliveryState: true } },
+        message: { select: { ticketId: true, fromAddress: true, subject: true, messageIdHeader: true } },
       },
     });
     if (!job) throw new AppError("NOT_FOUND", "Outbound job not found.");
@@ -330,8 +330,9 @@ export async function recordDeliveryAttempt(db: Db, rawInput: RecordDeliveryAtte
     // so two deliveries of one message are recorded one after the other and the second sees the first's job state.
     // Without it, on PostgreSQL (READ COMMITTED), each could see the other's job still SENDING and both leave the
     // message QUEUED for good. Jobs are always locked before the message (here and in applyDsn): no deadlock.
-    await tx.$executeRaw`UPDATE "Message" SET "deliveryState" = "deliveryState" WHERE "id" = ${job.messageId}`;
-    const current = await tx.message.findUniqueOrThrow({ where: { id: job.messageId }, select: { deliveryState: true } });
+    const [current] = await tx.$queryRaw<{ deliveryState: string | null }[]>`
+      UPDATE "Message" SET "deliveryState" = "deliveryState" WHERE "id" = ${job.messageId} RETURNING "deliveryState"`;
+    if (!current) throw new AppError("NOT_FOUND", "The outbound job's message no longer exists.");
     const jobs = await tx.outboundJob.findMany({ where: { messageId: job.messageId }, select: { state: true, bouncedRecipients: true } });
     const messageState = messageStateOf(jobs, current.deliveryState);
     const detail = (refused[0] ?? gaveUp[0] ?? deferred[0] ?? delivered[0])?.reply ?? null;

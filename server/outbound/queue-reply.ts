@@ -234,15 +234,15 @@ export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<Que
 
   const json = (list: Mailbox[]) => JSON.stringify(list.map((m) => ({ address: m.address, name: m.name ?? null })));
   const key = input.idempotencyKey;
+  // Up to the attachment limit in bytes: hashed once, for the replay comparison and the stored rows.
+  const attachmentHashes = input.attachments.map((a) => createHash("sha256").update(a.content).digest("hex"));
   const content: ReplyContent = {
     to: json(to),
     cc: json(cc),
     text: input.bodyText,
     html: input.bodyHtml ?? null,
     subject: input.subject?.trim() ? stripControl(input.subject.trim()) : null,
-    files: input.attachments
-      .map((a) => `${createHash("sha256").update(a.content).digest("hex")} ${stripControl(a.filename)}`)
-      .sort(),
+    files: input.attachments.map((a, i) => `${attachmentHashes[i]} ${stripControl(a.filename)}`).sort(),
   };
   const replayed = () => (key ? findReplayedReply(db, { tenantId, key, ticket, content }) : Promise.resolve(null));
   // The usual retry (the first call long committed) is answered here, before anything is signed; two calls at
@@ -316,8 +316,8 @@ export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<Que
         threadIndex,
         fromAddress: from.address,
         fromName: from.name || null,
-        toJson: json(to),
-        ccJson: json(cc),
+        toJson: content.to,
+        ccJson: content.cc,
         subject,
         sentAt,
         textBody: input.bodyText,
@@ -332,13 +332,13 @@ export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<Que
     });
     if (input.attachments.length) {
       await tx.attachment.createMany({
-        data: input.attachments.map((a) => ({
+        data: input.attachments.map((a, i) => ({
           tenantId,
           messageId,
           filename: stripControl(a.filename),
           contentType: a.contentType,
           size: a.content.length,
-          sha256: createHash("sha256").update(a.content).digest("hex"),
+          sha256: attachmentHashes[i]!,
           content: bytes(a.content),
         })),
       });

@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import type { DNSResolver } from "mailauth";
 import { dkimVerify } from "mailauth/lib/dkim/verify.js";
 import nodemailer from "nodemailer";
@@ -25,7 +25,7 @@ import { createTenant } from "../server/tenants/create-tenant";
 import { createUser } from "../server/users/create-user";
 import { sendMail } from "../test/support/mta";
 import { dnsPortsFor, publishDns } from "./support/dns-control";
-import { instanceDb, signIn } from "./support/helpers";
+import { instanceDb, shootFullPage, signIn } from "./support/helpers";
 import { instanceNamed } from "./support/instances";
 import { waitForDelivered } from "./support/receiving-mta";
 
@@ -55,14 +55,6 @@ async function clientMessage(input: {
   return info.message as Buffer;
 }
 
-/** A whole-page capture with the viewport as tall as the page. */
-async function shoot(page: Page, file: string): Promise<void> {
-  const height = await page.evaluate(() => document.documentElement.scrollHeight);
-  await page.setViewportSize({ width: 1280, height: Math.max(800, Math.min(height, 4000)) });
-  await page.screenshot({ path: file });
-  await page.setViewportSize({ width: 1280, height: 720 });
-}
-
 test("R-OUT-1 R-OUT-3 R-OUT-4 R-TKT-2 round trip: a Markdown reply sent in the browser is delivered with the right headers and DKIM; the client's answer to its Reply-To lands in the same thread; the reply reads Delivered", async ({
   browser,
   baseURL,
@@ -70,6 +62,8 @@ test("R-OUT-1 R-OUT-3 R-OUT-4 R-TKT-2 round trip: a Markdown reply sent in the b
   test.setTimeout(90_000);
   const project = testInfo.project.name;
   const instance = instanceNamed(project);
+  // The instance's DNS: for verifying the sending domain and, later, the DKIM signature of what was delivered.
+  const resolver = createResolver({ servers: [`127.0.0.1:${dnsPortsFor(instance).dns}`], timeoutMs: 2_000, tries: 1 });
   const secret = readFileSync(path.join(instance.dataDir, "app-secret"), "utf8").trim();
   const run = randomBytes(3).toString("hex");
   const slug = `rt-${project}-${run}`;
@@ -91,7 +85,6 @@ test("R-OUT-1 R-OUT-3 R-OUT-4 R-TKT-2 round trip: a Markdown reply sent in the b
     const sending = await addSendingDomain(db, { tenantId, domain, secret });
     const records = await recordsToPublish(sending, { spfInclude: SPF_INCLUDE, dmarcRua: `dmarc-reports@${slug}.${INBOUND_DOMAIN}` });
     for (const r of [records.spf, records.dkim, records.dmarc]) await publishDns(project, r.host, [{ type: "TXT", data: r.chunks }]);
-    const resolver = createResolver({ servers: [`127.0.0.1:${dnsPortsFor(instance).dns}`], timeoutMs: 2_000, tries: 1 });
     expect((await verifySendingDomain(db, { tenantId, id: sending.id, resolver, spfInclude: SPF_INCLUDE })).verified).toBe(true);
     await setTenantDefaultFrom(db, { tenantId, address: `support@${domain}`, name: "Round Trip Support" });
   } finally {
@@ -157,7 +150,7 @@ test("R-OUT-1 R-OUT-3 R-OUT-4 R-TKT-2 round trip: a Markdown reply sent in the b
     await expect(preview.getByRole("link", { name: "https://status.example/vpn" })).toHaveAttribute("href", "https://status.example/vpn");
     await expect(preview.getByText("<script>alert('xss')</script>")).toBeVisible();
     await expect(preview.locator("script")).toHaveCount(0);
-    await shoot(page, `test-results/round-trip-preview-${project}.png`);
+    await shootFullPage(page, `test-results/round-trip-preview-${project}.png`);
     await composer.getByRole("button", { name: "Write" }).click();
     await expect(composer.getByLabel("Message")).toHaveValue(markdown);
     await composer.getByRole("button", { name: "Send reply" }).click();
@@ -186,8 +179,7 @@ test("R-OUT-1 R-OUT-3 R-OUT-4 R-TKT-2 round trip: a Markdown reply sent in the b
     expect([received.parsed.references ?? []].flat()).toEqual([`<${rootId}>`]);
     expect(headers.get("dkim-signature")).toBeTruthy();
     // R-OUT-1 DKIM: d= the From domain, verified against the records on the instance's DNS.
-    const dkimResolver = createResolver({ servers: [`127.0.0.1:${dnsPortsFor(instance).dns}`], timeoutMs: 2_000, tries: 1 }) as DNSResolver;
-    const dkim = await dkimVerify(received.raw, { resolver: dkimResolver });
+    const dkim = await dkimVerify(received.raw, { resolver: resolver as DNSResolver });
     expect(dkim.results[0]).toMatchObject({ signingDomain: domain, status: { result: "pass" } });
     // R-TKT-2: the text part is the Markdown as written; the HTML part is its sanitised rendering.
     expect(received.parsed.text?.replace(/\r\n/g, "\n").trimEnd()).toBe(markdown);
@@ -246,7 +238,7 @@ test("R-OUT-1 R-OUT-3 R-OUT-4 R-TKT-2 round trip: a Markdown reply sent in the b
     await page.goto(`/tickets/${ticketId}`);
     await expect(page.getByTestId("thread-message").last()).toContainText(`Reconnecting fixed it, thank you! (${run})`);
     await expect(page.getByTestId("thread-message").filter({ has: page.getByTestId("delivery-state") }).first()).toBeVisible();
-    await shoot(page, `test-results/round-trip-thread-${project}.png`);
+    await shootFullPage(page, `test-results/round-trip-thread-${project}.png`);
   } finally {
     await context.close();
   }

@@ -19,7 +19,7 @@ import {
 import { startDnsServer, type TestDnsServer } from "../test/support/dns-server";
 import { sendMail } from "../test/support/mta";
 import nodemailer from "nodemailer";
-import { demoTenantId, instanceDb } from "./support/helpers";
+import { demoTenantId, instanceDb, shootFullPage } from "./support/helpers";
 import { ADMIN_EMAIL, instanceNamed } from "./support/instances";
 
 test.describe.configure({ mode: "serial" });
@@ -136,13 +136,7 @@ async function ticketOf(messageIdHeader: string): Promise<{ id: string; number: 
   return m.ticket;
 }
 
-/** A whole-page capture with the viewport as tall as the page (a full-page capture stitches the sticky sidebar). */
-async function shoot(page: Page, name: string): Promise<void> {
-  const height = await page.evaluate(() => document.documentElement.scrollHeight);
-  await page.setViewportSize({ width: 1280, height: Math.max(800, Math.min(height, 4000)) });
-  await page.screenshot({ path: `e2e/screenshots/${name}.png` });
-  await page.setViewportSize({ width: 1280, height: 720 });
-}
+const shoot = (page: Page, name: string) => shootFullPage(page, `e2e/screenshots/${name}.png`);
 
 function remoteRequests(page: Page): Request[] {
   const seen: Request[] = [];

@@ -27,3 +27,11 @@ export function instanceDb(projectName: string): Db {
 export async function demoTenantId(db: Db): Promise<string> {
   return (await db.tenant.findUniqueOrThrow({ where: { slug: "demo" }, select: { id: true } })).id;
 }
+
+/** A whole-page capture with the viewport as tall as the page (a full-page capture stitches the sticky sidebar). */
+export async function shootFullPage(page: Page, path: string): Promise<void> {
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: 1280, height: Math.max(800, Math.min(height, 4000)) });
+  await page.screenshot({ path });
+  await page.setViewportSize({ width: 1280, height: 720 });
+}

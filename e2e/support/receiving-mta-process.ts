@@ -9,7 +9,7 @@
  *                           GET    /health    → 200 "ok" (Playwright waits for it)
  *                           GET    /messages  → every message received so far, oldest first:
  *                                               [{ envelopeFrom, recipients, secure, at, raw (base64) }]
- *                           DELETE /messages  → forgets them (specs share the receiver: match, don't clear)
+ *                         Nothing clears them: specs share the receiver, so they match their own mail.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { startSmtpReceiver } from "../../test/support/smtp-receiver";
@@ -42,12 +42,6 @@ const control = createServer((req: IncomingMessage, res: ServerResponse) => {
         raw: m.raw.toString("base64"),
       })),
     );
-  }
-  if (req.method === "DELETE") {
-    const removed = receiver.messages.length;
-    receiver.messages.splice(0);
-    receiver.attempts.splice(0);
-    return reply(200, { removed });
   }
   return reply(405, { error: "method not allowed" });
 });

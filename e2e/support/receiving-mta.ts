@@ -5,7 +5,7 @@
  * unique to the spec (a subject with a run id, a recipient), never clear it.
  *
  *   const mail = await waitForDelivered(testInfo.project.name, (m) => m.recipients.includes("alice@x.test"));
- *   mail.headers.get("reply-to"); mail.raw.toString();
+ *   mail.parsed.headers.get("reply-to"); mail.raw.toString();
  */
 import { simpleParser, type ParsedMail } from "mailparser";
 import { instanceNamed, type Instance } from "./instances";

@@ -274,12 +274,13 @@ describe.skipIf(!process.env.TEST_POSTGRES_URL)("scale-out: two MTA nodes and tw
       accepted: tech.told,
       receivedIds: receiver.messages.map(messageIdOf).filter((id): id is string => id !== null),
     });
+    // Lost: stored messages (acknowledgements and technician replies) never received, plus replies never stored.
     const outDelivered = outbound.filter((m) => received.has(m.messageIdHeader)).length;
     const outTwice = outbound.reduce((n, m) => n + Math.max((received.get(m.messageIdHeader)?.count ?? 0) - 1, 0), 0);
     const byNode = HELO.map((helo) => receiver.messages.filter((m) => m.heloName === helo).length);
     console.log(
       `SCALE two-web-outbound [postgresql]: sent=${outbound.length} accepted=${techSummary.accepted + CONVERSATIONS}` +
-        ` stored=${outbound.length} duplicates=${outTwice + techSummary.storedTwice} lost=${outbound.length - outDelivered + techSummary.lost}` +
+        ` stored=${outbound.length} duplicates=${outTwice + techSummary.storedTwice} lost=${outbound.length - outDelivered + techJobs.length - techSummary.stored}` +
         ` (technician replies ${techSummary.stored}/${techJobs.length} via two web nodes, acks ${acks.length},` +
         ` delivered by mta1=${byNode[0]} mta2=${byNode[1]}, lost-answers=${tech.lostAnswers})`,
     );

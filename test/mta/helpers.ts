@@ -1,7 +1,7 @@
 /**
  * Building blocks for the MTA integration tests: real RFC 5322 messages (nodemailer's MailComposer), DKIM
- * signatures with mailauth's signer and a key published in the test DNS server, the DNS zones the tests
- * serve, and a TCP proxy that can take PostgreSQL away from the MTA and give it back.
+ * signatures with mailauth's signer and a key published in the test DNS server, and the DNS zones the tests
+ * serve. (Taking PostgreSQL away from the MTA: test/support/cuttable-proxy.ts.)
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import MailComposer from "nodemailer/lib/mail-composer";

@@ -306,6 +306,10 @@ test("R-TKT-3 merge two tickets in the browser; a reply to the merged one's repl
   await dialog.getByLabel("Find a ticket by number or subject").fill(`#${survivor.number}`);
   await dialog.getByRole("radio").first().check();
   await dialog.getByRole("button", { name: `Merge into #${survivor.number}` }).click();
+  // Issue 20: a merge asks first, naming both tickets.
+  const confirm = dialog.getByRole("group", { name: "Confirm the merge" });
+  await expect(confirm).toContainText(`Merge #${merged.number} “STILL no email ${run}” into #${survivor.number} “Email is down ${run}”?`);
+  await confirm.getByRole("button", { name: `Merge #${merged.number} into #${survivor.number}` }).click();
   await expect(page).toHaveURL(new RegExp(`/tickets/${survivor.id}$`));
   await expect(page.getByRole("heading", { level: 1, name: `#${survivor.number} Email is down ${run}` })).toBeVisible();
   const thread = page.getByRole("region", { name: "Thread" });

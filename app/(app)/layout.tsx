@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
-import { Sidebar } from "@/components/shell/sidebar";
+import { AppShell } from "@/components/shell/app-shell";
+import { CurrentUserProvider } from "@/components/shell/current-user";
 import { TrpcQueryProvider } from "@/components/trpc/provider";
 import { requireUser } from "@/server/auth/current-user";
 import { getDb } from "@/server/auth/web";
@@ -12,12 +13,11 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   const tenant = await getTenant(getDb(), user.tenantId);
   return (
     <TrpcQueryProvider>
-      <div className="flex min-h-screen">
-        <Sidebar user={{ name: user.name, email: user.email, role: user.role }} tenantName={tenant.name} />
-        <main className="min-w-0 flex-1">
-          <div className="mx-auto max-w-6xl px-8 py-8">{children}</div>
-        </main>
-      </div>
+      <CurrentUserProvider value={{ id: user.id, tenantId: user.tenantId }}>
+        <AppShell user={{ name: user.name, email: user.email, role: user.role }} tenantName={tenant.name}>
+          {children}
+        </AppShell>
+      </CurrentUserProvider>
     </TrpcQueryProvider>
   );
 }

@@ -198,6 +198,26 @@ export function ActivityScreen() {
       </section>
 
       {list.isError && errors.form ? <Alert>Could not load the activity: {errors.form}</Alert> : null}
+      {list.isError && !errors.form ? (
+        // B7: a filter the server refused (an inverted date range) is named inline above; the list says why it is empty.
+        <Card className="px-6 py-12 text-center" data-testid="activity-invalid-filters">
+          <h2 className="text-sm font-semibold text-slate-900">These filters cannot be applied</h2>
+          <p className="mx-auto mt-1 max-w-md text-sm text-slate-600">
+            Correct the {Object.keys(errors.fields).length === 1 ? "field" : "fields"} marked above and apply the filters again, or clear
+            them to see all messages.
+          </p>
+          <Button
+            variant="secondary"
+            className="mt-4"
+            onClick={() => {
+              setForm(EMPTY);
+              setApplied(EMPTY);
+            }}
+          >
+            Clear filters
+          </Button>
+        </Card>
+      ) : null}
       {list.isPending ? <ListSkeleton /> : null}
       {list.data && rows.length === 0 && !lastPage?.scan ? (
         filtered ? (

@@ -85,7 +85,7 @@ export function BlocklistScreen() {
         )
       ) : null}
       {entries.data && entries.data.length > 0 ? (
-        <Card className="overflow-hidden">
+        <Card className="overflow-x-auto">
           <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Blocked senders">
             <thead className="bg-slate-50">
               <tr className="text-left text-xs font-medium tracking-wide text-slate-500 uppercase">

@@ -68,7 +68,7 @@ export function ClientsList({ canEdit }: { canEdit: boolean }) {
         )
       ) : null}
       {clients.data && clients.data.length > 0 ? (
-        <Card className="overflow-hidden">
+        <Card className="overflow-x-auto">
           <table className="min-w-full divide-y divide-slate-200 text-sm">
             <thead className="bg-slate-50">
               <tr className="text-left text-xs font-medium tracking-wide text-slate-500 uppercase">

@@ -22,6 +22,8 @@ export const SENDING_DOMAINS_PATH = "/settings/email-gateway/sending-domains";
 export function SendingDomainsScreen() {
   const trpc = useTRPC();
   const [adding, setAdding] = useState(false);
+  /** The add request is running: the dialog stays until it ends (B4: Esc used to hide a domain still being made). */
+  const [creating, setCreating] = useState(false);
   const domains = useQuery(trpc.sendingDomains.list.queryOptions());
 
   return (
@@ -53,7 +55,7 @@ export function SendingDomainsScreen() {
         </Card>
       ) : null}
       {domains.data && domains.data.length > 0 ? (
-        <Card className="overflow-hidden">
+        <Card className="overflow-x-auto">
           <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Sending domains">
             <thead className="bg-slate-50">
               <tr className="text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
@@ -131,16 +133,17 @@ export function SendingDomainsScreen() {
       <Dialog
         open={adding}
         onClose={() => setAdding(false)}
+        busy={creating}
         title="Add a sending domain"
         description="We generate a DKIM key for it (the private key stays encrypted on the server) and show the records to publish."
       >
-        <AddDomainForm onClose={() => setAdding(false)} />
+        <AddDomainForm onClose={() => setAdding(false)} onPendingChange={setCreating} />
       </Dialog>
     </>
   );
 }
 
-function AddDomainForm({ onClose }: { onClose: () => void }) {
+function AddDomainForm({ onClose, onPendingChange }: { onClose: () => void; onPendingChange: (pending: boolean) => void }) {
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
@@ -150,9 +153,14 @@ function AddDomainForm({ onClose }: { onClose: () => void }) {
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const created = await add.mutateAsync({ domain });
-    await queryClient.invalidateQueries({ queryKey: trpc.sendingDomains.list.queryKey() });
-    router.push(`${SENDING_DOMAINS_PATH}/${created.id}`);
+    onPendingChange(true);
+    try {
+      const created = await add.mutateAsync({ domain });
+      await queryClient.invalidateQueries({ queryKey: trpc.sendingDomains.list.queryKey() });
+      router.push(`${SENDING_DOMAINS_PATH}/${created.id}`);
+    } finally {
+      onPendingChange(false);
+    }
   }
 
   return (
@@ -171,7 +179,12 @@ function AddDomainForm({ onClose }: { onClose: () => void }) {
         hint="The part after @ in the address replies go out from. International names (bücher.de) are fine."
       />
       <div className="flex justify-end gap-2 border-t border-slate-200 pt-4">
-        <Button variant="secondary" onClick={onClose}>
+        {add.isPending ? (
+          <p role="status" className="mr-auto self-center text-xs text-slate-500">
+            Creating the domain: this cannot be cancelled.
+          </p>
+        ) : null}
+        <Button variant="secondary" onClick={onClose} disabled={add.isPending}>
           Cancel
         </Button>
         <Button type="submit" disabled={add.isPending || domain.trim() === ""}>

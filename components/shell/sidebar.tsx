@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import type { ReactNode } from "react";
 import {
   Activity,
   Ban,
@@ -35,18 +36,46 @@ const icons: Record<NavIcon, LucideIcon> = {
   profile: CircleUser,
 };
 
-export function Sidebar({ user, tenantName }: { user: { name: string; email: string; role: Role }; tenantName: string }) {
+export type ShellUser = { name: string; email: string; role: Role };
+
+/** The product's mark and the tenant's name: the sidebar's head, and the phone top bar's. */
+export function Brand({ tenantName }: { tenantName: string }) {
+  return (
+    <div className="flex min-w-0 items-center gap-3">
+      <span className="flex size-8 shrink-0 items-center justify-center rounded-lg bg-indigo-600 text-white">
+        <Mail className="size-4.5" aria-hidden />
+      </span>
+      <div className="min-w-0 leading-tight">
+        <p className="text-sm font-semibold text-slate-900">OpsMerge</p>
+        <p className="truncate text-xs text-slate-500">{tenantName}</p>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * The navigation column: fixed at the left from 1024 px, and the content of the phone menu's drawer below that
+ * (R-UX-2). `head` replaces the brand's right side (the drawer's close button); `onNavigate` runs on a link click.
+ */
+export function Sidebar({
+  user,
+  tenantName,
+  className,
+  head,
+  onNavigate,
+}: {
+  user: ShellUser;
+  tenantName: string;
+  className?: string;
+  head?: ReactNode;
+  onNavigate?: () => void;
+}) {
   const pathname = usePathname();
   return (
-    <aside className="sticky top-0 flex h-screen w-64 shrink-0 flex-col border-r border-slate-200 bg-white">
-      <div className="flex h-16 items-center gap-3 border-b border-slate-200 px-5">
-        <span className="flex size-8 items-center justify-center rounded-lg bg-indigo-600 text-white">
-          <Mail className="size-4.5" aria-hidden />
-        </span>
-        <div className="min-w-0 leading-tight">
-          <p className="text-sm font-semibold text-slate-900">OpsMerge</p>
-          <p className="truncate text-xs text-slate-500">{tenantName}</p>
-        </div>
+    <aside className={cn("flex w-64 shrink-0 flex-col border-r border-slate-200 bg-white", className)}>
+      <div className="flex h-16 items-center justify-between gap-3 border-b border-slate-200 px-5">
+        <Brand tenantName={tenantName} />
+        {head}
       </div>
       <nav aria-label="Main" className="flex-1 space-y-6 overflow-y-auto px-3 py-5">
         {navigationFor(user.role).map((section) => (
@@ -62,6 +91,7 @@ export function Sidebar({ user, tenantName }: { user: { name: string; email: str
                   <li key={item.href}>
                     <Link
                       href={item.href}
+                      onClick={onNavigate}
                       aria-current={active ? "page" : undefined}
                       className={cn(
                         "flex items-center gap-2.5 rounded-md px-2 py-1.5 text-sm font-medium transition-colors",

@@ -11,6 +11,10 @@ import { formErrorsOf } from "../ui/form-errors";
 import { useTRPC } from "../trpc/client";
 import { RelativeDate, StatusBadge } from "./ticket-bits";
 
+type MergeSource = { id: string; number: number; subject: string };
+
+const subjectOf = (t: { subject: string }) => t.subject || "(no subject)";
+
 /** R-TKT-3: find the ticket to merge into (number or subject) and merge; then go to the survivor. */
 export function MergeDialog({
   open,
@@ -19,7 +23,7 @@ export function MergeDialog({
 }: {
   open: boolean;
   onClose: () => void;
-  ticket: { id: string; number: number };
+  ticket: MergeSource;
 }) {
   return (
     <Dialog
@@ -33,7 +37,7 @@ export function MergeDialog({
   );
 }
 
-function MergeForm({ ticket, onClose }: { ticket: { id: string; number: number }; onClose: () => void }) {
+function MergeForm({ ticket, onClose }: { ticket: MergeSource; onClose: () => void }) {
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
@@ -47,6 +51,45 @@ function MergeForm({ ticket, onClose }: { ticket: { id: string; number: number }
   const merge = useMutation(trpc.tickets.merge.mutationOptions());
   const errors = formErrorsOf(merge.error, []);
   const target = targets.data?.find((t) => t.id === chosen);
+  /** Merging cannot be undone: a second step names both tickets before it runs (issue 20). */
+  const [confirming, setConfirming] = useState(false);
+
+  if (confirming && target) {
+    return (
+      <div className="space-y-4 text-sm text-slate-700" role="group" aria-label="Confirm the merge">
+        <p>
+          Merge <strong className="font-semibold text-slate-900">#{ticket.number} “{subjectOf(ticket)}”</strong> into{" "}
+          <strong className="font-semibold text-slate-900">#{target.number} “{subjectOf(target)}”</strong>?
+        </p>
+        <p className="text-slate-600">
+          The messages of #{ticket.number} move to #{target.number}, and #{ticket.number} closes. This cannot be undone.
+        </p>
+        {errors.form ? <Alert>{errors.form}</Alert> : null}
+        <div className="flex flex-wrap justify-end gap-2 border-t border-slate-200 pt-4">
+          <Button variant="secondary" onClick={() => setConfirming(false)} disabled={merge.isPending} autoFocus>
+            Back
+          </Button>
+          <Button
+            disabled={merge.isPending}
+            onClick={() =>
+              merge.mutate(
+                { sourceId: ticket.id, targetId: target.id },
+                {
+                  onSuccess: (result) => {
+                    void queryClient.invalidateQueries({ queryKey: trpc.tickets.pathKey() });
+                    onClose();
+                    router.push(`/tickets/${result.survivorId}`);
+                  },
+                },
+              )
+            }
+          >
+            {merge.isPending ? "Merging…" : `Merge #${ticket.number} into #${target.number}`}
+          </Button>
+        </div>
+      </div>
+    );
+  }
 
   return (
     <div className="space-y-4">
@@ -87,7 +130,7 @@ function MergeForm({ ticket, onClose }: { ticket: { id: string; number: number }
               className="accent-indigo-600"
             />
             <span className="font-mono text-slate-500">#{t.number}</span>
-            <span className="min-w-0 flex-1 truncate font-medium text-slate-900">{t.subject || "(no subject)"}</span>
+            <span className="min-w-0 flex-1 truncate font-medium text-slate-900">{subjectOf(t)}</span>
             <span className="hidden text-xs text-slate-500 sm:inline">{t.client?.name ?? "Unattributed"}</span>
             <StatusBadge status={t.status} />
             <span className="text-xs text-slate-500">
@@ -101,23 +144,8 @@ function MergeForm({ ticket, onClose }: { ticket: { id: string; number: number }
         <Button variant="secondary" onClick={onClose}>
           Cancel
         </Button>
-        <Button
-          disabled={!target || merge.isPending}
-          onClick={() =>
-            target &&
-            merge.mutate(
-              { sourceId: ticket.id, targetId: target.id },
-              {
-                onSuccess: (result) => {
-                  void queryClient.invalidateQueries({ queryKey: trpc.tickets.pathKey() });
-                  onClose();
-                  router.push(`/tickets/${result.survivorId}`);
-                },
-              },
-            )
-          }
-        >
-          {merge.isPending ? "Merging…" : target ? `Merge into #${target.number}` : "Choose a ticket"}
+        <Button disabled={!target} onClick={() => setConfirming(true)}>
+          {target ? `Merge into #${target.number}…` : "Choose a ticket"}
         </Button>
       </div>
     </div>

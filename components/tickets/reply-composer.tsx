@@ -10,6 +10,7 @@ import { TextAreaField, TextField } from "../ui/field";
 import { useTRPC } from "../trpc/client";
 import { HtmlFrame } from "./html-frame";
 import { formatBytes, mailboxText } from "./ticket-bits";
+import { useReplyDraft } from "./use-reply-draft";
 
 type Mailbox = { address: string; name: string | null };
 type PickedFile = { filename: string; contentType: string; size: number; contentBase64: string };
@@ -90,9 +91,11 @@ export function ReplyComposer({
   const reply = useMutation(trpc.tickets.reply.mutationOptions());
   const preview = useMutation(trpc.tickets.previewReply.mutationOptions());
   const [mode, setMode] = useState<"write" | "preview">("write");
-  const [to, setTo] = useState(defaults.to.map(mailboxText).join(", "));
-  const [cc, setCc] = useState(defaults.cc.map(mailboxText).join(", "));
-  const [body, setBody] = useState("");
+  const { draft, update, discard, hasDraft } = useReplyDraft(ticketId, {
+    to: defaults.to.map(mailboxText).join(", "),
+    cc: defaults.cc.map(mailboxText).join(", "),
+  });
+  const { to, cc, body } = draft;
   const [files, setFiles] = useState<PickedFile[]>([]);
   const [reading, setReading] = useState(false);
   const [sent, setSent] = useState(false);
@@ -151,7 +154,7 @@ export function ReplyComposer({
       sending.current = false;
     }
     draftKey.current = null;
-    setBody("");
+    discard();
     setFiles([]);
     setMode("write");
     preview.reset();
@@ -172,7 +175,7 @@ export function ReplyComposer({
             label="To"
             name="to"
             value={to}
-            onChange={(e) => setTo(e.target.value)}
+            onChange={(e) => update({ to: e.target.value })}
             error={errors.fields.to}
             autoComplete="off"
             spellCheck={false}
@@ -181,7 +184,7 @@ export function ReplyComposer({
             label="Cc"
             name="cc"
             value={cc}
-            onChange={(e) => setCc(e.target.value)}
+            onChange={(e) => update({ cc: e.target.value })}
             error={errors.fields.cc}
             autoComplete="off"
             spellCheck={false}
@@ -204,7 +207,7 @@ export function ReplyComposer({
                 name="body"
                 rows={7}
                 value={body}
-                onChange={(e) => setBody(e.target.value)}
+                onChange={(e) => update({ body: e.target.value })}
                 error={errors.fields.body}
                 className="font-mono"
                 hint={
@@ -286,6 +289,19 @@ export function ReplyComposer({
               <Paperclip className="size-4" aria-hidden />
               {reading ? "Reading…" : "Attach files"}
             </Button>
+            {hasDraft ? (
+              <Button
+                variant="ghost"
+                disabled={reply.isPending}
+                onClick={() => {
+                  discard();
+                  setFiles([]);
+                  reply.reset();
+                }}
+              >
+                Discard draft
+              </Button>
+            ) : null}
             {sent ? (
               <div className="min-w-0 flex-1">
                 <Alert tone="success">Reply queued for delivery.</Alert>

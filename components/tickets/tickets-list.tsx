@@ -167,7 +167,7 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
         </Card>
       ) : null}
       {items.length > 0 ? (
-        <Card className="overflow-hidden">
+        <Card className="overflow-x-auto">
           <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Tickets">
             <thead className="bg-slate-50">
               <tr className="text-left text-xs font-medium tracking-wide text-slate-500 uppercase">

@@ -23,6 +23,9 @@ import {
 const shortDate = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
 const longDate = new Intl.DateTimeFormat("en-GB", { dateStyle: "full", timeStyle: "short" });
 
+/** Sender-domain chips shown before "+N more" (B3: the rest used to be unreachable). */
+const DOMAIN_CHIPS = 8;
+
 type Open =
   | { kind: "set-client"; tickets: QueueTicket[] }
   | { kind: "add-domain"; ticket: QueueTicket }
@@ -47,6 +50,7 @@ export function UnattributedScreen() {
   const [search, setSearch] = useState("");
   const deferred = useDeferredValue(search.trim());
   const [domain, setDomain] = useState("");
+  const [showAllDomains, setShowAllDomains] = useState(false);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [open, setOpen] = useState<Open>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
@@ -170,7 +174,7 @@ export function UnattributedScreen() {
         {byDomain.data && byDomain.data.length > 0 ? (
           <div role="group" aria-label="Filter by sender domain" className="flex flex-wrap items-center gap-1.5">
             <span className="text-xs font-medium text-slate-500">By domain:</span>
-            {byDomain.data.slice(0, 8).map((d) => {
+            {byDomain.data.filter((d, i) => showAllDomains || i < DOMAIN_CHIPS || d.domain === domain).map((d) => {
               const active = domain === d.domain;
               return (
                 <button
@@ -191,6 +195,11 @@ export function UnattributedScreen() {
                 </button>
               );
             })}
+            {byDomain.data.length > DOMAIN_CHIPS ? (
+              <Button size="sm" variant="ghost" aria-expanded={showAllDomains} onClick={() => setShowAllDomains((s) => !s)}>
+                {showAllDomains ? "Fewer" : `+${byDomain.data.length - DOMAIN_CHIPS} more`}
+              </Button>
+            ) : null}
             {domain ? (
               <Button size="sm" variant="ghost" onClick={() => setDomain("")}>
                 <X className="size-3.5" aria-hidden />

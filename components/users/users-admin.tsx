@@ -48,7 +48,7 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
       {users.isError ? <Alert>Could not load users: {users.error.message}</Alert> : null}
       {users.isPending ? <p className="text-sm text-slate-500">Loading users…</p> : null}
       {users.data ? (
-        <Card className="overflow-hidden">
+        <Card className="overflow-x-auto">
           <table className="min-w-full divide-y divide-slate-200 text-sm">
             <thead className="bg-slate-50">
               <tr className="text-left text-xs font-medium tracking-wide text-slate-500 uppercase">

@@ -91,11 +91,25 @@ const shot = (name: string) => `e2e/screenshots/phone-${name}-${test.info().proj
 async function settled(heading: string | RegExp) {
   await expect(page.getByRole("heading", { level: 1, name: heading })).toBeVisible();
   await expect(page.locator("[aria-busy=true]")).toHaveCount(0);
+  await expect(page.getByText(/^Loading\b/)).toHaveCount(0);
 }
 
 async function expectNoSidewaysScroll(name: string) {
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  expect(width, `${name} is ${width} px wide at 390 px`).toBeLessThanOrEqual(PHONE.width);
+  const { width, widest } = await page.evaluate((limit) => {
+    // The outermost elements that reach past the screen's edge, to name in the failure.
+    const clipped = (el: Element) => {
+      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement)
+        if (getComputedStyle(a).overflowX !== "visible") return true;
+      return false;
+    };
+    const past = [...document.querySelectorAll("body *")].filter((el) => el.getBoundingClientRect().right > limit + 0.5 && !clipped(el));
+    const outermost = past.filter((el) => !past.includes(el.parentElement!));
+    return {
+      width: document.documentElement.scrollWidth,
+      widest: outermost.slice(0, 5).map((el) => `<${el.tagName.toLowerCase()} class="${el.getAttribute("class") ?? ""}"> ${Math.round(el.getBoundingClientRect().right)}px`),
+    };
+  }, PHONE.width);
+  expect.soft(width, `${name} is ${width} px wide at 390 px: ${widest.join(" · ")}`).toBeLessThanOrEqual(PHONE.width);
   await page.screenshot({ path: shot(name), fullPage: true });
 }
 
@@ -103,7 +117,7 @@ test("R-UX-2 below 1024 px the navigation is a menu: a drawer that the keyboard 
   await page.setViewportSize(PHONE);
   await page.goto("/tickets");
   await settled("Tickets");
-  const menu = page.getByRole("button", { name: "Menu" });
+  const menu = page.getByRole("button", { name: "Menu", exact: true });
   await expect(menu).toBeVisible();
   await expect(menu).toHaveAttribute("aria-expanded", "false");
   // The fixed sidebar is gone at this width: no navigation shows until the menu opens.
@@ -140,7 +154,7 @@ test("R-UX-2 at 390 × 844 no page scrolls sideways: every page of the navigatio
   await page.setViewportSize(PHONE);
   await page.goto("/tickets");
   await settled("Tickets");
-  await page.getByRole("button", { name: "Menu" }).click();
+  await page.getByRole("button", { name: "Menu", exact: true }).click();
   const links = page.getByRole("dialog", { name: "Navigation" }).getByRole("navigation", { name: "Main" }).getByRole("link");
   const pages = await links.evaluateAll((els) => els.map((a) => ({ href: a.getAttribute("href")!, label: a.textContent.trim() })));
   // An admin sees every page of the navigation.
@@ -196,12 +210,12 @@ test("R-UX-2 from 1024 px the sidebar stays in place and there is no menu button
   await page.goto("/tickets");
   await settled("Tickets");
   await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
-  await expect(page.getByRole("button", { name: "Menu" })).toBeHidden();
+  await expect(page.getByRole("button", { name: "Menu", exact: true })).toBeHidden();
   await shootFullPage(page, shot("desktop-tickets"));
   await page.goto(`/tickets/${ids.ticket}`);
   await settled(/Quarterly invoice reconciliation/);
   await shootFullPage(page, shot("desktop-ticket"));
   await page.setViewportSize({ width: 1024, height: 800 });
   await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
-  await expect(page.getByRole("button", { name: "Menu" })).toBeHidden();
+  await expect(page.getByRole("button", { name: "Menu", exact: true })).toBeHidden();
 });

@@ -130,7 +130,7 @@ export function ActivityScreen() {
             <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
               <div className="lg:col-span-2">
                 <label htmlFor="f-address" className={label}>Address</label>
-                <div className="flex gap-2">
+                <div className="flex flex-wrap gap-2 sm:flex-nowrap">
                   <div className="w-28 shrink-0">
                     <select aria-label="Address field" className={selectClass} value={form.addressField} onChange={(e) => set({ addressField: e.target.value as Form["addressField"] })}>
                       <option value="any">Either</option>
@@ -144,7 +144,7 @@ export function ActivityScreen() {
                       <option value="prefix">starts with</option>
                     </select>
                   </div>
-                  <div className="min-w-0 flex-1">
+                  <div className="min-w-0 flex-1 basis-full sm:basis-0">
                     <input
                       id="f-address"
                       type="search"
@@ -237,7 +237,7 @@ export function ActivityScreen() {
       {list.data && (rows.length > 0 || lastPage?.scan) ? (
         <Card className="overflow-hidden">
           <div className="overflow-x-auto">
-            <table className="w-full table-fixed divide-y divide-slate-200 text-sm" aria-label="Activity">
+            <table className="w-full min-w-[44rem] table-fixed divide-y divide-slate-200 text-sm" aria-label="Activity">
               <thead className="bg-slate-50">
                 <tr className="text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
                   <th scope="col" className="w-52 px-4 py-3">Time</th>
@@ -324,7 +324,7 @@ export function ActivityScreen() {
 
 function ListSkeleton() {
   return (
-    <Card className="divide-y divide-slate-100" aria-busy>
+    <Card className="divide-y divide-slate-100 overflow-hidden" aria-busy>
       <span className="sr-only">Loading the activity…</span>
       {[0, 1, 2, 3, 4].map((i) => (
         <div key={i} className="flex animate-pulse items-center gap-6 px-4 py-4">

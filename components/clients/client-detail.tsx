@@ -72,7 +72,7 @@ export function ClientDetail({ clientId, canEdit }: { clientId: string; canEdit:
           ) : null
         }
       />
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <Card className="lg:col-span-1">
           <CardHeader title="Domains" description="Mail from these domains and their subdomains is attributed to this client." />
           <ul className="divide-y divide-slate-100 px-5">
@@ -92,7 +92,7 @@ export function ClientDetail({ clientId, canEdit }: { clientId: string; canEdit:
             ))}
           </ul>
         </Card>
-        <Card className="lg:col-span-2">
+        <Card className="overflow-x-auto lg:col-span-2">
           <CardHeader
             title={`Contacts (${c.contacts.length})`}
             description="People at this client. Their mail is attributed here even from other domains."

@@ -11,11 +11,15 @@ import { Brand, Sidebar, type ShellUser } from "./sidebar";
 export function AppShell({ user, tenantName, children }: { user: ShellUser; tenantName: string; children: ReactNode }) {
   const [menuOpen, setMenuOpen] = useState(false);
   const menuButton = useRef<HTMLButtonElement>(null);
+  const wasOpen = useRef(false);
 
-  function closeMenu() {
-    setMenuOpen(false);
-    menuButton.current?.focus();
-  }
+  // Focus goes back to the Menu button once the drawer is gone: while the modal is open the button is inert.
+  useEffect(() => {
+    if (wasOpen.current && !menuOpen) menuButton.current?.focus();
+    wasOpen.current = menuOpen;
+  }, [menuOpen]);
+
+  const closeMenu = () => setMenuOpen(false);
 
   return (
     <div className="min-h-screen lg:flex">

@@ -79,7 +79,7 @@ export function MessageCard({ message: m }: { message: ThreadMessage }) {
           <div className="flex flex-wrap items-baseline justify-between gap-x-3">
             <div className="min-w-0">
               <span className="font-semibold text-slate-900">{sender}</span>{" "}
-              <span className="text-slate-500">&lt;{m.from.address}&gt;</span>
+              <span className="wrap-anywhere text-slate-500">&lt;{m.from.address}&gt;</span>
               {m.kind === "AUTO_ACK" ? <Badge className="ml-2">Auto-acknowledgement</Badge> : null}
               {m.kind === "AUTOMATIC" ? <Badge className="ml-2">Automatic reply</Badge> : null}
             </div>

@@ -46,8 +46,8 @@ export function TicketDetail({ ticketId }: { ticketId: string }) {
     return (
       <div aria-busy className="animate-pulse space-y-4">
         <span className="sr-only">Loading ticket…</span>
-        <div className="h-7 w-96 rounded bg-slate-200" />
-        <div className="grid gap-6 lg:grid-cols-3">
+        <div className="h-7 w-full max-w-96 rounded bg-slate-200" />
+        <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
           <div className="h-64 rounded-xl bg-white ring-1 ring-slate-200 lg:col-span-2" />
           <div className="h-64 rounded-xl bg-white ring-1 ring-slate-200" />
         </div>
@@ -114,7 +114,7 @@ export function TicketDetail({ ticketId }: { ticketId: string }) {
         </div>
       ) : null}
 
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <div className="min-w-0 space-y-4 lg:col-span-2">
           {t.mergedFrom.length ? (
             <p className="text-xs text-slate-500">

@@ -200,7 +200,7 @@ export function ActivityScreen() {
       {list.isError && errors.form ? <Alert>Could not load the activity: {errors.form}</Alert> : null}
       {list.isError && !errors.form ? (
         // B7: a filter the server refused (an inverted date range) is named inline above; the list says why it is empty.
-        <Card className="px-6 py-12 text-center" data-testid="activity-invalid-filters">
+        <Card className="px-6 py-12 text-center">
           <h2 className="text-sm font-semibold text-slate-900">These filters cannot be applied</h2>
           <p className="mx-auto mt-1 max-w-md text-sm text-slate-600">
             Correct the {Object.keys(errors.fields).length === 1 ? "field" : "fields"} marked above and apply the filters again, or clear

@@ -1,6 +1,7 @@
 "use client";
 import { Menu, X } from "lucide-react";
 import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useModalDialog } from "../ui/use-modal-dialog";
 import { Brand, Sidebar, type ShellUser } from "./sidebar";
 
 /**
@@ -47,12 +48,7 @@ export function AppShell({ user, tenantName, children }: { user: ShellUser; tena
 }
 
 function NavigationDrawer({ user, tenantName, onClose }: { user: ShellUser; tenantName: string; onClose: () => void }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
+  const ref = useModalDialog();
   return (
     <dialog
       ref={ref}

@@ -1,6 +1,7 @@
 "use client";
 import { X } from "lucide-react";
-import { useEffect, useRef, type ReactNode } from "react";
+import type { ReactNode } from "react";
+import { useModalDialog } from "./use-modal-dialog";
 
 /**
  * A modal on the native <dialog>: focus is trapped, Esc closes, focus returns to the opener: keyboard use for
@@ -45,12 +46,7 @@ function OpenDialog({
   busy: boolean;
   children: ReactNode;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
+  const ref = useModalDialog();
   return (
     <dialog
       ref={ref}

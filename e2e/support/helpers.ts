@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
 import { createDb, type Db } from "../../server/db/client";
 import { instanceNamed } from "./instances";
 
@@ -16,6 +16,14 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
+}
+
+/** A browser context of its own (no shared sign-in), signed in as `user` through the login page. */
+export async function signedInPage(browser: Browser, baseURL: string | undefined, user: { email: string; password: string }): Promise<Page> {
+  const context = await browser.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
+  const page = await context.newPage();
+  await signIn(page, user.email, user.password);
+  return page;
 }
 
 /** The database of the instance a project runs against, for seeding through domain code. */

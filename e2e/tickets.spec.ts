@@ -284,6 +284,8 @@ test("R-TKT-1 hostile HTML mailed in through Haraka renders inert: no script run
 test("R-TKT-3 merge two tickets in the browser; a reply to the merged one's reply address lands on the survivor", async ({
   page,
 }, testInfo) => {
+  // Two mails in, a merge with its confirmation step, a third mail, three page loads: more than 30 s on a busy machine.
+  test.setTimeout(60_000);
   const first = await mailIn({
     from: "Dora Diaz <dora@merge-e2e.test>",
     subject: `Email is down ${run}`,

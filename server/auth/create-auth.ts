@@ -84,7 +84,8 @@ export function createAuth(db: Db, options: AuthOptions) {
         },
       },
     },
-    plugins: [nextCookies(), accountSignInLimit(db)],
+    // next-cookies last: it forwards the cookies set by the hooks before it.
+    plugins: [accountSignInLimit(db), nextCookies()],
   });
 }
 

@@ -24,6 +24,7 @@ CREATE TABLE "new_TlsReport" (
     "contactInfo" TEXT,
     "source" TEXT NOT NULL DEFAULT 'EMAIL',
     "authenticated" BOOLEAN NOT NULL DEFAULT false,
+    "sourceIp" TEXT,
     "parseError" TEXT,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT "TlsReport_tenantId_fkey" FOREIGN KEY ("tenantId") REFERENCES "Tenant" ("id") ON DELETE CASCADE ON UPDATE CASCADE
@@ -32,6 +33,7 @@ INSERT INTO "new_TlsReport" ("contactInfo", "createdAt", "dateBegin", "dateEnd",
 DROP TABLE "TlsReport";
 ALTER TABLE "new_TlsReport" RENAME TO "TlsReport";
 CREATE INDEX "TlsReport_tenantId_dateBegin_idx" ON "TlsReport"("tenantId", "dateBegin");
+CREATE INDEX "TlsReport_tenantId_source_createdAt_idx" ON "TlsReport"("tenantId", "source", "createdAt");
 CREATE UNIQUE INDEX "TlsReport_tenantId_orgName_reportId_key" ON "TlsReport"("tenantId", "orgName", "reportId");
 PRAGMA foreign_keys=ON;
 PRAGMA defer_foreign_keys=OFF;

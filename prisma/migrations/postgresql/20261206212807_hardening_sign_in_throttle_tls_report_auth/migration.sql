@@ -1,5 +1,6 @@
 -- AlterTable
-ALTER TABLE "TlsReport" ADD COLUMN     "authenticated" BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE "TlsReport" ADD COLUMN     "authenticated" BOOLEAN NOT NULL DEFAULT false,
+ADD COLUMN     "sourceIp" TEXT;
 
 -- CreateTable
 CREATE TABLE "SignInThrottle" (
@@ -13,4 +14,7 @@ CREATE TABLE "SignInThrottle" (
 
 -- CreateIndex
 CREATE INDEX "SignInThrottle_lastFailureAt_idx" ON "SignInThrottle"("lastFailureAt");
+
+-- CreateIndex
+CREATE INDEX "TlsReport_tenantId_source_createdAt_idx" ON "TlsReport"("tenantId", "source", "createdAt");
 

@@ -1,6 +1,7 @@
 import { request as httpRequest } from "node:http";
 import { gzipSync } from "node:zlib";
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
+import { expect, test } from "./support/csp-guard";
 import { sendMail } from "../test/support/mta";
 import { storeTlsReport } from "../server/tls-reports/store-tls-report";
 import { demoTenantId, instanceDb } from "./support/helpers";

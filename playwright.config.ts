@@ -61,6 +61,9 @@ for (const instance of instances()) {
     stderr: "pipe",
     env: {
       SKIP_BUILD: "1",
+      // The specs stand in for a load balancer on loopback: their X-Forwarded-For gives each sign-in its own
+      // rate-limit bucket (e2e/support/helpers.ts signIn). Without it the socket address would be the client.
+      TRUSTED_PROXIES: "127.0.0.1",
       NODE_ENV: "production",
       NEXT_TELEMETRY_DISABLED: "1",
       HOST: "127.0.0.1",

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/csp-guard";
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from "./support/instances";
 
 test.use({ storageState: { cookies: [], origins: [] } });

@@ -1,4 +1,5 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { type Browser, type Page } from "@playwright/test";
+import { expect, test } from "./support/csp-guard";
 import { createClient } from "../server/clients/create-client";
 import type { Db } from "../server/db/client";
 import { resolveFromAddress } from "../server/sending-domains";

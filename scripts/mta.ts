@@ -21,6 +21,7 @@ import type * as Bridge from "../server/mta/bridge";
 import type * as Worker from "../server/mta/outbound-worker";
 import type * as Recheck from "../server/mta/sending-domain-recheck";
 import { startActivityPurgeJob } from "../server/mta/activity-purge";
+import { protectDataDir, sqliteFileOf } from "../server/data-dir/protect-data-dir";
 
 const root = path.resolve(import.meta.dirname, "..");
 const require = createRequire(import.meta.url);
@@ -31,6 +32,7 @@ function log(line: string): void {
 
 async function main(): Promise<void> {
   const env = loadEnv();
+  protectDataDir(env.DATA_DIR, sqliteFileOf(env.database));
   // Relative paths (prisma/migrations, DATA_DIR) are the project root's, whoever started us.
   process.chdir(root);
 

@@ -16,6 +16,7 @@ import { createDb } from "../server/db/client";
 import { seedDemo } from "../server/tenants/seed-demo";
 import { tenantMailbox } from "../server/mail/addresses";
 import { buildWeb, webBuildIsCurrent } from "./web-build";
+import { protectDataDir, sqliteFileOf } from "../server/data-dir/protect-data-dir";
 
 const root = path.resolve(import.meta.dirname, "..");
 const args = new Set(process.argv.slice(2));
@@ -27,6 +28,8 @@ else if (args.has("--mta-only")) process.env.NODE_ROLE = "mta";
 
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 const env = loadEnv();
+// Private before anything is opened; the children inherit the umask (server/data-dir/protect-data-dir.ts).
+protectDataDir(env.DATA_DIR, sqliteFileOf(env.database));
 const runWeb = env.NODE_ROLE !== "mta";
 const runMta = env.NODE_ROLE !== "web";
 // Both children must share the secret loadEnv may just have generated.
@@ -135,8 +138,8 @@ async function main(): Promise<void> {
 
   if (runMta) run("mta", process.execPath, ["--import", "tsx", path.join(root, "scripts/mta.ts")]);
   if (runWeb) {
-    const next = path.join(root, "node_modules/next/dist/bin/next");
-    run("web", process.execPath, [next, dev ? "dev" : "start", "-p", String(env.PORT), "-H", env.HOST]);
+    // Next behind our own listener, which resolves the client address (scripts/web-server.ts).
+    run("web", process.execPath, ["--import", "tsx", path.join(root, "scripts/web-server.ts"), ...(dev ? ["--dev"] : [])]);
   }
 
   if (runWeb && !(await waitForWeb())) {

@@ -22,7 +22,7 @@ function newestSource(): number {
       newest = Math.max(newest, s.mtimeMs);
     }
   };
-  for (const entry of ["app", "components", "server", "next.config.ts", "package.json", "postcss.config.mjs"]) {
+  for (const entry of ["app", "components", "server", "next.config.ts", "proxy.ts", "package.json", "postcss.config.mjs"]) {
     const p = path.join(root, entry);
     if (existsSync(p)) walk(p);
   }

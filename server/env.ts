@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import path from "node:path";
 
 const hostPort = z
@@ -92,6 +93,24 @@ export const envSchema = z.object({
     .transform((s) => s.split(",").map((x) => x.trim().toLowerCase()).filter(Boolean)),
   /** What the SPF record of a sending domain must authorise: an include domain or ip4:/ip6: terms. */
   SPF_INCLUDE: z.string().default("_spf.opsmerge.localhost"),
+  /**
+   * Proxies in front of the web app (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For is
+   * believed (server/auth/client-ip.ts). Unset → the socket's peer is the client and the header is ignored.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+    .pipe(
+      z.array(
+        z
+          .string()
+          .refine(
+            (entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry) && isIP(entry.split("/")[0]!) !== 0,
+            "IP addresses or CIDR ranges, comma-separated",
+          ),
+      ),
+    )
+    .default([]),
   SEED_ADMIN_PASSWORD: z.string().min(10, "SEED_ADMIN_PASSWORD must be at least 10 characters").optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
@@ -146,7 +165,7 @@ function databaseFrom(url: string | undefined, dataDir: string): Env["database"]
 function localSecret(dataDir: string): string {
   const file = path.join(dataDir, "app-secret");
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString("base64url");
   try {
     writeFileSync(file, secret, { mode: 0o600, flag: "wx" });

@@ -3,13 +3,9 @@ import { redirect } from "next/navigation";
 import { Mail } from "lucide-react";
 import { LoginForm } from "@/components/auth/login-form";
 import { getCurrentUser } from "@/server/auth/current-user";
+import { safeNext } from "@/server/auth/safe-next";
 
 export const metadata: Metadata = { title: "Sign in" };
-
-/** Only same-site paths are followed after sign-in (no open redirect). */
-function safeNext(value: string | string[] | undefined): string {
-  return typeof value === "string" && value.startsWith("/") && !value.startsWith("//") ? value : "/tickets";
-}
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const next = safeNext((await searchParams).next);

@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { TextField } from "../ui/field";
+import { safeNext } from "@/server/auth/safe-next";
 import { authClient } from "./auth-client";
 
 function messageFor(status: number, message: string | undefined): string {
@@ -30,7 +31,8 @@ export function LoginForm({ next }: { next: string }) {
       return;
     }
     // A full navigation, so the server renders the shell with the new session cookie.
-    window.location.assign(next);
+    // Checked again here: whatever reaches this component, only a path on this site is followed.
+    window.location.assign(safeNext(next));
   }
 
   return (

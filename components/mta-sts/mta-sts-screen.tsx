@@ -88,8 +88,8 @@ export function MtaStsScreen() {
           <div className="min-w-0 flex-1">
             <p className="text-sm font-semibold text-emerald-900">A clean week has passed: switch to enforce</p>
             <p className="text-sm text-emerald-800">
-              TLS reports for the last {summary.data.cleanStreakDays} days show no failed sessions. Senders can reach
-              you over verified TLS, so enforcing the policy is safe.
+              Authenticated TLS reports for the last {summary.data.cleanStreakDays} days show no failed sessions.
+              Senders can reach you over verified TLS, so enforcing the policy is safe.
             </p>
           </div>
           <Button onClick={() => choose("enforce")}>Switch to enforce</Button>

@@ -1,5 +1,5 @@
 "use client";
-import { FileWarning, Inbox } from "lucide-react";
+import { FileWarning, Inbox, ShieldQuestion } from "lucide-react";
 import type { TlsReportSummary } from "@/server/tls-reports/summarise-tls-reports";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
@@ -67,6 +67,7 @@ export function ReportSummary({ summary }: { summary: SummaryQuery }) {
         {s && s.totals.reports > 0 ? (
           <>
             <Totals summary={s} />
+            <TrustNote summary={s} />
             <DayChart summary={s} />
             <DayTable summary={s} />
             <div className="grid gap-0 border-t border-slate-200 md:grid-cols-2 md:divide-x md:divide-slate-200">
@@ -88,6 +89,40 @@ function CleanStreak({ summary }: { summary: TlsReportSummary }) {
     <Badge tone={summary.days[0]?.failureCount ? "red" : "slate"}>
       {summary.days[0]?.failureCount ? "Failures on the latest day" : "No recent reports"}
     </Badge>
+  );
+}
+
+/** A report nobody vouches for, in a row of the table or list. */
+function UnauthenticatedBadge({ count, of }: { count: number; of: number }) {
+  if (!count) return null;
+  return (
+    <Badge tone="amber" className="whitespace-nowrap">
+      {count === of ? "Unauthenticated" : `${count} unauthenticated`}
+    </Badge>
+  );
+}
+
+/**
+ * Issue 19 item 11: which reports can be trusted, and why only those count towards enforce. Shown whenever any
+ * report in the window is unauthenticated, so the difference is explained where it shows.
+ */
+function TrustNote({ summary }: { summary: TlsReportSummary }) {
+  const { unauthenticatedReports, reports } = summary.totals;
+  if (!unauthenticatedReports) return null;
+  return (
+    <div className="flex gap-3 border-b border-slate-200 bg-amber-50/60 px-5 py-3 text-sm" data-testid="unauthenticated-note">
+      <ShieldQuestion className="mt-0.5 size-4 shrink-0 text-amber-600" aria-hidden />
+      <p className="text-slate-700">
+        <span className="font-medium text-slate-900">
+          {unauthenticatedReports === reports
+            ? "None of these reports is authenticated."
+            : `${number.format(unauthenticatedReports)} of ${number.format(reports)} reports are unauthenticated.`}
+        </span>{" "}
+        Reports sent by HTTPS, or by email without a valid DKIM signature of the sender, could come from anyone. They
+        are shown, marked <Badge tone="amber">Unauthenticated</Badge>, but do not count towards the clean week that
+        recommends enforce. A failure they report still resets it: caution only delays the recommendation.
+      </p>
+    </div>
   );
 }
 
@@ -242,7 +277,10 @@ function DayTable({ summary }: { summary: TlsReportSummary }) {
                   <span className="text-slate-400">—</span>
                 )}
               </td>
-              <td className="px-5 py-3 text-slate-600">{d.organisations.join(", ")}</td>
+              <td className="px-5 py-3 text-slate-600">
+                <span className="mr-2">{d.organisations.join(", ")}</span>
+                <UnauthenticatedBadge count={d.unauthenticatedReports} of={d.reports} />
+              </td>
             </tr>
           ))}
         </tbody>
@@ -258,7 +296,10 @@ function Organisations({ summary }: { summary: TlsReportSummary }) {
       <ul className="mt-2 divide-y divide-slate-100 text-sm" data-testid="report-organisations">
         {summary.organisations.map((o) => (
           <li key={o.name} className="flex items-center justify-between gap-3 py-2">
-            <span className="text-slate-900">{o.name}</span>
+            <span className="flex flex-wrap items-center gap-2 text-slate-900">
+              {o.name}
+              <UnauthenticatedBadge count={o.unauthenticatedReports} of={o.reports} />
+            </span>
             <span className="text-right text-xs text-slate-500 tabular-nums">
               {o.reports} {o.reports === 1 ? "report" : "reports"} · {number.format(o.successCount)} ok
               {o.failureCount ? <span className="text-red-600"> · {number.format(o.failureCount)} failed</span> : null}

@@ -6,6 +6,7 @@ import { updateUser } from "../users/update-user";
 import { resetUserPassword } from "../users/reset-user-password";
 import { changeOwnPassword } from "../users/change-own-password";
 import { createAuth, SIGN_IN_LIMIT, type Auth } from "./create-auth";
+import { CLIENT_IP_HEADER } from "./client-ip";
 import { getSessionInfo, getSessionUser } from "./session-user";
 import { AppError } from "../errors";
 
@@ -23,7 +24,7 @@ describe.each(testProviders())("better-auth sign-in on %s", (provider) => {
     auth.handler(
       new Request(`${APP_URL}/api/auth/sign-in/email`, {
         method: "POST",
-        headers: { "content-type": "application/json", origin: APP_URL, "x-forwarded-for": ip },
+        headers: { "content-type": "application/json", origin: APP_URL, [CLIENT_IP_HEADER]: ip },
         body: JSON.stringify({ email, password }),
       }),
     );
@@ -75,7 +76,7 @@ describe.each(testProviders())("better-auth sign-in on %s", (provider) => {
     const res = await secureAuth.handler(
       new Request("https://gw.example.com/api/auth/sign-in/email", {
         method: "POST",
-        headers: { "content-type": "application/json", origin: "https://gw.example.com", "x-forwarded-for": "10.9.9.9" },
+        headers: { "content-type": "application/json", origin: "https://gw.example.com", [CLIENT_IP_HEADER]: "10.9.9.9" },
         body: JSON.stringify({ email: DEMO_ADMIN_EMAIL, password: adminPassword }),
       }),
     );
@@ -88,7 +89,7 @@ describe.each(testProviders())("better-auth sign-in on %s", (provider) => {
     const signUp = await auth.handler(
       new Request(`${APP_URL}/api/auth/sign-up/email`, {
         method: "POST",
-        headers: { "content-type": "application/json", origin: APP_URL, "x-forwarded-for": "10.1.1.1" },
+        headers: { "content-type": "application/json", origin: APP_URL, [CLIENT_IP_HEADER]: "10.1.1.1" },
         body: JSON.stringify({ email: "new@x.test", password: "a long password", name: "New" }),
       }),
     );

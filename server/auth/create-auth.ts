@@ -1,7 +1,8 @@
 /**
  * better-auth for the web app: email + password only, no sign-up (admins create users), sessions in httpOnly
  * SameSite=Lax cookies (Secure when APP_URL is https), rate limits stored in the database so they hold across
- * web instances and restarts, and a strict limit on sign-in. A disabled user cannot sign in; their existing
+ * web instances and restarts, and a strict limit on sign-in per client IP (client-ip.ts) and per account
+ * (account-sign-in-limit.ts). A disabled user cannot sign in; their existing
  * sessions are refused by `getSessionUser` (and deleted when they are disabled).
  */
 import { betterAuth } from "better-auth";
@@ -11,6 +12,9 @@ import { nextCookies } from "better-auth/next-js";
 import type { Db } from "../db/client";
 import type { Env } from "../env";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../users/passwords";
+import { accountSignInLimit } from "./account-sign-in-limit";
+import { DISABLED_AUTH_PATHS } from "./auth-endpoints";
+import { CLIENT_IP_HEADER } from "./client-ip";
 
 /** Sign-in attempts allowed per client IP per minute. */
 export const SIGN_IN_LIMIT = { window: 60, max: 5 } as const;
@@ -29,6 +33,8 @@ export function createAuth(db: Db, options: AuthOptions) {
     secret: options.secret,
     trustedOrigins: trustedOrigins(options.appUrl),
     telemetry: { enabled: false },
+    // Endpoints the app does not use are off (auth-endpoints.ts): they would bypass the app's own rules.
+    disabledPaths: [...DISABLED_AUTH_PATHS],
     database: prismaAdapter(db, { provider: options.database.provider }),
     emailAndPassword: {
       enabled: true,
@@ -59,6 +65,9 @@ export function createAuth(db: Db, options: AuthOptions) {
       },
     },
     advanced: {
+      // The client address the web server resolved with TRUSTED_PROXIES (client-ip.ts), never a raw
+      // X-Forwarded-For a client could rotate.
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
       useSecureCookies: secure,
       defaultCookieAttributes: { httpOnly: true, sameSite: "lax", secure },
     },
@@ -75,7 +84,8 @@ export function createAuth(db: Db, options: AuthOptions) {
         },
       },
     },
-    plugins: [nextCookies()],
+    // next-cookies last: it forwards the cookies set by the hooks before it.
+    plugins: [accountSignInLimit(db), nextCookies()],
   });
 }
 

@@ -39,7 +39,11 @@ import { parseMessage, type ParsedMessage } from "./parse-message";
 import { resolveRecipient, type RecipientTarget } from "./recipients";
 import { normaliseSenderAddress, routeSender, type Route } from "./routing";
 import { findThread } from "./threading";
-import { describeTlsReportResults, ingestTlsReportMail } from "../tls-reports/ingest-tls-report-mail";
+import {
+  describeTlsReportResults,
+  ingestTlsReportMail,
+  isAuthenticatedReportMail,
+} from "../tls-reports/ingest-tls-report-mail";
 
 export type IngestDeps = {
   secret: string;
@@ -646,7 +650,10 @@ async function ingestReport(db: Db, m: Received, targets: RecipientTarget[]): Pr
   if (targets.some((t) => t.kind === "tls-reports")) {
     // R-STS-3: TLS-RPT reports are parsed and stored, each report once (server/tls-reports).
     const { attachments, text } = m.parsed;
-    reason = describeTlsReportResults(await ingestTlsReportMail(db, { tenantId, attachments, text, raw: m.input.raw }));
+    const authenticated = isAuthenticatedReportMail(m.auth);
+    reason = describeTlsReportResults(
+      await ingestTlsReportMail(db, { tenantId, attachments, text, raw: m.input.raw, authenticated }),
+    );
   }
   await db.$transaction(async (tx) => {
     // R-X-1: DMARC aggregate reports are stored (once per reporter and report id), never a ticket.

@@ -43,7 +43,7 @@ export async function ensureTlsCertificate(env: Env): Promise<TlsFiles & { creat
   // Write beside and rename: a second MTA starting at the same time never reads a half-written file.
   const suffix = `.${process.pid}.tmp`;
   writeFileSync(files.key + suffix, pems.private, { mode: 0o600 });
-  writeFileSync(files.cert + suffix, pems.cert, { mode: 0o644 });
+  writeFileSync(files.cert + suffix, pems.cert, { mode: 0o600 });
   renameSync(files.key + suffix, files.key);
   renameSync(files.cert + suffix, files.cert);
   return { ...files, created: true };

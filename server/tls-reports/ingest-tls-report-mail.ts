@@ -6,6 +6,7 @@
  * candidate part is parsed by the one parser (parse-tls-report.ts) the HTTPS endpoint uses too.
  */
 import type { Db } from "../db/client";
+import type { AuthenticationResult } from "../mail/authenticate";
 import { storeTlsReport, type StoreTlsReportResult } from "./store-tls-report";
 
 export type ReportPart = { filename: string; contentType: string; content: Buffer };
@@ -29,12 +30,20 @@ export function tlsReportParts(message: { attachments: ReportPart[]; text: strin
 }
 
 /**
+ * Whether a report mail comes from who it says (issue 19 item 11): RFC 8460 §5.3 has reporters sign report mail
+ * with DKIM; a signature that verified for the From domain (aligned) makes its reports authenticated.
+ */
+export function isAuthenticatedReportMail(auth: Pick<AuthenticationResult, "details">): boolean {
+  return auth.details.dkim.some((signature) => signature.result === "pass" && signature.aligned);
+}
+
+/**
  * Stores every report in the message. A message with no report in it is kept as one unreadable report (its
  * body), so the admin sees that mail arrived and why nothing was counted.
  */
 export async function ingestTlsReportMail(
   db: Db,
-  args: { tenantId: string; attachments: ReportPart[]; text: string; raw: Buffer },
+  args: { tenantId: string; attachments: ReportPart[]; text: string; raw: Buffer; authenticated: boolean },
 ): Promise<StoreTlsReportResult[]> {
   const parts = tlsReportParts(args);
   if (!parts.length) {
@@ -43,6 +52,7 @@ export async function ingestTlsReportMail(
         tenantId: args.tenantId,
         bytes: args.raw,
         source: "EMAIL",
+        authenticated: args.authenticated,
         parsed: {
           ok: false,
           reason: "the message carries no TLS report (no application/tlsrpt part)",
@@ -53,7 +63,9 @@ export async function ingestTlsReportMail(
   }
   const results: StoreTlsReportResult[] = [];
   for (const bytes of parts)
-    results.push(await storeTlsReport(db, { tenantId: args.tenantId, bytes, source: "EMAIL" }));
+    results.push(
+      await storeTlsReport(db, { tenantId: args.tenantId, bytes, source: "EMAIL", authenticated: args.authenticated }),
+    );
   return results;
 }
 

@@ -3,6 +3,11 @@
  * report-id) is stored once, however often it is sent: reporters retry, and a report can come by mail and by
  * HTTPS. A report that cannot be read is kept too, with the reason, so an admin can see that something came
  * and why it is not in the summary; identical unreadable bytes are kept once (their id is a hash of them).
+ *
+ * Whether a report is `authenticated` (issue 19 item 11) is the caller's to say: a report by mail whose DKIM
+ * signature verified is; an HTTPS POST, which anyone can send, is not. When an authenticated copy arrives of a
+ * report first stored unauthenticated, the authenticated one replaces it, so a forged POST cannot squat on a
+ * real report's organisation and id.
  */
 import { createHash } from "node:crypto";
 import type { Db } from "../db/client";
@@ -31,18 +36,27 @@ function keepRaw(parsed: ParsedTlsReport, bytes: Buffer): string {
 async function findExisting(db: Db, tenantId: string, orgName: string, reportId: string) {
   return db.tlsReport.findUnique({
     where: { tenantId_orgName_reportId: { tenantId, orgName, reportId } },
-    select: { id: true },
+    select: { id: true, authenticated: true },
   });
 }
+
+export type StoreTlsReportInput = {
+  tenantId: string;
+  bytes: Buffer;
+  source: TlsReportSource;
+  /** The sender is known (DKIM verified); default false. */
+  authenticated?: boolean;
+  /** The client address of an HTTPS report. */
+  sourceIp?: string | null;
+  parsed?: ParsedTlsReport;
+};
 
 /**
  * Parses and stores a report (gzip or plain JSON bytes). Never throws for bad input; database errors propagate
  * (the MTA then answers 451 and the sender retries, the HTTPS endpoint answers 503).
  */
-export async function storeTlsReport(
-  db: Db,
-  args: { tenantId: string; bytes: Buffer; source: TlsReportSource; parsed?: ParsedTlsReport },
-): Promise<StoreTlsReportResult> {
+export async function storeTlsReport(db: Db, args: StoreTlsReportInput): Promise<StoreTlsReportResult> {
+  const origin = { source: args.source, authenticated: args.authenticated ?? false, sourceIp: args.sourceIp ?? null };
   const parsed = args.parsed ?? parseTlsReport(args.bytes);
   const raw = keepRaw(parsed, args.bytes);
 
@@ -58,7 +72,7 @@ export async function storeTlsReport(
           reportId,
           raw,
           parseError: parsed.reason,
-          source: args.source,
+          ...origin,
         },
         select: { id: true },
       });
@@ -72,24 +86,29 @@ export async function storeTlsReport(
 
   const r = parsed.report;
   const ref = { orgName: r.orgName, reportId: r.reportId };
+  const content = {
+    contactInfo: r.contactInfo,
+    dateBegin: r.dateBegin,
+    dateEnd: r.dateEnd,
+    policyDomain: r.policyDomain,
+    successCount: r.successCount,
+    failureCount: r.failureCount,
+    detailsJson: JSON.stringify({ failureTypes: r.failureTypes, policies: r.policies }),
+    raw,
+    ...origin,
+  };
   const existing = await findExisting(db, args.tenantId, r.orgName, r.reportId);
-  if (existing) return { status: "duplicate", id: existing.id, ...ref };
+  if (existing) {
+    if (origin.authenticated && !existing.authenticated) {
+      // Only an unauthenticated row is replaced, and only once: the condition holds in the update itself.
+      await db.tlsReport.updateMany({ where: { id: existing.id, authenticated: false }, data: content });
+      return { status: "stored", id: existing.id, ...ref };
+    }
+    return { status: "duplicate", id: existing.id, ...ref };
+  }
   try {
     const row = await db.tlsReport.create({
-      data: {
-        tenantId: args.tenantId,
-        orgName: r.orgName,
-        reportId: r.reportId,
-        contactInfo: r.contactInfo,
-        dateBegin: r.dateBegin,
-        dateEnd: r.dateEnd,
-        policyDomain: r.policyDomain,
-        successCount: r.successCount,
-        failureCount: r.failureCount,
-        detailsJson: JSON.stringify({ failureTypes: r.failureTypes, policies: r.policies }),
-        raw,
-        source: args.source,
-      },
+      data: { tenantId: args.tenantId, orgName: r.orgName, reportId: r.reportId, ...content },
       select: { id: true },
     });
     return { status: "stored", id: row.id, ...ref };

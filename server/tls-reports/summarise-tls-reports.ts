@@ -7,6 +7,11 @@
  * Clean week: the last 7 consecutive days, ending with the latest day that has reports, each have at least one
  * report and no failed session, and that latest day is recent (reports describe the previous day and arrive
  * within a day or two), so a week of silence after a clean week does not count as one.
+ *
+ * Unauthenticated reports (issue 19 item 11: HTTPS POSTs, or mail without a verified DKIM signature; anyone can
+ * send one) are shown, marked as such, but a day needs an authenticated report to count towards the clean
+ * week: a forged "all fine" cannot talk a tenant into enforce. A failure breaks the streak whoever reports it —
+ * caution costs only a later recommendation.
  */
 import type { Db } from "../db/client";
 import type { MtaStsMode } from "../mta-sts/policy";
@@ -21,6 +26,8 @@ export type DaySummary = {
   /** YYYY-MM-DD (UTC). */
   day: string;
   reports: number;
+  /** Of `reports`, those nobody vouches for (see the file header). */
+  unauthenticatedReports: number;
   successCount: number;
   failureCount: number;
   failureTypes: { type: string; count: number }[];
@@ -30,6 +37,7 @@ export type DaySummary = {
 export type OrganisationSummary = {
   name: string;
   reports: number;
+  unauthenticatedReports: number;
   successCount: number;
   failureCount: number;
   lastReportAt: Date;
@@ -39,7 +47,7 @@ export type TlsReportSummary = {
   windowDays: number;
   /** Days that have reports, newest first. */
   days: DaySummary[];
-  totals: { reports: number; successCount: number; failureCount: number };
+  totals: { reports: number; unauthenticatedReports: number; successCount: number; failureCount: number };
   failureTypes: { type: string; count: number }[];
   organisations: OrganisationSummary[];
   unreadable: { id: string; reason: string; receivedAt: Date; source: string }[];
@@ -74,9 +82,18 @@ function failureTypesOf(detailsJson: string | null): Record<string, number> {
   }
 }
 
-/** Consecutive clean days ending at the latest report day, by the rule in the file header. */
-export function cleanStreak(days: { day: string; failureCount: number }[], now: Date): number {
+/**
+ * Consecutive clean days ending at the latest report day, by the rule in the file header. A day whose reports
+ * are all unauthenticated (when the counts are given) is as good as a day without reports.
+ */
+export function cleanStreak(
+  days: { day: string; failureCount: number; reports?: number; unauthenticatedReports?: number }[],
+  now: Date,
+): number {
   const byDay = new Map(days.map((d) => [d.day, d.failureCount]));
+  const vouched = (d: (typeof days)[number]) => (d.reports ?? 1) > (d.unauthenticatedReports ?? 0);
+  // A failure counts from any report; a clean day only from an authenticated one.
+  for (const d of days) if (!vouched(d) && d.failureCount === 0) byDay.delete(d.day);
   const latest = [...byDay.keys()].sort().at(-1);
   if (!latest) return 0;
   const latestMs = Date.parse(`${latest}T00:00:00Z`);
@@ -110,6 +127,7 @@ export async function summariseTlsReports(
         failureCount: true,
         detailsJson: true,
         createdAt: true,
+        authenticated: true,
       },
       orderBy: { dateBegin: "asc" },
       take: 20_000,
@@ -127,14 +145,29 @@ export async function summariseTlsReports(
     }),
   ]);
 
-  type DayAcc = { reports: number; success: number; failure: number; types: Map<string, number>; orgs: Set<string> };
+  type DayAcc = {
+    reports: number;
+    unauthenticated: number;
+    success: number;
+    failure: number;
+    types: Map<string, number>;
+    orgs: Set<string>;
+  };
   const days = new Map<string, DayAcc>();
   const allTypes = new Map<string, number>();
   const orgs = new Map<string, OrganisationSummary>();
   for (const r of reports) {
     const key = dayKey(r.dateBegin!);
-    const acc = days.get(key) ?? { reports: 0, success: 0, failure: 0, types: new Map(), orgs: new Set() };
+    const acc = days.get(key) ?? {
+      reports: 0,
+      unauthenticated: 0,
+      success: 0,
+      failure: 0,
+      types: new Map(),
+      orgs: new Set(),
+    };
     acc.reports += 1;
+    if (!r.authenticated) acc.unauthenticated += 1;
     acc.success += r.successCount;
     acc.failure += r.failureCount;
     acc.orgs.add(r.orgName);
@@ -146,11 +179,13 @@ export async function summariseTlsReports(
     const org = orgs.get(r.orgName) ?? {
       name: r.orgName,
       reports: 0,
+      unauthenticatedReports: 0,
       successCount: 0,
       failureCount: 0,
       lastReportAt: r.createdAt,
     };
     org.reports += 1;
+    if (!r.authenticated) org.unauthenticatedReports += 1;
     org.successCount += r.successCount;
     org.failureCount += r.failureCount;
     if (r.createdAt > org.lastReportAt) org.lastReportAt = r.createdAt;
@@ -162,6 +197,7 @@ export async function summariseTlsReports(
     .map(([day, acc]) => ({
       day,
       reports: acc.reports,
+      unauthenticatedReports: acc.unauthenticated,
       successCount: acc.success,
       failureCount: acc.failure,
       failureTypes: sortedCounts(acc.types),
@@ -173,6 +209,7 @@ export async function summariseTlsReports(
     days: daySummaries,
     totals: {
       reports: reports.length,
+      unauthenticatedReports: reports.filter((r) => !r.authenticated).length,
       successCount: reports.reduce((n, r) => n + r.successCount, 0),
       failureCount: reports.reduce((n, r) => n + r.failureCount, 0),
     },

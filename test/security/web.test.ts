@@ -6,6 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuth, SIGN_IN_LIMIT, type Auth } from "../../server/auth/create-auth";
+import { CLIENT_IP_HEADER } from "../../server/auth/client-ip";
+import {
+  ACCOUNT_BACKOFF,
+  ACCOUNT_FREE_FAILURES,
+  accountSignInWait,
+  recordFailedSignIn,
+} from "../../server/auth/account-sign-in-limit";
+import { DISABLED_AUTH_PATHS, ENABLED_AUTH_PATHS } from "../../server/auth/auth-endpoints";
 import { crossSiteRefusal, handleTrpcRequest } from "../../server/trpc/http";
 import { createTenant } from "../../server/tenants/create-tenant";
 import { createUser } from "../../server/users/create-user";
@@ -25,7 +33,7 @@ describe.each(testProviders())("web security on %s", (provider) => {
     a.handler(
       new Request(`${url}/api/auth/sign-in/email`, {
         method: "POST",
-        headers: { "content-type": "application/json", origin: new URL(url).origin, "x-forwarded-for": ip },
+        headers: { "content-type": "application/json", origin: new URL(url).origin, [CLIENT_IP_HEADER]: ip },
         body: JSON.stringify({ email, password }),
       }),
     );
@@ -115,6 +123,94 @@ describe.each(testProviders())("web security on %s", (provider) => {
       // Credential stuffing across accounts hits the same wall, and the right password does not slip through.
       expect((await signIn(auth, APP_URL, "admin@websec.test", PASSWORD, ip)).status).toBe(429);
       expect((await signIn(auth, APP_URL, "other@websec.test", "wrong password!", ip)).status).toBe(429);
+    });
+
+    it("issue 19 item 3: a raw X-Forwarded-For is not the client address; rotating it does not reset the limit", async () => {
+      // Only the address the web server resolved (CLIENT_IP_HEADER) counts; here every attempt has the same one.
+      const attempt = (forwarded: string) =>
+        auth.handler(
+          new Request(`${APP_URL}/api/auth/sign-in/email`, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              origin: APP_URL,
+              [CLIENT_IP_HEADER]: "10.66.1.1",
+              "x-forwarded-for": forwarded,
+            },
+            body: JSON.stringify({ email: "rotating@websec.test", password: "wrong password!" }),
+          }),
+        );
+      const statuses: number[] = [];
+      for (let i = 0; i < SIGN_IN_LIMIT.max + 3; i++) statuses.push((await attempt(`203.0.113.${i + 1}`)).status);
+      expect(statuses.slice(0, SIGN_IN_LIMIT.max)).toEqual(Array(SIGN_IN_LIMIT.max).fill(401));
+      expect(statuses.slice(SIGN_IN_LIMIT.max)).toEqual([429, 429, 429]);
+    });
+
+    it("issue 19 item 3: per account, wrong passwords from ever-new addresses end in a back-off the right password cannot skip", async () => {
+      await createUser(t.db, tenantId, { name: "Target", email: "target@websec.test", role: "SUPPORT", password: PASSWORD });
+      const statuses: number[] = [];
+      for (let i = 0; i < ACCOUNT_FREE_FAILURES + 1; i++) {
+        statuses.push((await signIn(auth, APP_URL, "target@websec.test", "wrong password!", `172.20.${i}.1`)).status);
+      }
+      expect(statuses).toEqual(Array(ACCOUNT_FREE_FAILURES + 1).fill(401));
+      // Locked: from yet another address, even the right password (any case of the address) waits.
+      const locked = await signIn(auth, APP_URL, "Target@WebSec.test", PASSWORD, "172.21.0.1");
+      expect(locked.status).toBe(429);
+      expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(Number(locked.headers.get("retry-after"))).toBeLessThanOrEqual(ACCOUNT_BACKOFF.firstSeconds);
+      // Another account is not affected.
+      expect((await signIn(auth, APP_URL, "admin@websec.test", PASSWORD, "172.21.0.2")).status).toBe(200);
+
+      // The lock doubles with each failure after it runs out, up to the cap.
+      const later = new Date(Date.now() + 60_000);
+      await t.db.signInThrottle.update({ where: { email: "target@websec.test" }, data: { lockedUntil: new Date(Date.now() - 1) } });
+      await recordFailedSignIn(t.db, "target@websec.test", later);
+      expect(await accountSignInWait(t.db, "target@websec.test", later)).toBe(2 * ACCOUNT_BACKOFF.firstSeconds);
+      for (let i = 0; i < 12; i++) await recordFailedSignIn(t.db, "target@websec.test", later);
+      expect(await accountSignInWait(t.db, "target@websec.test", later)).toBe(ACCOUNT_BACKOFF.maxSeconds);
+
+      // Once the lock has run out, the right password signs in and the count starts again.
+      await t.db.signInThrottle.update({ where: { email: "target@websec.test" }, data: { lockedUntil: new Date(Date.now() - 1) } });
+      expect((await signIn(auth, APP_URL, "target@websec.test", PASSWORD, "172.21.0.3")).status).toBe(200);
+      expect(await t.db.signInThrottle.count({ where: { email: "target@websec.test" } })).toBe(0);
+    });
+  });
+
+  describe("better-auth endpoints the app does not use (issue 19 item 6)", () => {
+    const post = (path: string, body: unknown) =>
+      auth.handler(
+        new Request(`${APP_URL}/api/auth${path}`, {
+          method: "POST",
+          headers: { cookie, "content-type": "application/json", origin: APP_URL, [CLIENT_IP_HEADER]: "10.68.0.1" },
+          body: JSON.stringify(body),
+        }),
+      );
+
+    it("/update-user cannot set a name the app's rules refuse (200 KB, CR/LF): the endpoint is off", async () => {
+      for (const name of ["x".repeat(200_000), "Eve\r\nBcc: victim@example.com"]) {
+        expect((await post("/update-user", { name })).status).toBe(404);
+      }
+      expect((await t.db.user.findUniqueOrThrow({ where: { email: "admin@websec.test" } })).name).toBe("Admin");
+    });
+
+    it.each([...DISABLED_AUTH_PATHS])("%s answers 404", async (path) => {
+      expect((await post(path, {})).status).toBe(404);
+    });
+
+    it("the endpoints the app uses still answer (sign-in above; session, sign-out)", async () => {
+      const session = await auth.handler(new Request(`${APP_URL}/api/auth/get-session`, { headers: { cookie } }));
+      expect(session.status).toBe(200);
+      expect(((await session.json()) as { user?: { email: string } } | null)?.user?.email).toBe("admin@websec.test");
+    });
+
+    it("every better-auth endpoint is either enabled with a reason or disabled (a new one is a decision)", () => {
+      const paths = Object.values(auth.api)
+        .map((endpoint) => (endpoint as { path?: string }).path)
+        .filter((path): path is string => typeof path === "string");
+      const unclassified = paths.filter(
+        (path) => !(path in ENABLED_AUTH_PATHS) && !(DISABLED_AUTH_PATHS as readonly string[]).includes(path),
+      );
+      expect(unclassified, "add these to server/auth/auth-endpoints.ts").toEqual([]);
     });
   });
 

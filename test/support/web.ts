@@ -92,6 +92,9 @@ export async function startWeb(options: StartWebOptions): Promise<WebProcess> {
     INBOUND_DOMAIN: TEST_INBOUND_DOMAIN,
     SEED_ADMIN_PASSWORD: "demo admin password",
     SKIP_BUILD: "1",
+    // The test client stands in for a load balancer on loopback: its X-Forwarded-For is believed, so each
+    // signInOverHttp gets its own rate-limit bucket. A test of the limit itself passes TRUSTED_PROXIES: "".
+    TRUSTED_PROXIES: "127.0.0.1",
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
     LOG_LEVEL: "warn",

@@ -11,9 +11,9 @@ import { createTestDatabase, testProviders, type TestDatabase } from "../../../t
 import { parseMessage } from "../../mail/parse-message";
 import { createTenant } from "../../tenants/create-tenant";
 import { setMtaStsMode } from "../../mta-sts/manage-mta-sts";
-import { ingestTlsReportMail, tlsReportParts } from "../ingest-tls-report-mail";
+import { ingestTlsReportMail, isAuthenticatedReportMail, tlsReportParts } from "../ingest-tls-report-mail";
 import { parseTlsReport, type TlsReportData } from "../parse-tls-report";
-import { receiveTlsReportPost } from "../receive-tls-report-post";
+import { receiveTlsReportPost, TLS_REPORT_POST_LIMIT } from "../receive-tls-report-post";
 import { storeTlsReport, UNREADABLE_ORG } from "../store-tls-report";
 import { cleanStreak, summariseTlsReports } from "../summarise-tls-reports";
 
@@ -330,6 +330,7 @@ describe.each(testProviders())("R-STS-3 storing and summarising TLS reports on %
       attachments: message.attachments,
       text: message.text,
       raw,
+      authenticated: true,
     });
     expect(results).toEqual([expect.objectContaining({ status: "stored", orgName: "Company-X" })]);
     const plain = Buffer.from("From: a@b.example\r\nTo: tls-reports@x\r\nSubject: hello\r\n\r\nJust saying hi.\r\n");
@@ -338,6 +339,7 @@ describe.each(testProviders())("R-STS-3 storing and summarising TLS reports on %
       attachments: [],
       text: "Just saying hi.",
       raw: plain,
+      authenticated: false,
     });
     expect(none).toHaveLength(1);
     expect(none[0]!.status === "unreadable" && none[0]!.reason).toMatch(/no TLS report/);
@@ -347,7 +349,7 @@ describe.each(testProviders())("R-STS-3 storing and summarising TLS reports on %
     await createTenant(t.db, { slug: "tls-post", name: "Post MSP" });
     const body = gzipSync(fixture("dmarc-report-viewer/google.json"));
     const post = (contentType: string | null, b = body, slug = "tls-post") =>
-      receiveTlsReportPost(t.db, { slug, contentType, body: b });
+      receiveTlsReportPost(t.db, { slug, contentType, body: b, sourceIp: "192.0.2.10" });
     expect((await post("application/tlsrpt+gzip")).status).toBe(201);
     expect((await post("application/tlsrpt+gzip")).status).toBe(200);
     expect((await post("application/tlsrpt+json", fixture("dmarc-report-viewer/google.json"))).status).toBe(200);
@@ -396,10 +398,16 @@ describe.each(testProviders())("R-STS-3 storing and summarising TLS reports on %
       tenantId: id,
       bytes: report("Google Inc.", "2026-03-02", 10, { "certificate-expired": 4, "starttls-not-supported": 1 }),
       source: "EMAIL",
+      authenticated: true,
     });
     for (let d = 3; d <= 9; d++) {
       const day = `2026-03-0${d}`;
-      await storeTlsReport(t.db, { tenantId: id, bytes: report("Google Inc.", day, 20), source: "EMAIL" });
+      await storeTlsReport(t.db, {
+        tenantId: id,
+        bytes: report("Google Inc.", day, 20),
+        source: "EMAIL",
+        authenticated: true,
+      });
       if (d % 2)
         await storeTlsReport(t.db, { tenantId: id, bytes: report("Microsoft Corporation", day, 5), source: "HTTPS" });
     }
@@ -432,7 +440,12 @@ describe.each(testProviders())("R-STS-3 storing and summarising TLS reports on %
       ],
       organisations: ["Google Inc."],
     });
-    expect(summary.totals).toEqual({ reports: 12, successCount: 10 + 7 * 20 + 4 * 5, failureCount: 5 });
+    expect(summary.totals).toEqual({
+      reports: 12,
+      unauthenticatedReports: 4,
+      successCount: 10 + 7 * 20 + 4 * 5,
+      failureCount: 5,
+    });
     expect(summary.organisations.map((o) => [o.name, o.reports])).toEqual([
       ["Google Inc.", 8],
       ["Microsoft Corporation", 4],
@@ -452,6 +465,7 @@ describe.each(testProviders())("R-STS-3 storing and summarising TLS reports on %
       tenantId: id,
       bytes: report("Yahoo", "2026-03-09", 1, { "validation-failure": 1 }),
       source: "EMAIL",
+      authenticated: true,
     });
     expect(await summariseTlsReports(t.db, { tenantId: id, now })).toMatchObject({
       cleanStreakDays: 0,
@@ -459,5 +473,118 @@ describe.each(testProviders())("R-STS-3 storing and summarising TLS reports on %
     });
     // Another tenant sees none of it.
     expect((await summariseTlsReports(t.db, { tenantId: otherTenantId, now })).days).toEqual([]);
+  });
+
+  /** A one-day report with the given counts, as a reporter would send it. */
+  const dayReport = (org: string, day: string, success: number, failed = 0, id = `${day}_${org}`) =>
+    Buffer.from(
+      JSON.stringify({
+        "organization-name": org,
+        "report-id": id,
+        "date-range": { "start-datetime": `${day}T00:00:00Z`, "end-datetime": `${day}T23:59:59Z` },
+        "contact-info": "tls@reporter.example",
+        policies: [
+          {
+            policy: { "policy-type": "sts", "policy-domain": "x.in.test.local" },
+            summary: { "total-successful-session-count": success, "total-failure-session-count": failed },
+            "failure-details": failed ? [{ "result-type": "validation-failure", "failed-session-count": failed }] : [],
+          },
+        ],
+      }),
+    );
+
+  it("issue 19 item 11: forged POSTs (999,999 successful sessions a day) are marked unauthenticated and never make the enforce recommendation", async () => {
+    const id = (await createTenant(t.db, { slug: "tls-forged", name: "Forged MSP" })).id;
+    const now = new Date("2026-03-10T09:00:00Z");
+    for (let d = 3; d <= 9; d++) {
+      const result = await receiveTlsReportPost(t.db, {
+        slug: "tls-forged",
+        contentType: "application/tlsrpt+json",
+        body: dayReport("Totally Google", `2026-03-0${d}`, 999_999),
+        sourceIp: `198.51.100.${d}`,
+      });
+      expect(result.status).toBe(201);
+    }
+    // Mail without a verified DKIM signature is no better.
+    await storeTlsReport(t.db, { tenantId: id, bytes: dayReport("Mailer", "2026-03-09", 5), source: "EMAIL", authenticated: false });
+    const forged = await summariseTlsReports(t.db, { tenantId: id, now });
+    expect(forged.totals).toMatchObject({ reports: 8, unauthenticatedReports: 8 });
+    expect(forged.days[0]).toMatchObject({ day: "2026-03-09", reports: 2, unauthenticatedReports: 2 });
+    expect(forged.organisations.find((o) => o.name === "Totally Google")).toMatchObject({ reports: 7, unauthenticatedReports: 7 });
+    expect(forged).toMatchObject({ cleanStreakDays: 0, recommendEnforce: false });
+
+    // DKIM-verified report mail for the same week does count; a forged failure still breaks the streak.
+    for (let d = 3; d <= 9; d++) {
+      await storeTlsReport(t.db, { tenantId: id, bytes: dayReport("Google Inc.", `2026-03-0${d}`, 3), source: "EMAIL", authenticated: true });
+    }
+    expect(await summariseTlsReports(t.db, { tenantId: id, now })).toMatchObject({ cleanStreakDays: 7, recommendEnforce: true });
+    await receiveTlsReportPost(t.db, {
+      slug: "tls-forged",
+      contentType: "application/tlsrpt+json",
+      body: dayReport("Someone", "2026-03-09", 0, 2),
+      sourceIp: "198.51.100.99",
+    });
+    expect(await summariseTlsReports(t.db, { tenantId: id, now })).toMatchObject({ cleanStreakDays: 0, recommendEnforce: false });
+  });
+
+  it("issue 19 item 11: a forged POST cannot squat on a real report: the DKIM-verified copy replaces it", async () => {
+    const id = (await createTenant(t.db, { slug: "tls-squat", name: "Squat MSP" })).id;
+    const forged = dayReport("Google Inc.", "2026-03-05", 999_999, 0, "real-id-1");
+    expect(
+      (await receiveTlsReportPost(t.db, { slug: "tls-squat", contentType: "application/tlsrpt+json", body: forged, sourceIp: "203.0.113.1" })).status,
+    ).toBe(201);
+    const real = dayReport("Google Inc.", "2026-03-05", 12, 1, "real-id-1");
+    expect((await storeTlsReport(t.db, { tenantId: id, bytes: real, source: "EMAIL", authenticated: true })).status).toBe("stored");
+    const rows = await t.db.tlsReport.findMany({ where: { tenantId: id } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ successCount: 12, failureCount: 1, authenticated: true, source: "EMAIL", sourceIp: null });
+    // And the forged one coming again changes nothing.
+    await receiveTlsReportPost(t.db, { slug: "tls-squat", contentType: "application/tlsrpt+json", body: forged, sourceIp: "203.0.113.1" });
+    expect(await t.db.tlsReport.findFirstOrThrow({ where: { tenantId: id } })).toMatchObject({ successCount: 12, authenticated: true });
+  });
+
+  it(`issue 19 item 11: POSTs are limited to ${TLS_REPORT_POST_LIMIT.perSourceHour} an hour per tenant and source, ${TLS_REPORT_POST_LIMIT.perTenantHour} per tenant`, async () => {
+    await createTenant(t.db, { slug: "tls-flood", name: "Flood MSP" });
+    const id = (await createTenant(t.db, { slug: "tls-calm", name: "Calm MSP" })).id;
+    let n = 0;
+    const post = (sourceIp: string, slug = "tls-flood", now?: Date) =>
+      receiveTlsReportPost(t.db, {
+        slug,
+        contentType: "application/tlsrpt+json",
+        body: dayReport("Flood", "2026-03-05", 1, 0, `flood-${n++}`),
+        sourceIp,
+        ...(now ? { now } : {}),
+      });
+    for (let i = 0; i < TLS_REPORT_POST_LIMIT.perSourceHour; i++) expect((await post("198.51.100.200")).status).toBe(201);
+    const refused = await post("198.51.100.200");
+    expect(refused).toMatchObject({ status: 429, retryAfterSeconds: 3600 });
+    // Unreadable bodies count too (they are stored).
+    expect(
+      (await receiveTlsReportPost(t.db, { slug: "tls-flood", contentType: "application/tlsrpt+json", body: Buffer.from("{x"), sourceIp: "198.51.100.200" })).status,
+    ).toBe(429);
+    // Another source, another tenant, and the same source an hour later are not affected.
+    expect((await post("198.51.100.201")).status).toBe(201);
+    expect((await post("198.51.100.200", "tls-calm")).status).toBe(201);
+    expect((await post("198.51.100.200", "tls-flood", new Date(Date.now() + 3_600_001))).status).toBe(201);
+    expect(await t.db.tlsReport.count({ where: { tenantId: id } })).toBe(1);
+
+    // Per tenant: rotating sources ends at the tenant's hourly limit.
+    const statuses: number[] = [];
+    for (let i = 0; i < TLS_REPORT_POST_LIMIT.perTenantHour; i++) statuses.push((await post(`10.9.${i >> 8}.${i & 255}`)).status);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect(await t.db.tlsReport.count({ where: { tenant: { slug: "tls-flood" } } })).toBe(TLS_REPORT_POST_LIMIT.perTenantHour);
+  });
+});
+
+describe("issue 19 item 11: which report mail is authenticated", () => {
+  const auth = (dkim: { result: "pass" | "fail" | "none"; aligned: boolean }[]) => ({
+    details: { dkim: dkim.map((d) => ({ domain: "x.example", selector: "s", comment: null, ...d })) },
+  });
+  it("a DKIM signature that verified for the From domain; not a failed, missing or unaligned one", () => {
+    expect(isAuthenticatedReportMail(auth([{ result: "pass", aligned: true }]) as never)).toBe(true);
+    expect(isAuthenticatedReportMail(auth([{ result: "fail", aligned: true }, { result: "pass", aligned: true }]) as never)).toBe(true);
+    expect(isAuthenticatedReportMail(auth([{ result: "pass", aligned: false }]) as never)).toBe(false);
+    expect(isAuthenticatedReportMail(auth([{ result: "fail", aligned: true }]) as never)).toBe(false);
+    expect(isAuthenticatedReportMail(auth([]) as never)).toBe(false);
   });
 });

@@ -1,12 +1,17 @@
+import { CLIENT_IP_HEADER } from "@/server/auth/client-ip";
 import { getDb } from "@/server/auth/web";
 import { MAX_POST_BYTES, receiveTlsReportPost } from "@/server/tls-reports/receive-tls-report-post";
 
 export const dynamic = "force-dynamic";
 
-function text(status: number, message: string): Response {
+function text(status: number, message: string, retryAfterSeconds?: number): Response {
   return new Response(`${message}\n`, {
     status,
-    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+    headers: {
+      "content-type": "text/plain; charset=utf-8",
+      "cache-control": "no-store",
+      ...(retryAfterSeconds ? { "retry-after": String(retryAfterSeconds) } : {}),
+    },
   });
 }
 
@@ -37,8 +42,14 @@ export async function POST(req: Request, { params }: { params: Promise<{ slug: s
   const body = await readLimited(req, MAX_POST_BYTES);
   if (!body) return text(413, "The report is larger than 1 MB.");
   try {
-    const result = await receiveTlsReportPost(getDb(), { slug, contentType: req.headers.get("content-type"), body });
-    return text(result.status, result.message);
+    const result = await receiveTlsReportPost(getDb(), {
+      slug,
+      contentType: req.headers.get("content-type"),
+      body,
+      // Set by the web server from the socket and TRUSTED_PROXIES (scripts/web-server.ts), never by the client.
+      sourceIp: req.headers.get(CLIENT_IP_HEADER) ?? "unknown",
+    });
+    return text(result.status, result.message, "retryAfterSeconds" in result ? result.retryAfterSeconds : undefined);
   } catch (err) {
     console.error("TLS report POST failed:", err);
     return text(503, "The report could not be stored just now. Try again later.");

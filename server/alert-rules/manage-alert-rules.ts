@@ -55,7 +55,7 @@ export async function listAlertRules(db: Db | Tx, tenantId: string): Promise<Ale
 async function checkClient(tx: Tx, tenantId: string, clientId: string | null): Promise<void> {
   if (!clientId) return;
   const client = await tx.client.findFirst({ where: { id: clientId, tenantId }, select: { id: true } });
-  if (!client) throw new AppError("BAD_INPUT", "That client does not exist any more.", { field: "clientId" });
+  if (!client) throw new AppError("NOT_FOUND", "That client does not exist.", { field: "clientId" });
 }
 
 export async function createAlertRule(
@@ -142,6 +142,7 @@ async function renumber(tx: Tx, tenantId: string, order: string[] | null): Promi
   const current = (await listAlertRules(tx, tenantId)).map((r) => r.id);
   const ids = order ?? current;
   if (order) {
+    if (order.some((id) => !current.includes(id))) throw new AppError("NOT_FOUND", "That alert rule does not exist.");
     const same = ids.length === current.length && new Set(ids).size === ids.length && ids.every((id) => current.includes(id));
     if (!same) throw new AppError("CONFLICT", "The rules changed while you were reordering them: reload and try again.");
   }

@@ -160,8 +160,8 @@ describe.each(testProviders())("R-AUTO-2 alert rule management on %s", (provider
     const foreignClient = await appError(
       createAlertRule(t.db, { tenantId: tenantA, userId: user, rule: { name: "x", subject: "x", action: "OPEN", clientId: clientB } }),
     );
-    expect(foreignClient).toMatchObject({ code: "BAD_INPUT", field: "clientId" });
-    expect((await appError(reorderAlertRules(t.db, { tenantId: tenantB, ids: [mine.id] }))).code).toBe("CONFLICT");
+    expect(foreignClient).toMatchObject({ code: "NOT_FOUND", field: "clientId" });
+    expect((await appError(reorderAlertRules(t.db, { tenantId: tenantB, ids: [mine.id] }))).code).toBe("NOT_FOUND");
     expect((await listAlertRules(t.db, tenantA)).find((r) => r.id === mine.id)?.name).toBe("Mine");
   });
 });

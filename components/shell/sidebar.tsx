@@ -4,6 +4,7 @@ import { usePathname } from "next/navigation";
 import {
   Activity,
   Ban,
+  BellRing,
   Building2,
   CircleUser,
   FileChartColumn,
@@ -28,6 +29,7 @@ const icons: Record<NavIcon, LucideIcon> = {
   inbound: Inbox,
   "sending-domains": Globe,
   blocklist: Ban,
+  "alert-rules": BellRing,
   "dmarc-reports": FileChartColumn,
   "mta-sts": ShieldCheck,
   activity: Activity,

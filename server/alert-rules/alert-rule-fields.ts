@@ -10,14 +10,13 @@ import { ALERT_RULE_ACTIONS, SUBJECT_MODES } from "./match-alert-rule";
 
 export const TICKET_STATUSES = ["OPEN", "PENDING", "CLOSED"] as const;
 const HEADER_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,75}$/;
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 const text = (max: number, label: string) =>
   z
     .string()
     .max(max, `Use at most ${max} characters for the ${label}.`)
     .transform((s) => s.trim())
-    .refine((s) => !CONTROL.test(s), `The ${label} cannot contain control characters.`);
+    .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), `The ${label} cannot contain control characters.`);
 
 export const alertRuleInput = z.object({
   name: text(100, "name").refine((s) => s.length > 0, "Give the rule a name."),

@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import { parseAlertRuleInput, type AlertRuleData, type AlertRuleInput } from "./alert-rule-fields";
-import type { AlertRuleAction } from "./match-alert-rule";
+import { describeAlertRuleConditions, type AlertRuleAction } from "./match-alert-rule";
 
 export const MAX_ALERT_RULES = 200;
 
@@ -19,6 +19,8 @@ export type AlertRuleRow = AlertRuleData & {
   lastMatchAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /** The conditions in words (R-AUTO-3). */
+  conditions: string;
 };
 
 const rowSelect = {
@@ -42,8 +44,8 @@ const rowSelect = {
   client: { select: { id: true, name: true } },
 } as const;
 
-function toRow<T extends { action: string }>(r: T): T & { action: AlertRuleAction } {
-  return { ...r, action: r.action as AlertRuleAction };
+function toRow<T extends Omit<AlertRuleData, "action"> & { action: string }>(r: T): T & { action: AlertRuleAction; conditions: string } {
+  return { ...r, action: r.action as AlertRuleAction, conditions: describeAlertRuleConditions(r) };
 }
 
 /** The tenant's rules in the order the MTA checks them. */

@@ -72,7 +72,8 @@ describe("R-IN-8 / R-AUTO-1 / R-AUTO-2 the fate of a ticket mail", () => {
     const recovery = decideTicketFate({ ...base, mailClass: "automated", rule: rule("CLOSE"), correlated: t(3) });
     expect(recovery).toMatchObject({ kind: "append", close: true, ticket: t(3) });
     expect(describeTicketFate(recovery, { newTicketsPerSenderHour: 30 })).toMatch(/closed it \(recovery\)/);
-    expect(decideTicketFate({ ...base, rule: rule("CLOSE") })).toMatchObject({ kind: "drop", reason: expect.stringMatching(/no open ticket/) });
+    const orphanRecovery = decideTicketFate({ ...base, rule: rule("CLOSE") });
+    expect(orphanRecovery.kind === "drop" && orphanRecovery.reason).toMatch(/no open ticket/);
     // OPEN still folds repeats of automated mail: no rule can make a device open hundreds of tickets.
     expect(decideTicketFate({ ...base, mailClass: "automated", rule: rule("OPEN"), repeatOf: t(9) })).toMatchObject({
       kind: "append",

@@ -6,7 +6,7 @@ import { isAppError } from "../errors";
 import type { Tx } from "../db/client";
 import { newRowId } from "../db/raw-sql";
 import { bounceAddress, domainOf, replyAddress, tenantMailbox } from "../mail/addresses";
-import { mayAutoAcknowledge, type AutomaticMailVerdict } from "../mail/automatic-mail";
+import { mayAutoAcknowledge, type MailClassification } from "../mail/automatic-mail";
 import { autoAckValues, DEFAULT_ACK_SUBJECT, DEFAULT_ACK_TEMPLATE, renderAutoAck } from "../mail/auto-ack-template";
 import { composeOutboundMessage } from "../outbound/compose-message";
 import { dkimSignMessage } from "../outbound/dkim-sign";
@@ -22,10 +22,11 @@ import type { ReceivedMessage } from "./received-message";
 export const AUTO_ACK_REASON = "auto-acknowledgement";
 
 /**
- * R-IN-9: acknowledge a new ticket only to a human sender (mayAutoAcknowledge: not automatic, not no-reply or
- * mailer-daemon, not our own domain), never to the tenant's own sending addresses (the forwarding mailbox:
- * the seed's loop), at most `autoAckPerSenderHour` per sender per hour. Stored as an OUTBOUND AUTO_ACK message
- * in state QUEUED with its OutboundJob, in the ticket's transaction. Returns a note for the activity reason.
+ * R-IN-9: acknowledge a new ticket only to an authenticated human sender (mayAutoAcknowledge: human mail whose
+ * From the checks vouched for, not no-reply or mailer-daemon, not our own domain), never to the tenant's own
+ * sending addresses (the forwarding mailbox: the seed's loop), at most `autoAckPerSenderHour` per sender per
+ * hour. Stored as an OUTBOUND AUTO_ACK message in state QUEUED with its OutboundJob, in the ticket's
+ * transaction. Returns a note for the activity reason and the decision in words (R-AUTO-3).
  */
 export async function maybeAutoAcknowledge(
   tx: Tx,
@@ -36,30 +37,29 @@ export async function maybeAutoAcknowledge(
     tenant: LockedTenant;
     ticket: FiledTicket;
     sender: string | null;
-    automatic: AutomaticMailVerdict;
+    classification: MailClassification;
+    senderAuthenticated: boolean;
     now: Date;
   },
-): Promise<{ note: string; messageId?: string }> {
+): Promise<{ note: string; decision: string; messageId?: string }> {
   const { deps, parsed } = m;
-  if (!a.tenant.autoAckEnabled) return { note: "" };
+  const not = (why: string) => ({ note: `; no auto-acknowledgement (${why})`, decision: `no acknowledgement: ${why}` });
+  if (!a.tenant.autoAckEnabled) return { note: "", decision: "no acknowledgement: acknowledgements are turned off" };
   const may = mayAutoAcknowledge({
     senderAddress: a.sender,
-    automatic: a.automatic.automatic,
+    classification: a.classification,
+    senderAuthenticated: a.senderAuthenticated,
     ownDomains: [deps.inboundDomain],
-    suppressAutoResponse: a.automatic.suppressAutoResponse ?? false,
   });
-  if (!may.ok || !a.sender) return { note: `; no auto-acknowledgement (${may.reason ?? "no sender"})` };
+  if (!may.ok) return not(may.reason);
+  if (!a.sender) return not("no sender address");
   const sender = a.sender;
-  if (await isOwnSendingAddress(tx, a.tenantId, sender, a.tenant.defaultFromAddress)) {
-    return { note: "; no auto-acknowledgement (own address)" };
-  }
+  if (await isOwnSendingAddress(tx, a.tenantId, sender, a.tenant.defaultFromAddress)) return not("own address");
   const since = new Date(a.now.getTime() - 3_600_000);
   const [{ n: recent } = { n: 0 }] = await tx.$queryRaw<{ n: number | bigint }[]>`SELECT COUNT(*) AS "n" FROM "ActivityLog"
     WHERE "tenantId" = ${a.tenantId} AND "toAddress" = ${sender} AND "createdAt" >= ${since}
       AND "direction" = 'OUTBOUND' AND "reason" = ${AUTO_ACK_REASON}`;
-  if (Number(recent) >= a.tenant.autoAckPerSenderHour) {
-    return { note: `; no auto-acknowledgement (limit of ${a.tenant.autoAckPerSenderHour} per sender per hour)` };
-  }
+  if (Number(recent) >= a.tenant.autoAckPerSenderHour) return not(`limit of ${a.tenant.autoAckPerSenderHour} per sender per hour`);
 
   let from: { address: string; name: string };
   let signing: { domain: string; selector: string; privateKeyPem: string } | null = null;
@@ -113,7 +113,7 @@ export async function maybeAutoAcknowledge(
     raw = signing ? await dkimSignMessage(composed, { ...signing, signTime: a.now }) : composed;
   } catch (err) {
     // The sender's address or name cannot be written safely (or signing failed): the ticket still stands.
-    return { note: `; no auto-acknowledgement (${err instanceof Error ? err.message.slice(0, 200) : "compose failed"})` };
+    return not(err instanceof Error ? err.message.slice(0, 200) : "compose failed");
   }
 
   await enqueueMessage(tx, {
@@ -135,7 +135,7 @@ export async function maybeAutoAcknowledge(
     at: a.now,
     reason: AUTO_ACK_REASON,
   });
-  return { note: "; auto-acknowledgement queued", messageId };
+  return { note: "; auto-acknowledgement queued", decision: "acknowledged: an authenticated person opened a new ticket", messageId };
 }
 
 /** The tenant's own client-facing addresses: acknowledging them would mail the forwarding mailbox itself. */

@@ -1,56 +1,56 @@
 /**
- * The ticket a received message goes on (R-IN-4…7): the one it threads into, reopened when a person writes on a
- * closed or pending ticket, or a new one numbered in the tenant's sequence, with the sender as its requester
- * contact and the client routing found.
+ * The ticket a received message goes on (R-IN-4…7, R-AUTO-1/2): an existing one it threads or folds into —
+ * reopened when a person writes on a closed or pending ticket, closed when an alert rule's recovery mail says so —
+ * or a new one numbered in the tenant's sequence, with the sender as its requester contact and the client routing
+ * found (or the one an alert rule names), marked Automated for automated notifications.
  */
 import type { Tx } from "../db/client";
 import { insertRow, newRowId } from "../db/raw-sql";
-import { replyAddress } from "../mail/addresses";
-import type { AutomaticMailVerdict } from "../mail/automatic-mail";
 import type { ReceivedMessage } from "./received-message";
 import { routeSender, type Route } from "./routing";
-import type { ThreadMatch } from "./threading";
 
 export type FiledTicket = { id: string; number: number; subject: string; clientId: string | null };
+
+export type FilingTarget =
+  | { kind: "append"; ticketId: string; route: string; reopen: boolean; close: boolean }
+  | { kind: "open"; automated: boolean; clientId: string | null; status: string; subjectKey: string };
 
 export async function fileTicket(
   tx: Tx,
   m: ReceivedMessage,
-  a: { tenantId: string; slug: string; thread: ThreadMatch | null; sender: string | null; automatic: AutomaticMailVerdict; now: Date },
+  a: { tenantId: string; target: FilingTarget; sender: string | null; now: Date },
 ): Promise<{ ticket: FiledTicket; created: boolean; route: string }> {
-  const { tenantId, thread, now } = a;
-  if (thread) {
+  const { tenantId, target, now } = a;
+  if (target.kind === "append") {
     type Row = { id: string; number: number | bigint; subject: string; clientId: string | null; status: string };
     const [existing] = await tx.$queryRaw<Row[]>`
-      SELECT "id", "number", "subject", "clientId", "status" FROM "Ticket" WHERE "id" = ${thread.ticketId}`;
-    if (!existing) throw new Error(`ticket ${thread.ticketId} vanished while threading a reply`);
-    // A person writing on a closed or pending ticket wants an answer; automatic mail changes nothing.
-    const status = !a.automatic.automatic && existing.status !== "OPEN" ? "OPEN" : existing.status;
+      SELECT "id", "number", "subject", "clientId", "status" FROM "Ticket" WHERE "id" = ${target.ticketId}`;
+    if (!existing) throw new Error(`ticket ${target.ticketId} vanished while filing a message on it`);
+    const status = target.close ? "CLOSED" : target.reopen && existing.status !== "OPEN" ? "OPEN" : existing.status;
     await tx.$executeRaw`UPDATE "Ticket" SET "lastActivityAt" = ${now}, "updatedAt" = ${now}, "status" = ${status}
       WHERE "id" = ${existing.id}`;
     const ticket = { id: existing.id, number: Number(existing.number), subject: existing.subject, clientId: existing.clientId };
-    return { ticket, created: false, route: `reply (${thread.via})` };
+    return { ticket, created: false, route: target.route };
   }
 
   const routed = await routeSender(tx, tenantId, a.sender);
   const contactId = a.sender ? await ensureContact(tx, tenantId, a.sender, m.parsed.from?.name ?? null, routed, now) : null;
   const number = await nextTicketNumber(tx, tenantId);
   const id = newRowId();
-  const { deps } = m;
-  const reply = replyAddress(deps.secret, { slug: a.slug, ticketId: id }, deps.inboundDomain);
-  const replyToken = reply.slice(0, reply.indexOf("@")).split("-").at(-1)!;
-  const ticket = { id, number, subject: ticketSubject(m.parsed.subject), clientId: routed.clientId };
+  const clientId = target.clientId ?? routed.clientId;
+  const ticket = { id, number, subject: ticketSubject(m.parsed.subject), clientId };
   await insertRow(tx, "Ticket", {
     ...ticket,
     tenantId,
-    status: "OPEN",
+    status: target.status,
     requesterId: contactId,
-    replyToken,
+    automated: target.automated,
+    subjectKey: target.subjectKey || null,
     createdAt: now,
     updatedAt: now,
     lastActivityAt: now,
   });
-  return { ticket, created: true, route: `new ticket (${routed.via})` };
+  return { ticket, created: true, route: `new ticket (${target.clientId ? "alert rule" : routed.via})` };
 }
 
 async function nextTicketNumber(tx: Tx, tenantId: string): Promise<number> {

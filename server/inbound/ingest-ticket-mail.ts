@@ -1,18 +1,25 @@
 /**
- * Mail to a tenant's mailbox or a ticket's reply address (R-IN-2…10): one transaction per recipient group,
- * under the tenant lock. Dedupe → authentication policy → blocklist → threading → automatic-mail rule →
- * routing → ticket + message → auto-acknowledgement → activity row.
+ * Mail to a tenant's mailbox or a ticket's reply address (R-IN-2…10, R-AUTO-1…3): one transaction per recipient
+ * group, under the tenant lock. Dedupe → authentication policy → blocklist → threading → class, alert rule and
+ * repeats (decideTicketFate) → routing → ticket + message → auto-acknowledgement → activity row, whose
+ * decisions say in words what was decided and why.
  */
 import { createHash } from "node:crypto";
 import { recordActivity, type ActivityOutcome, type ActivityRow } from "../activity/record-activity";
 import { isUniqueViolation } from "../clients/prisma-errors";
 import type { Db, Tx } from "../db/client";
 import { TRANSACTION_OPTIONS } from "../db/transactions";
-import { detectAutomaticMail, type AutomaticMailVerdict } from "../mail/automatic-mail";
+import { describeAlertRuleConditions, matchAlertRule } from "../alert-rules/match-alert-rule";
+import { isSenderAuthenticated } from "../mail/authenticate";
+import { classifyMail, describeClassification, type MailClassification } from "../mail/automatic-mail";
 import { matchBlocklist, type BlocklistEntry } from "../mail/blocklist";
+import { normaliseSubject } from "../mail/normalise-subject";
+import { enabledAlertRules } from "./alert-rules-in-force";
+import { findFoldCandidates, type FoldCandidates } from "./fold-candidates";
+import { decideTicketFate, describeTicketFate, type TicketFate } from "./ticket-fate";
 import { lockTenant } from "../tenants/lock-tenant";
 import { maybeAutoAcknowledge } from "./acknowledge";
-import { fileTicket } from "./file-ticket";
+import { fileTicket, type FilingTarget } from "./file-ticket";
 import { elapsedMs, inboundActivity, ingestNow, type InboundOutcome, type ReceivedMessage } from "./received-message";
 import type { RecipientTarget } from "./recipients";
 import { normaliseSenderAddress } from "./routing";
@@ -29,7 +36,7 @@ type TicketMail = {
   headerFrom: string | null;
   envelopeFrom: string | null;
   sender: string | null;
-  automatic: AutomaticMailVerdict;
+  classification: MailClassification;
   dedupeKey: string;
 };
 
@@ -49,7 +56,7 @@ export async function ingestTicketMail(db: Db, m: ReceivedMessage, targets: Reci
     headerFrom,
     envelopeFrom,
     sender: headerFrom ?? envelopeFrom,
-    automatic: detectAutomaticMail(parsed.headers, input.mailFrom),
+    classification: classifyMail(parsed.headers, input.mailFrom),
     // R-IN-10: the same message (Message-Id) to the same recipient is one message, however often it arrives.
     dedupeKey: createHash("sha256").update(`${tenantId}\0${parsed.messageId}\0${recipients.join(",")}`).digest("hex"),
   };
@@ -85,12 +92,13 @@ async function recordDuplicate(tx: Tx, c: TicketMail): Promise<InboundOutcome | 
 }
 
 async function drop(tx: Tx, c: TicketMail, reason: string, extra: Partial<ActivityRow> = {}): Promise<InboundOutcome> {
+  extra = { decisions: [describeClassification(c.classification), `dropped: ${reason}`], ...extra };
   await recordActivity(tx, { ...c.base, outcome: "DROPPED", reason, processingMs: elapsedMs(c.m), ...extra });
   return outcomeOf(c, "DROPPED", reason);
 }
 
 async function ingestIn(tx: Tx, c: TicketMail): Promise<InboundOutcome | null> {
-  const { m, tenantId, automatic } = c;
+  const { m, tenantId } = c;
   const { parsed, auth, deps } = m;
   const tenant = await lockTenant(tx, tenantId);
   if (!tenant) return null;
@@ -123,27 +131,77 @@ async function ingestIn(tx: Tx, c: TicketMail): Promise<InboundOutcome | null> {
     references: parsed.references,
   });
 
-  // R-IN-8: automatic mail never opens a ticket; it is kept only where it threads.
-  if (automatic.automatic && !thread) {
-    return drop(tx, c, `automatic mail (${automatic.reason ?? "auto-reply"}) does not open a ticket`);
-  }
-
   const now = ingestNow(m);
-  const { ticket, created, route } = await fileTicket(tx, m, { tenantId, slug: c.slug, thread, sender: c.sender, automatic, now });
+  const ticketMail = c.classification.mailClass === "human" || c.classification.mailClass === "automated";
+  const subjectKey = normaliseSubject(parsed.subject);
+  // Rules and repeats concern mail that may open tickets; auto-replies and reports keep their fate (R-IN-8).
+  const rules = ticketMail ? await enabledAlertRules(tx, tenantId) : [];
+  const rule = matchAlertRule(rules, {
+    senderAddresses: [c.headerFrom, c.envelopeFrom],
+    subject: parsed.subject,
+    headers: parsed.headers,
+  });
+  const threadRef = thread ? await ticketRef(tx, thread.ticketId) : null;
+  const candidates: FoldCandidates =
+    ticketMail && !threadRef
+      ? await findFoldCandidates(tx, { tenantId, sender: c.sender, subjectKey, windowHours: tenant.foldWindowHours, now })
+      : { repeatOf: null, correlated: null, newestFromSender: null, recentTickets: { burst: 0, hour: 0 } };
+  const fate = decideTicketFate({
+    mailClass: c.classification.mailClass,
+    rule,
+    thread: threadRef,
+    ...candidates,
+    newTicketsPerSenderHour: tenant.newTicketsPerSenderHour,
+  });
+  const decisions = [describeClassification(c.classification)];
+  if (rule && fate.ruleId) {
+    decisions.push(`alert rule “${rule.name}” (${describeAlertRuleConditions(rule)})`);
+    await tx.$executeRaw`UPDATE "AlertRule" SET "matchCount" = "matchCount" + 1, "lastMatchAt" = ${now} WHERE "id" = ${rule.id}`;
+  }
+  const fateWords = describeTicketFate(fate, tenant);
+  if (fate.kind === "drop") return drop(tx, c, fate.reason, { alertRuleId: fate.ruleId, decisions: [...decisions, fateWords] });
+  decisions.push(fateWords);
+
+  const { ticket, created, route } = await fileTicket(tx, m, {
+    tenantId,
+    target: filingTarget(fate, thread?.via ?? null, c.classification, subjectKey),
+    sender: c.sender,
+    now,
+  });
   const messageId = await storeInboundMessage(tx, m, {
     tenantId,
     ticketId: ticket.id,
     sender: c.sender,
-    automatic,
+    mailClass: c.classification.mailClass,
     dedupeKey: c.dedupeKey,
     now,
   });
   const ack = created
-    ? await maybeAutoAcknowledge(tx, m, { tenantId, slug: c.slug, tenant, ticket, sender: c.sender, automatic, now })
-    : { note: "" };
+    ? await maybeAutoAcknowledge(tx, m, {
+        tenantId,
+        slug: c.slug,
+        tenant,
+        ticket,
+        sender: c.sender,
+        classification: c.classification,
+        senderAuthenticated: isSenderAuthenticated(auth),
+        now,
+      })
+    : { note: "", decision: "no acknowledgement: only a new ticket is acknowledged" };
+  decisions.push(ack.decision);
 
-  const reason = `${route}${automatic.automatic ? `; automatic (${automatic.reason ?? "auto-reply"})` : ""}${ack.note}`;
-  await recordActivity(tx, { ...c.base, outcome: "DELIVERED", reason, ticketId: ticket.id, messageId, processingMs: elapsedMs(m) });
+  const cls = c.classification;
+  const reason = `${route}${cls.mailClass === "human" ? "" : `; ${cls.mailClass}${cls.reason ? ` (${cls.reason})` : ""}`}${ack.note}`;
+  await recordActivity(tx, {
+    ...c.base,
+    outcome: "DELIVERED",
+    reason,
+    ticketId: ticket.id,
+    messageId,
+    processingMs: elapsedMs(m),
+    alertRuleId: fate.ruleId,
+    decisions,
+  });
   return outcomeOf(c, "DELIVERED", reason, {
     ticketId: ticket.id,
     ticketNumber: ticket.number,
@@ -151,4 +209,31 @@ async function ingestIn(tx: Tx, c: TicketMail): Promise<InboundOutcome | null> {
     createdTicket: created,
     ...(ack.messageId ? { autoAckMessageId: ack.messageId } : {}),
   });
+}
+
+async function ticketRef(tx: Tx, ticketId: string): Promise<{ id: string; number: number } | null> {
+  const [row] = await tx.$queryRaw<{ id: string; number: number | bigint }[]>`SELECT "id", "number" FROM "Ticket" WHERE "id" = ${ticketId}`;
+  return row ? { id: row.id, number: Number(row.number) } : null;
+}
+
+/** What fileTicket does for a fate that keeps the mail. */
+function filingTarget(
+  fate: Exclude<TicketFate, { kind: "drop" }>,
+  via: string | null,
+  cls: MailClassification,
+  subjectKey: string,
+): FilingTarget {
+  if (fate.kind === "open") {
+    return { kind: "open", automated: fate.automated, clientId: fate.clientId, status: fate.status, subjectKey };
+  }
+  const route =
+    fate.why === "thread"
+      ? `reply (${via ?? "thread"})`
+      : fate.why === "repeat"
+        ? `repeat of #${fate.ticket.number}`
+        : fate.why === "rule"
+          ? `appended to #${fate.ticket.number} (alert rule)`
+          : `appended to #${fate.ticket.number} (new-ticket limit per sender)`;
+  // A person writing on a closed or pending ticket wants an answer; automatic and automated mail change nothing.
+  return { kind: "append", ticketId: fate.ticket.id, route, reopen: cls.mailClass === "human", close: fate.close };
 }

@@ -6,7 +6,7 @@
 import type { Tx } from "../db/client";
 import { insertRow, newRowId } from "../db/raw-sql";
 import type { AuthenticationResult } from "../mail/authenticate";
-import type { AutomaticMailVerdict } from "../mail/automatic-mail";
+import type { MailClass } from "../mail/automatic-mail";
 import type { ReceivedMessage } from "./received-message";
 
 function authJson(auth: AuthenticationResult): string | null {
@@ -18,11 +18,14 @@ function authJson(auth: AuthenticationResult): string | null {
   }
 }
 
+/** Auto-replies and reports kept on the ticket they answer are AUTOMATIC; automated notifications AUTOMATED. */
+const MESSAGE_KIND: Record<MailClass, string> = { human: "REPLY", automated: "AUTOMATED", "auto-reply": "AUTOMATIC", report: "AUTOMATIC" };
+
 /** Stores the message on `ticketId`; resolves with the new message's id. */
 export async function storeInboundMessage(
   tx: Tx,
   m: ReceivedMessage,
-  a: { tenantId: string; ticketId: string; sender: string | null; automatic: AutomaticMailVerdict; dedupeKey: string; now: Date },
+  a: { tenantId: string; ticketId: string; sender: string | null; mailClass: MailClass; dedupeKey: string; now: Date },
 ): Promise<string> {
   const { parsed, input, auth } = m;
   const { tenantId } = a;
@@ -32,7 +35,7 @@ export async function storeInboundMessage(
     tenantId,
     ticketId: a.ticketId,
     direction: "INBOUND",
-    kind: a.automatic.automatic ? "AUTOMATIC" : "REPLY",
+    kind: MESSAGE_KIND[a.mailClass],
     messageIdHeader: parsed.messageId,
     inReplyTo: parsed.inReplyTo,
     references: parsed.references.join(" ") || null,

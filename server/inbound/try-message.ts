@@ -10,10 +10,10 @@ import { AppError } from "../errors";
 import { listAlertRules } from "../alert-rules/manage-alert-rules";
 import { describeAlertRuleConditions, matchAlertRule } from "../alert-rules/match-alert-rule";
 import { classifyMail, describeClassification, mayAutoAcknowledge, type HeaderList, type MailClass } from "../mail/automatic-mail";
-import { normaliseSenderAddress } from "../mail/routing";
+import { normaliseSenderAddress } from "./routing";
 import { normaliseSubject } from "../mail/normalise-subject";
 import { parseMessage } from "../mail/parse-message";
-import { findThread } from "../mail/threading";
+import { findThread } from "./threading";
 import { findFoldCandidates } from "./fold-candidates";
 import { decideTicketFate, describeTicketFate, type TicketFate } from "./ticket-fate";
 

@@ -17,19 +17,29 @@ export type LockedTenant = {
   autoAckSubject: string | null;
   autoAckTemplate: string | null;
   autoAckPerSenderHour: number;
+  foldWindowHours: number;
+  newTicketsPerSenderHour: number;
 };
 
 /** Takes the tenant's lock (must be the transaction's first statement). Null when the tenant no longer exists. */
 export async function lockTenant(tx: Tx, tenantId: string): Promise<LockedTenant | null> {
-  type Row = Omit<LockedTenant, "autoAckEnabled" | "autoAckPerSenderHour"> & {
+  type Row = Omit<LockedTenant, "autoAckEnabled" | "autoAckPerSenderHour" | "foldWindowHours" | "newTicketsPerSenderHour"> & {
     autoAckEnabled: boolean | number | bigint;
     autoAckPerSenderHour: number | bigint;
+    foldWindowHours: number | bigint;
+    newTicketsPerSenderHour: number | bigint;
   };
   const rows = await tx.$queryRaw<Row[]>`UPDATE "Tenant" SET "ticketSeq" = "ticketSeq" WHERE "id" = ${tenantId}
     RETURNING "name", "defaultFromAddress", "defaultFromName", "autoAckEnabled", "autoAckSubject", "autoAckTemplate",
-      "autoAckPerSenderHour"`;
+      "autoAckPerSenderHour", "foldWindowHours", "newTicketsPerSenderHour"`;
   const row = rows[0];
   if (!row) return null;
   // SQLite returns booleans and integers as numbers (or bigints); PostgreSQL as booleans and numbers.
-  return { ...row, autoAckEnabled: sqlBoolean(row.autoAckEnabled), autoAckPerSenderHour: Number(row.autoAckPerSenderHour) };
+  return {
+    ...row,
+    autoAckEnabled: sqlBoolean(row.autoAckEnabled),
+    autoAckPerSenderHour: Number(row.autoAckPerSenderHour),
+    foldWindowHours: Number(row.foldWindowHours),
+    newTicketsPerSenderHour: Number(row.newTicketsPerSenderHour),
+  };
 }

@@ -98,7 +98,7 @@ function startBareHaraka(domain: string): Promise<Haraka> {
 
 /**
  * Haraka plus the product's mandatory CPU work per message — MIME parsing and SPF/DKIM/DMARC/ARC authentication,
- * the same calls in the same order as server/mail/ingest-inbound.ts — and no database. No full-pipeline setup
+ * the same calls in the same order as server/inbound/ingest-inbound.ts — and no database. No full-pipeline setup
  * can beat this row whatever its database does, so it shows how much of the gap to bare Haraka is not the
  * database's. The plugin answers 451 unless SPF, DKIM and DMARC all pass, so every accepted message is known to
  * have taken the passing path (a failing path would be cheaper and measure nothing useful).

@@ -8,7 +8,7 @@
  */
 import { cachingResolver, createResolver } from "../server/dns/resolver";
 import { authenticateMessage } from "../server/mail/authenticate";
-import { ingestInbound } from "../server/mail/ingest-inbound";
+import { ingestInbound } from "../server/inbound/ingest-inbound";
 import { parseMessage } from "../server/mail/parse-message";
 import { tenantMailbox } from "../server/mail/addresses";
 import { createTestDatabase, testProviders } from "../test/support/database";

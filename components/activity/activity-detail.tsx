@@ -89,6 +89,26 @@ export function ActivityDetail({ id, onClose }: { id: string; onClose: () => voi
                       {e.blocklistEntry.removedAt ? `, unblocked ${formatWhen(e.blocklistEntry.removedAt)}` : ", still active"})
                     </p>
                   ) : null}
+                  {e.alertRule ? (
+                    <p className="mt-1 text-slate-600" data-testid="activity-detail-alert-rule">
+                      Alert rule:{" "}
+                      <Link href="/settings/email-gateway/alert-rules" className="text-indigo-600 hover:underline">
+                        {e.alertRule.name}
+                      </Link>
+                    </p>
+                  ) : null}
+                </Section>
+              ) : null}
+
+              {e.decisions.length ? (
+                <Section title="How it was decided">
+                  <ol className="list-decimal space-y-1 pl-5 text-slate-700" data-testid="activity-detail-decisions">
+                    {e.decisions.map((d, i) => (
+                      <li key={i} className="break-words">
+                        {d}
+                      </li>
+                    ))}
+                  </ol>
                 </Section>
               ) : null}
 

@@ -11,15 +11,15 @@ import { TextField } from "../ui/field";
 import { formErrorsOf } from "../ui/form-errors";
 import { PageHeader } from "../ui/page-header";
 import { useTRPC } from "../trpc/client";
+import { formatDateTime } from "../ui/format-date";
 
 type Kind = "EMAIL" | "DOMAIN" | "PATTERN";
 const KIND_LABEL: Record<Kind, string> = { EMAIL: "Address", DOMAIN: "Domain", PATTERN: "Pattern" };
 const KIND_TONE: Record<Kind, "indigo" | "amber" | "slate"> = { EMAIL: "slate", DOMAIN: "indigo", PATTERN: "amber" };
 const FIELDS = ["value", "note"] as const;
 
-const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short" });
 function when(d: Date | string | null | undefined): string {
-  return d ? dateFormat.format(new Date(d)) : "";
+  return formatDateTime(d);
 }
 
 /** R-BL-1: add, list, search and unblock blocklist entries, and the history of adds and removals. */

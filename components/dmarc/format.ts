@@ -1,6 +1,7 @@
+import { formatDateTime } from "../ui/format-date";
+
 const numberFormat = new Intl.NumberFormat("en-GB");
 const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
-const dateTimeFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short" });
 const shortDate = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
 
 export function count(n: number): string {
@@ -23,7 +24,7 @@ export function shortDay(d: Date | string): string {
 }
 
 export function when(d: Date | string | null | undefined): string {
-  return d ? dateTimeFormat.format(new Date(d)) : "—";
+  return formatDateTime(d, "—");
 }
 
 export function dateRange(begin: Date | string | null, end: Date | string | null): string {

@@ -4,14 +4,14 @@ import type { TlsReportSummary } from "@/server/tls-reports/summarise-tls-report
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Card, CardHeader } from "../ui/card";
+import { formatDateTime } from "../ui/format-date";
 
 const CHART_DAYS = 14;
 const DAY_MS = 86_400_000;
 const number = new Intl.NumberFormat("en-GB");
-const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short" });
 
 export function when(d: Date | string | null | undefined): string {
-  return d ? dateFormat.format(new Date(d)) : "";
+  return formatDateTime(d);
 }
 const dayLabel = new Intl.DateTimeFormat("en-GB", {
   weekday: "short",

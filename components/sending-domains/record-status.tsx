@@ -2,6 +2,7 @@ import { AlertTriangle, CheckCircle2, CircleDashed, XCircle } from "lucide-react
 import type { ReactNode } from "react";
 import { Badge } from "../ui/badge";
 import { cn } from "../ui/cn";
+import { formatDateTime } from "../ui/format-date";
 
 export type RecordStatus = "verified" | "missing" | "wrong" | "unchecked";
 
@@ -41,7 +42,6 @@ export function Warning({ children }: { children: ReactNode }) {
   );
 }
 
-const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short" });
 export function when(d: Date | string | null | undefined): string {
-  return d ? dateFormat.format(new Date(d)) : "";
+  return formatDateTime(d);
 }

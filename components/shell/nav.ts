@@ -7,6 +7,7 @@ export type NavIcon =
   | "inbound"
   | "sending-domains"
   | "blocklist"
+  | "alert-rules"
   | "dmarc-reports"
   | "mta-sts"
   | "activity"
@@ -35,6 +36,7 @@ export const navigation: NavSection[] = [
       { href: "/settings/email-gateway/inbound", label: "Inbound", icon: "inbound", roles: admins },
       { href: "/settings/email-gateway/sending-domains", label: "Sending domains", icon: "sending-domains", roles: admins },
       { href: "/settings/email-gateway/blocklist", label: "Blocklist", icon: "blocklist", roles: admins },
+      { href: "/settings/email-gateway/alert-rules", label: "Alert rules", icon: "alert-rules", roles: admins },
       { href: "/settings/email-gateway/dmarc-reports", label: "DMARC reports", icon: "dmarc-reports", roles: admins },
       { href: "/settings/email-gateway/mta-sts", label: "MTA-STS", icon: "mta-sts", roles: admins },
       { href: "/settings/email-gateway/activity", label: "Activity", icon: "activity", roles: admins },

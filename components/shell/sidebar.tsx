@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import {
   Activity,
   Ban,
+  BellRing,
   Building2,
   CircleUser,
   FileChartColumn,
@@ -29,6 +30,7 @@ const icons: Record<NavIcon, LucideIcon> = {
   inbound: Inbox,
   "sending-domains": Globe,
   blocklist: Ban,
+  "alert-rules": BellRing,
   "dmarc-reports": FileChartColumn,
   "mta-sts": ShieldCheck,
   activity: Activity,

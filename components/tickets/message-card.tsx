@@ -82,6 +82,11 @@ export function MessageCard({ message: m }: { message: ThreadMessage }) {
               <span className="wrap-anywhere text-slate-500">&lt;{m.from.address}&gt;</span>
               {m.kind === "AUTO_ACK" ? <Badge className="ml-2">Auto-acknowledgement</Badge> : null}
               {m.kind === "AUTOMATIC" ? <Badge className="ml-2">Automatic reply</Badge> : null}
+              {m.kind === "AUTOMATED" ? (
+                <Badge tone="indigo" className="ml-2">
+                  Automated
+                </Badge>
+              ) : null}
             </div>
             <time className="shrink-0 text-xs text-slate-500" dateTime={new Date(m.sentAt).toISOString()}>
               {fullDate(m.sentAt)}

@@ -1,6 +1,7 @@
 "use client";
 import type { ReactNode } from "react";
 import { Badge } from "../ui/badge";
+import { formatDateTime } from "../ui/format-date";
 
 export type TicketStatus = "OPEN" | "PENDING" | "CLOSED";
 export const STATUS_LABEL: Record<TicketStatus, string> = { OPEN: "Open", PENDING: "Pending", CLOSED: "Closed" };
@@ -14,12 +15,11 @@ export function StatusBadge({ status }: { status: TicketStatus }) {
   return <Badge tone={STATUS_TONE[status]}>{STATUS_LABEL[status]}</Badge>;
 }
 
-const dateTime = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short" });
 const timeOnly = new Intl.DateTimeFormat("en-GB", { timeStyle: "short" });
 const dayMonth = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short" });
 
 export function fullDate(d: Date | string): string {
-  return dateTime.format(new Date(d));
+  return formatDateTime(d);
 }
 
 /** "14:05" today, "3 May" this year, the full date otherwise; the exact time on hover. */
@@ -31,7 +31,7 @@ export function RelativeDate({ value }: { value: Date | string }) {
       ? timeOnly.format(d)
       : d.getFullYear() === now.getFullYear()
         ? dayMonth.format(d)
-        : dateTime.format(d);
+        : formatDateTime(d);
   return (
     <time dateTime={d.toISOString()} title={fullDate(d)}>
       {text}

@@ -1,7 +1,7 @@
 /* global require, exports */
 /* eslint-disable @typescript-eslint/no-require-imports -- Haraka compiles plugins as CommonJS */
 // Hooks: data_post, queue (R-IN-10). At end of DATA (data_post) the raw message, envelope and connection facts
-// go to server/mail/ingest-inbound.ts through the bridge; the queue hook then answers 250 only when that
+// go to server/inbound/ingest-inbound.ts through the bridge; the queue hook then answers 250 only when that
 // transaction has committed. Any failure (database, DNS, a bug) answers 451 4.3.0 so the sender keeps the
 // message and retries. The work is in data_post rather than queue because Haraka keeps a DSN's reply code
 // there, while a queue-hook DENYSOFT is always sent as 450.

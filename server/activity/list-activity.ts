@@ -213,6 +213,10 @@ export type ActivityDetail = ActivityListRow & {
   nextAttemptAt: Date | null;
   processingMs: number | null;
   remoteIp: string | null;
+  /** The alert rule that decided this message's fate (R-AUTO-2), if it still exists. */
+  alertRule: { id: string; name: string } | null;
+  /** R-AUTO-3: each inbound decision in words (class, rule, fold target, acknowledgement). */
+  decisions: string[];
   headers: [string, string][];
   ticket: { id: string; number: number; subject: string } | null;
   blocklistEntry: { id: string; kind: string; value: string; removedAt: Date | null } | null;
@@ -233,7 +237,7 @@ function parseHeaders(json: string | null): [string, string][] {
 export async function getActivityEntry(db: Db, args: { tenantId: string; id: string }): Promise<ActivityDetail> {
   const row = await db.activityLog.findFirst({ where: { id: args.id, tenantId: args.tenantId } });
   if (!row) throw new AppError("NOT_FOUND", "That activity entry does not exist (it may have been purged).");
-  const [ticket, blocklistEntry] = await Promise.all([
+  const [ticket, blocklistEntry, alertRule] = await Promise.all([
     row.ticketId
       ? db.ticket.findFirst({ where: { id: row.ticketId, tenantId: args.tenantId }, select: { id: true, number: true, subject: true } })
       : null,
@@ -243,8 +247,11 @@ export async function getActivityEntry(db: Db, args: { tenantId: string; id: str
           select: { id: true, kind: true, value: true, removedAt: true },
         })
       : null,
+    row.alertRuleId
+      ? db.alertRule.findFirst({ where: { id: row.alertRuleId, tenantId: args.tenantId }, select: { id: true, name: true } })
+      : null,
   ]);
-  const { headersJson, tenantId: _tenantId, blocklistEntryId: _b, messageId: _m, ...rest } = row;
+  const { headersJson, decisionsJson, tenantId: _tenantId, blocklistEntryId: _b, alertRuleId: _r, messageId: _m, ...rest } = row;
   return {
     ...rest,
     direction: row.direction as ActivityDirection,
@@ -252,7 +259,20 @@ export async function getActivityEntry(db: Db, args: { tenantId: string; id: str
     headers: parseHeaders(headersJson),
     ticket,
     blocklistEntry,
+    alertRule,
+    decisions: parseDecisions(decisionsJson),
   };
+}
+
+/** R-AUTO-3: the inbound decisions in words, as the MTA wrote them. */
+function parseDecisions(json: string | null): string[] {
+  if (!json) return [];
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) ? value.filter((d): d is string => typeof d === "string") : [];
+  } catch {
+    return [];
+  }
 }
 
 export const activityVolumeInput = z.object({

@@ -23,6 +23,10 @@ export type ActivityRow = {
   ticketId?: string | null;
   messageId?: string | null;
   blocklistEntryId?: string | null;
+  /** The alert rule that decided an inbound message's fate (R-AUTO-2). */
+  alertRuleId?: string | null;
+  /** R-AUTO-3: each inbound decision in words, in the order it was taken. */
+  decisions?: readonly string[] | null;
   spf?: string | null;
   dkim?: string | null;
   dmarc?: string | null;
@@ -88,6 +92,8 @@ export async function recordActivity(db: Tx, row: ActivityRow): Promise<{ id: st
     ticketId: row.ticketId ?? null,
     messageId: row.messageId ?? null,
     blocklistEntryId: row.blocklistEntryId ?? null,
+    alertRuleId: row.alertRuleId ?? null,
+    decisionsJson: row.decisions?.length ? JSON.stringify(row.decisions.slice(0, 20).map((d) => cut(d, SHORT))) : null,
     spf: cut(row.spf, 40),
     dkim: cut(row.dkim, 40),
     dmarc: cut(row.dmarc, 40),

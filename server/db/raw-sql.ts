@@ -13,8 +13,15 @@ import { randomBytes } from "node:crypto";
 import { Prisma } from "./generated/sqlite/client";
 import type { Tx } from "./client";
 
-/** A bindable value: what both adapters accept in a raw statement (booleans stay out: SQLite has none). */
-export type SqlValue = string | number | Date | Uint8Array | null;
+/**
+ * A value for a raw statement. Booleans are not bound (SQLite has no boolean type to bind to) but written as the
+ * literals TRUE and FALSE, which both databases read into their boolean column (SQLite stores 1 and 0).
+ */
+export type SqlValue = string | number | boolean | Date | Uint8Array | null;
+
+function sqlValue(value: SqlValue): unknown {
+  return typeof value === "boolean" ? Prisma.raw(value ? "TRUE" : "FALSE") : value;
+}
 
 /**
  * INSERT of one row. `table` and the keys of `row` are identifiers written in code, never input; undefined
@@ -23,13 +30,13 @@ export type SqlValue = string | number | Date | Uint8Array | null;
 export async function insertRow(tx: Tx, table: string, row: Record<string, SqlValue | undefined>): Promise<void> {
   const entries = Object.entries(row).filter((e): e is [string, SqlValue] => e[1] !== undefined);
   const columns = Prisma.raw(entries.map(([name]) => `"${identifier(name)}"`).join(", "));
-  const values = Prisma.join(entries.map(([, value]) => value));
+  const values = Prisma.join(entries.map(([, value]) => sqlValue(value)));
   await tx.$executeRaw`INSERT INTO ${Prisma.raw(`"${identifier(table)}"`)} (${columns}) VALUES (${values})`;
 }
 
 /** `IN (${sqlList(values)})`: one bound value per element; `values` must not be empty. */
 export function sqlList(values: readonly SqlValue[]): Prisma.Sql {
-  return Prisma.join([...values]);
+  return Prisma.join(values.map(sqlValue));
 }
 
 function identifier(name: string): string {

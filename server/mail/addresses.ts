@@ -37,8 +37,14 @@ const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const ID_RE = /^[a-z0-9]{1,40}$/;
 const TOKEN_RE = /^[a-z2-7]{16}$/;
 
+/** A domain as address matching compares it: trimmed, lower case, without a trailing dot. */
 function normaliseDomain(domain: string): string {
   return domain.trim().toLowerCase().replace(/\.+$/, "");
+}
+
+/** The domain of an email address (after its last "@"), as address matching compares it. */
+export function domainOf(address: string): string {
+  return normaliseDomain(address.slice(address.lastIndexOf("@") + 1));
 }
 
 function assertSlug(slug: string): void {

@@ -396,3 +396,17 @@ export async function authenticateMessage(input: AuthenticateInput): Promise<Aut
   if (spf === "temperror" && !alignedDkimPass && !dmarcRecord) return { ...base, action: "deliver", transient: true };
   return { ...base, action: "deliver" };
 }
+
+/**
+ * R-IN-9: whether the checks vouch for the From address, so that an automatic answer to it reaches the person
+ * who wrote and not a forged victim: DMARC pass; or a trusted ARC sealer vouching for an earlier pass (the
+ * MSP's own Microsoft 365 or Google forwarding); or, where the From domain publishes no DMARC record, an SPF or
+ * DKIM pass aligned with the From domain. A DMARC record that failed is never overridden by SPF or DKIM alone.
+ */
+export function isSenderAuthenticated(result: AuthenticationResult): boolean {
+  if (result.dmarc === "pass" || result.details.arc.vouchedBy) return true;
+  if (result.details.dmarc.record) return false;
+  const fromDomain = result.details.fromDomain;
+  if (result.details.dkim.some((d) => d.result === "pass" && d.aligned)) return true;
+  return result.spf === "pass" && aligned(result.details.spf.domain, fromDomain);
+}

@@ -5,7 +5,7 @@
  * because a Haraka plugin that throws does not fail the transaction (STACK.md) and mail would be lost.
  */
 import { parseGatewayAddress } from "../mail/addresses";
-import { resolveRecipient } from "../mail/recipients";
+import { resolveRecipient } from "../inbound/recipients";
 import {
   accepted,
   temporaryFailure,
@@ -17,7 +17,7 @@ import {
   type SmtpReply,
 } from "./smtp-reply";
 import { underInboundDomain, UnknownRecipientLimiter } from "./recipient-limits";
-import { ingestInbound } from "../mail/ingest-inbound";
+import { ingestInbound } from "../inbound/ingest-inbound";
 import { closeMta, ensureSchema, openMta, track } from "./runtime";
 
 export { openMta, closeMta, markSchemaReady } from "./runtime";

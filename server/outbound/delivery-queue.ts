@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { recordActivity } from "../activity/record-activity";
 import type { Db, Tx } from "../db/client";
+import { TRANSACTION_OPTIONS } from "../db/transactions";
 import { AppError } from "../errors";
 
 /**
@@ -21,8 +22,6 @@ import { AppError } from "../errors";
 export const RETRY_SCHEDULE_MS = [60_000, 300_000, 900_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000];
 /** After this long since queueing, a message still not delivered is given up on and bounced (as MTAs do). */
 export const GIVE_UP_AFTER_MS = 2 * 24 * 3_600_000;
-
-const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 30_000 };
 
 /** The wait before the next attempt after `attempts` failed attempts. */
 export function backoffMs(attempts: number, schedule: readonly number[] = RETRY_SCHEDULE_MS): number {

@@ -1,24 +1,27 @@
 /**
- * A ticket reply (or auto-acknowledgement) from composer to durable queue (R-OUT-1, R-OUT-2, R-TKT-2, R-IN-9):
+ * A ticket reply from composer to durable queue (R-OUT-1, R-OUT-2, R-TKT-2):
  * From resolved by the one rule, Reply-To the ticket's reply address, a signed Message-Id, In-Reply-To the last
  * inbound message and References the thread, envelope sender the message's VERP address, DKIM-signed with the
- * sending domain's key. The message, its raw source, its attachments, the queue job and the "queued" activity
- * row are written in one transaction, so the MTA either sees the whole message or nothing.
+ * sending domain's key; then queued by enqueueMessage (enqueue-message.ts) in one transaction with the ticket's
+ * last activity, so the MTA either sees the whole message or nothing.
  *
  * Idempotent with a key (R-OUT-3, R-OUT-4: nothing sent twice): the key is stored on the message in that same
  * transaction, unique per tenant, so a retry of the same reply (a double click, a browser retry after a lost
  * answer, a client retrying after the web node restarted) returns the stored message instead of queueing another.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { isUniqueViolation } from "../clients/prisma-errors";
 import type { Db } from "../db/client";
+import { newRowId } from "../db/raw-sql";
 import { AppError } from "../errors";
 import { bounceAddress, replyAddress } from "../mail/addresses";
 import { sendingDomainPrivateKey } from "../sending-domains/manage-sending-domains";
 import { resolveFromAddress } from "../sending-domains/resolve-from-address";
-import { capReferences, composeOutboundMessage, safeAddress, stripControl, type Mailbox } from "./compose-message";
+import { capReferences, composeOutboundMessage, safeAddress, stripControl } from "./compose-message";
+import type { DeliveryState } from "./delivery-states";
 import { dkimSignMessage } from "./dkim-sign";
+import { enqueueMessage, envelopeRecipients, mailboxesJson } from "./enqueue-message";
 import { outboundMessageId } from "./message-id";
 
 /** Recipients per message (To + CC); relays commonly refuse more per transaction. */
@@ -44,7 +47,7 @@ const mailbox = z.union([
 export const queueReplyInput = z.object({
   tenantId: z.string().min(1),
   ticketId: z.string().min(1),
-  /** The technician replying; null for automatic messages (auto-acknowledgements). */
+  /** The technician replying; null when no one in particular (the tenant's default From). */
   authorId: z.string().min(1).nullable(),
   to: z.array(mailbox).min(1, "Add at least one recipient."),
   cc: z.array(mailbox).default([]),
@@ -56,9 +59,6 @@ export const queueReplyInput = z.object({
   attachments: z
     .array(z.object({ filename: z.string().min(1).max(255), contentType: z.string().min(1).max(255), content: z.instanceof(Buffer) }))
     .default([]),
-  kind: z.enum(["REPLY", "AUTO_ACK"]).default("REPLY"),
-  /** e.g. `Auto-Submitted: auto-replied`, `X-Auto-Response-Suppress: All` for auto-acknowledgements. */
-  extraHeaders: z.record(z.string(), z.string()).optional(),
   /** APP_SECRET: reply/bounce tokens, Message-Id MAC and the DKIM key's encryption. */
   secret: z.string().min(1),
   inboundDomain: z.string().min(1),
@@ -79,30 +79,10 @@ export type QueuedMessage = {
   envelopeFrom: string;
   recipients: string[];
   /** QUEUED for a new message; a replayed one's current state (DELIVERED, DEFERRED, BOUNCED …). */
-  deliveryState: string;
+  deliveryState: DeliveryState;
   /** True when an earlier call with the same idempotency key had stored this message: nothing new was queued. */
   replayed: boolean;
 };
-
-/** A fresh message id: lower-case hex, as address tokens and our Message-Id structure require. */
-function newMessageId(): string {
-  return `m${randomBytes(12).toString("hex")}`;
-}
-
-/** Prisma's Bytes fields take a Uint8Array over a plain ArrayBuffer; Buffers may sit on a shared pool. */
-function bytes(b: Buffer): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(b);
-}
-
-/** Recipients grouped by domain, in first-seen order. */
-function byDomain(recipients: string[]): string[][] {
-  const groups = new Map<string, string[]>();
-  for (const r of recipients) {
-    const d = r.slice(r.lastIndexOf("@") + 1);
-    groups.set(d, [...(groups.get(d) ?? []), r]);
-  }
-  return [...groups.values()];
-}
 
 function splitRefs(refs: string | null): string[] {
   return refs ? refs.split(/\s+/).filter(Boolean) : [];
@@ -187,7 +167,7 @@ async function findReplayedReply(
     from: { address: stored.fromAddress, name: stored.fromName ?? "" },
     envelopeFrom: stored.envelopeFrom ?? "",
     recipients: stored.outboundJobs.flatMap((j) => JSON.parse(j.recipients) as string[]),
-    deliveryState: stored.deliveryState ?? "QUEUED",
+    deliveryState: (stored.deliveryState ?? "QUEUED") as DeliveryState,
     replayed: true,
   };
 }
@@ -209,7 +189,7 @@ export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<Que
 
   const to = input.to.map((m) => ({ address: safeAddress(m.address, "to"), name: m.name ?? null }));
   const cc = input.cc.map((m) => ({ address: safeAddress(m.address, "cc"), name: m.name ?? null }));
-  const recipients = [...new Set([...to, ...cc].map((m) => m.address.toLowerCase()))];
+  const recipients = envelopeRecipients(to, cc);
   if (recipients.length > MAX_RECIPIENTS) {
     throw new AppError("BAD_INPUT", `At most ${MAX_RECIPIENTS} recipients per message.`, { field: "cc" });
   }
@@ -232,13 +212,12 @@ export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<Que
   if (!ticket) throw new AppError("NOT_FOUND", "Ticket not found.");
   const slug = ticket.tenant.slug;
 
-  const json = (list: Mailbox[]) => JSON.stringify(list.map((m) => ({ address: m.address, name: m.name ?? null })));
   const key = input.idempotencyKey;
   // Up to the attachment limit in bytes: hashed once, for the replay comparison and the stored rows.
   const attachmentHashes = input.attachments.map((a) => createHash("sha256").update(a.content).digest("hex"));
   const content: ReplyContent = {
-    to: json(to),
-    cc: json(cc),
+    to: mailboxesJson(to),
+    cc: mailboxesJson(cc),
     text: input.bodyText,
     html: input.bodyHtml ?? null,
     subject: input.subject?.trim() ? stripControl(input.subject.trim()) : null,
@@ -270,7 +249,7 @@ export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<Que
   const threadIndex = parent?.threadIndex ?? thread.findLast((m) => m.threadIndex)?.threadIndex ?? null;
 
   const subject = stripControl(input.subject?.trim() || (/^re:/i.test(ticket.subject) ? ticket.subject : `Re: ${ticket.subject}`));
-  const messageId = newMessageId();
+  const messageId = newRowId();
   const messageIdHeader = outboundMessageId(input.secret, { tenantSlug: slug, ticketId: ticket.id, messageId, domain: from.sendingDomain.domain });
   const reply = replyAddress(input.secret, { slug, ticketId: ticket.id }, input.inboundDomain);
   const envelopeFrom = bounceAddress(input.secret, { slug, messageId }, input.inboundDomain);
@@ -290,7 +269,6 @@ export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<Que
     references,
     threadTopic,
     threadIndex,
-    ...(input.extraHeaders ? { extraHeaders: input.extraHeaders } : {}),
     date: sentAt,
   });
   const privateKeyPem = await sendingDomainPrivateKey(db, input.secret, tenantId, from.sendingDomain.id);
@@ -302,73 +280,36 @@ export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<Que
   });
 
   const queueInTransaction = () => db.$transaction(async (tx) => {
-    await tx.message.create({
-      data: {
-        id: messageId,
-        tenantId,
-        ticketId: ticket.id,
-        direction: "OUTBOUND",
-        kind: input.kind,
-        messageIdHeader,
-        inReplyTo: parent?.messageIdHeader ?? null,
-        references: references.join(" ") || null,
-        threadTopic,
-        threadIndex,
-        fromAddress: from.address,
-        fromName: from.name || null,
-        toJson: content.to,
-        ccJson: content.cc,
-        subject,
-        sentAt,
-        textBody: input.bodyText,
-        newText: input.bodyText,
-        htmlBody: input.bodyHtml ?? null,
-        deliveryState: "QUEUED",
-        authorId: input.authorId,
-        envelopeFrom,
-        idempotencyKey: key ?? null,
-        source: { create: { raw: bytes(raw) } },
-      },
-    });
-    if (input.attachments.length) {
-      await tx.attachment.createMany({
-        data: input.attachments.map((a, i) => ({
-          tenantId,
-          messageId,
-          filename: stripControl(a.filename),
-          contentType: a.contentType,
-          size: a.content.length,
-          sha256: attachmentHashes[i]!,
-          content: bytes(a.content),
-        })),
-      });
-    }
-    // One job per recipient domain: each is one SMTP transaction to that domain's MX, retried on its own.
-    const jobIds: string[] = [];
-    for (const group of byDomain(recipients)) {
-      const job = await tx.outboundJob.create({
-        data: { tenantId, messageId, envelopeFrom, recipients: JSON.stringify(group), raw: bytes(raw), state: "QUEUED", nextAttemptAt: sentAt },
-        select: { id: true },
-      });
-      jobIds.push(job.id);
-    }
-    await tx.activityLog.create({
-      data: {
-        tenantId,
-        direction: "OUTBOUND",
-        outcome: "QUEUED",
-        envelopeFrom,
-        envelopeTo: recipients.join(", "),
-        fromAddress: from.address,
-        toAddress: recipients.join(", "),
-        subject,
-        messageIdHeader,
-        ticketId: ticket.id,
-        messageId,
-      },
+    const queued = await enqueueMessage(tx, {
+      tenantId,
+      ticketId: ticket.id,
+      kind: "REPLY",
+      messageId,
+      messageIdHeader,
+      envelopeFrom,
+      from: { address: from.address, name: from.name },
+      to,
+      cc,
+      subject,
+      text: input.bodyText,
+      html: input.bodyHtml ?? null,
+      inReplyTo: parent?.messageIdHeader ?? null,
+      references,
+      threadTopic,
+      threadIndex,
+      authorId: input.authorId,
+      idempotencyKey: key ?? null,
+      attachments: input.attachments.map((a, i) => ({
+        filename: stripControl(a.filename),
+        contentType: a.contentType,
+        content: a.content,
+        sha256: attachmentHashes[i]!,
+      })),
+      raw,
+      at: sentAt,
     });
     await tx.ticket.update({ where: { id: ticket.id }, data: { lastActivityAt: sentAt } });
-    return jobIds;
+    return queued.jobIds;
   });
 
   let jobIds: string[];

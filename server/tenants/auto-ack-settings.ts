@@ -1,7 +1,7 @@
 /**
  * The tenant's auto-acknowledgement settings (R-IN-9: per tenant, on by default, editable template): whether it
  * is sent, its subject and body templates and how many a sender may receive per hour. The inbound pipeline
- * (server/mail/ingest-inbound.ts) reads the same columns and renders with the same renderer.
+ * (server/inbound/ingest-inbound.ts) reads the same columns and renders with the same renderer.
  */
 import { z } from "zod";
 import type { Db } from "../db/client";

@@ -15,7 +15,7 @@ export type MergeTicketsInput = z.infer<typeof mergeTicketsInput>;
 /**
  * Merges one ticket into another (R-TKT-3): its messages (with their attachments and sources) move to the
  * survivor, whose thread is in date order; the merged ticket closes with `mergedIntoId` set, so its reply
- * address and Message-Ids resolve to the survivor (server/mail/threading.ts follows the pointer). Tickets
+ * address and Message-Ids resolve to the survivor (server/inbound/threading.ts follows the pointer). Tickets
  * already merged into the source now point at the survivor directly. One transaction.
  */
 export async function mergeTickets(db: Db, tenantId: string, input: MergeTicketsInput) {

@@ -9,7 +9,7 @@ import { createTestDatabase, testProviders, type TestDatabase } from "../../test
 import { startDnsServer, type TestDnsServer } from "../../test/support/dns-server";
 import { createResolver } from "../dns/resolver";
 import { parseGatewayAddress } from "../mail/addresses";
-import { findThread, survivingTicket } from "../mail/threading";
+import { findThread, survivingTicket } from "../inbound/threading";
 import { addSendingDomain, recordsToPublish, setTenantDefaultFrom, verifySendingDomain } from "../sending-domains";
 import { createTenant } from "../tenants/create-tenant";
 import { createContextInner } from "../trpc/init";

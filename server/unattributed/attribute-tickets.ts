@@ -15,7 +15,9 @@ import { normaliseEmail } from "../clients/client-fields";
 import { isUniqueViolation } from "../clients/prisma-errors";
 import { displayDomain, displayEmail, isFreeMailDomain, normaliseDomain } from "../domain-names";
 import { loadActionTickets, type ActionTicket } from "./queued-tickets";
-import { QUEUED, TRANSACTION_OPTIONS, domainOfAddress, fromDomainOrSubdomain, lockTenant } from "./queue-rules";
+import { TRANSACTION_OPTIONS } from "../db/transactions";
+import { lockTenant } from "../tenants/lock-tenant";
+import { QUEUED, domainOfAddress, fromDomainOrSubdomain } from "./queue-rules";
 
 /** Bulk actions take at most this many tickets at once (a page of the queue, with room). */
 export const MAX_BULK_TICKETS = 200;

@@ -18,7 +18,9 @@ import { matchBlocklist, parseBlocklistInput, type BlocklistKind } from "../mail
 import { displayDomain, displayEmail, isFreeMailDomain } from "../domain-names";
 import { ticketIdsInput } from "./attribute-tickets";
 import { loadActionTickets } from "./queued-tickets";
-import { QUEUED, TRANSACTION_OPTIONS, domainOfAddress, fromDomainOrSubdomain, lockTenant } from "./queue-rules";
+import { TRANSACTION_OPTIONS } from "../db/transactions";
+import { lockTenant } from "../tenants/lock-tenant";
+import { QUEUED, domainOfAddress, fromDomainOrSubdomain } from "./queue-rules";
 
 export const blockSendersInput = z.object({
   ticketIds: ticketIdsInput,

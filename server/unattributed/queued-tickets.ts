@@ -1,7 +1,7 @@
 /** Loading the tickets an action names, and their senders, tenant-scoped. */
 import type { Tx } from "../db/client";
 import { AppError } from "../errors";
-import { normaliseSenderAddress } from "../mail/routing";
+import { normaliseSenderAddress } from "../inbound/routing";
 
 export type ActionTicket = {
   id: string;

@@ -258,6 +258,8 @@ const byMessageId = (id: string) => (m: ReceivedMail) => messageIdOf(m) === id;
 
   it("R-IN-9 R-OUT-3 R-OUT-5 an auto-acknowledgement goes out through the same worker, signed, with an injected sender name inert", async () => {
     await db().tenant.update({ where: { id: acme.tenantId }, data: { autoAckEnabled: true } });
+    // The client's mail authenticates (SPF pass from the test's address, no DMARC): it may be acknowledged (R-IN-9).
+    dns.set("client.example", [{ type: "TXT", data: "v=spf1 ip4:127.0.0.1 -all" }]);
     try {
       const evil = "evil@attacker.example";
       // The sender's display name decodes to text with CR/LF and header lines in it.

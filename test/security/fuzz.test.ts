@@ -10,12 +10,13 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { bounceAddress, parseGatewayAddress, replyAddress, tenantMailbox } from "../../server/mail/addresses";
-import { detectAutomaticMail } from "../../server/mail/automatic-mail";
+import { classifyMail } from "../../server/mail/automatic-mail";
+import { normaliseSubject } from "../../server/mail/normalise-subject";
 import { globMatch, matchBlocklist, parseBlocklistInput, type BlocklistEntry } from "../../server/mail/blocklist";
 import { normaliseLineEndings, parseDsn } from "../../server/mail/dsn";
 import { parseMessage } from "../../server/mail/parse-message";
 import { splitReply } from "../../server/mail/reply-text";
-import { domainCandidates, normaliseSenderAddress } from "../../server/mail/routing";
+import { domainCandidates, normaliseSenderAddress } from "../../server/inbound/routing";
 import { sanitizeEmailHtml } from "../../server/mail/sanitize-html";
 import { AppError } from "../../server/errors";
 import { firstBracketed, stripComments, trimTrailingBlanks } from "../../server/mail/header-text";
@@ -246,10 +247,10 @@ describe("fuzz: mail parsing (R-IN-11)", () => {
     );
   });
 
-  it("detectAutomaticMail: any header list → a verdict, bounded time", () => {
+  it("classifyMail: any header list → a verdict, bounded time", () => {
     fc.assert(
       fc.property(headerBlock, fc.option(mailText(100)), (headers, envelopeFrom) => {
-        const v = timed("detectAutomaticMail", SYNC_BOUND_MS, () => detectAutomaticMail(headers, envelopeFrom));
+        const v = timed("classifyMail", SYNC_BOUND_MS, () => classifyMail(headers, envelopeFrom));
         expect(typeof v).toBe("object");
       }),
       { numRuns: RUNS * 2 },
@@ -515,13 +516,14 @@ describe("catastrophic-regex check: long runs of the characters regexes backtrac
   const stringFunctions: [string, (s: string) => unknown][] = [
     ["parseGatewayAddress", (s) => parseGatewayAddress(SECRET, s, INBOUND)],
     ["normaliseSenderAddress", (s) => normaliseSenderAddress(s)],
+    ["normaliseSubject", (s) => normaliseSubject(s)],
     ["domainCandidates", (s) => domainCandidates(s)],
     ["splitReply", (s) => splitReply(s)],
     ["sanitizeEmailHtml", (s) => sanitizeEmailHtml(s)],
     [
-      "detectAutomaticMail",
+      "classifyMail",
       (s) =>
-        detectAutomaticMail(
+        classifyMail(
           [
             ["Subject", s],
             ["Auto-Submitted", s],

@@ -21,6 +21,7 @@ import type { Role } from "../../server/users/roles";
 import { readFileSync } from "node:fs";
 import { recordActivity } from "../../server/activity/record-activity";
 import { addBlocklistEntry } from "../../server/blocklist/manage-blocklist";
+import { createAlertRule } from "../../server/alert-rules/manage-alert-rules";
 import { addContact } from "../../server/clients/add-contact";
 import { createClient } from "../../server/clients/create-client";
 import { uploadDmarcReport } from "../../server/dmarc/dmarc-overview";
@@ -83,6 +84,16 @@ export type Policy = {
   input?: (w: World) => unknown;
   foreign?: (w: World) => unknown;
 };
+
+/** An alert rule of the tenant's, for the procedures that take one. */
+const alertRule = async (w: World, tenant: TenantFixture) =>
+  (
+    await createAlertRule(w.db, {
+      tenantId: tenant.tenantId,
+      userId: tenant.users.ADMIN.id,
+      rule: { name: `Rule ${w.unique()}`, subject: "disk full", action: "APPEND" },
+    })
+  ).id;
 
 const newPassword = (w: World) => `rotated password ${w.unique()}`;
 
@@ -172,6 +183,44 @@ export const procedurePolicies: Record<string, Policy> = {
     foreign: (w) => ({ id: w.other.blocklistEntryId }),
   },
   "blocklist.history": { roles: ADMIN_ONLY },
+  "alertRules.list": { roles: ADMIN_ONLY },
+  "alertRules.create": {
+    roles: ADMIN_ONLY,
+    input: (w) => ({ rule: { name: `R ${w.unique()}`, sender: w.own.clientDomain, action: "OPEN", clientId: w.own.clientId } }),
+    foreign: (w) => ({ rule: { name: "Mole", subject: "x", action: "OPEN", clientId: w.other.clientId } }),
+  },
+  "alertRules.update": {
+    roles: ADMIN_ONLY,
+    input: async (w) => ({ id: await alertRule(w, w.own), rule: { name: "Renamed", subject: "disk", action: "DROP" } }),
+    foreign: async (w) => ({ id: await alertRule(w, w.other), rule: { name: "Hijacked", subject: "x", action: "DROP" } }),
+  },
+  "alertRules.setEnabled": {
+    roles: ADMIN_ONLY,
+    input: async (w) => ({ id: await alertRule(w, w.own), enabled: false }),
+    foreign: async (w) => ({ id: await alertRule(w, w.other), enabled: false }),
+  },
+  "alertRules.move": {
+    roles: ADMIN_ONLY,
+    input: async (w) => ({ id: await alertRule(w, w.own), direction: "up" }),
+    foreign: async (w) => ({ id: await alertRule(w, w.other), direction: "up" }),
+  },
+  "alertRules.reorder": {
+    roles: ADMIN_ONLY,
+    input: async (w) => ({ ids: [...(await w.db.alertRule.findMany({ where: { tenantId: w.own.tenantId }, orderBy: { position: "desc" }, select: { id: true } }))].map((r) => r.id) }),
+    foreign: async (w) => ({ ids: [await alertRule(w, w.other)] }),
+  },
+  "alertRules.delete": {
+    roles: ADMIN_ONLY,
+    input: async (w) => ({ id: await alertRule(w, w.own) }),
+    foreign: async (w) => ({ id: await alertRule(w, w.other) }),
+  },
+  "alertRules.foldSettings": { roles: ADMIN_ONLY },
+  "alertRules.setFoldSettings": { roles: ADMIN_ONLY, input: () => ({ foldWindowHours: 24, newTicketsPerSenderHour: 30 }) },
+  "alertRules.try": {
+    roles: ADMIN_ONLY,
+    input: (w) => ({ raw: `From: a@${w.own.clientDomain}\r\nSubject: Disk full\r\n\r\nbody` }),
+    foreign: (w) => ({ activityId: w.other.activityId }),
+  },
 
   // Client → Settings → Email: everyone may read the override (ticket replies use it); admins change it.
   "clients.sendingOverride": {

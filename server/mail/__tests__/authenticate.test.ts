@@ -10,7 +10,7 @@ import { dkimSign } from "mailauth/lib/dkim/sign";
 import { sealMessage } from "mailauth/lib/arc";
 import { startDnsServer, splitTxt, type TestDnsServer } from "../../../test/support/dns-server.ts";
 import { createResolver, type Resolver } from "../../dns/resolver.ts";
-import { authenticateMessage } from "../authenticate.ts";
+import { authenticateMessage, isSenderAuthenticated } from "../authenticate.ts";
 
 const SENDER_IP = "192.0.2.10";
 const FORWARDER_IP = "198.51.100.7";
@@ -280,5 +280,66 @@ describe("R-IN-3 DNS failures never drop", () => {
     }) as Resolver;
     const r = await auth(message("ceo@sender.example"), OTHER_IP, "attacker@evil.example", { resolver: flaky });
     expect(r).toMatchObject({ dmarc: "temperror", action: "deliver", transient: true });
+  });
+});
+
+describe("R-IN-9 an authenticated sender (who may be acknowledged)", () => {
+  it("R-IN-9 DMARC pass is authenticated", async () => {
+    const raw = await sign(message("jane@sender.example"), "sender.example", "sel1", keys.sender.privatePem);
+    expect(isSenderAuthenticated(await auth(raw, SENDER_IP, "jane@sender.example"))).toBe(true);
+  });
+
+  it("R-IN-9 a forged From is not: SPF fail, no DKIM, DMARC fail (p=none) or no DMARC at all", async () => {
+    // The attacker's own domain passes SPF, but it is not aligned with the victim's From.
+    dns.set("attacker.example", [{ type: "TXT", data: `v=spf1 ip4:${OTHER_IP} -all` }]);
+    const forged = message("victim@lax.example", "Your account is suspended - verify at https://phish.example");
+    const r1 = await auth(forged, OTHER_IP, "bounce@attacker.example");
+    expect(r1).toMatchObject({ spf: "pass", dmarc: "fail", action: "deliver" });
+    expect(isSenderAuthenticated(r1)).toBe(false);
+    const r2 = await auth(message("victim@nothing.example"), OTHER_IP, "victim@nothing.example");
+    expect(r2).toMatchObject({ spf: "none", dkim: "none", dmarc: "none", action: "deliver" });
+    expect(isSenderAuthenticated(r2)).toBe(false);
+    const r3 = await auth(message("victim@soft.example"), OTHER_IP, "bounce@attacker.example");
+    expect(isSenderAuthenticated(r3)).toBe(false);
+  });
+
+  it("R-IN-9 without a DMARC record, an SPF or DKIM pass aligned with From is authenticated", async () => {
+    const spfOnly = await auth(message("jane@nodmarc.example"), SENDER_IP, "jane@nodmarc.example");
+    expect(spfOnly).toMatchObject({ spf: "pass", dmarc: "none" });
+    expect(isSenderAuthenticated(spfOnly)).toBe(true);
+    const raw = await sign(message("jane@nodmarc.example"), "nodmarc.example", "sel1", keys.quiet.privatePem);
+    const dkimOnly = await auth(raw, OTHER_IP, "jane@nodmarc.example");
+    expect(dkimOnly).toMatchObject({ spf: "fail", dkim: "pass" });
+    expect(isSenderAuthenticated(dkimOnly)).toBe(true);
+    // SPF passes for a different (unaligned) MAIL FROM domain: not the From's author.
+    dns.set("bulk-sender.example", [{ type: "TXT", data: `v=spf1 ip4:${SENDER_IP} -all` }]);
+    const unaligned = await auth(message("jane@nodmarc.example"), SENDER_IP, "bounces@bulk-sender.example");
+    expect(unaligned.spf).toBe("pass");
+    expect(isSenderAuthenticated(unaligned)).toBe(false);
+  });
+
+  it("R-IN-9 DMARC fail is not rescued by an SPF pass when the domain has a record", async () => {
+    const r = await auth(message("jane@lax.example"), OTHER_IP, "jane@lax.example");
+    expect(r).toMatchObject({ dmarc: "fail" });
+    expect(isSenderAuthenticated(r)).toBe(false);
+  });
+
+  it("R-IN-9 forwarded through a trusted ARC sealer (the MSP's own forward) is authenticated", async () => {
+    const original = await sign(message("jane@sender.example"), "sender.example", "sel1", keys.sender.privatePem);
+    const forwarded = await forwardAndSeal(original, {
+      domain: "microsoft.com",
+      selector: "arc2025",
+      privateKey: keys.microsoft.privatePem,
+    });
+    const r = await auth(forwarded, FORWARDER_IP, "jane@sender.example");
+    expect(r.dmarc).not.toBe("pass");
+    expect(isSenderAuthenticated(r)).toBe(true);
+    // The same forward sealed by a sealer nobody trusts is not.
+    const untrusted = await forwardAndSeal(original, {
+      domain: "forwarder.example",
+      selector: "arc",
+      privateKey: keys.untrusted.privatePem,
+    });
+    expect(isSenderAuthenticated(await auth(untrusted, FORWARDER_IP, "jane@sender.example"))).toBe(false);
   });
 });

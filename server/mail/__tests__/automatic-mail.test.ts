@@ -1,10 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { detectAutomaticMail, mayAutoAcknowledge } from "../automatic-mail.ts";
+import { classifyMail, describeClassification, mayAutoAcknowledge, type MailClass } from "../automatic-mail.ts";
 import { fixture, listFixtures, rawHeaders } from "./helpers.ts";
 
 /** The envelope sender a corpus file arrived with, from its Return-Path when it has one. */
 function envelopeOf(headers: [string, string][]): string | undefined {
   return headers.find(([n]) => n.toLowerCase() === "return-path")?.[1];
+}
+
+function classOf(file: string): MailClass {
+  const headers = rawHeaders(fixture(file));
+  return classifyMail(headers, envelopeOf(headers)).mailClass;
 }
 
 const human: [string, string][] = [
@@ -14,93 +19,126 @@ const human: [string, string][] = [
   ["Content-Type", "text/plain; charset=utf-8"],
 ];
 
-describe("R-IN-8 automatic mail detection", () => {
-  it.each(
-    listFixtures("autoreplies/sisimai").concat(
-      listFixtures("autoreplies/gitlab"),
-      listFixtures("autoreplies/flanker"),
-      listFixtures("autoreplies/mimekit"),
-    ),
-  )("R-IN-8 corpus auto-reply %s is automatic", (file) => {
+describe("R-IN-8 mail classification", () => {
+  it.each(listFixtures("autoreplies/sisimai").concat(listFixtures("autoreplies/gitlab")))(
+    "R-IN-8 corpus auto-reply %s is an auto-reply",
+    (file) => {
+      expect(classOf(file)).toBe("auto-reply");
+    },
+  );
+
+  it.each(listFixtures("autoreplies/flanker").concat(listFixtures("autoreplies/mimekit")))(
+    "R-IN-8 corpus read receipt %s is a report",
+    (file) => {
+      expect(classifyMail(rawHeaders(fixture(file)))).toMatchObject({ mailClass: "report", reason: "mdn" });
+    },
+  );
+
+  it.each(listFixtures("replies/talon/standard_replies"))("R-IN-8 corpus human reply %s is human", (file) => {
     const headers = rawHeaders(fixture(file));
-    const v = detectAutomaticMail(headers, envelopeOf(headers));
-    expect(v.automatic).toBe(true);
-    expect(v.reason).toBeTruthy();
+    expect(classifyMail(headers, "someone@example.com")).toMatchObject({ mailClass: "human", reason: null });
   });
 
-  it.each(listFixtures("replies/talon/standard_replies"))("R-IN-8 corpus human reply %s is not automatic", (file) => {
-    const headers = rawHeaders(fixture(file));
-    expect(detectAutomaticMail(headers, "someone@example.com")).toMatchObject({ automatic: false });
-  });
-
-  it("R-IN-8 every corpus bounce (DSN or non-standard NDR) is automatic", () => {
+  it("R-IN-8 every corpus bounce (DSN or non-standard NDR) is a report or an auto-reply, never a ticket", () => {
     const files = ["sisimai", "flanker", "mikel-mail", "mimekit", "mailparser"].flatMap((d) =>
       listFixtures(`bounces/${d}`),
     );
     expect(files.length).toBeGreaterThan(50);
-    const missed = files.filter((f) => {
-      const headers = rawHeaders(fixture(f));
-      return !detectAutomaticMail(headers, envelopeOf(headers)).automatic;
-    });
-    expect(missed).toEqual([]);
+    const opensTickets = files.filter((f) => !["report", "auto-reply"].includes(classOf(f)));
+    expect(opensTickets).toEqual([]);
+    // The structured ones are reports, whatever Auto-Submitted they also carry.
+    const structured = files.filter((f) => /multipart\/report/i.test(fixture(f).toString("latin1").slice(0, 20_000)));
+    expect(structured.length).toBeGreaterThan(20);
+    expect(structured.filter((f) => classOf(f) !== "report")).toEqual([]);
   });
 
-  it("R-IN-8 header markers", () => {
-    const cases: [string, string, string][] = [
-      ["Auto-Submitted", "auto-replied (vacation)", "auto-submitted"],
-      ["Auto-Submitted", "auto-generated", "auto-submitted"],
-      ["X-Autoreply", "yes", "x-autoreply"],
-      ["X-Autorespond", "vacation", "x-autorespond"],
-      ["Precedence", "bulk", "precedence"],
-      ["Precedence", "JUNK", "precedence"],
-      ["Precedence", "list", "precedence"],
-      ["Precedence", "auto_reply", "precedence"],
-      ["List-Id", "<announce.example.com>", "list"],
-      ["List-Unsubscribe", "<mailto:unsub@example.com>", "list"],
-      ["Content-Type", 'multipart/report; report-type="delivery-status"; boundary=x', "dsn"],
-      ["Content-Type", "multipart/report; report-type=disposition-notification; boundary=x", "mdn"],
+  it.each([
+    ["automated/alerts/synology-volume-degraded.eml", "automated", "auto-submitted"],
+    ["automated/alerts/synology-volume-recovered.eml", "automated", "auto-submitted"],
+    ["automated/alerts/m365-alert-policy.eml", "automated", "auto-submitted"],
+    ["automated/alerts/apc-ups-on-battery.eml", "automated", "precedence"],
+    ["automated/alerts/rmm-disk-space.eml", "automated", "no-reply-sender"],
+    ["automated/groups/google-groups.eml", "automated", "precedence"],
+    ["automated/groups/m365-group.eml", "automated", "list"],
+    // Alerts that carry no marker at all: human by their headers, which is what alert rules are for (R-AUTO-2).
+    ["automated/alerts/veeam-job-failed.eml", "human", null],
+    ["automated/alerts/firewall-vpn-down.eml", "human", null],
+    // Other helpdesks' acknowledgements often carry no marker either: loops are stopped by folding (R-AUTO-1).
+    ["automated/helpdesk-acks/generic-helpdesk-ack.eml", "human", null],
+    ["automated/helpdesk-acks/zendesk-style-ack.eml", "human", null],
+  ] as const)("R-IN-8 %s is %s (%s)", (file, mailClass, reason) => {
+    const headers = rawHeaders(fixture(file));
+    expect(classifyMail(headers, envelopeOf(headers))).toMatchObject({ mailClass, reason });
+  });
+
+  it("R-IN-8 header markers and their classes", () => {
+    const cases: [string, string, MailClass, string][] = [
+      ["Auto-Submitted", "auto-replied (vacation)", "auto-reply", "auto-submitted"],
+      ["Auto-Submitted", "auto-generated", "automated", "auto-submitted"],
+      ["Auto-Submitted", "auto-notified", "automated", "auto-submitted"],
+      ["X-Autoreply", "yes", "auto-reply", "x-autoreply"],
+      ["X-Autorespond", "vacation", "auto-reply", "x-autorespond"],
+      ["X-Autogenerated", "Reply", "auto-reply", "x-autogenerated"],
+      ["X-Autogenerated", "Forward", "automated", "x-autogenerated"],
+      ["Precedence", "bulk", "automated", "precedence"],
+      ["Precedence", "JUNK", "automated", "precedence"],
+      ["Precedence", "list", "automated", "precedence"],
+      ["Precedence", "auto_reply", "auto-reply", "precedence"],
+      ["List-Id", "<announce.example.com>", "automated", "list"],
+      ["List-Unsubscribe", "<mailto:unsub@example.com>", "automated", "list"],
+      ["Content-Type", 'multipart/report; report-type="delivery-status"; boundary=x', "report", "dsn"],
+      ["Content-Type", "multipart/report; report-type=disposition-notification; boundary=x", "report", "mdn"],
+      ["Content-Type", "multipart/report; report-type=feedback-report; boundary=x", "report", "report"],
     ];
-    for (const [name, value, reason] of cases) {
-      expect(
-        detectAutomaticMail([...human.filter(([n]) => n !== "Content-Type"), [name, value]], "jane@client.example"),
-      ).toMatchObject({ automatic: true, reason });
+    for (const [name, value, mailClass, reason] of cases) {
+      const headers = [...human.filter(([n]) => n !== "Content-Type"), [name, value]] as [string, string][];
+      expect(classifyMail(headers, "jane@client.example"), `${name}: ${value}`).toMatchObject({ mailClass, reason });
     }
   });
 
-  it("R-IN-8 null and daemon senders", () => {
-    expect(detectAutomaticMail(human, "")).toMatchObject({ automatic: true, reason: "null-sender" });
-    expect(detectAutomaticMail(human, "<>")).toMatchObject({ automatic: true, reason: "null-sender" });
-    expect(detectAutomaticMail(human, "MAILER-DAEMON@mx.example")).toMatchObject({
-      automatic: true,
-      reason: "mailer-daemon",
-    });
-    expect(detectAutomaticMail([...human, ["Return-Path", "<>"]], undefined)).toMatchObject({ automatic: true });
-    expect(detectAutomaticMail([["From", "Mail Delivery System <postmaster@example.net>"]], undefined).automatic).toBe(
-      true,
-    );
+  it("R-IN-8 an auto-reply that also says Precedence: bulk is still an auto-reply (it never opens a ticket)", () => {
+    const oof: [string, string][] = [
+      ["From", "jane@client.example"],
+      ["Subject", "Out of Office: Re: your ticket"],
+      ["Precedence", "bulk"],
+    ];
+    expect(classifyMail(oof, "jane@client.example")).toMatchObject({ mailClass: "auto-reply", reason: "subject" });
+    const dsnWithAutoSubmitted: [string, string][] = [
+      ["From", "MAILER-DAEMON@mx.example"],
+      ["Auto-Submitted", "auto-replied"],
+      ["Content-Type", "multipart/report; report-type=delivery-status; boundary=b"],
+    ];
+    expect(classifyMail(dsnWithAutoSubmitted, "")).toMatchObject({ mailClass: "report", reason: "dsn" });
   });
 
-  it("R-IN-8 human mail is not automatic: Auto-Submitted: no, suppress requests and forwarding loop headers", () => {
-    expect(detectAutomaticMail(human, "jane@client.example")).toEqual({
-      automatic: false,
+  it("R-IN-8 null and daemon senders are reports", () => {
+    expect(classifyMail(human, "")).toMatchObject({ mailClass: "report", reason: "null-sender" });
+    expect(classifyMail(human, "<>")).toMatchObject({ mailClass: "report", reason: "null-sender" });
+    expect(classifyMail(human, "MAILER-DAEMON@mx.example")).toMatchObject({ mailClass: "report", reason: "mailer-daemon" });
+    expect(classifyMail([...human, ["Return-Path", "<>"]], undefined).mailClass).toBe("report");
+    expect(classifyMail([["From", "Mail Delivery System <postmaster@example.net>"]], undefined).mailClass).toBe("report");
+  });
+
+  it("R-IN-8 human mail: Auto-Submitted: no, suppress requests and forwarding loop headers are not markers", () => {
+    expect(classifyMail(human, "jane@client.example")).toEqual({
+      mailClass: "human",
+      reason: null,
       suppressAutoResponse: false,
     });
-    expect(detectAutomaticMail([...human, ["Auto-Submitted", "no"]], "jane@client.example").automatic).toBe(false);
-    expect(detectAutomaticMail([...human, ["Precedence", "first-class"]], "jane@client.example").automatic).toBe(false);
-    // Exchange inbox-rule forwarding (how MSPs forward to us) and Outlook's suppress header are not markers.
+    expect(classifyMail([...human, ["Auto-Submitted", "no"]], "jane@client.example").mailClass).toBe("human");
+    expect(classifyMail([...human, ["Precedence", "first-class"]], "jane@client.example").mailClass).toBe("human");
     const forwarded = [
       ...human,
       ["X-MS-Exchange-Inbox-Rules-Loop", "support@msp.example"],
       ["X-Auto-Response-Suppress", "All"],
     ] as [string, string][];
-    expect(detectAutomaticMail(forwarded, "srs0=x@msp.example")).toEqual({
-      automatic: false,
+    expect(classifyMail(forwarded, "srs0=x@msp.example")).toEqual({
+      mailClass: "human",
+      reason: null,
       suppressAutoResponse: true,
     });
-    expect(
-      detectAutomaticMail([...human.slice(0, 2), ["Subject", "Out of office replies stopped working"]], "a@b.example")
-        .automatic,
-    ).toBe(false);
+    const subject = [...human.slice(0, 2), ["Subject", "Out of office replies stopped working"]] as [string, string][];
+    expect(classifyMail(subject, "a@b.example").mailClass).toBe("human");
   });
 
   it("R-IN-8 auto-reply subjects, including encoded words and translations", () => {
@@ -112,73 +150,85 @@ describe("R-IN-8 automatic mail detection", () => {
       "Abwesenheitsnotiz: Ihre Anfrage",
       "自动回复: 你好",
     ]) {
-      expect(
-        detectAutomaticMail(
-          [
-            ["From", "a@b.example"],
-            ["Subject", subject],
-          ],
-          "a@b.example",
-        ),
-      ).toMatchObject({ automatic: true, reason: "subject" });
+      const headers: [string, string][] = [
+        ["From", "a@b.example"],
+        ["Subject", subject],
+      ];
+      expect(classifyMail(headers, "a@b.example"), subject).toMatchObject({ mailClass: "auto-reply", reason: "subject" });
     }
+  });
+
+  it("R-AUTO-3 each class is explained in words", () => {
+    expect(describeClassification(classifyMail([...human, ["Precedence", "bulk"]], "a@b.example"))).toBe(
+      "automated notification (Precedence header): opens or updates a ticket marked Automated; never acknowledged",
+    );
+    expect(describeClassification(classifyMail(human, "jane@client.example"))).toMatch(/^written by a person/);
+    expect(describeClassification(classifyMail(human, ""))).toBe("report (null sender): never opens a ticket");
   });
 });
 
 describe("R-IN-9 auto-acknowledgement eligibility", () => {
   const own = ["in.opsmerge.test"];
-  it("R-IN-9 acknowledges a human sender", () => {
-    expect(mayAutoAcknowledge({ senderAddress: "jane@client.example", automatic: false, ownDomains: own })).toEqual({
-      ok: true,
-    });
-    expect(
-      mayAutoAcknowledge({ senderAddress: "Jane <jane.bounce@client.example>", automatic: false, ownDomains: own }).ok,
-    ).toBe(true);
+  const humanClass = classifyMail(human, "jane@client.example");
+  const may = (
+    senderAddress: string | null,
+    extra: Partial<Parameters<typeof mayAutoAcknowledge>[0]> = {},
+  ) => mayAutoAcknowledge({ senderAddress, classification: humanClass, senderAuthenticated: true, ownDomains: own, ...extra });
+
+  it("R-IN-9 acknowledges an authenticated human sender", () => {
+    expect(may("jane@client.example")).toEqual({ ok: true });
+    expect(may("Jane <jane.bounce@client.example>").ok).toBe(true);
   });
 
-  it("R-IN-9 never to automatic mail, no-reply style senders, our own domains or suppressing senders", () => {
-    const no = (
-      senderAddress: string | null,
-      extra: Partial<{ automatic: boolean; suppressAutoResponse: boolean }> = {},
-    ) => mayAutoAcknowledge({ senderAddress, automatic: false, ownDomains: own, ...extra });
-    expect(no("jane@client.example", { automatic: true })).toEqual({ ok: false, reason: "automatic" });
-    expect(no("jane@client.example", { suppressAutoResponse: true }).ok).toBe(false);
+  it("R-IN-9 never to a sender whose From was not authenticated (a forged From)", () => {
+    expect(may("victim@victim-corp.example", { senderAuthenticated: false })).toEqual({
+      ok: false,
+      reason: "sender not authenticated",
+    });
+  });
+
+  it("R-IN-9 never to auto-replies, reports or automated notifications, even authenticated", () => {
+    for (const extra of [["Precedence", "bulk"], ["Auto-Submitted", "auto-replied"], ["List-Id", "<x.example>"]] as const) {
+      const classification = classifyMail([...human, extra], "jane@client.example");
+      expect(may("jane@client.example", { classification }).ok, extra.join(": ")).toBe(false);
+    }
+    expect(may("jane@client.example", { classification: classifyMail(human, "") })).toEqual({
+      ok: false,
+      reason: "report (null-sender)",
+    });
+  });
+
+  it("R-IN-9 never to no-reply style senders, our own domains or suppressing senders", () => {
+    const suppressing = classifyMail([...human, ["X-Auto-Response-Suppress", "OOF"]], "jane@client.example");
+    expect(may("jane@client.example", { classification: suppressing }).ok).toBe(false);
     for (const a of [
-      "noreply@x.example",
-      "no-reply@x.example",
-      "No_Reply@x.example",
       "do-not-reply@x.example",
       "donotreply@x.example",
-      "MAILER-DAEMON@x.example",
-      "postmaster@x.example",
       "bounce@x.example",
       "bounces+123@x.example",
       "msprefs-bounces@x.example",
       "noreply+abc@x.example",
     ]) {
-      expect(no(a).ok, a).toBe(false);
+      expect(may(a), a).toEqual({ ok: false, reason: "no-reply address" });
     }
-    expect(no("support@acme.in.opsmerge.test")).toEqual({ ok: false, reason: "own-address" });
-    expect(no("x@IN.OPSMERGE.TEST.").ok).toBe(false);
-    expect(no("")).toMatchObject({ ok: false });
-    expect(no(null)).toMatchObject({ ok: false });
-    expect(no("a@b.example\r\nBcc: victim@x.example").ok).toBe(false);
+    expect(may("support@acme.in.opsmerge.test")).toEqual({ ok: false, reason: "own address" });
+    expect(may("x@IN.OPSMERGE.TEST.").ok).toBe(false);
+    expect(may("")).toMatchObject({ ok: false });
+    expect(may(null)).toMatchObject({ ok: false });
+    expect(may("a@b.example\r\nBcc: victim@x.example").ok).toBe(false);
   });
 
-  it("R-IN-9 the seed's loop dies: an out-of-office answer to our acknowledgement is automatic and never acknowledged", () => {
-    // Our acknowledgement carries these; a vacation responder that answers anyway sends an RFC 3834 reply.
+  it("R-IN-9 the seed's loop dies: an out-of-office answer to our acknowledgement is an auto-reply, never acknowledged", () => {
     const oof: [string, string][] = [
       ["From", "support@msp.example"],
       ["Subject", "Automatic reply: [#42] We received your request"],
       ["Auto-Submitted", "auto-replied"],
     ];
-    const v = detectAutomaticMail(oof, "support@msp.example");
-    expect(v.automatic).toBe(true);
-    expect(
-      mayAutoAcknowledge({ senderAddress: "support@msp.example", automatic: v.automatic, ownDomains: own }).ok,
-    ).toBe(false);
+    const classification = classifyMail(oof, "support@msp.example");
+    expect(classification.mailClass).toBe("auto-reply");
+    expect(may("support@msp.example", { classification }).ok).toBe(false);
     // Even an Exchange OOF with no RFC 3834 header (corpus rfc3834-02) is caught by its null sender.
     const exchange = rawHeaders(fixture("autoreplies/sisimai/rfc3834-02.eml"));
-    expect(detectAutomaticMail(exchange, "").automatic).toBe(true);
+    expect(classifyMail(exchange, "").mailClass).not.toBe("human");
   });
 });

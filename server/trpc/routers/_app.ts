@@ -1,5 +1,6 @@
 import { createCallerFactory, createTRPCRouter } from "../init";
 import { activityRouter } from "./activity";
+import { alertRulesRouter } from "./alert-rules";
 import { autoAckRouter } from "./auto-ack";
 import { blocklistRouter } from "./blocklist";
 import { clientsRouter } from "./clients";
@@ -18,6 +19,7 @@ export const appRouter = createTRPCRouter({
   profile: profileRouter,
   autoAck: autoAckRouter,
   blocklist: blocklistRouter,
+  alertRules: alertRulesRouter,
   tickets: ticketsRouter,
   sendingDomains: sendingDomainsRouter,
   activity: activityRouter,

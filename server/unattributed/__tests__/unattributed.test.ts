@@ -4,7 +4,7 @@ import { createTestDatabase, testProviders, type TestDatabase } from "../../../t
 import { createClient } from "../../clients/create-client";
 import { listBlocklist } from "../../blocklist/manage-blocklist";
 import { matchBlocklist } from "../../mail/blocklist";
-import { routeSender } from "../../mail/routing";
+import { routeSender } from "../../inbound/routing";
 import { createTenant } from "../../tenants/create-tenant";
 import { createUser } from "../../users/create-user";
 import { addSenderDomainToClient, attributeQueuedFrom, setTicketsClient } from "../attribute-tickets";

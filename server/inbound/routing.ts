@@ -7,7 +7,7 @@
 import { domainToASCII } from "node:url";
 import type { Tx } from "../db/client";
 import { sqlList } from "../db/raw-sql";
-import { firstBracketed } from "./header-text";
+import { firstBracketed } from "../mail/header-text";
 
 export type Route = {
   clientId: string | null;

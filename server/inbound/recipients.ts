@@ -4,7 +4,7 @@
  * else is refused with 550 5.1.1 by the MTA, which is also why the gateway can never relay.
  */
 import type { Tx } from "../db/client";
-import { parseGatewayAddress, type GatewayAddress } from "./addresses";
+import { parseGatewayAddress, type GatewayAddress } from "../mail/addresses";
 
 export type AddressContext = { secret: string; inboundDomain: string };
 
@@ -18,7 +18,7 @@ export type RecipientTarget = GatewayAddress & {
  * Slug → tenant id, remembered per database client for a few seconds: every message asks at RCPT and again at
  * end of DATA, and a tenant's id never changes. Only hits are kept, so a new tenant is found at once; a deleted
  * one may still be resolved for TENANT_TTL_MS, which is the same as being deleted between RCPT and end of DATA:
- * ingestion takes the tenant's row lock first and finds no row (see ingest-inbound.ts).
+ * ingestion takes the tenant lock first and finds no row (server/tenants/lock-tenant.ts).
  */
 const TENANT_TTL_MS = 5_000;
 const tenantIds = new WeakMap<object, Map<string, { id: string; until: number }>>();

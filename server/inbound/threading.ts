@@ -10,7 +10,7 @@
 import type { Tx } from "../db/client";
 import { sqlList } from "../db/raw-sql";
 import { parseOutboundMessageId } from "../outbound/message-id";
-import { parseGatewayAddress } from "./addresses";
+import { parseGatewayAddress } from "../mail/addresses";
 
 export type ThreadMatch = { ticketId: string; via: "reply-token" | "in-reply-to" | "references" };
 

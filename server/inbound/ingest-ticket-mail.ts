@@ -1,0 +1,240 @@
+/**
+ * Mail to a tenant's mailbox or a ticket's reply address (R-IN-2…10, R-AUTO-1…3): one transaction per recipient
+ * group, under the tenant lock. Dedupe → authentication policy → blocklist → threading → class, alert rule and
+ * repeats (decideTicketFate) → routing → ticket + message → auto-acknowledgement → activity row, whose
+ * decisions say in words what was decided and why.
+ */
+import { createHash } from "node:crypto";
+import { recordActivity, type ActivityOutcome, type ActivityRow } from "../activity/record-activity";
+import { isUniqueViolation } from "../clients/prisma-errors";
+import type { Db, Tx } from "../db/client";
+import { TRANSACTION_OPTIONS } from "../db/transactions";
+import { describeAlertRuleConditions, matchAlertRule } from "../alert-rules/match-alert-rule";
+import { isSenderAuthenticated } from "../mail/authenticate";
+import { classifyMail, describeClassification, type MailClassification } from "../mail/automatic-mail";
+import { matchBlocklist, type BlocklistEntry } from "../mail/blocklist";
+import { normaliseSubject } from "../mail/normalise-subject";
+import { enabledAlertRules } from "./alert-rules-in-force";
+import { findFoldCandidates, type FoldCandidates } from "./fold-candidates";
+import { decideTicketFate, describeTicketFate, type TicketFate } from "./ticket-fate";
+import { lockTenant } from "../tenants/lock-tenant";
+import { maybeAutoAcknowledge } from "./acknowledge";
+import { fileTicket, type FilingTarget } from "./file-ticket";
+import { elapsedMs, inboundActivity, ingestNow, type InboundOutcome, type ReceivedMessage } from "./received-message";
+import type { RecipientTarget } from "./recipients";
+import { normaliseSenderAddress } from "./routing";
+import { storeInboundMessage } from "./store-inbound-message";
+import { findThread } from "./threading";
+
+/** What the steps of one recipient group share. */
+type TicketMail = {
+  m: ReceivedMessage;
+  tenantId: string;
+  slug: string;
+  recipients: string[];
+  base: Omit<ActivityRow, "outcome">;
+  headerFrom: string | null;
+  envelopeFrom: string | null;
+  sender: string | null;
+  classification: MailClassification;
+  dedupeKey: string;
+};
+
+/** Null when the tenant was deleted since its recipients were resolved: there is no one to deliver to. */
+export async function ingestTicketMail(db: Db, m: ReceivedMessage, targets: RecipientTarget[]): Promise<InboundOutcome | null> {
+  const { parsed, input } = m;
+  const tenantId = targets[0]!.tenantId;
+  const recipients = targets.map((t) => t.address).sort();
+  const headerFrom = normaliseSenderAddress(parsed.from?.address ?? null);
+  const envelopeFrom = normaliseSenderAddress(input.mailFrom);
+  const mail: TicketMail = {
+    m,
+    tenantId,
+    slug: targets[0]!.slug,
+    recipients,
+    base: inboundActivity(m, tenantId, targets),
+    headerFrom,
+    envelopeFrom,
+    sender: headerFrom ?? envelopeFrom,
+    classification: classifyMail(parsed.headers, input.mailFrom),
+    // R-IN-10: the same message (Message-Id) to the same recipient is one message, however often it arrives.
+    dedupeKey: createHash("sha256").update(`${tenantId}\0${parsed.messageId}\0${recipients.join(",")}`).digest("hex"),
+  };
+  try {
+    return await db.$transaction((tx) => ingestIn(tx, mail), TRANSACTION_OPTIONS);
+  } catch (err) {
+    // A duplicate is caught by the unique dedupeKey when its message row is inserted (the first attempt rolls
+    // back whole), which saves a look-up on every message for what is rare: a sender retrying after a lost 250.
+    if (!isUniqueViolation(err)) throw err;
+    const duplicate = await db.$transaction((tx) => recordDuplicate(tx, mail), TRANSACTION_OPTIONS);
+    if (duplicate) return duplicate;
+    throw err;
+  }
+}
+
+function outcomeOf(c: TicketMail, outcome: ActivityOutcome, reason: string, extra: Partial<InboundOutcome> = {}): InboundOutcome {
+  return { tenantId: c.tenantId, recipients: c.recipients, outcome, reason, ...extra };
+}
+
+async function recordDuplicate(tx: Tx, c: TicketMail): Promise<InboundOutcome | null> {
+  if (!(await lockTenant(tx, c.tenantId))) return null;
+  const duplicate = await tx.message.findUnique({ where: { dedupeKey: c.dedupeKey }, select: { id: true, ticketId: true } });
+  if (!duplicate) return null;
+  await recordActivity(tx, {
+    ...c.base,
+    outcome: "DUPLICATE",
+    reason: "already received (same Message-Id and recipient)",
+    ticketId: duplicate.ticketId,
+    messageId: duplicate.id,
+    processingMs: elapsedMs(c.m),
+  });
+  return outcomeOf(c, "DUPLICATE", "duplicate", { ticketId: duplicate.ticketId, messageId: duplicate.id });
+}
+
+async function drop(tx: Tx, c: TicketMail, reason: string, extra: Partial<ActivityRow> = {}): Promise<InboundOutcome> {
+  extra = { decisions: [describeClassification(c.classification), `dropped: ${reason}`], ...extra };
+  await recordActivity(tx, { ...c.base, outcome: "DROPPED", reason, processingMs: elapsedMs(c.m), ...extra });
+  return outcomeOf(c, "DROPPED", reason);
+}
+
+async function ingestIn(tx: Tx, c: TicketMail): Promise<InboundOutcome | null> {
+  const { m, tenantId } = c;
+  const { parsed, auth, deps } = m;
+  const tenant = await lockTenant(tx, tenantId);
+  if (!tenant) return null;
+
+  if (auth.action === "drop") return drop(tx, c, auth.reason ?? "authentication");
+
+  const entries = await tx.$queryRaw<BlocklistEntry[]>`SELECT "id", "kind", "value" FROM "BlocklistEntry"
+    WHERE "tenantId" = ${tenantId} AND "removedAt" IS NULL ORDER BY "createdAt" ASC, "id" ASC`;
+  const blocked =
+    (c.headerFrom ? matchBlocklist(entries, c.headerFrom) : null) ??
+    (c.envelopeFrom ? matchBlocklist(entries, c.envelopeFrom) : null);
+  if (blocked) {
+    await tx.blocklistEntry.update({ where: { id: blocked.id }, data: { dropCount: { increment: 1 }, lastDropAt: ingestNow(m) } });
+    return drop(tx, c, `blocklist: ${blocked.kind.toLowerCase()} ${blocked.value}`, { blocklistEntryId: blocked.id });
+  }
+
+  const thread = await findThread(tx, {
+    tenantId,
+    slug: c.slug,
+    secret: deps.secret,
+    inboundDomain: deps.inboundDomain,
+    addresses: [
+      ...c.recipients,
+      ...parsed.to.map((a) => a.address),
+      ...parsed.cc.map((a) => a.address),
+      ...parsed.deliveredTo,
+      ...parsed.xOriginalTo,
+    ],
+    inReplyTo: parsed.inReplyTo,
+    references: parsed.references,
+  });
+
+  const now = ingestNow(m);
+  const ticketMail = c.classification.mailClass === "human" || c.classification.mailClass === "automated";
+  const subjectKey = normaliseSubject(parsed.subject);
+  // Rules and repeats concern mail that may open tickets; auto-replies and reports keep their fate (R-IN-8).
+  const rules = ticketMail ? await enabledAlertRules(tx, tenantId) : [];
+  const rule = matchAlertRule(rules, {
+    senderAddresses: [c.headerFrom, c.envelopeFrom],
+    subject: parsed.subject,
+    headers: parsed.headers,
+  });
+  const threadRef = thread ? await ticketRef(tx, thread.ticketId) : null;
+  const candidates: FoldCandidates =
+    ticketMail && !threadRef
+      ? await findFoldCandidates(tx, { tenantId, sender: c.sender, subjectKey, windowHours: tenant.foldWindowHours, now })
+      : { repeatOf: null, correlated: null, newestFromSender: null, recentTickets: { burst: 0, hour: 0 } };
+  const fate = decideTicketFate({
+    mailClass: c.classification.mailClass,
+    rule,
+    thread: threadRef,
+    ...candidates,
+    newTicketsPerSenderHour: tenant.newTicketsPerSenderHour,
+  });
+  const decisions = [describeClassification(c.classification)];
+  if (rule && fate.ruleId) {
+    decisions.push(`alert rule “${rule.name}” (${describeAlertRuleConditions(rule)})`);
+    await tx.$executeRaw`UPDATE "AlertRule" SET "matchCount" = "matchCount" + 1, "lastMatchAt" = ${now} WHERE "id" = ${rule.id}`;
+  }
+  const fateWords = describeTicketFate(fate, tenant);
+  if (fate.kind === "drop") return drop(tx, c, fate.reason, { alertRuleId: fate.ruleId, decisions: [...decisions, fateWords] });
+  decisions.push(fateWords);
+
+  const { ticket, created, route } = await fileTicket(tx, m, {
+    tenantId,
+    slug: c.slug,
+    target: filingTarget(fate, thread?.via ?? null, c.classification, subjectKey),
+    sender: c.sender,
+    now,
+  });
+  const messageId = await storeInboundMessage(tx, m, {
+    tenantId,
+    ticketId: ticket.id,
+    sender: c.sender,
+    mailClass: c.classification.mailClass,
+    dedupeKey: c.dedupeKey,
+    now,
+  });
+  const ack = created
+    ? await maybeAutoAcknowledge(tx, m, {
+        tenantId,
+        slug: c.slug,
+        tenant,
+        ticket,
+        sender: c.sender,
+        classification: c.classification,
+        senderAuthenticated: isSenderAuthenticated(auth),
+        now,
+      })
+    : { note: "", decision: "no acknowledgement: only a new ticket is acknowledged" };
+  decisions.push(ack.decision);
+
+  const cls = c.classification;
+  const reason = `${route}${cls.mailClass === "human" ? "" : `; ${cls.mailClass}${cls.reason ? ` (${cls.reason})` : ""}`}${ack.note}`;
+  await recordActivity(tx, {
+    ...c.base,
+    outcome: "DELIVERED",
+    reason,
+    ticketId: ticket.id,
+    messageId,
+    processingMs: elapsedMs(m),
+    alertRuleId: fate.ruleId,
+    decisions,
+  });
+  return outcomeOf(c, "DELIVERED", reason, {
+    ticketId: ticket.id,
+    ticketNumber: ticket.number,
+    messageId,
+    createdTicket: created,
+    ...(ack.messageId ? { autoAckMessageId: ack.messageId } : {}),
+  });
+}
+
+async function ticketRef(tx: Tx, ticketId: string): Promise<{ id: string; number: number } | null> {
+  const [row] = await tx.$queryRaw<{ id: string; number: number | bigint }[]>`SELECT "id", "number" FROM "Ticket" WHERE "id" = ${ticketId}`;
+  return row ? { id: row.id, number: Number(row.number) } : null;
+}
+
+/** What fileTicket does for a fate that keeps the mail. */
+function filingTarget(
+  fate: Exclude<TicketFate, { kind: "drop" }>,
+  via: string | null,
+  cls: MailClassification,
+  subjectKey: string,
+): FilingTarget {
+  if (fate.kind === "open") {
+    return { kind: "open", automated: fate.automated, clientId: fate.clientId, status: fate.status, subjectKey };
+  }
+  const route =
+    fate.why === "thread"
+      ? `reply (${via ?? "thread"})`
+      : fate.why === "repeat"
+        ? `repeat of #${fate.ticket.number}`
+        : fate.why === "rule"
+          ? `appended to #${fate.ticket.number} (alert rule)`
+          : `appended to #${fate.ticket.number} (new-ticket limit per sender)`;
+  // A person writing on a closed or pending ticket wants an answer; automatic and automated mail change nothing.
+  return { kind: "append", ticketId: fate.ticket.id, route, reopen: cls.mailClass === "human", close: fate.close };
+}

@@ -19,6 +19,7 @@
 import type { Db } from "../../server/db/client";
 import type { Role } from "../../server/users/roles";
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { recordActivity } from "../../server/activity/record-activity";
 import { addBlocklistEntry } from "../../server/blocklist/manage-blocklist";
 import { addContact } from "../../server/clients/add-contact";
@@ -55,7 +56,7 @@ export type TenantFixture = {
 };
 
 /** A real aggregate report from the corpus (uploaded through the same code as the screen's upload). */
-const DMARC_XML = readFileSync("/work/shared/corpus/dmarc/stalwart-mail-auth/001.xml");
+const DMARC_XML = readFileSync(path.resolve(import.meta.dirname, "../fixtures/dmarc/stalwart-mail-auth/001.xml"));
 /** The routers seal and open DKIM keys with the app's secret, so the fixture's domains use the same one. */
 const secret = () => loadEnv().APP_SECRET;
 

@@ -17,7 +17,13 @@ const chromium = {
   // Debian's Chromium: `npx playwright install` cannot download browsers on these machines.
   launchOptions: {
     executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--no-sandbox",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   },
 };
 

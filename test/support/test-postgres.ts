@@ -84,6 +84,9 @@ async function startEmbedded(): Promise<string> {
     onError: (error) => void log.push(String(error)),
   });
   holder[RUNNING] = server;
+  // A run that ends without its teardown (Playwright when a web server fails to start): the library's exit hook
+  // stops the server; its directory goes too.
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   try {
     await server.initialise();
     await server.start();

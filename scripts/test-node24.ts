@@ -144,4 +144,9 @@ function main(): number {
   }
 }
 
-process.exit(main());
+// Ctrl-C or a timeout while vitest or the build runs: the child gets it too; wait for it, put the Node 20 builds
+// back (the finally above), then stop.
+let interrupted = false;
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void (interrupted = true));
+const status = main();
+process.exit(interrupted ? 1 : status);

@@ -2,8 +2,14 @@ import { defineConfig, type PlaywrightTestConfig, type Project } from "@playwrig
 import { dnsPortsFor } from "./e2e/support/dns-control";
 import { ADMIN_PASSWORD, instances, preparePostgres } from "./e2e/support/instances";
 import { receivingMtaPortsFor } from "./e2e/support/receiving-mta";
+import { ensureTestPostgres } from "./test/support/test-postgres";
 
-// webServer entries start before globalSetup, so the fresh PostgreSQL database is made here, at config load.
+// webServer entries start before globalSetup, so the PostgreSQL server (TEST_POSTGRES_URL, or an embedded one
+// started once for the run; e2e/support/teardown.ts stops it) and the run's database are made here, at config
+// load, in the runner process. Workers load this config too: they inherit TEST_POSTGRES_URL and find both made.
+if (process.env.TEST_WORKER_INDEX === undefined && !process.env.OPSMERGE_E2E_PG_READY) {
+  await ensureTestPostgres("playwright");
+}
 await preparePostgres();
 
 const chromium = {
@@ -11,7 +17,13 @@ const chromium = {
   // Debian's Chromium: `npx playwright install` cannot download browsers on these machines.
   launchOptions: {
     executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--no-sandbox",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   },
 };
 

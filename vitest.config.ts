@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ["server/**/*.test.ts", "mta/**/*.test.ts", "test/**/*.test.ts", "scripts/**/*.test.ts"],
     exclude: ["e2e/**", "node_modules/**"],
+    // PostgreSQL for the database tests: TEST_POSTGRES_URL, or an embedded server started once for the run.
+    globalSetup: ["test/support/global-setup.ts"],
     // Integration tests start Haraka processes and databases; two cores, so two files at a time.
     pool: "forks",
     maxWorkers: 2,

@@ -204,7 +204,8 @@ test("R-TKT-1 hostile HTML mailed in through Haraka renders inert: no script run
   ).toHaveCount(0);
   await expect(frame.locator("[onerror], [onload], [onmouseover], [onfocus]")).toHaveCount(0);
   await expect(frame.locator("a[href^='javascript'], a[href^='vbscript'], a[href^='data']")).toHaveCount(0);
-  await page.waitForTimeout(1_500);
+  // The frame's load event has fired (every image loaded or failed): any onload/onerror payload would have run.
+  await expect.poll(() => frame.locator("html").evaluate(() => document.readyState)).toBe("complete");
 
   // The canaries: no payload ran inside the frame, the top page's title and localStorage are untouched, and no
   // request left for a remote host.
@@ -221,7 +222,20 @@ test("R-TKT-1 hostile HTML mailed in through Haraka renders inert: no script run
   await pixel;
   await expect(card.getByRole("button", { name: "Load remote content" })).toHaveCount(0);
   await expect(frame.getByText("Hostile corpus paragraph: this text must be visible.")).toBeVisible();
-  await page.waitForTimeout(1_000);
+  // The re-rendered frame has loaded the pixel and finished loading: every other remote fetch would have started.
+  await expect
+    .poll(() =>
+      frame
+        .locator("html")
+        .evaluate(
+          () =>
+            document.readyState === "complete" &&
+            [...document.images].some(
+              (i) => i.src.includes("tracker.test/pixel.gif") && i.complete && i.naturalWidth > 0,
+            ),
+        ),
+    )
+    .toBe(true);
   expect(remote.map((r) => new URL(r.url()).pathname)).toEqual(["/pixel.gif"]);
   expect(await page.title()).toBe(title);
   expect(await page.evaluate(() => localStorage.getItem("pwned"))).toBeNull();
@@ -263,7 +277,8 @@ test("R-TKT-1 hostile HTML mailed in through Haraka renders inert: no script run
   const directRemote = remoteRequests(direct);
   await direct.goto(`/api/messages/${messageRow.id}/html`);
   await expect(direct.getByText("Hostile corpus paragraph: this text must be visible.")).toBeVisible();
-  await direct.waitForTimeout(1_000);
+  // Its load event has fired (goto waits for it): every image loaded or failed, any handler would have run.
+  await direct.waitForLoadState("load");
   await expect(direct.locator("html[data-pwned]")).toHaveCount(0);
   expect(await direct.title()).toBe("");
   expect(directRemote.map((r) => r.url())).toEqual([]);

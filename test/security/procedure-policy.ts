@@ -9,7 +9,13 @@
  *   input    a valid input for the caller's own tenant (omit for procedures without input). Called once per
  *            allowed role, so mutations must build a fresh target each time (use `w.unique()` / `w.make*`).
  *   foreign  an input that names the OTHER tenant's rows (omit only for procedures that take no ids: they are
- *            scoped by the session's tenant, and their results are checked for the other tenant's data).
+ *            scoped by the session's tenant, and their results are checked for the other tenant's data). A
+ *            procedure without one reports its foreign-id cases as skipped (not applicable), never as passed.
+ *   foreignName  required for every procedure whose input takes an address, a domain or a value that can be one
+ *            (checked against the procedure's input schema): an input naming the OTHER tenant's address or domain
+ *            (its verified sending domain, its client domain, …). `refused: "BAD_REQUEST"` when the procedure
+ *            must refuse it (a From address on another tenant's verified domain); otherwise the call may succeed
+ *            but only for the caller's tenant: the other tenant is unchanged and nothing of it is returned.
  *
  * Adding a router: one line per procedure, e.g.
  *   "tickets.get": { roles: ALL, input: (w) => ({ id: w.own.ticketId }), foreign: (w) => ({ id: w.other.ticketId }) },
@@ -19,6 +25,7 @@
 import type { Db } from "../../server/db/client";
 import type { Role } from "../../server/users/roles";
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { recordActivity } from "../../server/activity/record-activity";
 import { addBlocklistEntry } from "../../server/blocklist/manage-blocklist";
 import { createAlertRule } from "../../server/alert-rules/manage-alert-rules";
@@ -56,7 +63,7 @@ export type TenantFixture = {
 };
 
 /** A real aggregate report from the corpus (uploaded through the same code as the screen's upload). */
-const DMARC_XML = readFileSync("/work/shared/corpus/dmarc/stalwart-mail-auth/001.xml");
+const DMARC_XML = readFileSync(path.resolve(import.meta.dirname, "../fixtures/dmarc/stalwart-mail-auth/001.xml"));
 /** The routers seal and open DKIM keys with the app's secret, so the fixture's domains use the same one. */
 const secret = () => loadEnv().APP_SECRET;
 
@@ -83,6 +90,7 @@ export type Policy = {
   roles: Role[];
   input?: (w: World) => unknown;
   foreign?: (w: World) => unknown;
+  foreignName?: { input: (w: World) => unknown; refused?: "BAD_REQUEST" };
 };
 
 /** An alert rule of the tenant's, for the procedures that take one. */
@@ -104,11 +112,16 @@ export const procedurePolicies: Record<string, Policy> = {
   "clients.create": {
     roles: ADMIN_ONLY,
     input: (w) => ({ name: `C ${w.unique()}`, primaryDomain: `${w.unique()}.example` }),
+    // Another MSP may serve the same client domain: allowed, and the other tenant's client stays as it was.
+    foreignName: { input: (w) => ({ name: `C ${w.unique()}`, primaryDomain: w.other.clientDomain }) },
   },
   "clients.update": {
     roles: ADMIN_ONLY,
     input: async (w) => ({ clientId: await w.makeClient(w.own), name: `Renamed ${w.unique()}` }),
     foreign: (w) => ({ clientId: w.other.clientId, name: "Hijacked" }),
+    foreignName: {
+      input: async (w) => ({ clientId: await w.makeClient(w.own), aliasDomains: [w.other.clientDomain] }),
+    },
   },
   "clients.delete": {
     roles: ADMIN_ONLY,
@@ -119,6 +132,8 @@ export const procedurePolicies: Record<string, Policy> = {
     roles: ADMIN_ONLY,
     input: (w) => ({ clientId: w.own.clientId, email: `new.${w.unique()}@${w.own.clientDomain}` }),
     foreign: (w) => ({ clientId: w.other.clientId, email: `mole.${w.unique()}@${w.other.clientDomain}` }),
+    // The other tenant's contact's address on the caller's own client: never attaches the other's contact.
+    foreignName: { input: (w) => ({ clientId: w.own.clientId, email: `boss@${w.other.clientDomain}` }) },
   },
   "clients.updateContact": {
     roles: ADMIN_ONLY,
@@ -127,6 +142,9 @@ export const procedurePolicies: Record<string, Policy> = {
       email: `changed.${w.unique()}@${w.own.clientDomain}`,
     }),
     foreign: (w) => ({ contactId: w.other.contactId, email: `hijacked@${w.other.clientDomain}` }),
+    foreignName: {
+      input: async (w) => ({ contactId: await w.makeContact(w.own), email: `boss@${w.other.clientDomain}` }),
+    },
   },
   "clients.removeContact": {
     roles: ADMIN_ONLY,
@@ -144,6 +162,15 @@ export const procedurePolicies: Record<string, Policy> = {
       role: "SUPPORT",
       password: "a new user password",
     }),
+    // The other tenant's user's address: refused or not, that user and its credentials are untouched.
+    foreignName: {
+      input: (w) => ({
+        name: "Mole",
+        email: w.other.users.ADMIN.email,
+        role: "ADMIN",
+        password: "a new user password",
+      }),
+    },
   },
   "users.update": {
     roles: ADMIN_ONLY,
@@ -176,7 +203,11 @@ export const procedurePolicies: Record<string, Policy> = {
     input: (w) => ({ enabled: true, subject: `Received ${w.unique()}`, template: "We got it.", perSenderHour: 3 }),
   },
   "blocklist.list": { roles: ADMIN_ONLY, input: () => ({ includeRemoved: true }) },
-  "blocklist.add": { roles: ADMIN_ONLY, input: (w) => ({ value: `spam.${w.unique()}.example` }) },
+  "blocklist.add": {
+    roles: ADMIN_ONLY,
+    input: (w) => ({ value: `spam.${w.unique()}.example` }),
+    foreignName: { input: (w) => ({ value: w.other.unattributedDomain }) },
+  },
   "blocklist.remove": {
     roles: ADMIN_ONLY,
     input: async (w) => ({ id: await w.makeBlocklistEntry(w.own) }),
@@ -232,11 +263,21 @@ export const procedurePolicies: Record<string, Policy> = {
     roles: ADMIN_ONLY,
     input: async (w) => ({ clientId: await w.makeClient(w.own), sendingDomainId: w.own.sendingDomainId }),
     foreign: (w) => ({ clientId: w.other.clientId, sendingDomainId: w.other.sendingDomainId }),
+    // The caller's own client on the other tenant's verified domain.
+    foreignName: {
+      input: async (w) => ({ clientId: await w.makeClient(w.own), sendingDomainId: w.other.sendingDomainId }),
+      refused: "BAD_REQUEST",
+    },
   },
   "profile.sendAs": { roles: ALL },
   "profile.setSendAs": {
     roles: ALL,
     input: (w) => ({ address: `me.${w.unique()}@${w.own.sendingDomain}`, name: "Me" }),
+    // Send as an address on the other tenant's verified sending domain.
+    foreignName: {
+      input: (w) => ({ address: `me.${w.unique()}@${w.other.sendingDomain}`, name: "Me" }),
+      refused: "BAD_REQUEST",
+    },
   },
 
   // Tickets: every role (R-TEN-4), always the caller's tenant.
@@ -273,6 +314,12 @@ export const procedurePolicies: Record<string, Policy> = {
       return { ticketId: await w.makeTicket(w.own, { cc: [email] }), email };
     },
     foreign: (w) => ({ ticketId: w.other.ticketId, email: `cc@${w.other.clientDomain}` }),
+    foreignName: {
+      input: async (w) => {
+        const email = `boss@${w.other.clientDomain}`;
+        return { ticketId: await w.makeTicket(w.own, { cc: [email] }), email };
+      },
+    },
   },
   "tickets.reply": {
     roles: ALL,
@@ -288,12 +335,27 @@ export const procedurePolicies: Record<string, Policy> = {
       body: "Hijacked.",
       idempotencyKey: `policy-${w.unique()}-0123456789abcdef`,
     }),
+    // The caller's own ticket, to the other tenant's contact: sent (any address may be written to) but the other
+    // tenant's rows are untouched.
+    foreignName: {
+      input: async (w) => ({
+        ticketId: await w.makeTicket(w.own),
+        to: [{ address: `boss@${w.other.clientDomain}` }],
+        cc: [{ address: w.other.users.ADMIN.email }],
+        body: "On it.",
+        idempotencyKey: `policy-${w.unique()}-0123456789abcdef`,
+      }),
+    },
   },
   // Renders the caller's own draft; names no rows.
   "tickets.previewReply": { roles: ALL, input: () => ({ body: "**On it.**" }) },
 
   // The Unattributed queue: ADMIN and SUPPORT (R-TEN-4).
-  "unattributed.list": { roles: QUEUE, input: () => ({}) },
+  "unattributed.list": {
+    roles: QUEUE,
+    input: () => ({}),
+    foreignName: { input: (w) => ({ domain: w.other.unattributedDomain }) },
+  },
   "unattributed.byDomain": { roles: QUEUE },
   "unattributed.setClient": {
     roles: QUEUE,
@@ -303,13 +365,20 @@ export const procedurePolicies: Record<string, Policy> = {
   },
   "unattributed.addSenderDomain": {
     roles: QUEUE,
-    input: async (w) => ({ ticketId: await w.makeTicket(w.own, { unattributed: true }), clientId: await w.makeClient(w.own) }),
+    input: async (w) => ({
+      ticketId: await w.makeTicket(w.own, { unattributed: true }),
+      clientId: await w.makeClient(w.own),
+    }),
     foreign: async (w) => ({ ticketId: w.other.unattributedTicketId, clientId: await w.makeClient(w.own) }),
   },
   "unattributed.attributeFrom": {
     roles: QUEUE,
     input: async (w) => ({ clientId: await w.makeClient(w.own), scope: "domain", value: w.own.unattributedDomain }),
     foreign: (w) => ({ clientId: w.other.clientId, scope: "domain", value: w.other.unattributedDomain }),
+    // The caller's own client, the other tenant's queued sender domain: the other's queue stays as it was.
+    foreignName: {
+      input: async (w) => ({ clientId: await w.makeClient(w.own), scope: "domain", value: w.other.unattributedDomain }),
+    },
   },
   "unattributed.block": {
     roles: QUEUE,
@@ -324,7 +393,12 @@ export const procedurePolicies: Record<string, Policy> = {
     input: (w) => ({ id: w.own.sendingDomainId }),
     foreign: (w) => ({ id: w.other.sendingDomainId }),
   },
-  "sendingDomains.add": { roles: ADMIN_ONLY, input: (w) => ({ domain: `mail.${w.unique()}.example` }) },
+  "sendingDomains.add": {
+    roles: ADMIN_ONLY,
+    input: (w) => ({ domain: `mail.${w.unique()}.example` }),
+    // The other tenant's verified domain: may be added (verification is by DNS), never verified by theirs.
+    foreignName: { input: (w) => ({ domain: w.other.sendingDomain }) },
+  },
   "sendingDomains.verify": {
     roles: ADMIN_ONLY,
     input: async (w) => ({ id: await w.makeSendingDomain(w.own) }),
@@ -339,8 +413,17 @@ export const procedurePolicies: Record<string, Policy> = {
   "sendingDomains.setTenantDefault": {
     roles: ADMIN_ONLY,
     input: (w) => ({ address: `support.${w.unique()}@${w.own.sendingDomain}`, name: "Support" }),
+    // The tenant's default From on the other tenant's verified sending domain.
+    foreignName: {
+      input: (w) => ({ address: `support.${w.unique()}@${w.other.sendingDomain}`, name: "Support" }),
+      refused: "BAD_REQUEST",
+    },
   },
-  "activity.list": { roles: ADMIN_ONLY, input: () => ({}) },
+  "activity.list": {
+    roles: ADMIN_ONLY,
+    input: () => ({}),
+    foreignName: { input: (w) => ({ address: `boss@${w.other.clientDomain}` }) },
+  },
   "activity.get": {
     roles: ADMIN_ONLY,
     input: (w) => ({ id: w.own.activityId }),
@@ -356,8 +439,17 @@ export const procedurePolicies: Record<string, Policy> = {
   "mtaSts.checkDns": { roles: ADMIN_ONLY },
   "mtaSts.summary": { roles: ADMIN_ONLY, input: () => ({ days: 30 }) },
   "dmarcReports.domains": { roles: ADMIN_ONLY },
-  "dmarcReports.overview": { roles: ADMIN_ONLY, input: (w) => ({ domain: w.own.dmarcDomain, period: "all" }) },
-  "dmarcReports.reports": { roles: ADMIN_ONLY, input: (w) => ({ domain: w.own.dmarcDomain, period: "all" }) },
+  // Both tenants hold the same report, so the domain is also the other tenant's: only the own report comes back.
+  "dmarcReports.overview": {
+    roles: ADMIN_ONLY,
+    input: (w) => ({ domain: w.own.dmarcDomain, period: "all" }),
+    foreignName: { input: (w) => ({ domain: w.other.dmarcDomain, period: "all" }) },
+  },
+  "dmarcReports.reports": {
+    roles: ADMIN_ONLY,
+    input: (w) => ({ domain: w.own.dmarcDomain, period: "all" }),
+    foreignName: { input: (w) => ({ domain: w.other.dmarcDomain, period: "all" }) },
+  },
   "dmarcReports.report": {
     roles: ADMIN_ONLY,
     input: (w) => ({ id: w.own.dmarcReportId }),
@@ -432,8 +524,15 @@ async function createTicketRow(
   const email = data.requesterEmail.toLowerCase();
   const requester =
     (await db.contact.findFirst({ where: { tenantId: t.tenantId, email }, select: { id: true } })) ??
-    (await db.contact.create({ data: { tenantId: t.tenantId, email, clientId: data.clientId ?? null }, select: { id: true } }));
-  const last = await db.ticket.findFirst({ where: { tenantId: t.tenantId }, orderBy: { number: "desc" }, select: { number: true } });
+    (await db.contact.create({
+      data: { tenantId: t.tenantId, email, clientId: data.clientId ?? null },
+      select: { id: true },
+    }));
+  const last = await db.ticket.findFirst({
+    where: { tenantId: t.tenantId },
+    orderBy: { number: "desc" },
+    select: { number: true },
+  });
   const number = (last?.number ?? 0) + 1;
   const ticket = await db.ticket.create({
     data: {

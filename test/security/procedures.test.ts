@@ -5,7 +5,11 @@
  *   not allow → FORBIDDEN with nothing changed, an allowed role → succeeds, and its result carries none of the
  *   other tenant's ids or addresses;
  * - each procedure that takes ids, called by every allowed role with the other tenant's ids → NOT_FOUND or
- *   FORBIDDEN, and every row of the other tenant is unchanged.
+ *   FORBIDDEN, and every row of the other tenant is unchanged (a procedure that takes no ids reports these cases
+ *   as skipped: not applicable);
+ * - each procedure that takes an address or a domain (found in its input schema), called with the other
+ *   tenant's (e.g. a From address on its verified sending domain) → refused where the policy says, and in any
+ *   case the other tenant is unchanged and nothing of it comes back.
  * "Nothing changed" compares every row of every tenant-owned table (read from prisma/schema.prisma, so new
  * tables are covered), plus the tenant's users' credentials.
  */
@@ -44,6 +48,31 @@ const tenantModels = (() => {
   return out;
 })();
 
+/** Input fields that carry an address or a domain (or a value that may be one), by their key path. */
+const NAME_FIELD = /(^|\.)(address|email|domain|primaryDomain|aliasDomains|value)$/i;
+
+/** The key paths of a procedure's input schema (zod objects, arrays, optionals), e.g. "to.[].address". */
+function inputKeys(procedure: string): string[] {
+  type Def = { type?: string; shape?: Record<string, unknown>; innerType?: unknown; element?: unknown; in?: unknown };
+  const defOf = (schema: unknown) => (schema as { _zod?: { def?: Def } } | undefined)?._zod?.def;
+  const keys: string[] = [];
+  const walk = (schema: unknown, prefix: string) => {
+    const def = defOf(schema);
+    if (!def) return;
+    if (def.type === "object" && def.shape) {
+      for (const [key, value] of Object.entries(def.shape)) {
+        keys.push(prefix + key);
+        walk(value, `${prefix}${key}.`);
+      }
+    } else if (def.type === "array") walk(def.element, `${prefix}[].`);
+    else walk(def.innerType ?? def.in, prefix);
+  };
+  const proc = (appRouter._def as unknown as { procedures: Record<string, { _def: { inputs?: unknown[] } }> })
+    .procedures[procedure];
+  for (const input of proc?._def.inputs ?? []) walk(input, "");
+  return keys;
+}
+
 type Caller = ReturnType<typeof createCaller>;
 
 async function call(caller: Caller, procedure: string, input: unknown): Promise<unknown> {
@@ -73,12 +102,42 @@ it("every tRPC procedure has a declared access policy (add one line to test/secu
     Object.keys(procedurePolicies).filter((p) => !procedures.includes(p)),
     "policies for procedures that no longer exist",
   ).toEqual([]);
+  expect(
+    procedures.filter((p) => inputKeys(p).some((k) => NAME_FIELD.test(k)) && !procedurePolicies[p]?.foreignName),
+    "procedures that take an address or domain without a foreignName case",
+  ).toEqual([]);
+  // The schema walk sees the fields it must (so the check above cannot pass by seeing nothing).
+  expect(inputKeys("tickets.reply")).toContain("to.[].address");
+  expect(inputKeys("profile.setSendAs")).toContain("address");
   expect(tenantModels).toEqual(
     expect.arrayContaining(["client", "contact", "user", "blocklistEntry", "ticket", "message"]),
   );
 });
 
-describe.each(testProviders())("R-TEN-1 / R-TEN-4 every procedure × role × tenant on %s", (provider) => {
+/**
+ * Procedures with a foreignName case, refusals first: the other cases may legitimately give the own tenant rows
+ * that name the other tenant's domains (sendingDomains.add adds its domain, unverified), after which a refusal
+ * would be about the own unverified row instead of the other tenant's verified one.
+ */
+const nameCases = procedures
+  .filter((p) => procedurePolicies[p]?.foreignName)
+  .sort(
+    (a, b) => Number(!procedurePolicies[a]!.foreignName!.refused) - Number(!procedurePolicies[b]!.foreignName!.refused),
+  );
+
+/**
+ * Two passes per database, each on a fresh one: ids and roles, then foreign addresses and domains (whose own-tenant
+ * rows naming the other tenant's domains would trip the first pass's "nothing of the other tenant" checks).
+ */
+const passes = testProviders().flatMap(
+  (p) =>
+    [
+      [p, "ids and roles"],
+      [p, "addresses and domains"],
+    ] as const,
+);
+
+describe.each(passes)("R-TEN-1 / R-TEN-4 every procedure × role × tenant on %s: %s", (provider, pass) => {
   let t: TestDatabase;
   let own: TenantFixture;
   let other: TenantFixture;
@@ -141,8 +200,32 @@ describe.each(testProviders())("R-TEN-1 / R-TEN-4 every procedure × role × ten
     await t.drop();
   });
 
-  describe.each(procedures)("%s", (procedure) => {
+  describe.each(pass === "ids and roles" ? procedures : nameCases)("%s", (procedure) => {
     const policy = procedurePolicies[procedure];
+    if (pass === "addresses and domains") {
+      const foreignName = policy?.foreignName;
+      if (!foreignName) return;
+      it.each(ALL.filter((role) => policy.roles.includes(role)))(
+        `%s naming the other tenant's address or domain → ${foreignName.refused ?? "only the own tenant"}, the other untouched`,
+        async (role) => {
+          const user = own.users[role];
+          const input = await foreignName.input(world({ id: user.id, role }));
+          const before = await snapshot(other);
+          const result = await outcome(call(callerFor(user.id), procedure, input));
+          if (foreignName.refused) {
+            expect(result, JSON.stringify(result)).toMatchObject({ ok: false, code: foreignName.refused });
+          } else if (result.ok) {
+            // What the input itself named may come back; nothing else of the other tenant may.
+            const named = JSON.stringify(input);
+            const returned = JSON.stringify(result.value ?? null);
+            for (const marker of otherMarkers.filter((m) => !named.includes(m)))
+              expect(returned, `${procedure} returned the other tenant's ${marker}`).not.toContain(marker);
+          }
+          expect(await snapshot(other), "the other tenant is untouched").toBe(before);
+        },
+      );
+      return;
+    }
 
     it("anonymous → UNAUTHORIZED", async () => {
       if (!policy) throw new Error(`no policy for ${procedure}`);
@@ -170,16 +253,21 @@ describe.each(testProviders())("R-TEN-1 / R-TEN-4 every procedure × role × ten
       expect(await snapshot(other), "the other tenant is untouched").toBe(before.other);
     });
 
-    it.each(ALL)("%s with the other tenant's ids → NOT_FOUND/FORBIDDEN and nothing changed", async (role) => {
-      if (!policy) throw new Error(`no policy for ${procedure}`);
-      if (!policy.foreign) return; // takes no ids: scoped by the session (its results are checked above)
-      const user = own.users[role];
-      const input = await policy.foreign(world({ id: user.id, role }));
-      const before = await snapshot(other);
-      const result = await outcome(call(callerFor(user.id), procedure, input));
-      expect(result, JSON.stringify(result)).toMatchObject({ ok: false });
-      expect(["NOT_FOUND", "FORBIDDEN"]).toContain((result as { code: string }).code);
-      expect(await snapshot(other)).toBe(before);
-    });
+    // A procedure that takes no ids is scoped by the session (its results are checked above): these cases are
+    // not applicable to it, and the run reports them as skipped rather than passed.
+    const foreign = policy?.foreign;
+    (foreign ? it.each(ALL) : it.skip.each(ALL))(
+      "%s with the other tenant's ids → NOT_FOUND/FORBIDDEN and nothing changed",
+      async (role) => {
+        if (!foreign) throw new Error(`no foreign input for ${procedure}`);
+        const user = own.users[role];
+        const input = await foreign(world({ id: user.id, role }));
+        const before = await snapshot(other);
+        const result = await outcome(call(callerFor(user.id), procedure, input));
+        expect(result, JSON.stringify(result)).toMatchObject({ ok: false });
+        expect(["NOT_FOUND", "FORBIDDEN"]).toContain((result as { code: string }).code);
+        expect(await snapshot(other)).toBe(before);
+      },
+    );
   });
 });

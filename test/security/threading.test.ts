@@ -106,6 +106,26 @@ describe.each(testProviders())("R-IN-6 / R-TEN-1 threading isolation over SMTP o
     expect(await inboundCount(victim.ticketId)).toBe(before + 2);
   });
 
+  it("R-IN-6 References naming two tickets: the most recent entry (the last) wins, whichever ticket is older", async () => {
+    const first = await deliver(
+      { from: "dan@customer.example", to: mailbox("alpha"), subject: "Printer" },
+      mailbox("alpha"),
+    );
+    const second = await deliver(
+      { from: "erin@customer.example", to: mailbox("alpha"), subject: "VPN" },
+      mailbox("alpha"),
+    );
+    expect(first.ticketId).not.toBe(second.ticketId);
+    const reply = (references: string[]) =>
+      deliver(
+        { from: "dan@customer.example", to: mailbox("alpha"), subject: "Re: both", references },
+        mailbox("alpha"),
+      );
+    // RFC 5322 3.6.4: References lists the thread oldest first, so its last entry is the parent.
+    expect((await reply([first.messageIdHeader, second.messageIdHeader])).ticketId).toBe(second.ticketId);
+    expect((await reply([second.messageIdHeader, first.messageIdHeader])).ticketId).toBe(first.ticketId);
+  });
+
   it.each([
     ["alpha's reply address in To", () => ({ to: [mailbox("bravo"), victim.replyAddress] })],
     ["alpha's reply address in Cc", () => ({ to: mailbox("bravo"), cc: [victim.replyAddress] })],
@@ -123,10 +143,7 @@ describe.each(testProviders())("R-IN-6 / R-TEN-1 threading isolation over SMTP o
     ["alpha's VERP address in To", () => ({ to: [mailbox("bravo"), victim.bounceAddress] })],
   ])("sent to bravo with %s → a bravo ticket, alpha's ticket untouched", async (_name, shape) => {
     const before = await inboundCount(victim.ticketId);
-    const landed = await deliver(
-      { from: sender, subject: "Re: your ticket", ...shape() },
-      mailbox("bravo"),
-    );
+    const landed = await deliver({ from: sender, subject: "Re: your ticket", ...shape() }, mailbox("bravo"));
     expect(landed.tenantId).toBe(bravo.id);
     expect(landed.ticket.tenantId).toBe(bravo.id);
     expect(landed.ticketId).not.toBe(victim.ticketId);

@@ -27,7 +27,24 @@ function rsaKey() {
 
 let dns: TestDnsServer;
 let resolver: Resolver;
-const keys = { sender: rsaKey(), microsoft: rsaKey(), untrusted: rsaKey(), quiet: rsaKey() };
+const keys = {
+  sender: rsaKey(),
+  microsoft: rsaKey(),
+  google: rsaKey(),
+  untrusted: rsaKey(),
+  lookalike: rsaKey(),
+  prefixed: rsaKey(),
+  quiet: rsaKey(),
+};
+const sealers = {
+  microsoft: { domain: "microsoft.com", selector: "arc2025", privateKey: keys.microsoft.privatePem },
+  google: { domain: "google.com", selector: "arc", privateKey: keys.google.privatePem },
+  untrusted: { domain: "forwarder.example", selector: "arc", privateKey: keys.untrusted.privatePem },
+  // Ends with the trusted name but is not it, nor a subdomain of it.
+  lookalike: { domain: "evilmicrosoft.com", selector: "arc", privateKey: keys.lookalike.privatePem },
+  // Starts with the trusted name.
+  prefixed: { domain: "microsoft.com.evil.example", selector: "arc", privateKey: keys.prefixed.privatePem },
+};
 
 function message(from: string, subject = "Printer broken", extra = ""): Buffer {
   return Buffer.from(
@@ -99,6 +116,9 @@ beforeAll(async () => {
     // ARC sealers.
     "arc2025._domainkey.microsoft.com": [{ type: "TXT", data: splitTxt(keys.microsoft.record) }],
     "arc._domainkey.forwarder.example": [{ type: "TXT", data: splitTxt(keys.untrusted.record) }],
+    "arc._domainkey.google.com": [{ type: "TXT", data: splitTxt(keys.google.record) }],
+    "arc._domainkey.evilmicrosoft.com": [{ type: "TXT", data: splitTxt(keys.lookalike.record) }],
+    "arc._domainkey.microsoft.com.evil.example": [{ type: "TXT", data: splitTxt(keys.prefixed.record) }],
   });
   resolver = createResolver({ servers: [dns.address], timeoutMs: 1000, tries: 1 });
 }, 60_000);
@@ -259,6 +279,79 @@ describe("R-IN-3 ARC: forwarding through a trusted sealer", () => {
     const altered = Buffer.from(forwarded.toString().replace("floor 2", "floor 9"));
     const r = await auth(altered, FORWARDER_IP, "jane@sender.example");
     expect(r.arc).toBe("fail");
+    expect(r).toMatchObject({ action: "drop", reason: "dmarc" });
+  });
+});
+
+/**
+ * A later hop: authenticates what it received from the previous forwarder (ARC pass, DMARC fail), optionally
+ * rewrites the body, and adds its own ARC set with cv=pass over the existing chain.
+ */
+async function resealAt(
+  raw: Buffer,
+  sealer: { domain: string; selector: string; privateKey: string },
+  rewrite: (text: string) => string = (t) => t,
+): Promise<Buffer> {
+  const seen = await authenticateMessage({
+    raw,
+    ip: FORWARDER_IP,
+    helo: "mx.forwarder.example",
+    mailFrom: "jane@sender.example",
+    resolver,
+    trustedArcSealers: TRUSTED,
+    mta: `mx.${sealer.domain}`,
+  });
+  expect(seen.arc).toBe("pass");
+  const modified = Buffer.from(rewrite(raw.toString("latin1")), "latin1");
+  const arcHeaders = await sealMessage(modified, {
+    signingDomain: sealer.domain,
+    selector: sealer.selector,
+    privateKey: sealer.privateKey,
+    cv: "pass",
+    authResults: seen.details.authResults,
+  });
+  expect(arcHeaders.toString()).toMatch(/^ARC-Seal: i=2;/);
+  return Buffer.concat([arcHeaders, modified]);
+}
+
+describe("R-IN-3 ARC: several hops and look-alike sealers", () => {
+  const original = () => sign(message("jane@sender.example"), "sender.example", "sel1", keys.sender.privatePem);
+
+  it("R-IN-3 control: a trusted sealer after a trusted one vouches with the earlier one's dmarc=pass → delivered", async () => {
+    const twice = await resealAt(await forwardAndSeal(await original(), sealers.microsoft), sealers.google);
+    const r = await auth(twice, FORWARDER_IP, "jane@sender.example");
+    expect(r.details.arc.sealers).toEqual([
+      { i: 2, domain: "google.com", trusted: true },
+      { i: 1, domain: "microsoft.com", trusted: true },
+    ]);
+    expect(r).toMatchObject({ arc: "pass", dmarc: "fail", action: "deliver" });
+    expect(r.details.arc.vouchedBy).toBe("microsoft.com");
+  });
+
+  it("R-IN-3 an untrusted sealer after a trusted one (it could have rewritten the message) → dropped", async () => {
+    // The untrusted hop rewrites the body and re-seals: the chain still validates, and the trusted hop's
+    // earlier dmarc=pass is intact, but it no longer speaks for this content.
+    const hijacked = await resealAt(await forwardAndSeal(await original(), sealers.microsoft), sealers.untrusted, (t) =>
+      t.replace("The printer on floor 2 is broken.", "Please pay invoice 4471 to IBAN XX00 0000."),
+    );
+    const r = await auth(hijacked, FORWARDER_IP, "jane@sender.example");
+    expect(r.details.arc.sealers).toEqual([
+      { i: 2, domain: "forwarder.example", trusted: false },
+      { i: 1, domain: "microsoft.com", trusted: true },
+    ]);
+    expect(r.arc).toBe("pass");
+    expect(r.details.arc.vouchedBy).toBeNull();
+    expect(r).toMatchObject({ action: "drop", reason: "dmarc" });
+  });
+
+  it.each([
+    ["evilmicrosoft.com (ends with the trusted name)", sealers.lookalike],
+    ["microsoft.com.evil.example (starts with it)", sealers.prefixed],
+  ])("R-IN-3 a look-alike sealer %s is not trusted → dropped", async (_name, sealer) => {
+    const r = await auth(await forwardAndSeal(await original(), sealer), FORWARDER_IP, "jane@sender.example");
+    expect(r.details.arc.sealers).toEqual([{ i: 1, domain: sealer.domain, trusted: false }]);
+    expect(r.arc).toBe("pass");
+    expect(r.details.arc.vouchedBy).toBeNull();
     expect(r).toMatchObject({ action: "drop", reason: "dmarc" });
   });
 });

@@ -21,18 +21,35 @@ export type CreateUserInput = z.infer<typeof createUserInput>;
  */
 export async function createUser(db: Db, tenantId: string, input: CreateUserInput) {
   const data = createUserInput.parse(input);
+  return insertUser(db, tenantId, data, await hashPassword(data.password));
+}
+
+export const inviteUserInput = createUserInput.omit({ password: true });
+export type InviteUserInput = z.infer<typeof inviteUserInput>;
+
+/**
+ * An invited user: the user row without a password. They cannot sign in until they follow the invitation link
+ * (better-auth's reset-password token, mailed by server/accounts/account-mail.ts) and choose one.
+ */
+export async function inviteUser(db: Db, tenantId: string, input: InviteUserInput) {
+  return insertUser(db, tenantId, inviteUserInput.parse(input), null);
+}
+
+async function insertUser(db: Db, tenantId: string, data: InviteUserInput, hash: string | null) {
   const taken = await db.user.findUnique({ where: { email: data.email }, select: { id: true } });
   if (taken) throw new AppError("CONFLICT", "A user with this email already exists.", { field: "email" });
   const id = randomUUID();
-  const hash = await hashPassword(data.password);
-  const [user] = await db.$transaction([
-    db.user.create({
-      data: { id, tenantId, name: data.name, email: data.email, role: data.role, emailVerified: true },
-      select: userSelect,
-    }),
-    db.account.create({
-      data: { id: randomUUID(), userId: id, accountId: id, providerId: CREDENTIAL_PROVIDER, password: hash },
-    }),
-  ]);
+  const user = await db.user.create({
+    data: {
+      id,
+      tenantId,
+      name: data.name,
+      email: data.email,
+      role: data.role,
+      emailVerified: true,
+      ...(hash ? { accounts: { create: { id: randomUUID(), accountId: id, providerId: CREDENTIAL_PROVIDER, password: hash } } } : {}),
+    },
+    select: userSelect,
+  });
   return { ...user, role: parseRole(user.role) };
 }

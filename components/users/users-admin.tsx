@@ -185,19 +185,7 @@ function CreateUserForm({ onDone }: { onDone: () => void }) {
   return (
     <form onSubmit={(e) => void submit(e).catch(() => undefined)} className="space-y-5" noValidate>
       {errors.form ? <Alert>{errors.form}</Alert> : null}
-      <TextField label="Name" name="name" autoFocus value={values.name} error={errors.fields.name} onChange={(e) => setValues({ ...values, name: e.target.value })} />
-      <TextField label="Email" name="email" type="email" value={values.email} error={errors.fields.email} onChange={(e) => setValues({ ...values, email: e.target.value })} />
-      <Field label="Role" error={errors.fields.role} hint={roleDescriptions[values.role]}>
-        {(p) => (
-          <select {...p} name="role" value={values.role} onChange={(e) => setValues({ ...values, role: e.target.value as Role })}>
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {roleLabels[r]}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <UserFields values={values} errors={errors.fields} onChange={(v) => setValues({ ...values, ...v })} />
       <TextField
         label="Initial password"
         name="password"
@@ -331,19 +319,7 @@ function InviteUserForm({ onDone, onCancel }: { onDone: (notice: { tone: "succes
   return (
     <form onSubmit={(e) => void submit(e).catch(() => undefined)} className="space-y-5" noValidate>
       {errors.form ? <Alert>{errors.form}</Alert> : null}
-      <TextField label="Name" name="name" autoFocus value={values.name} error={errors.fields.name} onChange={(e) => setValues({ ...values, name: e.target.value })} />
-      <TextField label="Email" name="email" type="email" value={values.email} error={errors.fields.email} onChange={(e) => setValues({ ...values, email: e.target.value })} />
-      <Field label="Role" error={errors.fields.role} hint={roleDescriptions[values.role]}>
-        {(p) => (
-          <select {...p} name="role" value={values.role} onChange={(e) => setValues({ ...values, role: e.target.value as Role })}>
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {roleLabels[r]}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <UserFields values={values} errors={errors.fields} onChange={(v) => setValues({ ...values, ...v })} />
       <div className="flex justify-end gap-2 border-t border-slate-200 pt-4">
         <Button variant="secondary" onClick={onCancel}>
           Cancel
@@ -353,5 +329,28 @@ function InviteUserForm({ onDone, onCancel }: { onDone: (notice: { tone: "succes
         </Button>
       </div>
     </form>
+  );
+}
+
+type UserFieldValues = { name: string; email: string; role: Role };
+
+/** Name, email and role: the fields of a new user, invited or created with a password. */
+function UserFields({ values, errors, onChange }: { values: UserFieldValues; errors: Partial<Record<string, string>>; onChange: (v: Partial<UserFieldValues>) => void }) {
+  return (
+    <>
+      <TextField label="Name" name="name" autoFocus value={values.name} error={errors.name} onChange={(e) => onChange({ name: e.target.value })} />
+      <TextField label="Email" name="email" type="email" value={values.email} error={errors.email} onChange={(e) => onChange({ email: e.target.value })} />
+      <Field label="Role" error={errors.role} hint={roleDescriptions[values.role]}>
+        {(p) => (
+          <select {...p} name="role" value={values.role} onChange={(e) => onChange({ role: e.target.value as Role })}>
+            {roles.map((r) => (
+              <option key={r} value={r}>
+                {roleLabels[r]}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+    </>
   );
 }

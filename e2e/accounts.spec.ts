@@ -38,7 +38,7 @@ async function choosePassword(page: Page, link: string, password: string) {
   await page.getByLabel("New password").fill(password);
   await page.getByLabel("Repeat the password").fill(password);
   await page.getByRole("button", { name: "Set password" }).click();
-  await expect(page.getByRole("status")).toHaveText("Your password is set. Sign in with it now.");
+  await expect(page.getByRole("main").getByRole("status")).toHaveText("Your password is set. Sign in with it now.");
 }
 
 test("R-UX-4 invite a user, accept the invitation from the mail, turn on two-factor and sign in with a TOTP code", async ({ page, browser, baseURL }, testInfo) => {
@@ -58,7 +58,7 @@ test("R-UX-4 invite a user, accept the invitation from the mail, turn on two-fac
   await dialog.getByLabel("Role").selectOption("SUPPORT");
   await dialog.getByRole("button", { name: "Send invitation" }).click();
   await expect(dialog).toBeHidden();
-  await expect(page.getByRole("status")).toHaveText(`Invitation sent to ${email}.`);
+  await expect(page.getByRole("main").getByRole("status")).toHaveText(`Invitation sent to ${email}.`);
   await expect(page.getByRole("row", { name: /Ines Invitee/ })).toContainText("Invited");
   await shootFullPage(page, `e2e/screenshots/accounts-users-${project}.png`);
 
@@ -72,7 +72,7 @@ test("R-UX-4 invite a user, accept the invitation from the mail, turn on two-fac
   await shootFullPage(invitee, `e2e/screenshots/accounts-set-password-${project}.png`);
   // The link works once.
   await invitee.goto(link);
-  await expect(invitee.getByRole("alert")).toHaveText(/This link has expired or was already used/);
+  await expect(invitee.getByRole("main").getByRole("alert")).toHaveText(/This link has expired or was already used/);
 
   await signIn(invitee, email, password);
   await invitee.goto("/profile");
@@ -124,7 +124,7 @@ test("R-UX-4 reset a forgotten password from the mail; the other sessions end", 
   await expect(page.getByRole("heading", { name: "Reset your password" })).toBeVisible();
   await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Send me a link" }).click();
-  await expect(page.getByRole("status")).toContainText("a link to choose a new password is on its way");
+  await expect(page.getByRole("main").getByRole("status")).toContainText("a link to choose a new password is on its way");
   await shootFullPage(page, `e2e/screenshots/accounts-forgot-${project}.png`);
 
   const mail = await waitForDelivered(project, (m) => m.recipients.includes(email));

@@ -218,15 +218,18 @@ describe.each(testProviders())("R-UX-4 accounts on %s", (provider) => {
     await expect(caller.profile.me()).resolves.toMatchObject({ email: "sam@demo.local" });
 
     const admin = createCaller(createContextInner({ db: t.db, session: await getSessionInfo(auth, new Headers({ cookie: cookieOf(await signIn("admin@demo.local", "seeded admin password")) })) }));
-    // The admin turns it on, and so is asked to set it up too (they have no second factor yet).
-    await setTwoFactorPolicy(t.db, tenantId, { required: true });
+    // Only an admin who uses two-factor may require it.
+    await expect(admin.users.setTwoFactorPolicy({ required: true })).rejects.toMatchObject({ code: "PRECONDITION_FAILED" });
+    await t.db.user.update({ where: { id: adminId }, data: { twoFactorEnabled: true } });
+    await expect(admin.users.setTwoFactorPolicy({ required: true })).resolves.toEqual({ required: true });
     expect(await needsTwoFactorSetup(t.db, { tenantId, twoFactorEnabled: false })).toBe(true);
     await expect(caller.profile.me()).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(admin.users.list()).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(admin.users.list()).resolves.toEqual(expect.arrayContaining([expect.objectContaining({ email: "sam@demo.local" })]));
 
     await t.db.user.update({ where: { id: sam.id }, data: { twoFactorEnabled: true } });
     await expect(caller.profile.me()).resolves.toMatchObject({ email: "sam@demo.local" });
-    await setTwoFactorPolicy(t.db, tenantId, { required: false });
+    await setTwoFactorPolicy(t.db, tenantId, { twoFactorEnabled: true }, { required: false });
     await expect(admin.users.twoFactorPolicy()).resolves.toEqual({ required: false });
+    await t.db.user.update({ where: { id: adminId }, data: { twoFactorEnabled: false } });
   });
 });

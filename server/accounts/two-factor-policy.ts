@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { Db } from "../db/client";
+import { AppError } from "../errors";
 
 export const setTwoFactorPolicyInput = z.object({ required: z.boolean() });
 export type SetTwoFactorPolicyInput = z.infer<typeof setTwoFactorPolicyInput>;
@@ -14,8 +15,19 @@ export async function getTwoFactorPolicy(db: Db, tenantId: string): Promise<{ re
   return { required: tenant.requireTwoFactor };
 }
 
-export async function setTwoFactorPolicy(db: Db, tenantId: string, input: SetTwoFactorPolicyInput): Promise<{ required: boolean }> {
+/** An admin turns the rule on only once they use two-factor themselves, so turning it on never locks them out mid-page. */
+export async function setTwoFactorPolicy(
+  db: Db,
+  tenantId: string,
+  actor: { twoFactorEnabled: boolean },
+  input: SetTwoFactorPolicyInput,
+): Promise<{ required: boolean }> {
   const data = setTwoFactorPolicyInput.parse(input);
+  if (data.required && !actor.twoFactorEnabled) {
+    throw new AppError("PRECONDITION", "Turn on two-factor sign-in for yourself first (on your profile), then require it for everyone.", {
+      field: "required",
+    });
+  }
   await db.tenant.update({ where: { id: tenantId }, data: { requireTwoFactor: data.required } });
   return { required: data.required };
 }

@@ -13,7 +13,7 @@ export const usersRouter = createTRPCRouter({
   twoFactorPolicy: adminProcedure.query(({ ctx }) => getTwoFactorPolicy(ctx.db, ctx.tenantId)),
   setTwoFactorPolicy: adminProcedure
     .input(setTwoFactorPolicyInput)
-    .mutation(({ ctx, input }) => setTwoFactorPolicy(ctx.db, ctx.tenantId, input)),
+    .mutation(({ ctx, input }) => setTwoFactorPolicy(ctx.db, ctx.tenantId, ctx.user, input)),
   create: adminProcedure.input(createUserInput).mutation(({ ctx, input }) => createUser(ctx.db, ctx.tenantId, input)),
   update: adminProcedure
     .input(updateUserInput)

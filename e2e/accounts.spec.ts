@@ -42,6 +42,8 @@ async function choosePassword(page: Page, link: string, password: string) {
 }
 
 test("R-UX-4 invite a user, accept the invitation from the mail, turn on two-factor and sign in with a TOTP code", async ({ page, browser, baseURL }, testInfo) => {
+  // Three sign-ins, two password hashes and real mail delivery on a shared two-core machine.
+  test.setTimeout(120_000);
   const project = testInfo.project.name;
   const email = `invitee-${project}-${Date.now()}@client-mail.test`;
   const password = "invitee password 0001";
@@ -107,6 +109,7 @@ test("R-UX-4 invite a user, accept the invitation from the mail, turn on two-fac
 });
 
 test("R-UX-4 reset a forgotten password from the mail; the other sessions end", async ({ browser, baseURL }, testInfo) => {
+  test.setTimeout(120_000);
   const project = testInfo.project.name;
   const email = `forgetful-${project}-${Date.now()}@client-mail.test`;
   const db = instanceDb(project);

@@ -13,7 +13,8 @@ import { claimOutboundJobs, recordDeliveryResult } from "../outbound/delivery-qu
 import { seedDemo } from "../tenants/seed-demo";
 import { createContextInner } from "../trpc/init";
 import { createCaller } from "../trpc/routers/_app";
-import { createUser, inviteUser } from "../users/create-user";
+import { createUser } from "../users/create-user";
+import { inviteUser } from "../users/invite-user";
 import { updateUser } from "../users/update-user";
 import { ACCOUNT_LINK_HOURS, ACCOUNT_MAIL_REASON } from "./account-mail";
 import { needsTwoFactorSetup, setTwoFactorPolicy } from "./two-factor-policy";

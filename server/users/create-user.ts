@@ -24,18 +24,8 @@ export async function createUser(db: Db, tenantId: string, input: CreateUserInpu
   return insertUser(db, tenantId, data, await hashPassword(data.password));
 }
 
-export const inviteUserInput = createUserInput.omit({ password: true });
-export type InviteUserInput = z.infer<typeof inviteUserInput>;
-
-/**
- * An invited user: the user row without a password. They cannot sign in until they follow the invitation link
- * (better-auth's reset-password token, mailed by server/accounts/account-mail.ts) and choose one.
- */
-export async function inviteUser(db: Db, tenantId: string, input: InviteUserInput) {
-  return insertUser(db, tenantId, inviteUserInput.parse(input), null);
-}
-
-async function insertUser(db: Db, tenantId: string, data: InviteUserInput, hash: string | null) {
+/** The user row (and, with a hash, the credential account), refusing an email already in use in any tenant. */
+export async function insertUser(db: Db, tenantId: string, data: Omit<CreateUserInput, "password">, hash: string | null) {
   const taken = await db.user.findUnique({ where: { email: data.email }, select: { id: true } });
   if (taken) throw new AppError("CONFLICT", "A user with this email already exists.", { field: "email" });
   const id = randomUUID();

@@ -1,6 +1,7 @@
 import { adminProcedure, createTRPCRouter } from "../init";
 import { listUsers } from "../../users/list-users";
-import { createUser, createUserInput, inviteUser, inviteUserInput } from "../../users/create-user";
+import { createUser, createUserInput } from "../../users/create-user";
+import { inviteUser, inviteUserInput } from "../../users/invite-user";
 import { getTwoFactorPolicy, setTwoFactorPolicy, setTwoFactorPolicyInput } from "../../accounts/two-factor-policy";
 import { updateUser, updateUserInput } from "../../users/update-user";
 import { resetUserPassword, resetUserPasswordInput } from "../../users/reset-user-password";

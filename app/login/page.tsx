@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { Mail } from "lucide-react";
+import { AuthPage } from "@/components/auth/auth-page";
 import { LoginForm } from "@/components/auth/login-form";
 import { getCurrentUser } from "@/server/auth/current-user";
 import { safeNext } from "@/server/auth/safe-next";
@@ -11,20 +11,8 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const next = safeNext((await searchParams).next);
   if (await getCurrentUser()) redirect(next);
   return (
-    <main className="flex min-h-screen items-center justify-center px-4 py-12">
-      <div className="w-full max-w-sm">
-        <div className="mb-8 flex flex-col items-center text-center">
-          <span className="flex size-11 items-center justify-center rounded-xl bg-indigo-600 text-white shadow-sm">
-            <Mail className="size-6" aria-hidden />
-          </span>
-          <h1 className="mt-4 text-xl font-semibold text-slate-900">Sign in to OpsMerge</h1>
-          <p className="mt-1 text-sm text-slate-500">Email gateway for your support mailbox</p>
-        </div>
-        <div className="rounded-xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
-          <LoginForm next={next} />
-        </div>
-        <p className="mt-6 text-center text-xs text-slate-500">Accounts are created by your administrator.</p>
-      </div>
-    </main>
+    <AuthPage title="Sign in to OpsMerge" subtitle="Email gateway for your support mailbox" footer="Accounts are created by your administrator.">
+      <LoginForm next={next} />
+    </AuthPage>
   );
 }

@@ -1,23 +1,24 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { KeyRound, Plus, UserCheck, UserX } from "lucide-react";
+import { KeyRound, Mail, Plus, Send, UserCheck, UserX } from "lucide-react";
 import { useState, type FormEvent } from "react";
-import { roleLabels, roles, type Role } from "@/server/users/roles";
+import { roleDescriptions, roleLabels, roles, type Role } from "@/server/users/roles";
+import { authClient, SET_PASSWORD_PATH } from "../auth/auth-client";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
-import { Card } from "../ui/card";
+import { Card, CardHeader } from "../ui/card";
 import { Dialog } from "../ui/dialog";
 import { Field, TextField } from "../ui/field";
 import { formErrorsOf } from "../ui/form-errors";
 import { PageHeader } from "../ui/page-header";
 import { useTRPC } from "../trpc/client";
 
-const roleHelp: Record<Role, string> = {
-  ADMIN: "Everything, including settings and users.",
-  TECHNICIAN: "Works tickets and edits their own profile.",
-  SUPPORT: "Works tickets and triages the Unattributed queue.",
-};
+/** better-auth mails the invitation: a reset-password link, worded as an invitation while the user has no password. */
+async function sendInvitation(email: string): Promise<string | null> {
+  const { error } = await authClient.requestPasswordReset({ email, redirectTo: SET_PASSWORD_PATH });
+  return error ? (error.status === 429 ? "Too many requests; wait a minute and send it again." : "The invitation mail could not be queued.") : null;
+}
 
 export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
   const trpc = useTRPC();
@@ -25,6 +26,8 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
   const users = useQuery(trpc.users.list.queryOptions());
   const update = useMutation(trpc.users.update.mutationOptions());
   const [creating, setCreating] = useState(false);
+  const [inviting, setInviting] = useState(false);
+  const [notice, setNotice] = useState<{ tone: "success" | "error"; text: string } | null>(null);
   const [resetting, setResetting] = useState<{ id: string; name: string } | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.users.pathKey() });
 
@@ -32,14 +35,26 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
     <>
       <PageHeader
         title="Users"
-        description="People of your team who sign in to OpsMerge. There is no sign-up: you create their accounts here."
+        description="People of your team who sign in to OpsMerge. There is no sign-up: you invite them here."
         actions={
-          <Button onClick={() => setCreating(true)}>
-            <Plus className="size-4" aria-hidden />
-            New user
-          </Button>
+          <div className="flex gap-2">
+            <Button variant="secondary" onClick={() => setCreating(true)}>
+              <Plus className="size-4" aria-hidden />
+              New user with password
+            </Button>
+            <Button onClick={() => setInviting(true)}>
+              <Mail className="size-4" aria-hidden />
+              Invite user
+            </Button>
+          </div>
         }
       />
+      <RolesAndPolicy />
+      {notice ? (
+        <div className="mb-4">
+          <Alert tone={notice.tone}>{notice.text}</Alert>
+        </div>
+      ) : null}
       {update.error ? (
         <div className="mb-4">
           <Alert>{update.error.message}</Alert>
@@ -85,8 +100,27 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
                         ))}
                       </select>
                     </td>
-                    <td className="px-5 py-3.5">{u.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}</td>
+                    <td className="px-5 py-3.5">
+                      <span className="flex flex-wrap gap-1.5">
+                        {u.disabled ? <Badge tone="red">Disabled</Badge> : u.invited ? <Badge tone="amber">Invited</Badge> : <Badge tone="green">Active</Badge>}
+                        {u.twoFactorEnabled ? <Badge tone="indigo">Two-factor</Badge> : null}
+                      </span>
+                    </td>
                     <td className="px-5 py-3.5 text-right whitespace-nowrap">
+                      {u.invited && !u.disabled ? (
+                        <Button
+                          variant="ghost"
+                          size="sm"
+                          onClick={() =>
+                            void sendInvitation(u.email).then((failed) =>
+                              setNotice(failed ? { tone: "error", text: failed } : { tone: "success", text: `Invitation sent again to ${u.email}.` }),
+                            )
+                          }
+                        >
+                          <Send className="size-3.5" aria-hidden />
+                          Resend invitation
+                        </Button>
+                      ) : null}
                       <Button variant="ghost" size="sm" onClick={() => setResetting({ id: u.id, name: u.name })}>
                         <KeyRound className="size-3.5" aria-hidden />
                         Reset password
@@ -110,6 +144,20 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
           </table>
         </Card>
       ) : null}
+      <Dialog
+        open={inviting}
+        onClose={() => setInviting(false)}
+        title="Invite user"
+        description="They get an email with a link to choose their password. The link works once, for 72 hours."
+      >
+        <InviteUserForm
+          onDone={(text) => {
+            setInviting(false);
+            setNotice(text);
+          }}
+          onCancel={() => setInviting(false)}
+        />
+      </Dialog>
       <Dialog open={creating} onClose={() => setCreating(false)} title="New user" description="They sign in with this email and the initial password you give them.">
         <CreateUserForm onDone={() => setCreating(false)} />
       </Dialog>
@@ -137,19 +185,7 @@ function CreateUserForm({ onDone }: { onDone: () => void }) {
   return (
     <form onSubmit={(e) => void submit(e).catch(() => undefined)} className="space-y-5" noValidate>
       {errors.form ? <Alert>{errors.form}</Alert> : null}
-      <TextField label="Name" name="name" autoFocus value={values.name} error={errors.fields.name} onChange={(e) => setValues({ ...values, name: e.target.value })} />
-      <TextField label="Email" name="email" type="email" value={values.email} error={errors.fields.email} onChange={(e) => setValues({ ...values, email: e.target.value })} />
-      <Field label="Role" error={errors.fields.role} hint={roleHelp[values.role]}>
-        {(p) => (
-          <select {...p} name="role" value={values.role} onChange={(e) => setValues({ ...values, role: e.target.value as Role })}>
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {roleLabels[r]}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <UserFields values={values} errors={errors.fields} onChange={(v) => setValues({ ...values, ...v })} />
       <TextField
         label="Initial password"
         name="password"
@@ -207,5 +243,114 @@ function ResetPasswordForm({ userId, onDone }: { userId: string; onDone: () => v
         </Button>
       </div>
     </form>
+  );
+}
+
+/** The three roles in one line each, and the tenant's two-factor rule. */
+function RolesAndPolicy() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const policy = useQuery(trpc.users.twoFactorPolicy.queryOptions());
+  const setPolicy = useMutation(trpc.users.setTwoFactorPolicy.mutationOptions());
+  return (
+    <div className="mb-6 grid gap-4 lg:grid-cols-2">
+      <Card>
+        <CardHeader title="Roles" />
+        <dl className="space-y-2 px-5 py-4 text-sm">
+          {roles.map((r) => (
+            <div key={r} className="flex gap-2">
+              <dt className="w-28 shrink-0 font-medium text-slate-900">{roleLabels[r]}</dt>
+              <dd className="text-slate-600">{roleDescriptions[r]}</dd>
+            </div>
+          ))}
+        </dl>
+      </Card>
+      <Card>
+        <CardHeader title="Two-factor sign-in" description="Users set it up on their profile with an authenticator app." />
+        <div className="space-y-2 px-5 py-4 text-sm">
+          {policy.isPending ? <p className="text-slate-500">Loading…</p> : null}
+          {policy.isError ? <Alert>Could not load the setting: {policy.error.message}</Alert> : null}
+          {policy.data ? (
+            <label className="flex items-start gap-2.5">
+              <input
+                type="checkbox"
+                className="mt-0.5 size-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-500"
+                checked={policy.data.required}
+                disabled={setPolicy.isPending}
+                onChange={(e) =>
+                  setPolicy.mutate(
+                    { required: e.target.checked },
+                    { onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.users.pathKey() }) },
+                  )
+                }
+              />
+              <span>
+                <span className="font-medium text-slate-900">Require two-factor sign-in for everyone</span>
+                <span className="block text-slate-500">Users without it (you too) are led to set it up at their next page load or sign-in.</span>
+              </span>
+            </label>
+          ) : null}
+          {setPolicy.error ? <Alert>{setPolicy.error.message}</Alert> : null}
+        </div>
+      </Card>
+    </div>
+  );
+}
+
+function InviteUserForm({ onDone, onCancel }: { onDone: (notice: { tone: "success" | "error"; text: string }) => void; onCancel: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const invite = useMutation(trpc.users.invite.mutationOptions());
+  const [values, setValues] = useState({ name: "", email: "", role: "TECHNICIAN" as Role });
+  const errors = formErrorsOf(invite.error, ["name", "email", "role"]);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const user = await invite.mutateAsync(values);
+    await queryClient.invalidateQueries({ queryKey: trpc.users.pathKey() });
+    const failed = await sendInvitation(user.email);
+    onDone(
+      failed
+        ? { tone: "error", text: `${user.name} was added, but ${failed} Use Resend invitation.` }
+        : { tone: "success", text: `Invitation sent to ${user.email}.` },
+    );
+  }
+
+  return (
+    <form onSubmit={(e) => void submit(e).catch(() => undefined)} className="space-y-5" noValidate>
+      {errors.form ? <Alert>{errors.form}</Alert> : null}
+      <UserFields values={values} errors={errors.fields} onChange={(v) => setValues({ ...values, ...v })} />
+      <div className="flex justify-end gap-2 border-t border-slate-200 pt-4">
+        <Button variant="secondary" onClick={onCancel}>
+          Cancel
+        </Button>
+        <Button type="submit" disabled={invite.isPending}>
+          Send invitation
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+type UserFieldValues = { name: string; email: string; role: Role };
+
+/** Name, email and role: the fields of a new user, invited or created with a password. */
+function UserFields({ values, errors, onChange }: { values: UserFieldValues; errors: Partial<Record<string, string>>; onChange: (v: Partial<UserFieldValues>) => void }) {
+  return (
+    <>
+      <TextField label="Name" name="name" autoFocus value={values.name} error={errors.name} onChange={(e) => onChange({ name: e.target.value })} />
+      <TextField label="Email" name="email" type="email" value={values.email} error={errors.email} onChange={(e) => onChange({ email: e.target.value })} />
+      <Field label="Role" error={errors.role} hint={roleDescriptions[values.role]}>
+        {(p) => (
+          <select {...p} name="role" value={values.role} onChange={(e) => onChange({ role: e.target.value as Role })}>
+            {roles.map((r) => (
+              <option key={r} value={r}>
+                {roleLabels[r]}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+    </>
   );
 }

@@ -17,6 +17,10 @@ export const ENABLED_AUTH_PATHS: Readonly<Record<string, string>> = {
   "/request-password-reset": "password reset by e-mail (accounts work)",
   "/reset-password": "password reset by e-mail (accounts work)",
   "/reset-password/:token": "the link in a password-reset e-mail (accounts work)",
+  "/two-factor/enable": "Profile → Two-factor sign-in: turn it on (after the password)",
+  "/two-factor/disable": "Profile → Two-factor sign-in: turn it off (after the password)",
+  "/two-factor/verify-totp": "the sign-in code step, and the first code that confirms set-up",
+  "/two-factor/verify-backup-code": "the sign-in step's “use a recovery code”",
   "/ok": "better-auth's liveness answer; reads nothing",
   "/error": "better-auth's error page; reads nothing",
   // No social provider is configured, so this has nothing to call back; a path with a parameter cannot be
@@ -47,4 +51,10 @@ export const DISABLED_AUTH_PATHS = [
   "/revoke-session",
   "/revoke-sessions",
   "/revoke-other-sessions",
+  // Two-factor endpoints the screens do not call: the set-up answer already carries the URI and the codes.
+  "/two-factor/get-totp-uri",
+  "/two-factor/generate-backup-codes",
+  "/two-factor/send-otp",
+  "/two-factor/verify-otp",
+  "/two-factor/view-backup-codes",
 ] as const;

@@ -32,7 +32,7 @@ describe.each(testProviders())("better-auth sign-in on %s", (provider) => {
 
   beforeAll(async () => {
     t = await createTestDatabase(provider);
-    auth = createAuth(t.db, { database: t.database, appUrl: APP_URL, secret: "x".repeat(40) });
+    auth = createAuth(t.db, { database: t.database, appUrl: APP_URL, secret: "x".repeat(40), inboundDomain: "in.localhost" });
     const seeded = await seedDemo(t.db, { password: adminPassword, inboundDomain: "in.localhost" });
     tenantId = seeded.tenantId;
   });
@@ -72,7 +72,7 @@ describe.each(testProviders())("better-auth sign-in on %s", (provider) => {
   });
 
   it("sets Secure cookies when APP_URL is https", async () => {
-    const secureAuth = createAuth(t.db, { database: t.database, appUrl: "https://gw.example.com", secret: "x".repeat(40) });
+    const secureAuth = createAuth(t.db, { database: t.database, appUrl: "https://gw.example.com", secret: "x".repeat(40), inboundDomain: "in.localhost" });
     const res = await secureAuth.handler(
       new Request("https://gw.example.com/api/auth/sign-in/email", {
         method: "POST",

@@ -9,6 +9,8 @@ import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { APIError } from "better-auth/api";
 import { nextCookies } from "better-auth/next-js";
+import { twoFactor } from "better-auth/plugins";
+import { ACCOUNT_LINK_SECONDS, queueAccountMail } from "../accounts/account-mail";
 import type { Db } from "../db/client";
 import type { Env } from "../env";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../users/passwords";
@@ -23,6 +25,8 @@ export type AuthOptions = {
   database: Env["database"];
   appUrl: string;
   secret: string;
+  /** Account mail (invitations, resets) goes out from the tenant's mailbox on this domain. */
+  inboundDomain: string;
 };
 
 export function createAuth(db: Db, options: AuthOptions) {
@@ -41,6 +45,13 @@ export function createAuth(db: Db, options: AuthOptions) {
       disableSignUp: true,
       minPasswordLength: MIN_PASSWORD_LENGTH,
       maxPasswordLength: MAX_PASSWORD_LENGTH,
+      // Invitations and self-service resets are both better-auth reset-password tokens (single use); the mail says
+      // which (server/accounts/account-mail.ts). Every session of the user ends when the password is set.
+      resetPasswordTokenExpiresIn: ACCOUNT_LINK_SECONDS,
+      revokeSessionsOnPasswordReset: true,
+      sendResetPassword: async ({ user, url }) => {
+        await queueAccountMail(db, { userId: user.id, url, secret: options.secret, inboundDomain: options.inboundDomain });
+      },
     },
     user: {
       additionalFields: {
@@ -84,8 +95,9 @@ export function createAuth(db: Db, options: AuthOptions) {
         },
       },
     },
+    // TOTP with recovery codes; the user proves the first code before it is on (verify-totp after enable).
     // next-cookies last: it forwards the cookies set by the hooks before it.
-    plugins: [accountSignInLimit(db), nextCookies()],
+    plugins: [accountSignInLimit(db), twoFactor({ issuer: "OpsMerge" }), nextCookies()],
   });
 }
 

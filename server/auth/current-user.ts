@@ -6,6 +6,7 @@ import "server-only";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
+import { needsTwoFactorSetup } from "../accounts/two-factor-policy";
 import type { SessionUser } from "../users/get-user";
 import { getSessionInfo, getSessionUser } from "./session-user";
 import { getAuth, getDb } from "./web";
@@ -16,8 +17,10 @@ export const getCurrentUser = cache(async (): Promise<SessionUser | null> => {
   return getSessionUser(getDb(), session);
 });
 
+/** …and when the tenant requires two-factor sign-in, a user without it goes to set it up first. */
 export async function requireUser(): Promise<SessionUser> {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
+  if (await needsTwoFactorSetup(getDb(), user)) redirect("/setup-two-factor");
   return user;
 }

@@ -18,7 +18,12 @@ export function getDb(): Db {
 export function getAuth(): Auth {
   if (!globals.opsmergeAuth) {
     const env = loadEnv();
-    globals.opsmergeAuth = createAuth(getDb(), { database: env.database, appUrl: env.APP_URL, secret: env.APP_SECRET });
+    globals.opsmergeAuth = createAuth(getDb(), {
+      database: env.database,
+      appUrl: env.APP_URL,
+      secret: env.APP_SECRET,
+      inboundDomain: env.INBOUND_DOMAIN,
+    });
   }
   return globals.opsmergeAuth;
 }

@@ -33,7 +33,8 @@ export function backoffMs(attempts: number, schedule: readonly number[] = RETRY_
 export type ClaimedJob = {
   id: string;
   tenantId: string;
-  messageId: string;
+  /** Null for account mail (invitations, password resets): no ticket message behind it. */
+  messageId: string | null;
   envelopeFrom: string;
   /** The recipients still to deliver to (a job covers one recipient domain). */
   recipients: string[];
@@ -307,11 +308,11 @@ export async function recordDeliveryAttempt(db: Db, rawInput: RecordDeliveryAtte
         reason: input.note ? `${reason} (${input.note})` : reason,
         envelopeFrom: job.envelopeFrom,
         envelopeTo: to,
-        fromAddress: job.message.fromAddress,
+        fromAddress: job.message?.fromAddress ?? null,
         toAddress: to,
-        subject: job.message.subject,
-        messageIdHeader: job.message.messageIdHeader,
-        ticketId: job.message.ticketId,
+        subject: job.message?.subject ?? null,
+        messageIdHeader: job.message?.messageIdHeader ?? null,
+        ticketId: job.message?.ticketId ?? null,
         messageId: job.messageId,
         remoteReply: reply,
         bounceDetail: g.state === "BOUNCED" ? reply : null,
@@ -329,6 +330,9 @@ export async function recordDeliveryAttempt(db: Db, rawInput: RecordDeliveryAtte
     // so two deliveries of one message are recorded one after the other and the second sees the first's job state.
     // Without it, on PostgreSQL (READ COMMITTED), each could see the other's job still SENDING and both leave the
     // message QUEUED for good. Jobs are always locked before the message (here and in applyDsn): no deadlock.
+    const reason = (gaveUp[0] ?? refused[0] ?? deferred[0] ?? delivered[0])?.reply ?? "";
+    // Account mail (invitations, password resets) has no message: its job is all there is.
+    if (!job.messageId) return { state, messageState: state, nextAttemptAt, reason };
     const [current] = await tx.$queryRaw<{ deliveryState: string | null }[]>`
       UPDATE "Message" SET "deliveryState" = "deliveryState" WHERE "id" = ${job.messageId} RETURNING "deliveryState"`;
     if (!current) throw new AppError("NOT_FOUND", "The outbound job's message no longer exists.");
@@ -343,7 +347,6 @@ export async function recordDeliveryAttempt(db: Db, rawInput: RecordDeliveryAtte
         ...(current.deliveryState === "BOUNCED" ? {} : { deliveryDetail: detail }),
       },
     });
-    const reason = (gaveUp[0] ?? refused[0] ?? deferred[0] ?? delivered[0])?.reply ?? "";
     return { state, messageState, nextAttemptAt, reason };
   }, TRANSACTION_OPTIONS);
 }

@@ -10,6 +10,7 @@ import { ZodError } from "zod";
 import type { Db } from "../db/client";
 import { isAppError, type AppErrorCode } from "../errors";
 import { getSessionUser, type SessionInfo } from "../auth/session-user";
+import { needsTwoFactorSetup } from "../accounts/two-factor-policy";
 import type { Role } from "../users/roles";
 
 export type ContextInner = { db: Db; session: SessionInfo | null };
@@ -80,6 +81,9 @@ export const publicProcedure = t.procedure.use(translateErrors);
 export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const user = await getSessionUser(ctx.db, ctx.session);
   if (!ctx.session || !user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  if (await needsTwoFactorSetup(ctx.db, user)) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "Your organisation requires two-factor sign-in. Set it up first." });
+  }
   return next({ ctx: { db: ctx.db, session: ctx.session, user, tenantId: user.tenantId } });
 });
 

@@ -21,18 +21,25 @@ export type CreateUserInput = z.infer<typeof createUserInput>;
  */
 export async function createUser(db: Db, tenantId: string, input: CreateUserInput) {
   const data = createUserInput.parse(input);
+  return insertUser(db, tenantId, data, await hashPassword(data.password));
+}
+
+/** The user row (and, with a hash, the credential account), refusing an email already in use in any tenant. */
+export async function insertUser(db: Db, tenantId: string, data: Omit<CreateUserInput, "password">, hash: string | null) {
   const taken = await db.user.findUnique({ where: { email: data.email }, select: { id: true } });
   if (taken) throw new AppError("CONFLICT", "A user with this email already exists.", { field: "email" });
   const id = randomUUID();
-  const hash = await hashPassword(data.password);
-  const [user] = await db.$transaction([
-    db.user.create({
-      data: { id, tenantId, name: data.name, email: data.email, role: data.role, emailVerified: true },
-      select: userSelect,
-    }),
-    db.account.create({
-      data: { id: randomUUID(), userId: id, accountId: id, providerId: CREDENTIAL_PROVIDER, password: hash },
-    }),
-  ]);
+  const user = await db.user.create({
+    data: {
+      id,
+      tenantId,
+      name: data.name,
+      email: data.email,
+      role: data.role,
+      emailVerified: true,
+      ...(hash ? { accounts: { create: { id: randomUUID(), accountId: id, providerId: CREDENTIAL_PROVIDER, password: hash } } } : {}),
+    },
+    select: userSelect,
+  });
   return { ...user, role: parseRole(user.role) };
 }

@@ -19,3 +19,10 @@ export function parseRole(value: string): Role {
   // An unknown stored role gets the least privilege rather than an error page.
   return parsed.success ? parsed.data : "SUPPORT";
 }
+
+/** What each role may do, in one line (Users page, role pickers). */
+export const roleDescriptions: Record<Role, string> = {
+  ADMIN: "Everything, including settings, sending domains and users.",
+  TECHNICIAN: "Works tickets and replies to clients; edits their own profile.",
+  SUPPORT: "Works tickets and triages the Unattributed queue.",
+};

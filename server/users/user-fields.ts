@@ -17,5 +17,6 @@ export const userSelect = {
   disabled: true,
   sendAsAddress: true,
   sendAsName: true,
+  twoFactorEnabled: true,
   createdAt: true,
 } as const;

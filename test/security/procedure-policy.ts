@@ -172,6 +172,10 @@ export const procedurePolicies: Record<string, Policy> = {
       }),
     },
   },
+  "users.invite": { roles: ADMIN_ONLY, input: (w) => ({ name: "Invited", email: `i.${w.unique()}@${w.own.slug}.test`, role: "TECHNICIAN" }) },
+  "users.twoFactorPolicy": { roles: ADMIN_ONLY },
+  // false: turning it on would lock every later caller of the shared world out until they set up TOTP.
+  "users.setTwoFactorPolicy": { roles: ADMIN_ONLY, input: () => ({ required: false }) },
   "users.update": {
     roles: ADMIN_ONLY,
     input: async (w) => ({ userId: await w.makeUser(w.own), name: `Renamed ${w.unique()}` }),

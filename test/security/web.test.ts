@@ -60,7 +60,7 @@ describe.each(testProviders())("web security on %s", (provider) => {
 
   beforeAll(async () => {
     t = await createTestDatabase(provider);
-    auth = createAuth(t.db, { database: t.database, appUrl: APP_URL, secret: "s".repeat(40) });
+    auth = createAuth(t.db, { database: t.database, appUrl: APP_URL, secret: "s".repeat(40), inboundDomain: "in.localhost" });
     tenantId = (await createTenant(t.db, { slug: "websec", name: "Web Sec MSP" })).id;
     await createUser(t.db, tenantId, { name: "Admin", email: "admin@websec.test", role: "ADMIN", password: PASSWORD });
     const res = await signIn(auth, APP_URL, "admin@websec.test", PASSWORD);
@@ -88,6 +88,7 @@ describe.each(testProviders())("web security on %s", (provider) => {
         database: t.database,
         appUrl: "https://gw.example.com",
         secret: "s".repeat(40),
+        inboundDomain: "in.localhost",
       });
       const res = await signIn(https, "https://gw.example.com", "admin@websec.test", PASSWORD);
       expect(res.status).toBe(200);

@@ -2,6 +2,7 @@ import { createCallerFactory, createTRPCRouter } from "../init";
 import { activityRouter } from "./activity";
 import { autoAckRouter } from "./auto-ack";
 import { blocklistRouter } from "./blocklist";
+import { cannedResponsesRouter } from "./canned-responses";
 import { clientsRouter } from "./clients";
 import { inboundRouter } from "./inbound";
 import { mtaStsRouter } from "./mta-sts";
@@ -25,6 +26,7 @@ export const appRouter = createTRPCRouter({
   unattributed: unattributedRouter,
   mtaSts: mtaStsRouter,
   dmarcReports: dmarcReportsRouter,
+  cannedResponses: cannedResponsesRouter,
 });
 
 export type AppRouter = typeof appRouter;

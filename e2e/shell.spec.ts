@@ -22,6 +22,7 @@ test("every page of the navigation opens, and none says it is not built yet", as
     "MTA-STS",
     "DMARC reports",
     "Activity",
+    "Canned responses",
     "Users",
   ]) {
     await nav.getByRole("link", { name, exact: true }).click();

@@ -10,6 +10,7 @@ import {
   Globe,
   Inbox,
   Mail,
+  MessageSquareText,
   ShieldCheck,
   Ticket,
   UserRoundSearch,
@@ -31,6 +32,7 @@ const icons: Record<NavIcon, LucideIcon> = {
   "dmarc-reports": FileChartColumn,
   "mta-sts": ShieldCheck,
   activity: Activity,
+  "canned-responses": MessageSquareText,
   users: Users,
   profile: CircleUser,
 };

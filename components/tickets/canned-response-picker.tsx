@@ -28,7 +28,8 @@ export function CannedResponsePicker({ ticketId, onInsert }: { ticketId: string;
   const matches = (list.data?.items ?? []).filter((r) => r.title.toLocaleLowerCase().includes(needle));
   const current = matches[Math.min(active, matches.length - 1)];
 
-  const messageBox = () => root.current?.closest("form")?.querySelector<HTMLTextAreaElement>("textarea[name=body]") ?? null;
+  const messageBox = () =>
+    root.current?.closest("form")?.querySelector<HTMLTextAreaElement>("textarea[name=body]") ?? null;
 
   function close(refocus: boolean) {
     setOpen(false);
@@ -44,7 +45,15 @@ export function CannedResponsePicker({ ticketId, onInsert }: { ticketId: string;
     if (!form) return;
     const onKey = (e: globalThis.KeyboardEvent) => {
       const box = e.target;
-      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || !(box instanceof HTMLTextAreaElement) || box.name !== "body") return;
+      if (
+        e.key !== "/" ||
+        e.ctrlKey ||
+        e.metaKey ||
+        e.altKey ||
+        !(box instanceof HTMLTextAreaElement) ||
+        box.name !== "body"
+      )
+        return;
       const before = box.value.slice(0, box.selectionStart);
       if (before !== "" && !before.endsWith("\n")) return;
       e.preventDefault();
@@ -62,7 +71,9 @@ export function CannedResponsePicker({ ticketId, onInsert }: { ticketId: string;
     setInserting(true);
     setError(null);
     try {
-      const rendered = await queryClient.fetchQuery(trpc.cannedResponses.render.queryOptions({ id, ticketId }, { staleTime: 0 }));
+      const rendered = await queryClient.fetchQuery(
+        trpc.cannedResponses.render.queryOptions({ id, ticketId }, { staleTime: 0 }),
+      );
       onInsert(rendered.body);
       close(true);
     } catch (err) {
@@ -100,7 +111,9 @@ export function CannedResponsePicker({ ticketId, onInsert }: { ticketId: string;
       >
         <MessageSquareText className="size-3.5" aria-hidden />
         Canned response
-        <kbd className="ml-1 rounded bg-slate-100 px-1 font-mono text-[10px] text-slate-500 ring-1 ring-slate-200">/</kbd>
+        <kbd className="ml-1 rounded bg-slate-100 px-1 font-mono text-[10px] text-slate-500 ring-1 ring-slate-200">
+          /
+        </kbd>
       </Button>
       {open ? (
         <div
@@ -130,7 +143,9 @@ export function CannedResponsePicker({ ticketId, onInsert }: { ticketId: string;
           </div>
           <ul id={listId} role="listbox" aria-label="Canned responses" className="max-h-64 overflow-y-auto py-1">
             {list.isPending ? <li className="px-3 py-2 text-sm text-slate-500">Loading…</li> : null}
-            {list.isError ? <li className="px-3 py-2 text-sm text-red-600">Could not load them: {list.error.message}</li> : null}
+            {list.isError ? (
+              <li className="px-3 py-2 text-sm text-red-600">Could not load them: {list.error.message}</li>
+            ) : null}
             {list.data && !list.data.items.length ? (
               <li className="px-3 py-2 text-sm text-slate-500">
                 No canned responses yet.{" "}

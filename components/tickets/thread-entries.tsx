@@ -40,15 +40,31 @@ function shown(event: ThreadEvent, value: string | null): ReactNode {
   return value;
 }
 
-const ICON = { STATUS: CircleDot, ASSIGNEE: UserRound, CLIENT: Building2, MERGED_INTO: GitMerge, MERGED_FROM: GitMerge };
+const ICON = {
+  STATUS: CircleDot,
+  ASSIGNEE: UserRound,
+  CLIENT: Building2,
+  MERGED_INTO: GitMerge,
+  MERGED_FROM: GitMerge,
+};
 
 /** One change from the audit trail (R-UX-3): a single subtle line, who and when, from → to. */
 export function EventLine({ event }: { event: ThreadEvent }) {
   const Icon = ICON[event.kind];
   const who = event.actor?.name ?? "The gateway";
   let what: ReactNode;
-  if (event.kind === "MERGED_INTO") what = <>merged this ticket into <b className="font-medium">{event.to}</b></>;
-  else if (event.kind === "MERGED_FROM") what = <>merged <b className="font-medium">{event.to}</b> into this ticket</>;
+  if (event.kind === "MERGED_INTO")
+    what = (
+      <>
+        merged this ticket into <b className="font-medium">{event.to}</b>
+      </>
+    );
+  else if (event.kind === "MERGED_FROM")
+    what = (
+      <>
+        merged <b className="font-medium">{event.to}</b> into this ticket
+      </>
+    );
   else {
     const label = event.kind === "STATUS" ? "status" : event.kind === "ASSIGNEE" ? "assignee" : "client";
     what = (

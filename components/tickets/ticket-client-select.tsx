@@ -38,7 +38,8 @@ export function TicketClientSelect({
         value={client?.id ?? ""}
         disabled={disabled || setClient.isPending || clients.isPending}
         onChange={(e) =>
-          e.target.value && setClient.mutate({ ticketId, clientId: e.target.value }, { onSuccess: () => void onChanged() })
+          e.target.value &&
+          setClient.mutate({ ticketId, clientId: e.target.value }, { onSuccess: () => void onChanged() })
         }
       >
         {client ? null : <option value="">{clients.isPending ? "Loading clients…" : "Choose a client…"}</option>}

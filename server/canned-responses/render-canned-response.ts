@@ -3,7 +3,10 @@ import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { renderPlaceholders } from "./render-placeholders";
 
-export const renderCannedResponseInput = z.object({ id: z.string().min(1).max(100), ticketId: z.string().min(1).max(100) });
+export const renderCannedResponseInput = z.object({
+  id: z.string().min(1).max(100),
+  ticketId: z.string().min(1).max(100),
+});
 
 /**
  * A canned response filled in for one ticket and the user inserting it (R-UX-3): the text the composer inserts.

@@ -1,6 +1,11 @@
 /** R-UX-3 canned responses: the one placeholder module, as validation and as insertion use it. */
 import { describe, expect, it } from "vitest";
-import { placeholderProblem, renderPlaceholders, unknownPlaceholders, type PlaceholderContext } from "./render-placeholders";
+import {
+  placeholderProblem,
+  renderPlaceholders,
+  unknownPlaceholders,
+  type PlaceholderContext,
+} from "./render-placeholders";
 
 const context: PlaceholderContext = {
   requester: { name: "Zoë Ångström-Müller", email: "zoe@contoso.example" },
@@ -22,7 +27,9 @@ describe("render-placeholders", () => {
 
   it("R-UX-3 missing values read as empty, a name falls back to the address", () => {
     const bare: PlaceholderContext = { ...context, requester: { name: null, email: "x@y.example" }, client: null };
-    expect(renderPlaceholders("Hi {{requester.firstName}}|{{requester.name}}|{{client.name}}", bare)).toBe("Hi |x@y.example|");
+    expect(renderPlaceholders("Hi {{requester.firstName}}|{{requester.name}}|{{client.name}}", bare)).toBe(
+      "Hi |x@y.example|",
+    );
     expect(renderPlaceholders("{{requester.name}}", { ...context, requester: null })).toBe("");
   });
 

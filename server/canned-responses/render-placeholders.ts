@@ -66,5 +66,7 @@ export function placeholderProblem(body: string): string | null {
 
 /** The body with every known placeholder replaced by its value; an unknown one is left as written. */
 export function renderPlaceholders(body: string, context: PlaceholderContext): string {
-  return body.replace(PATTERN, (whole, name: string) => (isPlaceholder(name) ? PLACEHOLDERS[name].value(context) : whole));
+  return body.replace(PATTERN, (whole, name: string) =>
+    isPlaceholder(name) ? PLACEHOLDERS[name].value(context) : whole,
+  );
 }

@@ -10,7 +10,11 @@ export const MAX_CANNED_BODY = 20_000;
 export const saveCannedResponseInput = z.object({
   /** Absent: a new response. */
   id: z.string().min(1).max(100).optional(),
-  title: z.string().trim().min(1, "Give it a title.").max(MAX_CANNED_TITLE, `Use at most ${MAX_CANNED_TITLE} characters.`),
+  title: z
+    .string()
+    .trim()
+    .min(1, "Give it a title.")
+    .max(MAX_CANNED_TITLE, `Use at most ${MAX_CANNED_TITLE} characters.`),
   body: z
     .string()
     .max(MAX_CANNED_BODY, `Use at most ${MAX_CANNED_BODY.toLocaleString("en")} characters.`)

@@ -16,11 +16,17 @@ export type SetTicketClientInput = z.input<typeof setTicketClientInput>;
  * ticket's audit trail by `actorId`), one transaction under the tenant lock. A merged ticket is refused: its
  * survivor is the one to change.
  */
-export async function setTicketClient(db: Db, tenantId: string, input: SetTicketClientInput, actorId: string | null = null) {
+export async function setTicketClient(
+  db: Db,
+  tenantId: string,
+  input: SetTicketClientInput,
+  actorId: string | null = null,
+) {
   const { ticketId, clientId } = setTicketClientInput.parse(input);
   return inTenantTransaction(db, tenantId, async (tx) => {
     const [ticket] = await loadActionTickets(tx, tenantId, [ticketId]);
-    if (ticket!.mergedIntoId) throw new AppError("PRECONDITION", "This ticket was merged; change the client of the ticket it was merged into.");
+    if (ticket!.mergedIntoId)
+      throw new AppError("PRECONDITION", "This ticket was merged; change the client of the ticket it was merged into.");
     const client = await loadClient(tx, tenantId, clientId);
     if (ticket!.clientId !== client.id) await moveTicketsToClient(tx, tenantId, client, [ticket!], actorId);
     return { client };

@@ -69,7 +69,7 @@ export function CannedResponsesScreen() {
               <li key={r.id} className="flex items-start gap-4 px-5 py-4">
                 <div className="min-w-0 flex-1">
                   <div className="font-medium text-slate-900">{r.title}</div>
-                  <p className="mt-1 line-clamp-2 text-sm whitespace-pre-line text-slate-600">{r.body}</p>
+                  <p className="mt-1 line-clamp-2 text-sm text-slate-600">{r.body.replace(/\s+/g, " ")}</p>
                 </div>
                 <div className="flex shrink-0 gap-1">
                   <Button variant="ghost" size="sm" aria-label={`Edit ${r.title}`} onClick={() => setEditing(r)}>

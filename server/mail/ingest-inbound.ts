@@ -39,6 +39,7 @@ import { parseMessage, type ParsedMessage } from "./parse-message";
 import { resolveRecipient, type RecipientTarget } from "./recipients";
 import { normaliseSenderAddress, routeSender, type Route } from "./routing";
 import { findThread } from "./threading";
+import { recordTicketEvents } from "../tickets/record-ticket-event";
 import { describeTlsReportResults, ingestTlsReportMail } from "../tls-reports/ingest-tls-report-mail";
 
 export type IngestDeps = {
@@ -349,6 +350,8 @@ async function ingestTicketMailIn(
     const status = !automatic.automatic && existing.status !== "OPEN" ? "OPEN" : existing.status;
     await tx.$executeRaw`UPDATE "Ticket" SET "lastActivityAt" = ${now}, "updatedAt" = ${now}, "status" = ${status}
       WHERE "id" = ${existing.id}`;
+    // The reopening is in the ticket's audit trail (R-UX-3), by the gateway (no user made it).
+    await recordTicketEvents(tx, [{ tenantId, ticketId: existing.id, actorId: null, kind: "STATUS", from: existing.status, to: status }]);
   } else {
     const routed = await routeSender(tx, tenantId, sender);
     const contactId = sender ? await ensureContact(tx, tenantId, sender, parsed.from?.name ?? null, routed, now) : null;

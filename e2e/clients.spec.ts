@@ -6,6 +6,8 @@ import { demoTenantId, instanceDb } from "./support/helpers";
 test.describe.configure({ mode: "serial" });
 
 test("R-IN-5 create a client with a primary and an alias domain, add a contact, see them listed", async ({ page }) => {
+  // Two pages and two dialogs, the client page now also loading its tickets: a minute when the machine is busy.
+  test.setTimeout(60_000);
   await page.goto("/clients");
   await expect(page.getByRole("heading", { name: "No clients yet" })).toBeVisible();
 

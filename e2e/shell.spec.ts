@@ -10,6 +10,7 @@ test("R-TEN-2 the Inbound page shows the tenant's mailbox with a copy button", a
 });
 
 test("every page of the navigation opens, and none says it is not built yet", async ({ page }) => {
+  test.setTimeout(60_000);
   await page.goto("/tickets");
   const nav = page.getByRole("navigation", { name: "Main" });
   for (const name of [
@@ -22,6 +23,7 @@ test("every page of the navigation opens, and none says it is not built yet", as
     "MTA-STS",
     "DMARC reports",
     "Activity",
+    "Canned responses",
     "Users",
   ]) {
     await nav.getByRole("link", { name, exact: true }).click();

@@ -152,6 +152,8 @@ test("R-TKT-1 hostile HTML mailed in through Haraka renders inert: no script run
   page,
   browser,
 }, testInfo) => {
+  // Mail in, three views, two downloads: a minute when the machine is busy (it ran out at 30 s under load).
+  test.setTimeout(60_000);
   const logo = png(16, 16, [220, 38, 38]);
   const blob = randomBytes(48 * 1024);
   const subject = `Hostile invoice ${run}`;

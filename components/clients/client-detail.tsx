@@ -12,10 +12,22 @@ import { ConfirmDialog } from "../ui/confirm-dialog";
 import { PageHeader } from "../ui/page-header";
 import { useTRPC } from "../trpc/client";
 import { ClientSendingOverride } from "../sending-domains/client-sending-override";
+import { TicketsList } from "../tickets/tickets-list";
 import { ClientFormDialog } from "./client-form-dialog";
 import { ContactFormDialog, type ContactFormTarget } from "./contact-form-dialog";
 
-export function ClientDetail({ clientId, canEdit }: { clientId: string; canEdit: boolean }) {
+/** A client: domains, contacts (each linking to their tickets), sending override, and its tickets (R-UX-3). */
+export function ClientDetail({
+  clientId,
+  canEdit,
+  mailbox,
+  requesterId,
+}: {
+  clientId: string;
+  canEdit: boolean;
+  mailbox: string;
+  requesterId?: string | undefined;
+}) {
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
@@ -132,7 +144,19 @@ export function ClientDetail({ clientId, canEdit }: { clientId: string; canEdit:
                         </Badge>
                       ) : null}
                     </td>
-                    <td className="px-5 py-3 text-right text-slate-600 tabular-nums">{contact.ticketCount}</td>
+                    <td className="px-5 py-3 text-right text-slate-600 tabular-nums">
+                      {contact.ticketCount ? (
+                        <Link
+                          href={`/clients/${c.id}?requester=${contact.id}#tickets`}
+                          aria-label={`Tickets of ${contact.email} (${contact.ticketCount})`}
+                          className="text-indigo-700 hover:underline"
+                        >
+                          {contact.ticketCount}
+                        </Link>
+                      ) : (
+                        0
+                      )}
+                    </td>
                     {canEdit ? (
                       <td className="px-5 py-3 text-right whitespace-nowrap">
                         <Button
@@ -156,6 +180,13 @@ export function ClientDetail({ clientId, canEdit }: { clientId: string; canEdit:
         </Card>
       </div>
       <ClientSendingOverride clientId={c.id} canEdit={canEdit} />
+      <section id="tickets" aria-label={`Tickets of ${c.name}`} className="mt-8 scroll-mt-6">
+        <TicketsList
+          key={requesterId ?? "all"}
+          mailbox={mailbox}
+          scope={{ clientId: c.id, requesters: c.contacts, requesterId }}
+        />
+      </section>
 
       <ClientFormDialog
         open={editing}

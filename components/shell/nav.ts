@@ -11,6 +11,7 @@ export type NavIcon =
   | "dmarc-reports"
   | "mta-sts"
   | "activity"
+  | "canned-responses"
   | "users"
   | "profile";
 
@@ -40,6 +41,12 @@ export const navigation: NavSection[] = [
       { href: "/settings/email-gateway/dmarc-reports", label: "DMARC reports", icon: "dmarc-reports", roles: admins },
       { href: "/settings/email-gateway/mta-sts", label: "MTA-STS", icon: "mta-sts", roles: admins },
       { href: "/settings/email-gateway/activity", label: "Activity", icon: "activity", roles: admins },
+    ],
+  },
+  {
+    title: "Settings · PSA · Tickets",
+    items: [
+      { href: "/settings/tickets/canned-responses", label: "Canned responses", icon: "canned-responses", roles: admins },
     ],
   },
   {

@@ -12,6 +12,7 @@ import {
   Globe,
   Inbox,
   Mail,
+  MessageSquareText,
   ShieldCheck,
   Ticket,
   UserRoundSearch,
@@ -34,6 +35,7 @@ const icons: Record<NavIcon, LucideIcon> = {
   "dmarc-reports": FileChartColumn,
   "mta-sts": ShieldCheck,
   activity: Activity,
+  "canned-responses": MessageSquareText,
   users: Users,
   profile: CircleUser,
 };

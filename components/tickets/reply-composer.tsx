@@ -8,6 +8,7 @@ import { Button, ToggleButton } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { TextAreaField, TextField } from "../ui/field";
 import { useTRPC } from "../trpc/client";
+import { CannedResponsePicker } from "./canned-response-picker";
 import { HtmlFrame } from "./html-frame";
 import { formatBytes, mailboxText } from "./ticket-bits";
 import { useReplyDraft } from "./use-reply-draft";
@@ -192,6 +193,12 @@ export function ReplyComposer({
           />
           <div className="space-y-1.5">
             <div className="flex items-center justify-end gap-1" role="group" aria-label="Write or preview">
+              <div className="mr-auto">
+                <CannedResponsePicker
+                  ticketId={ticketId}
+                  onInsert={(text) => update({ body: draft.body.trim() ? `${draft.body.trimEnd()}\n\n${text}` : text })}
+                />
+              </div>
               <ToggleButton pressed={mode === "write"} onClick={() => setMode("write")}>
                 <PenLine className="size-3.5" aria-hidden />
                 Write

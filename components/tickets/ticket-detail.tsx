@@ -14,7 +14,11 @@ import { PageHeader } from "../ui/page-header";
 import { useTRPC } from "../trpc/client";
 import { MergeDialog } from "./merge-dialog";
 import { MessageCard } from "./message-card";
+import { NoteComposer } from "./note-composer";
+import { EventLine, NoteCard } from "./thread-entries";
+import { TicketClientSelect } from "./ticket-client-select";
 import { ReplyComposer } from "./reply-composer";
+import type { ThreadEvent, ThreadMessage, ThreadNote } from "@/server/tickets/get-ticket";
 import { fullDate, StatusBadge, STATUS_LABEL, type TicketStatus } from "./ticket-bits";
 
 const selectClass = cn(controlClass, "ring-slate-300 focus:ring-indigo-500 py-1.5");
@@ -129,18 +133,24 @@ export function TicketDetail({ ticketId }: { ticketId: string }) {
               ))}
             </p>
           ) : null}
-          {t.messages.length === 0 ? (
+          {t.messages.length === 0 && t.notes.length === 0 ? (
             <Card className="px-6 py-10 text-center text-sm text-slate-500">
               {merged ? "The messages moved with the merge." : "No messages on this ticket."}
             </Card>
-          ) : (
-            <section className="space-y-4" aria-label="Thread">
-              {t.messages.map((m) => (
-                <MessageCard key={m.id} message={m} />
-              ))}
-            </section>
-          )}
+          ) : null}
+          <section className="space-y-4" aria-label="Thread">
+            {timeline(t).map((entry) =>
+              entry.type === "message" ? (
+                <MessageCard key={entry.item.id} message={entry.item} />
+              ) : entry.type === "note" ? (
+                <NoteCard key={entry.item.id} note={entry.item} />
+              ) : (
+                <EventLine key={entry.item.id} event={entry.item} />
+              ),
+            )}
+          </section>
           {merged ? null : <ReplyComposer key={t.id} ticketId={t.id} defaults={t.replyDefaults} onSent={refresh} />}
+          {merged ? null : <NoteComposer ticketId={t.id} onAdded={refresh} />}
         </div>
 
         <aside className="space-y-6">
@@ -202,15 +212,11 @@ export function TicketDetail({ ticketId }: { ticketId: string }) {
                 </dd>
               </div>
               <div>
-                <dt className="text-xs font-medium text-slate-500">Client</dt>
-                <dd className="mt-1 text-slate-900">
-                  {t.client ? (
-                    <Link href={`/clients/${t.client.id}`} className="hover:text-indigo-700 hover:underline">
-                      {t.client.name}
-                    </Link>
-                  ) : (
-                    <span className="text-slate-500">None yet (Unattributed queue)</span>
-                  )}
+                <dt className="mb-1 text-xs font-medium text-slate-500">
+                  <label htmlFor="ticket-client">Client</label>
+                </dt>
+                <dd>
+                  <TicketClientSelect ticketId={t.id} client={t.client} disabled={merged} onChanged={refresh} />
                 </dd>
               </div>
               <div>
@@ -230,6 +236,21 @@ export function TicketDetail({ ticketId }: { ticketId: string }) {
       {merged ? null : <MergeDialog open={merging} onClose={() => setMerging(false)} ticket={t} />}
     </>
   );
+}
+
+type Entry =
+  | { type: "message"; at: number; item: ThreadMessage }
+  | { type: "note"; at: number; item: ThreadNote }
+  | { type: "event"; at: number; item: ThreadEvent };
+
+/** Messages, internal notes and audit events in one time order (R-UX-3); at the same instant, mail first. */
+function timeline(t: { messages: ThreadMessage[]; notes: ThreadNote[]; events: ThreadEvent[] }): Entry[] {
+  const order = { message: 0, note: 1, event: 2 };
+  return [
+    ...t.messages.map((item) => ({ type: "message" as const, at: new Date(item.sentAt).getTime(), item })),
+    ...t.notes.map((item) => ({ type: "note" as const, at: new Date(item.createdAt).getTime(), item })),
+    ...t.events.map((item) => ({ type: "event" as const, at: new Date(item.createdAt).getTime(), item })),
+  ].sort((a, b) => a.at - b.at || order[a.type] - order[b.type]);
 }
 
 type ParticipantView = {

@@ -16,15 +16,25 @@ import { RelativeDate, STATUS_LABEL, type TicketStatus } from "./ticket-bits";
 const TABS: TicketStatus[] = ["OPEN", "PENDING", "CLOSED"];
 const UNATTRIBUTED = "unattributed";
 
+/** One client's tickets (R-UX-3, the client page): the client filter is fixed, the requesters are its contacts. */
+export type TicketsListScope = {
+  clientId: string;
+  requesters: { id: string; email: string; name: string | null }[];
+  /** A contact's tickets, when the page was opened from that contact. */
+  requesterId?: string | undefined;
+};
+
 /** R-TKT-1: the tickets of one status, newest activity first, filtered by client, requester and subject. */
-export function TicketsList({ mailbox }: { mailbox: string }) {
+export function TicketsList({ mailbox, scope }: { mailbox: string; scope?: TicketsListScope }) {
   const trpc = useTRPC();
   const [status, setStatus] = useState<TicketStatus>("OPEN");
-  const [clientId, setClientId] = useState("");
-  const [requesterId, setRequesterId] = useState("");
+  const [chosenClientId, setClientId] = useState("");
+  const clientId = scope?.clientId ?? chosenClientId;
+  const [requesterId, setRequesterId] = useState(scope?.requesterId ?? "");
   const [search, setSearch] = useState("");
   const deferred = useDeferredValue(search.trim());
-  const options = useQuery(trpc.tickets.filterOptions.queryOptions());
+  const options = useQuery({ ...trpc.tickets.filterOptions.queryOptions(), enabled: !scope });
+  const requesters = scope?.requesters ?? options.data?.requesters;
   const input = {
     status,
     search: deferred,
@@ -38,19 +48,23 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
   });
   const counts = list.data?.pages[0]?.counts;
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
-  const filtered = Boolean(deferred || clientId || requesterId);
+  const filtered = Boolean(deferred || chosenClientId || requesterId);
   const selectClass = cn(controlClass, "ring-slate-300 focus:ring-indigo-500 py-1.5");
 
   return (
     <>
-      <PageHeader
-        title="Tickets"
-        description={
-          <>
-            Every email to <span className="font-medium text-slate-700">{mailbox}</span>, threaded into tickets.
-          </>
-        }
-      />
+      {scope ? (
+        <h2 className="mb-3 text-base font-semibold text-slate-900">Tickets</h2>
+      ) : (
+        <PageHeader
+          title="Tickets"
+          description={
+            <>
+              Every email to <span className="font-medium text-slate-700">{mailbox}</span>, threaded into tickets.
+            </>
+          }
+        />
+      )}
 
       <div role="tablist" aria-label="Ticket status" className="mb-4 flex gap-1 border-b border-slate-200">
         {TABS.map((s) => (
@@ -96,7 +110,7 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
             className="block w-full rounded-md border-0 py-1.5 pr-3 pl-9 text-sm shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-500 focus:outline-none"
           />
         </div>
-        <div className="w-52">
+        <div className="w-52" hidden={Boolean(scope)}>
           <select
             aria-label="Client"
             value={clientId}
@@ -120,7 +134,7 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
             className={selectClass}
           >
             <option value="">All requesters</option>
-            {options.data?.requesters.map((r) => (
+            {requesters?.map((r) => (
               <option key={r.id} value={r.id}>
                 {r.name ? `${r.name} (${r.email})` : r.email}
               </option>

@@ -8,6 +8,7 @@ import type { Tx } from "../db/client";
 import { insertRow, newRowId } from "../db/raw-sql";
 import { replyAddress } from "../mail/addresses";
 import type { ReceivedMessage } from "./received-message";
+import { recordTicketEvents } from "../tickets/record-ticket-event";
 import { routeSender, type Route } from "./routing";
 
 export type FiledTicket = { id: string; number: number; subject: string; clientId: string | null };
@@ -30,6 +31,8 @@ export async function fileTicket(
     const status = target.close ? "CLOSED" : target.reopen && existing.status !== "OPEN" ? "OPEN" : existing.status;
     await tx.$executeRaw`UPDATE "Ticket" SET "lastActivityAt" = ${now}, "updatedAt" = ${now}, "status" = ${status}
       WHERE "id" = ${existing.id}`;
+    // A reopening or a recovery's close is in the ticket's audit trail (R-UX-3), by the gateway (no user made it).
+    await recordTicketEvents(tx, [{ tenantId, ticketId: existing.id, actorId: null, kind: "STATUS", from: existing.status, to: status }]);
     const ticket = { id: existing.id, number: Number(existing.number), subject: existing.subject, clientId: existing.clientId };
     return { ticket, created: false, route: target.route };
   }

@@ -2,6 +2,7 @@ import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { replyAddress } from "../mail/addresses";
 import { inlineHtmlDocument } from "./message-files";
+import { ticketEventKind, type TicketEventKind } from "./record-ticket-event";
 import { parseMailboxes, parseTicketStatus, type Mailbox, type TicketStatus } from "./ticket-fields";
 
 export type AuthCheck = { result: string; reason: string | null };
@@ -37,6 +38,19 @@ export type ThreadMessage = {
   attachments: ThreadAttachment[];
 };
 
+/** An internal note (R-UX-3): shown in the thread, never sent. */
+export type ThreadNote = { id: string; body: string; createdAt: Date; author: { id: string; name: string } | null };
+
+/** One change in the ticket's audit trail (R-UX-3), shown as a line in the thread. */
+export type ThreadEvent = {
+  id: string;
+  kind: TicketEventKind;
+  from: string | null;
+  to: string | null;
+  createdAt: Date;
+  actor: { id: string; name: string } | null;
+};
+
 export type Participant = {
   address: string;
   name: string | null;
@@ -64,6 +78,10 @@ export type TicketDetail = {
   createdAt: Date;
   lastActivityAt: Date;
   messages: ThreadMessage[];
+  /** Internal notes, oldest first; the screen interleaves them with messages and events by time. */
+  notes: ThreadNote[];
+  /** The audit trail, oldest first. */
+  events: ThreadEvent[];
   participants: Participant[];
   /** The composer's defaults (R-TKT-2): the requester, and the thread's other people. */
   replyDefaults: { to: Mailbox[]; cc: Mailbox[] };
@@ -174,6 +192,21 @@ export async function getTicket(
       assignee: { select: { id: true, name: true } },
       mergedInto: { select: { id: true, number: true, subject: true } },
       mergedFrom: { select: { id: true, number: true, subject: true }, orderBy: { number: "asc" } },
+      notes: {
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        select: { id: true, body: true, createdAt: true, author: { select: { id: true, name: true } } },
+      },
+      events: {
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        select: {
+          id: true,
+          kind: true,
+          fromValue: true,
+          toValue: true,
+          createdAt: true,
+          actor: { select: { id: true, name: true } },
+        },
+      },
       messages: {
         orderBy: [{ sentAt: "asc" }, { createdAt: "asc" }],
         select: {
@@ -290,6 +323,13 @@ export async function getTicket(
     createdAt: ticket.createdAt,
     lastActivityAt: ticket.lastActivityAt,
     messages,
+    notes: ticket.notes,
+    events: ticket.events.flatMap((e) => {
+      const kind = ticketEventKind.safeParse(e.kind);
+      return kind.success
+        ? [{ id: e.id, kind: kind.data, from: e.fromValue, to: e.toValue, createdAt: e.createdAt, actor: e.actor }]
+        : [];
+    }),
     participants,
     replyDefaults: { to, cc },
   };

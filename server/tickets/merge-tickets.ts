@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { containsInsensitive } from "../clients/prisma-errors";
+import { recordTicketEvents } from "./record-ticket-event";
 import { parseTicketStatus } from "./ticket-fields";
 
 export const mergeTicketsInput = z.object({
@@ -16,9 +17,10 @@ export type MergeTicketsInput = z.infer<typeof mergeTicketsInput>;
  * Merges one ticket into another (R-TKT-3): its messages (with their attachments and sources) move to the
  * survivor, whose thread is in date order; the merged ticket closes with `mergedIntoId` set, so its reply
  * address and Message-Ids resolve to the survivor (server/inbound/threading.ts follows the pointer). Tickets
- * already merged into the source now point at the survivor directly. One transaction.
+ * already merged into the source now point at the survivor directly. Internal notes move with the messages; each
+ * ticket's audit trail records the merge (R-UX-3), and the source's status change to closed. One transaction.
  */
-export async function mergeTickets(db: Db, tenantId: string, input: MergeTicketsInput) {
+export async function mergeTickets(db: Db, tenantId: string, input: MergeTicketsInput, actorId: string | null = null) {
   const { sourceId, targetId } = mergeTicketsInput.parse(input);
   if (sourceId === targetId)
     throw new AppError("BAD_INPUT", "A ticket cannot be merged into itself.", { field: "targetId" });
@@ -26,6 +28,7 @@ export async function mergeTickets(db: Db, tenantId: string, input: MergeTickets
     const select = {
       id: true,
       number: true,
+      status: true,
       mergedIntoId: true,
       lastActivityAt: true,
       mergedInto: { select: { number: true } },
@@ -55,10 +58,16 @@ export async function mergeTickets(db: Db, tenantId: string, input: MergeTickets
       where: { ticketId: source.id, tenantId },
       data: { ticketId: target.id },
     });
+    await tx.ticketNote.updateMany({ where: { ticketId: source.id, tenantId }, data: { ticketId: target.id } });
     await tx.ticket.updateMany({ where: { tenantId, mergedIntoId: source.id }, data: { mergedIntoId: target.id } });
     await tx.ticket.update({ where: { id: source.id }, data: { status: "CLOSED", mergedIntoId: target.id } });
     const latest = source.lastActivityAt > target.lastActivityAt ? source.lastActivityAt : target.lastActivityAt;
     await tx.ticket.update({ where: { id: target.id }, data: { lastActivityAt: latest } });
+    await recordTicketEvents(tx, [
+      { tenantId, ticketId: source.id, actorId, kind: "STATUS", from: source.status, to: "CLOSED" },
+      { tenantId, ticketId: source.id, actorId, kind: "MERGED_INTO", from: null, to: `#${target.number}` },
+      { tenantId, ticketId: target.id, actorId, kind: "MERGED_FROM", from: null, to: `#${source.number}` },
+    ]);
     return { survivorId: target.id, survivorNumber: target.number, movedMessages: moved.count };
   });
 }

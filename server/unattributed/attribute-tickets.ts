@@ -14,6 +14,7 @@ import { addClientDomain } from "../clients/add-client-domain";
 import { normaliseEmail } from "../clients/client-fields";
 import { isUniqueViolation } from "../clients/prisma-errors";
 import { displayDomain, displayEmail, isFreeMailDomain, normaliseDomain } from "../domain-names";
+import { recordTicketEvents } from "../tickets/record-ticket-event";
 import { loadActionTickets, type ActionTicket } from "./queued-tickets";
 import { TRANSACTION_OPTIONS } from "../db/transactions";
 import { lockTenant } from "../tenants/lock-tenant";
@@ -89,14 +90,14 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   return parsed.data;
 }
 
-async function loadClient(tx: Tx, tenantId: string, clientId: string) {
+export async function loadClient(tx: Tx, tenantId: string, clientId: string) {
   const client = await tx.client.findFirst({ where: { id: clientId, tenantId }, select: { id: true, name: true } });
   if (!client) throw new AppError("NOT_FOUND", "No such client.", { field: "clientId" });
   return client;
 }
 
 /** Runs an action in one transaction under the tenant lock; a unique-key race (two contacts made at once) retries once. */
-async function inTransaction<T>(db: Db, tenantId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+export async function inTenantTransaction<T>(db: Db, tenantId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
   const attempt = () =>
     db.$transaction(async (tx) => {
       await lockTenant(tx, tenantId);
@@ -111,24 +112,24 @@ async function inTransaction<T>(db: Db, tenantId: string, work: (tx: Tx) => Prom
 }
 
 /**
- * Gives the tickets that are still without a client to `client`, moving (or creating) their requesters under
- * it. Tickets already on this client are reported, tickets on another client are left alone.
+ * Gives tickets to `client` (call under the tenant lock): their requesters move under it, so the person's future
+ * mail follows, and a ticket without a requester gets its first sender as the client's contact. Each ticket's
+ * client change is recorded in its audit trail (R-UX-3) by `actorId`.
  */
-async function attribute(tx: Tx, tenantId: string, client: { id: string; name: string }, tickets: ActionTicket[]) {
-  const result: Omit<AttributeResult, "followUp"> = { client, attributed: [], alreadyAttributed: [], attributedElsewhere: [] };
-  const todo: ActionTicket[] = [];
-  for (const t of tickets) {
-    if (t.clientId === client.id) result.alreadyAttributed.push({ id: t.id, number: t.number });
-    else if (t.clientId) result.attributedElsewhere.push({ id: t.id, number: t.number, clientName: t.clientName ?? "another client" });
-    else todo.push(t);
-  }
-  if (!todo.length) return result;
-  await tx.ticket.updateMany({ where: { tenantId, id: { in: todo.map((t) => t.id) }, clientId: null }, data: { clientId: client.id } });
-  const requesterIds = [...new Set(todo.map((t) => t.requesterId).filter((id): id is string => id !== null))];
+export async function moveTicketsToClient(
+  tx: Tx,
+  tenantId: string,
+  client: { id: string; name: string },
+  tickets: readonly ActionTicket[],
+  actorId: string | null,
+): Promise<void> {
+  if (!tickets.length) return;
+  await tx.ticket.updateMany({ where: { tenantId, id: { in: tickets.map((t) => t.id) } }, data: { clientId: client.id } });
+  const requesterIds = [...new Set(tickets.map((t) => t.requesterId).filter((id): id is string => id !== null))];
   if (requesterIds.length) {
     await tx.contact.updateMany({ where: { tenantId, id: { in: requesterIds } }, data: { clientId: client.id } });
   }
-  for (const t of todo.filter((x) => !x.requesterId && x.sender)) {
+  for (const t of tickets.filter((x) => !x.requesterId && x.sender)) {
     const contact = await tx.contact.upsert({
       where: { tenantId_email: { tenantId, email: t.sender! } },
       update: { clientId: client.id },
@@ -137,6 +138,31 @@ async function attribute(tx: Tx, tenantId: string, client: { id: string; name: s
     });
     await tx.ticket.update({ where: { id: t.id }, data: { requesterId: contact.id } });
   }
+  await recordTicketEvents(
+    tx,
+    tickets.map((t) => ({ tenantId, ticketId: t.id, actorId, kind: "CLIENT", from: t.clientName, to: client.name })),
+  );
+}
+
+/**
+ * Gives the tickets that are still without a client to `client`, moving (or creating) their requesters under
+ * it. Tickets already on this client are reported, tickets on another client are left alone.
+ */
+async function attribute(
+  tx: Tx,
+  tenantId: string,
+  client: { id: string; name: string },
+  tickets: ActionTicket[],
+  actorId: string | null,
+) {
+  const result: Omit<AttributeResult, "followUp"> = { client, attributed: [], alreadyAttributed: [], attributedElsewhere: [] };
+  const todo: ActionTicket[] = [];
+  for (const t of tickets) {
+    if (t.clientId === client.id) result.alreadyAttributed.push({ id: t.id, number: t.number });
+    else if (t.clientId) result.attributedElsewhere.push({ id: t.id, number: t.number, clientName: t.clientName ?? "another client" });
+    else todo.push(t);
+  }
+  await moveTicketsToClient(tx, tenantId, client, todo, actorId);
   result.attributed = todo.map((t) => ({ id: t.id, number: t.number }));
   return result;
 }
@@ -154,12 +180,17 @@ async function countQueuedFrom(tx: Tx, tenantId: string, scope: "domain" | "send
  * Sets the client of one or many tickets (bulk selection). With one ticket, the result offers the other queued
  * tickets from the same sender, who is now the client's contact.
  */
-export async function setTicketsClient(db: Db, tenantId: string, input: SetTicketsClientInput): Promise<AttributeResult> {
+export async function setTicketsClient(
+  db: Db,
+  tenantId: string,
+  input: SetTicketsClientInput,
+  actorId: string | null = null,
+): Promise<AttributeResult> {
   const data = parse(setTicketsClientInput, input);
-  return inTransaction(db, tenantId, async (tx) => {
+  return inTenantTransaction(db, tenantId, async (tx) => {
     const client = await loadClient(tx, tenantId, data.clientId);
     const tickets = await loadActionTickets(tx, tenantId, data.ticketIds);
-    const result = await attribute(tx, tenantId, client, tickets);
+    const result = await attribute(tx, tenantId, client, tickets, actorId);
     const only = tickets.length === 1 ? tickets[0] : undefined;
     const followUp = only?.sender ? await countQueuedFrom(tx, tenantId, "sender", only.sender) : null;
     return { ...result, followUp };
@@ -173,9 +204,14 @@ export async function setTicketsClient(db: Db, tenantId: string, input: SetTicke
  * so. The follow-up counts the other queued tickets the new rule covers (the domain and its subdomains, or the
  * one free-mail address). CONFLICT on `clientId` when another client of the tenant already has the domain.
  */
-export async function addSenderDomainToClient(db: Db, tenantId: string, input: AddSenderDomainInput): Promise<AddSenderDomainResult> {
+export async function addSenderDomainToClient(
+  db: Db,
+  tenantId: string,
+  input: AddSenderDomainInput,
+  actorId: string | null = null,
+): Promise<AddSenderDomainResult> {
   const data = parse(addSenderDomainInput, input);
-  return inTransaction(db, tenantId, async (tx) => {
+  return inTenantTransaction(db, tenantId, async (tx) => {
     const client = await loadClient(tx, tenantId, data.clientId);
     const [ticket] = await loadActionTickets(tx, tenantId, [data.ticketId]);
     if (!ticket!.sender) {
@@ -184,7 +220,7 @@ export async function addSenderDomainToClient(db: Db, tenantId: string, input: A
     const sender = ticket!.sender;
     const domain = domainOfAddress(sender);
     if (isFreeMailDomain(domain)) {
-      const result = await attribute(tx, tenantId, client, [ticket!]);
+      const result = await attribute(tx, tenantId, client, [ticket!], actorId);
       const followUp = await countQueuedFrom(tx, tenantId, "sender", sender);
       return {
         ...result,
@@ -199,7 +235,7 @@ export async function addSenderDomainToClient(db: Db, tenantId: string, input: A
     }
     // Other clients' ownership is reported on the client picker: that is the choice that conflicts.
     const added = await addClientDomain(tx, tenantId, { clientId: client.id, domain, field: "clientId" });
-    const result = await attribute(tx, tenantId, client, [ticket!]);
+    const result = await attribute(tx, tenantId, client, [ticket!], actorId);
     const followUp = await countQueuedFrom(tx, tenantId, "domain", added.domain);
     const shown = displayDomain(added.domain);
     const what = added.isPrimary ? "the primary domain" : "an alias domain";
@@ -222,13 +258,18 @@ export async function addSenderDomainToClient(db: Db, tenantId: string, input: A
  * The follow-up: attributes every queued ticket from the domain (and its subdomains) or from the one address
  * to the client. Running it again attributes nothing more.
  */
-export async function attributeQueuedFrom(db: Db, tenantId: string, input: AttributeQueuedFromInput): Promise<AttributeResult> {
+export async function attributeQueuedFrom(
+  db: Db,
+  tenantId: string,
+  input: AttributeQueuedFromInput,
+  actorId: string | null = null,
+): Promise<AttributeResult> {
   const data = parse(attributeQueuedFromInput, input);
   const value = data.scope === "domain" ? normaliseDomain(data.value, "value") : normaliseEmail(data.value, "value");
-  return inTransaction(db, tenantId, async (tx) => {
+  return inTenantTransaction(db, tenantId, async (tx) => {
     const client = await loadClient(tx, tenantId, data.clientId);
     const rows = await tx.ticket.findMany({ where: queuedFromWhere(tenantId, data.scope, value), select: { id: true } });
     const tickets = rows.length ? await loadActionTickets(tx, tenantId, rows.map((r) => r.id)) : [];
-    return { ...(await attribute(tx, tenantId, client, tickets)), followUp: null };
+    return { ...(await attribute(tx, tenantId, client, tickets, actorId)), followUp: null };
   });
 }

@@ -17,6 +17,7 @@ import { addBlocklistEntry } from "../blocklist/manage-blocklist";
 import { matchBlocklist, parseBlocklistInput, type BlocklistKind } from "../mail/blocklist";
 import { displayDomain, displayEmail, isFreeMailDomain } from "../domain-names";
 import { ticketIdsInput } from "./attribute-tickets";
+import { recordTicketEvents } from "../tickets/record-ticket-event";
 import { loadActionTickets } from "./queued-tickets";
 import { TRANSACTION_OPTIONS } from "../db/transactions";
 import { lockTenant } from "../tenants/lock-tenant";
@@ -100,18 +101,22 @@ export async function blockSenders(
           OR: entries.map((e) => (e.kind === "DOMAIN" ? fromDomainOrSubdomain(e.value) : { email: e.value })),
         },
       },
-      select: { id: true, number: true, requester: { select: { email: true } } },
+      select: { id: true, number: true, status: true, requester: { select: { email: true } } },
     });
     const matched = new Map(candidates.filter((c) => c.requester && matchBlocklist(entries, c.requester.email)).map((c) => [c.id, c]));
     // Selected tickets without a requester (sender taken from their first message) are matched here.
     for (const t of tickets) {
       if (t.clientId === null && t.mergedIntoId === null && t.status !== "CLOSED" && matchBlocklist(entries, t.sender!)) {
-        matched.set(t.id, { id: t.id, number: t.number, requester: null });
+        matched.set(t.id, { id: t.id, number: t.number, status: t.status, requester: null });
       }
     }
     const closed = [...matched.values()].map((c) => ({ id: c.id, number: c.number })).sort((a, b) => a.number - b.number);
     if (closed.length) {
       await tx.ticket.updateMany({ where: { tenantId, id: { in: closed.map((c) => c.id) } }, data: { status: "CLOSED" } });
+      await recordTicketEvents(
+        tx,
+        [...matched.values()].map((c) => ({ tenantId, ticketId: c.id, actorId: userId, kind: "STATUS", from: c.status, to: "CLOSED" })),
+      );
     }
 
     const shown = entries.map((e) => (e.kind === "DOMAIN" ? displayDomain(e.value) : displayEmail(e.value)));

@@ -29,6 +29,7 @@ import path from "node:path";
 import { recordActivity } from "../../server/activity/record-activity";
 import { addBlocklistEntry } from "../../server/blocklist/manage-blocklist";
 import { createAlertRule } from "../../server/alert-rules/manage-alert-rules";
+import { saveCannedResponse } from "../../server/canned-responses/save-canned-response";
 import { addContact } from "../../server/clients/add-contact";
 import { createClient } from "../../server/clients/create-client";
 import { uploadDmarcReport } from "../../server/dmarc/dmarc-overview";
@@ -60,6 +61,7 @@ export type TenantFixture = {
   activityId: string;
   dmarcReportId: string;
   dmarcDomain: string;
+  cannedResponseId: string;
 };
 
 /** A real aggregate report from the corpus (uploaded through the same code as the screen's upload). */
@@ -351,6 +353,33 @@ export const procedurePolicies: Record<string, Policy> = {
       }),
     },
   },
+  "tickets.setClient": {
+    roles: ALL,
+    input: async (w) => ({ ticketId: await w.makeTicket(w.own, { unattributed: true }), clientId: w.own.clientId }),
+    foreign: (w) => ({ ticketId: w.other.ticketId, clientId: w.own.clientId }),
+  },
+  "tickets.addNote": {
+    roles: ALL,
+    input: (w) => ({ ticketId: w.own.ticketId, body: `Checked the printer ${w.unique()}.` }),
+    foreign: (w) => ({ ticketId: w.other.ticketId, body: "Planted note." }),
+  },
+  // Canned responses: everyone reads and inserts them; admins manage them.
+  "cannedResponses.list": { roles: ALL },
+  "cannedResponses.render": {
+    roles: ALL,
+    input: (w) => ({ id: w.own.cannedResponseId, ticketId: w.own.ticketId }),
+    foreign: (w) => ({ id: w.other.cannedResponseId, ticketId: w.own.ticketId }),
+  },
+  "cannedResponses.save": {
+    roles: ADMIN_ONLY,
+    input: (w) => ({ title: `Greeting ${w.unique()}`, body: "Hi {{requester.firstName}}," }),
+    foreign: (w) => ({ id: w.other.cannedResponseId, title: "Hijacked", body: "Hijacked." }),
+  },
+  "cannedResponses.delete": {
+    roles: ADMIN_ONLY,
+    input: async (w) => ({ id: (await saveCannedResponse(w.db, w.own.tenantId, { title: `Gone ${w.unique()}`, body: "Bye." })).id }),
+    foreign: (w) => ({ id: w.other.cannedResponseId }),
+  },
   // Renders the caller's own draft; names no rows.
   "tickets.previewReply": { roles: ALL, input: () => ({ body: "**On it.**" }) },
 
@@ -513,6 +542,7 @@ export async function seedTenantFixture(
     activityId: activity.id,
     dmarcReportId: stored.id,
     dmarcDomain: stored.domain,
+    cannedResponseId: (await saveCannedResponse(db, tenantId, { title: `Hello from ${slug}`, body: "Hello {{requester.name}}." })).id,
   };
 }
 

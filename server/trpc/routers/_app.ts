@@ -3,6 +3,7 @@ import { activityRouter } from "./activity";
 import { alertRulesRouter } from "./alert-rules";
 import { autoAckRouter } from "./auto-ack";
 import { blocklistRouter } from "./blocklist";
+import { cannedResponsesRouter } from "./canned-responses";
 import { clientsRouter } from "./clients";
 import { inboundRouter } from "./inbound";
 import { mtaStsRouter } from "./mta-sts";
@@ -27,6 +28,7 @@ export const appRouter = createTRPCRouter({
   unattributed: unattributedRouter,
   mtaSts: mtaStsRouter,
   dmarcReports: dmarcReportsRouter,
+  cannedResponses: cannedResponsesRouter,
 });
 
 export type AppRouter = typeof appRouter;

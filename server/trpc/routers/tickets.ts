@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { loadEnv } from "../../env";
+import { addTicketNote, addTicketNoteInput } from "../../tickets/add-ticket-note";
 import { addParticipantAsContact, addParticipantContactInput } from "../../tickets/add-participant-contact";
 import { getTicket } from "../../tickets/get-ticket";
 import { listTickets, listTicketsInput, ticketFilterOptions } from "../../tickets/list-tickets";
@@ -9,6 +10,7 @@ import {
   searchMergeTargets,
   searchMergeTargetsInput,
 } from "../../tickets/merge-tickets";
+import { setTicketClient, setTicketClientInput } from "../../tickets/set-ticket-client";
 import { previewReply, previewReplyInput, replyToTicket, replyToTicketInput } from "../../tickets/reply-to-ticket";
 import {
   assignTicket,
@@ -36,16 +38,23 @@ export const ticketsRouter = createTRPCRouter({
   assignees: ticketProcedure.query(({ ctx }) => listAssignees(ctx.db, ctx.tenantId)),
   setStatus: ticketProcedure
     .input(setTicketStatusInput)
-    .mutation(({ ctx, input }) => setTicketStatus(ctx.db, ctx.tenantId, input)),
+    .mutation(({ ctx, input }) => setTicketStatus(ctx.db, ctx.tenantId, input, ctx.user.id)),
   assign: ticketProcedure
     .input(assignTicketInput)
-    .mutation(({ ctx, input }) => assignTicket(ctx.db, ctx.tenantId, input)),
+    .mutation(({ ctx, input }) => assignTicket(ctx.db, ctx.tenantId, input, ctx.user.id)),
   mergeTargets: ticketProcedure
     .input(searchMergeTargetsInput)
     .query(({ ctx, input }) => searchMergeTargets(ctx.db, ctx.tenantId, input)),
   merge: ticketProcedure
     .input(mergeTicketsInput)
-    .mutation(({ ctx, input }) => mergeTickets(ctx.db, ctx.tenantId, input)),
+    .mutation(({ ctx, input }) => mergeTickets(ctx.db, ctx.tenantId, input, ctx.user.id)),
+  setClient: ticketProcedure
+    .input(setTicketClientInput)
+    .mutation(({ ctx, input }) => setTicketClient(ctx.db, ctx.tenantId, input, ctx.user.id)),
+  /** Internal notes (R-UX-3): every role writes them; they are never sent. */
+  addNote: ticketProcedure
+    .input(addTicketNoteInput)
+    .mutation(({ ctx, input }) => addTicketNote(ctx.db, { tenantId: ctx.tenantId, authorId: ctx.user.id }, input)),
   addParticipantContact: ticketProcedure
     .input(addParticipantContactInput)
     .mutation(({ ctx, input }) => addParticipantAsContact(ctx.db, ctx.tenantId, input)),

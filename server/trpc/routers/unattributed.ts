@@ -19,13 +19,13 @@ export const unattributedRouter = createTRPCRouter({
   byDomain: queueProcedure.query(({ ctx }) => countUnattributedByDomain(ctx.db, ctx.tenantId)),
   setClient: queueProcedure
     .input(setTicketsClientInput)
-    .mutation(({ ctx, input }) => setTicketsClient(ctx.db, ctx.tenantId, input)),
+    .mutation(({ ctx, input }) => setTicketsClient(ctx.db, ctx.tenantId, input, ctx.user.id)),
   addSenderDomain: queueProcedure
     .input(addSenderDomainInput)
-    .mutation(({ ctx, input }) => addSenderDomainToClient(ctx.db, ctx.tenantId, input)),
+    .mutation(({ ctx, input }) => addSenderDomainToClient(ctx.db, ctx.tenantId, input, ctx.user.id)),
   attributeFrom: queueProcedure
     .input(attributeQueuedFromInput)
-    .mutation(({ ctx, input }) => attributeQueuedFrom(ctx.db, ctx.tenantId, input)),
+    .mutation(({ ctx, input }) => attributeQueuedFrom(ctx.db, ctx.tenantId, input, ctx.user.id)),
   block: queueProcedure
     .input(blockSendersInput)
     .mutation(({ ctx, input }) => blockSenders(ctx.db, ctx.tenantId, ctx.user.id, input)),

@@ -1,0 +1,38 @@
+/**
+ * The audit trail of a ticket (R-UX-3): status, assignee, client and merge changes, each one row written by the
+ * domain function that makes the change, inside the same transaction, so a change without its event (or an event
+ * without its change) cannot be committed.
+ */
+import { z } from "zod";
+import type { Tx } from "../db/client";
+
+export const ticketEventKinds = ["STATUS", "ASSIGNEE", "CLIENT", "MERGED_INTO", "MERGED_FROM"] as const;
+export const ticketEventKind = z.enum(ticketEventKinds);
+export type TicketEventKind = z.infer<typeof ticketEventKind>;
+
+export type TicketEventInput = {
+  tenantId: string;
+  ticketId: string;
+  /** The signed-in user who made the change; null for the gateway itself. */
+  actorId: string | null;
+  kind: TicketEventKind;
+  /** What it was and what it became, as people read it (a status, a name, a ticket number). */
+  from: string | null;
+  to: string | null;
+};
+
+/** Records changes in one statement; a "change" to the same value is not one and records nothing. */
+export async function recordTicketEvents(tx: Tx, events: readonly TicketEventInput[]): Promise<void> {
+  const changes = events.filter((e) => e.from !== e.to);
+  if (!changes.length) return;
+  await tx.ticketEvent.createMany({
+    data: changes.map((e) => ({
+      tenantId: e.tenantId,
+      ticketId: e.ticketId,
+      actorId: e.actorId,
+      kind: ticketEventKind.parse(e.kind),
+      fromValue: e.from,
+      toValue: e.to,
+    })),
+  });
+}

@@ -195,6 +195,7 @@ export const procedurePolicies: Record<string, Policy> = {
   "tickets.filterOptions": { roles: ALL },
   "tickets.assignees": { roles: ALL },
   "tickets.get": { roles: ALL, input: (w) => ({ id: w.own.ticketId }), foreign: (w) => ({ id: w.other.ticketId }) },
+  "tickets.replyFrom": { roles: ALL, input: (w) => ({ ticketId: w.own.ticketId }), foreign: (w) => ({ ticketId: w.other.ticketId }) },
   "tickets.setStatus": {
     roles: ALL,
     input: async (w) => ({ ticketId: await w.makeTicket(w.own), status: "CLOSED" }),
@@ -287,6 +288,7 @@ export const procedurePolicies: Record<string, Policy> = {
     foreign: (w) => ({ id: w.other.sendingDomainId }),
   },
   "sendingDomains.tenantDefault": { roles: ADMIN_ONLY },
+  "sendingDomains.gatewayRecords": { roles: ADMIN_ONLY },
   "sendingDomains.setTenantDefault": {
     roles: ADMIN_ONLY,
     input: (w) => ({ address: `support.${w.unique()}@${w.own.sendingDomain}`, name: "Support" }),

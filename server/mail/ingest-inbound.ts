@@ -401,6 +401,8 @@ async function ingestTicketMailIn(
     dedupeKey,
     createdAt: now,
   });
+  // HTML-only mail opens Formatted (B2); booleans are not bindable on both databases, TRUE is a literal of both.
+  if (parsed.textFromHtml) await tx.$executeRaw`UPDATE "Message" SET "textFromHtml" = TRUE WHERE "id" = ${messageId}`;
   await insertRow(tx, "MessageSource", { messageId, raw: new Uint8Array(input.raw) });
   if (parsed.attachments.length) {
     await tx.attachment.createMany({

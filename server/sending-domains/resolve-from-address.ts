@@ -182,7 +182,7 @@ export async function resolveFromAddress(
   if (!chosen) {
     throw new AppError(
       "PRECONDITION",
-      "No From address is configured: set the default support address under Settings → Email gateway.",
+      "No From address is configured: set the default support address under Settings → Email gateway → Sending domains.",
       { field: "defaultFromAddress" },
     );
   }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { THREAD_MESSAGE_COUNT } from "../tickets/message-count";
 import type { Db } from "../db/client";
 import { containsInsensitive } from "../clients/prisma-errors";
 import { displayDomain, displayEmail, isFreeMailDomain, toDomainName } from "../domain-names";
@@ -23,7 +24,7 @@ export type UnattributedTicket = {
   status: string;
   receivedAt: Date;
   lastActivityAt: Date;
-  /** Inbound messages on the ticket (what the sender wrote; auto-acknowledgements are not counted). */
+  /** Messages in the ticket's thread, counted as on Tickets (server/tickets/message-count.ts). */
   messageCount: number;
   sender: { email: string; name: string | null } | null;
   /** Unicode form, for display and for the alias-domain action; null without a sender. */
@@ -78,7 +79,7 @@ export async function listUnattributed(db: Db, tenantId: string, input: ListUnat
         createdAt: true,
         lastActivityAt: true,
         requester: { select: { email: true, name: true } },
-        _count: { select: { messages: { where: { direction: "INBOUND" } } } },
+        _count: { select: { messages: THREAD_MESSAGE_COUNT } },
       },
     }),
     db.ticket.count({ where }),

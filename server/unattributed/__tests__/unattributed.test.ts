@@ -10,6 +10,7 @@ import { createUser } from "../../users/create-user";
 import { addSenderDomainToClient, attributeQueuedFrom, setTicketsClient } from "../attribute-tickets";
 import { blockSenders } from "../block-senders";
 import { countUnattributedByDomain, listUnattributed } from "../list-unattributed";
+import { listTickets } from "../../tickets/list-tickets";
 import { seedTicket } from "./seed-queue";
 
 describe.each(testProviders())("R-UNA-1 the Unattributed queue on %s", (provider) => {
@@ -52,13 +53,24 @@ describe.each(testProviders())("R-UNA-1 the Unattributed queue on %s", (provider
       sender: { email: "ann@list-one.example", name: "Ann" },
       senderDomain: "list-one.example",
       senderDomainIsFreeMail: false,
-      messageCount: 3,
+      // Three from Ann and the auto-acknowledgement: the thread, counted as on Tickets (B6).
+      messageCount: 4,
       status: "OPEN",
     });
     expect(page.tickets[0]).toMatchObject({ id: last.id, senderDomain: "mail.bücher.example", sender: { email: "cy@mail.bücher.example" } });
 
     const other = await listUnattributed(t.db, tenantB);
     expect(other.tickets.map((x) => x.subject)).toEqual(["Other tenant's"]);
+  });
+
+  it("B6 a ticket's message count is the same on Tickets and Unattributed: the whole thread, acknowledgement included", async () => {
+    const queued = await ticket(tenantA, "dee@count-check.example", "Counted twice?", { inbound: 1 });
+    const fromQueue = (await listUnattributed(t.db, tenantA, { search: "Counted twice?" })).tickets.find((x) => x.id === queued.id);
+    const fromTickets = (await listTickets(t.db, tenantA, { status: "OPEN", search: "Counted twice?" })).items.find((x) => x.id === queued.id);
+    expect(fromQueue?.messageCount).toBe(2);
+    expect(fromTickets?.messageCount).toBe(2);
+    // The other cases count this tenant's queue: leave it as it was.
+    await t.db.ticket.delete({ where: { id: queued.id } });
   });
 
   it("searches subject, sender and number, filters by domain (with subdomains) and groups by sender domain", async () => {

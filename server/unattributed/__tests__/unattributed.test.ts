@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appError } from "../../../test/support/app-error";
 import { createTestDatabase, testProviders, type TestDatabase } from "../../../test/support/database";
 import { createClient } from "../../clients/create-client";
+import { updateClient } from "../../clients/update-client";
 import { listBlocklist } from "../../blocklist/manage-blocklist";
 import { matchBlocklist } from "../../mail/blocklist";
 import { routeSender } from "../../mail/routing";
@@ -71,6 +72,26 @@ describe.each(testProviders())("R-UNA-1 the Unattributed queue on %s", (provider
     expect(fromTickets?.messageCount).toBe(2);
     // The other cases count this tenant's queue: leave it as it was.
     await t.db.ticket.delete({ where: { id: queued.id } });
+  });
+
+  it("B5 creating or editing a client with a domain attributes the queued tickets from it; the queue names the owner instead of offering Add domain", async () => {
+    const a = await ticket(tenantA, "ann@contoso-b5.example", "B5 first");
+    const b = await ticket(tenantA, "bo@eu.contoso-b5.example", "B5 subdomain");
+    const other = await ticket(tenantA, "cy@fabrikam-b5.example", "B5 other");
+    const created = await createClient(t.db, tenantA, { name: "Contoso B5", primaryDomain: "contoso-b5.example" });
+    expect(created.attributedTickets).toBe(2);
+    expect([await clientOf(a.id), await clientOf(b.id), await clientOf(other.id)]).toEqual([created.id, created.id, null]);
+    expect((await contact(tenantA, "ann@contoso-b5.example")).clientId).toBe(created.id);
+
+    const edited = await updateClient(t.db, tenantA, { clientId: created.id, name: "Contoso B5", primaryDomain: "contoso-b5.example", aliasDomains: ["fabrikam-b5.example"] });
+    expect(edited.attributedTickets).toBe(1);
+    expect(await clientOf(other.id)).toBe(created.id);
+
+    // A ticket queued from the client's domain anyway (e.g. before a rule existed) is not offered "Add domain".
+    const late = await ticket(tenantA, "di@eu.contoso-b5.example", "B5 late");
+    const row = (await listUnattributed(t.db, tenantA, { search: "B5 late" })).tickets.find((x) => x.id === late.id);
+    expect(row?.senderDomainClient).toEqual({ id: created.id, name: "Contoso B5" });
+    await setTicketsClient(t.db, tenantA, { ticketIds: [late.id], clientId: created.id });
   });
 
   it("searches subject, sender and number, filters by domain (with subdomains) and groups by sender domain", async () => {

@@ -172,6 +172,7 @@ export const procedurePolicies: Record<string, Policy> = {
     foreign: (w) => ({ id: w.other.blocklistEntryId }),
   },
   "blocklist.history": { roles: ADMIN_ONLY },
+  "blocklist.impact": { roles: ADMIN_ONLY, input: () => ({ value: "gmail.com" }) },
 
   // Client → Settings → Email: everyone may read the override (ticket replies use it); admins change it.
   "clients.sendingOverride": {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
-import { buildMessage } from "../test/mta/helpers";
+import nodemailer from "nodemailer";
 import { sendMail } from "../test/support/mta";
 import { instanceNamed } from "./support/instances";
 
@@ -14,12 +14,15 @@ const MAILBOX = "support@demo.in.localhost";
 test("B2 an HTML-only mail with a table opens Formatted, and its Text view keeps the cells apart", async ({ page }, testInfo) => {
   const run = randomBytes(3).toString("hex");
   const subject = `Order confirmation ${run}`;
-  const raw = await buildMessage({
+  // An HTML-only message (no text part), as shop systems send them.
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "windows" });
+  const info = await transport.sendMail({
     from: `Vendor Shop <orders@vendor-b2-${run}.test>`,
     to: MAILBOX,
     subject,
     html: `<p>Your order ${run}:</p><table><tr><th>Item</th><th>Qty</th></tr><tr><td>LT-1001</td><td>14</td></tr></table>`,
   });
+  const raw = info.message as Buffer;
   const sent = await sendMail({ port: instanceNamed(testInfo.project.name).smtpPort }, { from: `orders@vendor-b2-${run}.test`, to: [MAILBOX], data: raw });
   expect(sent.final?.code, JSON.stringify(sent.final)).toBe(250);
 

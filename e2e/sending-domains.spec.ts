@@ -244,7 +244,7 @@ test("R-DOM-4 R-OUT-2 default address, a technician's send-as and a client's ove
   // The client's override (Client → Settings → Email).
   await page.goto(`/clients/${s.clientId}`);
   const email = page.getByRole("region", { name: "Email settings" });
-  await expect(email.getByTestId("client-sending-address")).toHaveText(`The default support address, support@${DOMAIN}.`);
+  await expect(email.getByTestId("client-sending-address")).toHaveText(`the default support address, support@${DOMAIN}.`); // B8: no capital mid-sentence
   const domainSelect = email.getByLabel("Sending domain");
   await domainSelect.selectOption({ label: `${IDN} (not verified)` });
   await email.getByRole("button", { name: "Save email settings" }).click();

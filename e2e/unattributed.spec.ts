@@ -124,7 +124,9 @@ test("R-UNA-1 adding the sender's domain attributes the ticket, the follow-up th
   const annRow = row(page, "Printer on fire");
   await expect(annRow).toContainText("ann@northwind-traders.example");
   await expect(annRow).toContainText(`#${ann.number}`);
-  await expect(annRow.getByTestId("message-count")).toHaveText("1 message");
+  // B6: the thread's messages, counted as on Tickets (the auto-acknowledgement included when one went out).
+  const annMessages = await db.message.count({ where: { ticketId: ann.id, kind: { not: "NOTE" } } });
+  await expect(annRow.getByTestId("message-count")).toHaveText(annMessages === 1 ? "1 message" : `${annMessages} messages`);
   await expect(annRow.getByRole("link", { name: /Printer on fire/ })).toHaveAttribute("href", `/tickets/${ann.id}`);
   await expect(row(page, "Question about my invoice").getByText("Free mail")).toBeVisible();
   // Grouped by sender domain.

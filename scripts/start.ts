@@ -15,6 +15,7 @@ import { applyMigrations } from "../server/db/migrate";
 import { createDb } from "../server/db/client";
 import { seedDemo } from "../server/tenants/seed-demo";
 import { tenantMailbox } from "../server/mail/addresses";
+import { gatewayDkimFromEnv } from "../server/sending-domains/gateway-dkim";
 import { buildWeb, webBuildIsCurrent } from "./web-build";
 import { protectDataDir, sqliteFileOf } from "../server/data-dir/protect-data-dir";
 
@@ -135,6 +136,9 @@ async function main(): Promise<void> {
   const db = createDb(env.database);
   const seeded = await seedDemo(db, { password: env.SEED_ADMIN_PASSWORD, inboundDomain: env.INBOUND_DOMAIN });
   await db.$disconnect();
+  // The gateway's DKIM key (R-UX-1) exists before web and MTA start, so they never race to generate it.
+  const gateway = gatewayDkimFromEnv(env);
+  log(`gateway DKIM key ready: ${gateway.selector}._domainkey.${gateway.domain} (records: npx tsx scripts/gateway-records.ts)`);
 
   if (runMta) run("mta", process.execPath, ["--import", "tsx", path.join(root, "scripts/mta.ts")]);
   if (runWeb) {

@@ -5,6 +5,7 @@
  * (U-label) form via `displayDomain`.
  */
 import { domainToASCII, domainToUnicode } from "node:url";
+import { getDomain } from "tldts";
 import { AppError } from "./errors";
 
 const LABEL_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -77,6 +78,22 @@ export function displayDomain(domain: string): string {
 
 export function isFreeMailDomain(domain: string): boolean {
   return FREE_MAIL_DOMAINS.has(domain);
+}
+
+/**
+ * The Public Suffix List as the product reads it everywhere (tldts, ICANN and private suffixes): mailauth's DMARC
+ * check and the report alignment (server/dmarc/alignment.ts) use the same options.
+ */
+export const PUBLIC_SUFFIX_OPTIONS = { allowIcannDomains: true, allowPrivateDomains: true } as const;
+
+/** True for a public suffix itself (co.uk, com, github.io): a name under which anyone can register, never one owner's. */
+export function isPublicSuffix(domain: string): boolean {
+  return getDomain(domain, PUBLIC_SUFFIX_OPTIONS) === null;
+}
+
+/** True for a free-mail provider's domain or any name under it (gmail.com, mail.gmail.com). */
+export function isUnderFreeMailDomain(domain: string): boolean {
+  return domainAndParents(domain).some(isFreeMailDomain);
 }
 
 /** The domain and each parent with at least two labels: a.b.example.com → [a.b.example.com, b.example.com, example.com]. */

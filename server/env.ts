@@ -91,6 +91,16 @@ export const envSchema = z.object({
     .string()
     .default("microsoft.com,google.com")
     .transform((s) => s.split(",").map((x) => x.trim().toLowerCase()).filter(Boolean)),
+  /**
+   * The gateway's own DKIM key for INBOUND_DOMAIN (R-UX-1): PEM text (`\n` escapes allowed) or a PEM file's path.
+   * Unset → generated once into DATA_DIR/gateway-dkim.pem. Set it on every node of a multi-node deployment.
+   */
+  GATEWAY_DKIM_KEY: z.string().min(1).optional(),
+  /** The selector of the gateway's DKIM key: the record is `<selector>._domainkey.<INBOUND_DOMAIN>`. */
+  GATEWAY_DKIM_SELECTOR: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "a lower-case DNS label")
+    .default("gateway"),
   /** What the SPF record of a sending domain must authorise: an include domain or ip4:/ip6: terms. */
   SPF_INCLUDE: z.string().default("_spf.opsmerge.localhost"),
   /**

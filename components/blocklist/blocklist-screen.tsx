@@ -169,17 +169,37 @@ function AddEntryCard({ onAdded }: { onAdded: () => Promise<void> }) {
   const [value, setValue] = useState("");
   const [note, setNote] = useState("");
   const [added, setAdded] = useState<string | null>(null);
+  const queryClient = useQueryClient();
   const add = useMutation(trpc.blocklist.add.mutationOptions());
-  const errors = formErrorsOf(add.error, FIELDS);
+  // Guards: what the entry would drop that needs confirming, asked before adding (the server refuses it unconfirmed).
+  const [impact, setImpact] = useState<string[] | null>(null);
+  const [checking, setChecking] = useState(false);
+  const errors = formErrorsOf(impact ? null : add.error, FIELDS);
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setAdded(null);
-    const entry = await add.mutateAsync({ value, note });
+  async function block(confirmed: boolean) {
+    const entry = await add.mutateAsync({ value, note, confirmed });
+    setImpact(null);
     setValue("");
     setNote("");
     setAdded(entry.value);
     await onAdded();
+  }
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setAdded(null);
+    add.reset();
+    setChecking(true);
+    try {
+      const found = await queryClient.fetchQuery(trpc.blocklist.impact.queryOptions({ value }, { staleTime: 0 }));
+      if (found.length) {
+        setImpact(found);
+        return;
+      }
+    } finally {
+      setChecking(false);
+    }
+    await block(false);
   }
 
   return (
@@ -222,9 +242,9 @@ function AddEntryCard({ onAdded }: { onAdded: () => Promise<void> }) {
             </div>
           </div>
           <div className="flex flex-wrap items-center gap-3">
-            <Button type="submit" disabled={add.isPending}>
+            <Button type="submit" disabled={add.isPending || checking}>
               <Plus className="size-4" aria-hidden />
-              {add.isPending ? "Blocking…" : "Block"}
+              {add.isPending || checking ? "Blocking…" : "Block"}
             </Button>
             {added ? (
               <div className="min-w-0 flex-1">
@@ -234,6 +254,25 @@ function AddEntryCard({ onAdded }: { onAdded: () => Promise<void> }) {
           </div>
         </form>
       </Card>
+      <ConfirmDialog
+        open={impact !== null}
+        title={`Block ${value.trim()}?`}
+        confirmLabel="Block anyway"
+        pending={add.isPending}
+        error={impact && add.error ? add.error.message : null}
+        onConfirm={() => void block(true).catch(() => undefined)}
+        onClose={() => {
+          setImpact(null);
+          add.reset();
+        }}
+      >
+        <p>This entry would drop mail you probably want:</p>
+        <ul className="list-disc space-y-1 pl-5 text-slate-900" data-testid="block-impact">
+          {(impact ?? []).map((line) => (
+            <li key={line}>{line}</li>
+          ))}
+        </ul>
+      </ConfirmDialog>
     </section>
   );
 }

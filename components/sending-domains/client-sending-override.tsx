@@ -51,7 +51,12 @@ export function ClientSendingOverride({ clientId, canEdit }: { clientId: string;
 }
 
 function describe(data: Override): string {
-  if (!data.sendingDomain) return data.tenantDefault ? `The default support address, ${data.tenantDefault}.` : "The default support address.";
+  // Mid-sentence after "Replies are sent from" (B8): lower case.
+  if (!data.sendingDomain) {
+    return data.tenantDefault
+      ? `the default support address, ${data.tenantDefault}.`
+      : "your gateway address, until a default support address is set under Sending domains.";
+  }
   if (data.address) return data.address;
   const local = data.tenantDefault?.split("@")[0] || "support";
   return `${local}@${data.sendingDomain.displayName}`;

@@ -13,6 +13,7 @@ import { TextField } from "../ui/field";
 import { formErrorsOf } from "../ui/form-errors";
 import { PageHeader } from "../ui/page-header";
 import { useTRPC } from "../trpc/client";
+import { GatewayRecordsCard } from "./gateway-records-card";
 import { RecordStatusBadge, when } from "./record-status";
 import { TenantDefaultCard } from "./tenant-default-card";
 
@@ -129,6 +130,7 @@ export function SendingDomainsScreen() {
       ) : null}
 
       <TenantDefaultCard />
+      <GatewayRecordsCard />
 
       <Dialog
         open={adding}

@@ -49,12 +49,12 @@ function People({ label, list }: { label: string; list: Mailbox[] }) {
 
 /**
  * One message of the thread: who, when, verdicts or delivery state, the new text, and the rest one click away.
- * Inbound mail opens as text (its HTML is one click away, in the sandboxed viewer); our own replies open as the
- * formatted message the client received, rendered from the composer's Markdown.
+ * Inbound mail opens as text (its HTML is one click away, in the sandboxed viewer), unless it had only HTML (B2);
+ * our own replies open as the formatted message the client received, rendered from the composer's Markdown.
  */
 export function MessageCard({ message: m }: { message: ThreadMessage }) {
   const [showAll, setShowAll] = useState(false);
-  const [view, setView] = useState<"text" | "html">(m.htmlDocument ? "html" : "text");
+  const [view, setView] = useState<"text" | "html">(m.opensFormatted ? "html" : "text");
   const [remote, setRemote] = useState(false);
   const outbound = m.direction === "OUTBOUND";
   const delivery = m.deliveryState

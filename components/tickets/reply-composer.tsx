@@ -9,6 +9,7 @@ import { Card, CardHeader } from "../ui/card";
 import { TextAreaField, TextField } from "../ui/field";
 import { useTRPC } from "../trpc/client";
 import { CannedResponsePicker } from "./canned-response-picker";
+import { FromPreview } from "./from-preview";
 import { HtmlFrame } from "./html-frame";
 import { formatBytes, mailboxText } from "./ticket-bits";
 import { useReplyDraft } from "./use-reply-draft";
@@ -168,10 +169,11 @@ export function ReplyComposer({
       <Card>
         <CardHeader
           title="Reply"
-          description="Goes out from your support address, signed, with this ticket's reply address."
+          description="Goes out signed, with this ticket's reply address."
         />
         <form onSubmit={(e) => void submit(e).catch(() => undefined)} noValidate className="space-y-4 px-5 py-5">
           {errors.form ? <Alert>{errors.form}</Alert> : null}
+          <FromPreview ticketId={ticketId} />
           <TextField
             label="To"
             name="to"

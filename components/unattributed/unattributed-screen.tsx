@@ -341,7 +341,11 @@ export function UnattributedScreen() {
                         <Button size="sm" variant="secondary" aria-label={`Set client of ticket #${t.number}`} onClick={() => setOpen({ kind: "set-client", tickets: [t] })}>
                           Set client
                         </Button>
-                        {t.sender ? (
+                        {t.sender && t.senderDomainClient ? (
+                          <span className="self-center text-xs text-slate-500" data-testid="domain-owner">
+                            {t.senderDomain} belongs to {t.senderDomainClient.name}
+                          </span>
+                        ) : t.sender ? (
                           <Button
                             size="sm"
                             variant="secondary"

@@ -3,6 +3,8 @@ import { appError } from "../../test/support/app-error";
 import { createTestDatabase, testProviders, type TestDatabase } from "../../test/support/database";
 import { matchBlocklist } from "../mail/blocklist";
 import { createTenant } from "../tenants/create-tenant";
+import { createClient } from "../clients/create-client";
+import { blocklistImpact } from "./block-impact";
 import { addBlocklistEntry, blocklistHistory, listBlocklist, removeBlocklistEntry } from "./manage-blocklist";
 
 describe.each(testProviders())("blocklist management on %s", (provider) => {
@@ -114,4 +116,37 @@ describe.each(testProviders())("blocklist management on %s", (provider) => {
     expect((await blocklistHistory(t.db, tenantB)).map((h) => h.by?.name)).toEqual(["Cat Admin"]);
     expect((await appError(removeBlocklistEntry(t.db, { tenantId: tenantA, userId: adminA, id: "nope" }))).code).toBe("NOT_FOUND");
   });
+  it("R-BL-1 guards: a free-mail domain whole, a client's domain or the tenant's own address asks for confirmation naming what it drops", async () => {
+    const INBOUND = "in.guard.test";
+    // A tenant of its own: the other cases read tenant A's list and history.
+    const tenantA = (await createTenant(t.db, { slug: "charlie", name: "Charlie MSP" })).id;
+    const adminA = (await t.db.user.create({ data: { id: "dan", tenantId: tenantA, name: "Dan Admin", email: "dan@example.com", role: "ADMIN" } })).id;
+    const otherAdminA = (await t.db.user.create({ data: { id: "eve", tenantId: tenantA, name: "Eve Admin", email: "eve@example.com", role: "ADMIN" } })).id;
+    await createClient(t.db, tenantA, { name: "Contoso Guard", primaryDomain: "contoso-guard.example" });
+    await t.db.user.update({ where: { id: otherAdminA }, data: { sendAsAddress: "bob@own-msp-guard.example" } });
+    const cases: [string, RegExp][] = [
+      ["gmail.com", /gmail\.com is a free-mail provider/],
+      ["contoso-guard.example", /contoso-guard\.example is a domain of the client “Contoso Guard”/],
+      ["*@*.contoso-guard.example", /^$/],
+      ["*@contoso-guard.*", /contoso-guard\.example is a domain of the client “Contoso Guard”/],
+      ["support@charlie.in.guard.test", /your own address support@charlie\.in\.guard\.test/],
+      ["charlie.in.guard.test", /your own address support@charlie\.in\.guard\.test/],
+      ["bob@own-msp-guard.example", /your own address bob@own-msp-guard\.example/],
+    ];
+    for (const [value, expected] of cases) {
+      const impact = await blocklistImpact(t.db, { tenantId: tenantA, inboundDomain: INBOUND, value });
+      expect(impact.join(" "), value).toMatch(expected);
+      if (!impact.length) continue;
+      const err = await appError(addBlocklistEntry(t.db, { tenantId: tenantA, userId: adminA, value, inboundDomain: INBOUND }));
+      expect([err.code, err.field], value).toEqual(["PRECONDITION", "value"]);
+      expect(err.message).toMatch(expected);
+    }
+    expect((await listBlocklist(t.db, { tenantId: tenantA, search: "guard" })).length).toBe(0);
+    // Confirmed, it is blocked; an ordinary domain needs no confirmation; another tenant's client is not named.
+    const confirmed = await addBlocklistEntry(t.db, { tenantId: tenantA, userId: adminA, value: "contoso-guard.example", inboundDomain: INBOUND, confirmed: true });
+    expect(confirmed).toMatchObject({ kind: "DOMAIN", value: "contoso-guard.example" });
+    expect(await blocklistImpact(t.db, { tenantId: tenantA, inboundDomain: INBOUND, value: "spam-guard.example" })).toEqual([]);
+    expect(await blocklistImpact(t.db, { tenantId: tenantB, inboundDomain: INBOUND, value: "contoso-guard.example" })).toEqual([]);
+  });
+
 });

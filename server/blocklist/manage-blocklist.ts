@@ -9,6 +9,7 @@ import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import { parseBlocklistInput, type BlocklistKind } from "../mail/blocklist";
 import { containsInsensitive } from "../clients/prisma-errors";
+import { impactOf } from "./block-impact";
 
 export const BLOCKLIST_NOTE_MAX = 500;
 export const BLOCKLIST_HISTORY_LIMIT = 50;
@@ -93,7 +94,18 @@ const KIND_WORD: Record<BlocklistKind, string> = { EMAIL: "address", DOMAIN: "do
  */
 export async function addBlocklistEntry(
   db: Tx,
-  args: { tenantId: string; userId: string | null; value: string; note?: string | null | undefined },
+  args: {
+    tenantId: string;
+    userId: string | null;
+    value: string;
+    note?: string | null | undefined;
+    /**
+     * Guards: an entry that would drop a free-mail provider whole, a client's domain or the tenant's own addresses
+     * (blocklistImpact) is refused with PRECONDITION naming them unless the admin confirmed it. Needs inboundDomain.
+     */
+    confirmed?: boolean | undefined;
+    inboundDomain?: string | undefined;
+  },
 ): Promise<BlocklistRow> {
   const parsed = addBlocklistEntryInput.safeParse({ value: args.value, note: args.note ?? undefined });
   if (!parsed.success) {
@@ -102,6 +114,10 @@ export async function addBlocklistEntry(
     throw new AppError("BAD_INPUT", issue?.message ?? "Invalid input.", { field, cause: parsed.error });
   }
   const entry = parseBlocklistInput(parsed.data.value);
+  if (args.inboundDomain && !args.confirmed) {
+    const impact = await impactOf(db, args.tenantId, args.inboundDomain, entry);
+    if (impact.length) throw new AppError("PRECONDITION", `Confirm to block ${entry.value}: ${impact.join(" ")}`, { field: "value" });
+  }
   const existing = await db.blocklistEntry.findFirst({
     where: { tenantId: args.tenantId, kind: entry.kind, value: entry.value, removedAt: null },
     select: { id: true },

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { attributeQueuedFromClientDomains } from "../unattributed/attribute-tickets";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { clientDomainsInput, clientName, clientNotes } from "./client-fields";
@@ -18,8 +19,9 @@ export type CreateClientInput = z.input<typeof createClientInput>;
 export async function createClient(db: Db, tenantId: string, input: CreateClientInput) {
   const data = createClientInput.parse(input);
   const rows = normaliseClientDomains(data.primaryDomain, data.aliasDomains);
+  let created: { id: string; name: string };
   try {
-    return await db.$transaction(async (tx) => {
+    created = await db.$transaction(async (tx) => {
       const sameName = await tx.client.findFirst({ where: { tenantId, name: data.name }, select: { id: true } });
       if (sameName) throw new AppError("CONFLICT", `There is already a client named “${data.name}”.`, { field: "name" });
       await assertDomainsFree(tx, tenantId, rows);
@@ -38,4 +40,7 @@ export async function createClient(db: Db, tenantId: string, input: CreateClient
     if (isUniqueViolation(err)) throw new AppError("CONFLICT", "That name or one of those domains was just taken. Try again.");
     throw err;
   }
+  // B5: the queued tickets from the client's domains are its now, as the queue's "Add domain" would do.
+  const attributed = await attributeQueuedFromClientDomains(db, tenantId, created.id);
+  return { ...created, attributedTickets: attributed.length };
 }

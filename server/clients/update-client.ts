@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { attributeQueuedFromClientDomains } from "../unattributed/attribute-tickets";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { clientDomainsInput, clientName, clientNotes } from "./client-fields";
@@ -16,8 +17,9 @@ export type UpdateClientInput = z.input<typeof updateClientInput>;
 export async function updateClient(db: Db, tenantId: string, input: UpdateClientInput) {
   const data = updateClientInput.parse(input);
   const rows = normaliseClientDomains(data.primaryDomain, data.aliasDomains);
+  let updated: { id: string; name: string };
   try {
-    return await db.$transaction(async (tx) => {
+    updated = await db.$transaction(async (tx) => {
       const client = await tx.client.findFirst({ where: { id: data.clientId, tenantId }, select: { id: true } });
       if (!client) throw new AppError("NOT_FOUND", "No such client.");
       const sameName = await tx.client.findFirst({
@@ -44,4 +46,7 @@ export async function updateClient(db: Db, tenantId: string, input: UpdateClient
     if (isUniqueViolation(err)) throw new AppError("CONFLICT", "That name or one of those domains was just taken. Try again.");
     throw err;
   }
+  // B5: the queued tickets from the client's domains are its now, as the queue's "Add domain" would do.
+  const attributed = await attributeQueuedFromClientDomains(db, tenantId, updated.id);
+  return { ...updated, attributedTickets: attributed.length };
 }

@@ -6,11 +6,10 @@
  * DMARC check, so a report and our own verdict agree on what "aligned" means.
  */
 import { getDomain } from "tldts";
+import { PUBLIC_SUFFIX_OPTIONS } from "../domain-names";
 import type { DkimAuthResult, SpfAuthResult } from "./parse-aggregate-report";
 
 export type AlignmentMode = "r" | "s";
-
-const TLDTS_OPTIONS = { allowIcannDomains: true, allowPrivateDomains: true };
 
 function clean(domain: string): string {
   return domain.trim().toLowerCase().replace(/\.+$/, "");
@@ -19,7 +18,7 @@ function clean(domain: string): string {
 /** The Organizational Domain: the registrable domain under the Public Suffix List, else the domain itself. */
 export function organizationalDomain(domain: string): string {
   const d = clean(domain);
-  return getDomain(d, TLDTS_OPTIONS) ?? d;
+  return getDomain(d, PUBLIC_SUFFIX_OPTIONS) ?? d;
 }
 
 export function domainsAlign(authenticated: string, headerFrom: string, mode: AlignmentMode): boolean {

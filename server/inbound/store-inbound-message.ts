@@ -57,6 +57,8 @@ export async function storeInboundMessage(
     arc: auth.arc,
     authJson: authJson(auth),
     dedupeKey: a.dedupeKey,
+    // HTML-only mail opens Formatted (B2).
+    textFromHtml: parsed.textFromHtml,
     createdAt: a.now,
   });
   await insertRow(tx, "MessageSource", { messageId, raw: new Uint8Array(input.raw) });

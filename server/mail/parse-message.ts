@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { simpleParser } from "mailparser";
 import type { AddressObject, EmailAddress, ParsedMail } from "mailparser";
 import addressparser from "nodemailer/lib/addressparser/index.js";
+import { convert as convertHtmlToText } from "html-to-text";
 import { sanitizeEmailHtml } from "./sanitize-html.ts";
 import { splitReply } from "./reply-text.ts";
 
@@ -46,6 +47,8 @@ export type ParsedMessage = {
   references: string[];
   date: Date | null;
   text: string;
+  /** True when the message has no text part and `text` was derived from its HTML (B2). */
+  textFromHtml: boolean;
   /** Sanitised HTML (see sanitize-html.ts), or null when the message has no HTML part. */
   html: string | null;
   /** The author's new text, with quoted history and signature split off (R-IN-7). */
@@ -66,6 +69,8 @@ export type ParsedMessage = {
 
 const MAX_REFERENCES = 200;
 const MAX_HTML_TO_TEXT = 4 * 1024 * 1024;
+/** Deeper HTML is flattened by html-to-text beyond this depth (mailparser uses the same bound). */
+const MAX_HTML_DEPTH = 1000;
 const FALLBACK_HEAD_LIMIT = 256 * 1024;
 const FALLBACK_BODY_LIMIT = 1024 * 1024;
 
@@ -193,21 +198,19 @@ async function parseFallback(raw: Buffer, problems: string[]): Promise<ParsedMai
 }
 
 /**
- * mailparser only derives text from HTML for some MIME shapes (not for HTML inside multipart/related, say).
- * Re-parse the HTML alone as a one-part message so its own bounded HTML-to-text conversion does the work.
+ * The text version of an HTML-only message (B2): html-to-text, bounded like mailparser's own conversion (input
+ * length, nesting depth), but with tables laid out as columns so cells never run together ("LT-1001 14", not
+ * "LT-100114"), and images left out (their alt text is noise in a ticket's text view).
  */
-async function htmlAsText(html: string, problems: string[]): Promise<string> {
+function htmlAsText(html: string, problems: string[]): string {
   try {
-    const synthetic = Buffer.concat([
-      Buffer.from("Content-Type: text/html; charset=utf-8\r\n\r\n"),
-      Buffer.from(html, "utf8"),
-    ]);
-    const m = await simpleParser(synthetic, {
-      maxHtmlLengthToParse: MAX_HTML_TO_TEXT,
-      skipTextToHtml: true,
-      skipImageLinks: true,
+    return convertHtmlToText(html, {
+      limits: { maxInputLength: MAX_HTML_TO_TEXT, maxDepth: MAX_HTML_DEPTH },
+      selectors: [
+        { selector: "table", format: "dataTable" },
+        { selector: "img", format: "skip" },
+      ],
     });
-    return typeof m.text === "string" ? m.text : "";
   } catch (err) {
     problems.push(`HTML not converted to text: ${(err as Error).message}`);
     return "";
@@ -263,6 +266,7 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
       references: [],
       date: null,
       text: "",
+      textFromHtml: false,
       html: null,
       newText: "",
       quotedText: "",
@@ -313,6 +317,8 @@ async function parseUnsafe(raw: Buffer): Promise<ParsedMessage> {
       skipTextToHtml: true,
       skipTextLinks: true,
       keepCidLinks: true,
+      // The text of an HTML-only message is derived below (htmlAsText), with tables kept apart (B2).
+      skipHtmlToText: true,
       maxHtmlLengthToParse: MAX_HTML_TO_TEXT,
       maxChildNodes: 1000,
       maxHeadSize: 1024 * 1024,
@@ -349,7 +355,8 @@ async function parseUnsafe(raw: Buffer): Promise<ParsedMessage> {
   if (!date && headerValues(headers, "date").length) problems.push("unreadable Date header");
 
   let text = typeof mail.text === "string" ? mail.text : "";
-  if (!text.trim() && typeof mail.html === "string" && mail.html.trim()) text = await htmlAsText(mail.html, problems);
+  const textFromHtml = !text.trim() && typeof mail.html === "string" && mail.html.trim() !== "";
+  if (textFromHtml && typeof mail.html === "string") text = htmlAsText(mail.html, problems);
   const html = typeof mail.html === "string" ? sanitizeEmailHtml(mail.html) : null;
   const reply = splitReply(text);
 
@@ -389,6 +396,7 @@ async function parseUnsafe(raw: Buffer): Promise<ParsedMessage> {
     references: allIds(mail.references),
     date,
     text,
+    textFromHtml,
     html,
     newText: reply.newText,
     quotedText: reply.quoted,

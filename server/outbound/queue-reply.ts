@@ -62,6 +62,11 @@ export const queueReplyInput = z.object({
   /** APP_SECRET: reply/bounce tokens, Message-Id MAC and the DKIM key's encryption. */
   secret: z.string().min(1),
   inboundDomain: z.string().min(1),
+  /**
+   * The gateway's own DKIM key for `inboundDomain` (server/sending-domains/gateway-dkim.ts). With it, a tenant that
+   * has configured no From replies from its gateway address (R-UX-1); without it, that is refused (R-OUT-2).
+   */
+  gatewayDkim: z.object({ domain: z.string().min(1), selector: z.string().min(1), privateKeyPem: z.string().min(1) }).optional(),
   /** Makes the call idempotent: a second call with the key returns the message the first one stored. */
   idempotencyKey: idempotencyKey.optional(),
 });
@@ -232,7 +237,13 @@ export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<Que
   if (ticket.mergedInto)
     throw new AppError("PRECONDITION", `This ticket was merged into #${ticket.mergedInto.number}; reply there.`);
 
-  const from = await resolveFromAddress(db, { tenantId, ...(input.authorId ? { userId: input.authorId } : {}), clientId: ticket.clientId });
+  const fromInput = { tenantId, ...(input.authorId ? { userId: input.authorId } : {}), clientId: ticket.clientId };
+  const gatewayKey = input.gatewayDkim;
+  const from = gatewayKey
+    ? await resolveFromAddress(db, fromInput, { inboundDomain: gatewayKey.domain, selector: gatewayKey.selector })
+    : await resolveFromAddress(db, fromInput);
+  // d= and s= of the signature and the Message-Id's domain: the From's sending domain, or the gateway's (R-UX-1).
+  const signingDomain = from.source === "gateway" ? from.signing : from.sendingDomain;
 
   const thread = await db.message.findMany({
     where: { ticketId: ticket.id, tenantId, kind: { not: "NOTE" } },
@@ -250,7 +261,7 @@ export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<Que
 
   const subject = stripControl(input.subject?.trim() || (/^re:/i.test(ticket.subject) ? ticket.subject : `Re: ${ticket.subject}`));
   const messageId = newRowId();
-  const messageIdHeader = outboundMessageId(input.secret, { tenantSlug: slug, ticketId: ticket.id, messageId, domain: from.sendingDomain.domain });
+  const messageIdHeader = outboundMessageId(input.secret, { tenantSlug: slug, ticketId: ticket.id, messageId, domain: signingDomain.domain });
   const reply = replyAddress(input.secret, { slug, ticketId: ticket.id }, input.inboundDomain);
   const envelopeFrom = bounceAddress(input.secret, { slug, messageId }, input.inboundDomain);
   const sentAt = new Date();
@@ -271,10 +282,12 @@ export async function queueReply(db: Db, rawInput: QueueReplyInput): Promise<Que
     threadIndex,
     date: sentAt,
   });
-  const privateKeyPem = await sendingDomainPrivateKey(db, input.secret, tenantId, from.sendingDomain.id);
+  const privateKeyPem = from.source === "gateway"
+    ? gatewayKey!.privateKeyPem
+    : await sendingDomainPrivateKey(db, input.secret, tenantId, from.sendingDomain.id);
   const raw = await dkimSignMessage(composed, {
-    domain: from.sendingDomain.domain,
-    selector: from.sendingDomain.selector,
+    domain: signingDomain.domain,
+    selector: signingDomain.selector,
     privateKeyPem,
     signTime: sentAt,
   });

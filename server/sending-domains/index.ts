@@ -44,8 +44,18 @@ export {
   setClientSendingOverride,
   setTenantDefaultFrom,
   setUserSendAs,
+  type GatewayFrom,
+  type GatewaySender,
   type ResolvedFrom,
 } from "./resolve-from-address";
+export {
+  gatewayDkim,
+  gatewayDkimFromEnv,
+  gatewayDkimKeyFile,
+  gatewayRecords,
+  type GatewayDkim,
+  type GatewayRecords,
+} from "./gateway-dkim";
 export {
   getClientSendingOverride,
   getTenantDefaultFrom,

@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { Tx } from "../db/client";
 import { AppError } from "../errors";
 import { DKIM_KEY_PURPOSE, openString, seal } from "../crypto/secret-box";
+import { displayDomain, isPublicSuffix, isUnderFreeMailDomain } from "../domain-names";
 import { normaliseDomain } from "./domain-name";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -80,6 +81,21 @@ export async function addSendingDomain(db: Tx, input: AddSendingDomainInput): Pr
     throw new AppError("BAD_INPUT", `"${parsed.data.domain.slice(0, 100)}" is not a valid domain name.`, {
       field: "domain",
     });
+  }
+  // Guards: a public suffix (co.uk) or a free-mail provider (gmail.com) is never one MSP's to sign for.
+  if (isPublicSuffix(domain)) {
+    throw new AppError(
+      "BAD_INPUT",
+      `${displayDomain(domain)} is a public suffix (anyone can register names under it), not your domain. Enter your own domain, such as your-msp.${displayDomain(domain)}.`,
+      { field: "domain" },
+    );
+  }
+  if (isUnderFreeMailDomain(domain)) {
+    throw new AppError(
+      "BAD_INPUT",
+      `${displayDomain(domain)} belongs to a free-mail provider: you cannot publish its DNS records. Enter the domain of your own support address.`,
+      { field: "domain" },
+    );
   }
   const existing = await db.sendingDomain.findUnique({ where: { tenantId_domain: { tenantId, domain } }, select: { id: true } });
   if (existing) throw new AppError("CONFLICT", `${domain} is already a sending domain.`, { field: "domain" });

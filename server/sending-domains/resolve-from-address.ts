@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { Tx } from "../db/client";
 import { AppError } from "../errors";
+import { tenantMailbox } from "../mail/addresses";
 import { domainOfAddress, normaliseDomain } from "./domain-name";
 import type { DomainCheck } from "./verify-sending-domain";
 
@@ -17,6 +18,22 @@ export type ResolvedFrom = {
   source: "user" | "client" | "tenant";
   sendingDomain: { id: string; domain: string; selector: string };
 };
+
+/**
+ * R-UX-1: until the tenant has configured a From (which needs a verified sending domain), replies go out from its
+ * gateway address `support@<slug>.<INBOUND_DOMAIN>`, named after the tenant, signed with the gateway's own key.
+ */
+export type GatewayFrom = {
+  address: string;
+  name: string;
+  source: "gateway";
+  sendingDomain: null;
+  /** d= and s= of the gateway's DKIM signature. */
+  signing: { domain: string; selector: string };
+};
+
+/** What the gateway fallback needs to know: INBOUND_DOMAIN and the gateway key's selector. */
+export type GatewaySender = { inboundDomain: string; selector: string };
 
 /** Control characters (CR, LF, NUL, …) can never be part of a header value we write (R-OUT-5). */
 const CONTROL_RE = /\p{Cc}/u;
@@ -80,6 +97,10 @@ async function verifiedDomainFor(db: Tx, tenantId: string, address: string, fiel
   return row;
 }
 
+function cleanName(name: string): string {
+  return name.replace(/\p{Cc}+/gu, " ").trim();
+}
+
 /** Lower-cases the domain part only: local parts are case-sensitive in principle, domains never are. */
 function canonicalAddress(address: string): string {
   const at = address.lastIndexOf("@");
@@ -106,11 +127,21 @@ export type ResolveFromAddressInput = z.infer<typeof resolveFromAddressInput>;
  * PRECONDITION when no From address is configured at all. No silent fallback to a lower-priority address: the
  * technician chose that address, and sending from another one would surprise the client.
  */
-export async function resolveFromAddress(db: Tx, input: ResolveFromAddressInput): Promise<ResolvedFrom> {
+export async function resolveFromAddress(db: Tx, input: ResolveFromAddressInput): Promise<ResolvedFrom>;
+/**
+ * With `gateway`, a tenant that has configured no From at all (no send-as address, client override or default
+ * support address, each of which needs a verified domain) gets its gateway address instead of the refusal (R-UX-1).
+ */
+export async function resolveFromAddress(db: Tx, input: ResolveFromAddressInput, gateway: GatewaySender): Promise<ResolvedFrom | GatewayFrom>;
+export async function resolveFromAddress(
+  db: Tx,
+  input: ResolveFromAddressInput,
+  gateway?: GatewaySender,
+): Promise<ResolvedFrom | GatewayFrom> {
   const { tenantId, userId, clientId } = resolveFromAddressInput.parse(input);
   const tenant = await db.tenant.findUnique({
     where: { id: tenantId },
-    select: { name: true, defaultFromAddress: true, defaultFromName: true },
+    select: { name: true, slug: true, defaultFromAddress: true, defaultFromName: true },
   });
   if (!tenant) throw new AppError("NOT_FOUND", "Tenant not found.");
   const tenantName = tenant.defaultFromName ?? tenant.name;
@@ -139,10 +170,19 @@ export async function resolveFromAddress(db: Tx, input: ResolveFromAddressInput)
   if (!chosen && tenant.defaultFromAddress) {
     chosen = { address: tenant.defaultFromAddress, name: tenantName, source: "tenant", field: "defaultFromAddress" };
   }
+  if (!chosen && gateway) {
+    return {
+      address: tenantMailbox(tenant.slug, gateway.inboundDomain),
+      name: cleanName(tenantName),
+      source: "gateway",
+      sendingDomain: null,
+      signing: { domain: gateway.inboundDomain, selector: gateway.selector },
+    };
+  }
   if (!chosen) {
     throw new AppError(
       "PRECONDITION",
-      "No From address is configured: set the default support address under Settings → Email gateway.",
+      "No From address is configured: set the default support address under Settings → Email gateway → Sending domains.",
       { field: "defaultFromAddress" },
     );
   }
@@ -155,7 +195,7 @@ export async function resolveFromAddress(db: Tx, input: ResolveFromAddressInput)
   });
   return {
     address: canonicalAddress(chosen.address),
-    name: chosen.name.replace(/\p{Cc}+/gu, " ").trim(),
+    name: cleanName(chosen.name),
     source: chosen.source,
     sendingDomain: { id: domain.id, domain: domain.domain, selector: domain.selector },
   };

@@ -24,6 +24,8 @@ export type ThreadMessage = {
   /** The whole text part, when it has more than the new text: shown one click away. */
   fullText: string | null;
   hasHtml: boolean;
+  /** The message had only HTML (its text is a conversion): the ticket opens it Formatted (B2). */
+  opensFormatted: boolean;
   /** The stored HTML names remote images (blocked until the reader asks for them). */
   hasRemoteContent: boolean;
   /**
@@ -222,6 +224,7 @@ export async function getTicket(
           textBody: true,
           newText: true,
           htmlBody: true,
+          textFromHtml: true,
           spf: true,
           dkim: true,
           dmarc: true,
@@ -259,6 +262,7 @@ export async function getTicket(
       newText: fresh,
       fullText: full && full !== fresh ? full : null,
       hasHtml: html.trim().length > 0,
+      opensFormatted: html.trim().length > 0 && (m.textFromHtml || m.direction === "OUTBOUND"),
       hasRemoteContent: html.includes("data-remote-src="),
       htmlDocument: m.direction === "OUTBOUND" && html.trim() ? inlineHtmlDocument(html) : null,
       auth: m.direction === "INBOUND" ? messageAuth(m) : null,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { THREAD_MESSAGE_COUNT } from "./message-count";
 import type { Db } from "../db/client";
 import { containsInsensitive } from "../clients/prisma-errors";
 import { parseTicketStatus, ticketStatus, ticketStatuses, type TicketStatus } from "./ticket-fields";
@@ -71,7 +72,7 @@ export async function listTickets(db: Db, tenantId: string, input: ListTicketsIn
         requester: { select: { id: true, email: true, name: true } },
         assignee: { select: { id: true, name: true } },
         mergedInto: { select: { id: true, number: true } },
-        _count: { select: { messages: true } },
+        _count: { select: { messages: THREAD_MESSAGE_COUNT } },
       },
     }),
     db.ticket.groupBy({ by: ["status"], where, _count: { _all: true } }),

@@ -55,7 +55,14 @@ const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+
  */
 export async function replyToTicket(
   db: Db,
-  params: { tenantId: string; authorId: string; secret: string; inboundDomain: string },
+  params: {
+    tenantId: string;
+    authorId: string;
+    secret: string;
+    inboundDomain: string;
+    /** The gateway's DKIM key: replies go out from the gateway address while no From is configured (R-UX-1). */
+    gatewayDkim?: { domain: string; selector: string; privateKeyPem: string };
+  },
   input: ReplyToTicketInput,
 ): Promise<QueuedMessage> {
   const parsed = replyToTicketInput.safeParse(input);
@@ -90,6 +97,7 @@ export async function replyToTicket(
     attachments,
     secret: params.secret,
     inboundDomain: params.inboundDomain,
+    ...(params.gatewayDkim ? { gatewayDkim: params.gatewayDkim } : {}),
     ...(data.idempotencyKey ? { idempotencyKey: data.idempotencyKey } : {}),
   });
 }

@@ -273,3 +273,22 @@ export async function attributeQueuedFrom(
     return { ...(await attribute(tx, tenantId, client, tickets, actorId)), followUp: null };
   });
 }
+
+/**
+ * B5: a client created or edited with domains takes the queued tickets from those domains (and their subdomains),
+ * as the queue's "Add domain" follow-up would (attributeQueuedFrom's rule). Returns the tickets it attributed.
+ */
+export async function attributeQueuedFromClientDomains(db: Db, tenantId: string, clientId: string): Promise<TicketRef[]> {
+  return inTenantTransaction(db, tenantId, async (tx) => {
+    const client = await loadClient(tx, tenantId, clientId);
+    const domains = await tx.clientDomain.findMany({ where: { tenantId, clientId }, select: { domain: true } });
+    if (!domains.length) return [];
+    const rows = await tx.ticket.findMany({
+      where: { OR: domains.map((d) => queuedFromWhere(tenantId, "domain", d.domain)) },
+      select: { id: true },
+    });
+    if (!rows.length) return [];
+    const tickets = await loadActionTickets(tx, tenantId, rows.map((r) => r.id));
+    return (await attribute(tx, tenantId, client, tickets, null)).attributed;
+  });
+}

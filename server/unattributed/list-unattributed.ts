@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { THREAD_MESSAGE_COUNT } from "../tickets/message-count";
 import type { Db } from "../db/client";
 import { containsInsensitive } from "../clients/prisma-errors";
-import { displayDomain, displayEmail, isFreeMailDomain, toDomainName } from "../domain-names";
+import { displayDomain, displayEmail, domainAndParents, isFreeMailDomain, toDomainName } from "../domain-names";
 import { QUEUED, domainOfAddress, fromDomainOrSubdomain } from "./queue-rules";
 
 export const UNATTRIBUTED_PAGE_SIZE = 25;
@@ -23,13 +24,15 @@ export type UnattributedTicket = {
   status: string;
   receivedAt: Date;
   lastActivityAt: Date;
-  /** Inbound messages on the ticket (what the sender wrote; auto-acknowledgements are not counted). */
+  /** Messages in the ticket's thread, counted as on Tickets (server/tickets/message-count.ts). */
   messageCount: number;
   sender: { email: string; name: string | null } | null;
   /** Unicode form, for display and for the alias-domain action; null without a sender. */
   senderDomain: string | null;
   /** A free-mail sender cannot give its domain to a client: it becomes a contact instead. */
   senderDomainIsFreeMail: boolean;
+  /** The client that already has the sender's domain (or a parent of it): the queue offers no "Add domain" (B5). */
+  senderDomainClient: { id: string; name: string } | null;
 };
 
 export type UnattributedPage = { tickets: UnattributedTicket[]; nextCursor: string | null; total: number };
@@ -78,12 +81,13 @@ export async function listUnattributed(db: Db, tenantId: string, input: ListUnat
         createdAt: true,
         lastActivityAt: true,
         requester: { select: { email: true, name: true } },
-        _count: { select: { messages: { where: { direction: "INBOUND" } } } },
+        _count: { select: { messages: THREAD_MESSAGE_COUNT } },
       },
     }),
     db.ticket.count({ where }),
   ]);
   const page = rows.slice(0, limit);
+  const owners = await domainOwners(db, tenantId, page.map((t) => (t.requester ? domainOfAddress(t.requester.email) : null)));
   return {
     tickets: page.map((t) => {
       const senderDomain = t.requester ? domainOfAddress(t.requester.email) : null;
@@ -98,11 +102,33 @@ export async function listUnattributed(db: Db, tenantId: string, input: ListUnat
         sender: t.requester ? { email: displayEmail(t.requester.email), name: t.requester.name } : null,
         senderDomain: senderDomain ? displayDomain(senderDomain) : null,
         senderDomainIsFreeMail: senderDomain ? isFreeMailDomain(senderDomain) : false,
+        senderDomainClient: senderDomain ? ownerOf(owners, senderDomain) : null,
       };
     }),
     nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
     total,
   };
+}
+
+type Owners = Map<string, { id: string; name: string }>;
+
+/** The clients owning the given sender domains or a parent of them, by domain, in one query. */
+async function domainOwners(db: Db, tenantId: string, domains: (string | null)[]): Promise<Owners> {
+  const names = [...new Set(domains.flatMap((d) => (d ? domainAndParents(d) : [])))];
+  if (!names.length) return new Map();
+  const rows = await db.clientDomain.findMany({
+    where: { tenantId, domain: { in: names } },
+    select: { domain: true, client: { select: { id: true, name: true } } },
+  });
+  return new Map(rows.map((r) => [r.domain, r.client]));
+}
+
+function ownerOf(owners: Owners, domain: string): { id: string; name: string } | null {
+  for (const d of domainAndParents(domain)) {
+    const owner = owners.get(d);
+    if (owner) return owner;
+  }
+  return null;
 }
 
 export type UnattributedDomainCount = { domain: string; count: number; isFreeMail: boolean };

@@ -258,6 +258,7 @@ export const procedurePolicies: Record<string, Policy> = {
     input: (w) => ({ raw: `From: a@${w.own.clientDomain}\r\nSubject: Disk full\r\n\r\nbody` }),
     foreign: (w) => ({ activityId: w.other.activityId }),
   },
+  "blocklist.impact": { roles: ADMIN_ONLY, input: () => ({ value: "gmail.com" }) },
 
   // Client → Settings → Email: everyone may read the override (ticket replies use it); admins change it.
   "clients.sendingOverride": {
@@ -291,6 +292,7 @@ export const procedurePolicies: Record<string, Policy> = {
   "tickets.filterOptions": { roles: ALL },
   "tickets.assignees": { roles: ALL },
   "tickets.get": { roles: ALL, input: (w) => ({ id: w.own.ticketId }), foreign: (w) => ({ id: w.other.ticketId }) },
+  "tickets.replyFrom": { roles: ALL, input: (w) => ({ ticketId: w.own.ticketId }), foreign: (w) => ({ ticketId: w.other.ticketId }) },
   "tickets.setStatus": {
     roles: ALL,
     input: async (w) => ({ ticketId: await w.makeTicket(w.own), status: "CLOSED" }),
@@ -443,6 +445,7 @@ export const procedurePolicies: Record<string, Policy> = {
     foreign: (w) => ({ id: w.other.sendingDomainId }),
   },
   "sendingDomains.tenantDefault": { roles: ADMIN_ONLY },
+  "sendingDomains.gatewayRecords": { roles: ADMIN_ONLY },
   "sendingDomains.setTenantDefault": {
     roles: ADMIN_ONLY,
     input: (w) => ({ address: `support.${w.unique()}@${w.own.sendingDomain}`, name: "Support" }),

@@ -275,3 +275,18 @@ describe("R-IN-11 hostile and broken messages never throw", () => {
     expect(oneLine.from?.address ?? null).not.toBeUndefined();
   });
 });
+
+describe("B2 HTML-only mail as text", () => {
+  it("R-IN-7 B2 the text version of an HTML-only mail keeps table cells apart", async () => {
+    const raw = msg(
+      ["From: shop@vendor.example", "To: support@acme.in.opsmerge.test", "Subject: Order", "MIME-Version: 1.0", "Content-Type: text/html; charset=utf-8"],
+      "<p>Your order:</p><table><tr><th>Item</th><th>Qty</th></tr><tr><td>LT-1001</td><td>14</td></tr><tr><td>LT-2002</td><td>3</td></tr></table><p>Thanks</p>",
+    );
+    const parsed = await parseMessage(raw);
+    expect(parsed.text).not.toContain("LT-100114");
+    expect(parsed.text).toMatch(/LT-1001\s+14/);
+    expect(parsed.text).toMatch(/LT-2002\s+3/);
+    expect(parsed.text).toContain("Your order:");
+    expect(parsed.text).toContain("Thanks");
+  });
+});

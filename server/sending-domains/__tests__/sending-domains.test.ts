@@ -160,6 +160,24 @@ describe.each(testProviders())("sending domains on %s", (provider) => {
     expect((await rejects(removeSendingDomain(t.db, otherTenantId, main.id))).code).toBe("NOT_FOUND");
   });
 
+  it("R-DOM-1 guards: public suffixes and free-mail domains are refused as sending domains, naming why", async () => {
+    for (const suffix of ["co.uk", "CO.UK.", "github.io", "com"]) {
+      const err = await rejects(addSendingDomain(t.db, { tenantId, domain: suffix, secret: SECRET }));
+      expect([err.code, err.field]).toEqual(["BAD_INPUT", "domain"]);
+      if (suffix !== "com") expect(err.message).toMatch(/is a public suffix/);
+    }
+    for (const free of ["gmail.com", "Outlook.com", "mail.gmail.com"]) {
+      const err = await rejects(addSendingDomain(t.db, { tenantId, domain: free, secret: SECRET }));
+      expect([err.code, err.field]).toEqual(["BAD_INPUT", "domain"]);
+      expect(err.message).toMatch(/free-mail provider/);
+    }
+    // A registrable domain under a public suffix is fine.
+    const ok = await addSendingDomain(t.db, { tenantId, domain: "guard-msp.co.uk", secret: SECRET });
+    expect(ok.domain).toBe("guard-msp.co.uk");
+    await removeSendingDomain(t.db, tenantId, ok.id);
+    expect(await t.db.sendingDomain.count({ where: { tenantId, domain: { in: ["co.uk", "gmail.com", "github.io"] } } })).toBe(0);
+  });
+
   it("R-DOM-1 records to publish: host, type, value and ≤255-character chunks", async () => {
     const r = await recordsToPublish(main, { spfInclude: SPF_INCLUDE, dmarcRua: "dmarc-reports@acme.in.gw.test" });
     expect(r.spf).toMatchObject({ host: "acme-msp.example", relativeHost: "@", type: "TXT", value: "v=spf1 include:_spf.gw.test ~all" });

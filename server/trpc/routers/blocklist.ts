@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { blocklistImpact, blocklistImpactInput } from "../../blocklist/block-impact";
+import { loadEnv } from "../../env";
 import { adminProcedure, createTRPCRouter } from "../init";
 import {
   addBlocklistEntry,
@@ -13,10 +15,21 @@ export const blocklistRouter = createTRPCRouter({
   list: adminProcedure
     .input(listBlocklistInput)
     .query(({ ctx, input }) => listBlocklist(ctx.db, { tenantId: ctx.tenantId, ...input })),
+  /** What the entry would drop that needs confirming (a free-mail provider, a client's domain, own addresses). */
+  impact: adminProcedure
+    .input(blocklistImpactInput)
+    .query(({ ctx, input }) => blocklistImpact(ctx.db, { tenantId: ctx.tenantId, inboundDomain: loadEnv().INBOUND_DOMAIN, value: input.value })),
   add: adminProcedure
-    .input(z.object({ value: z.string(), note: z.string().optional() }))
+    .input(z.object({ value: z.string(), note: z.string().optional(), confirmed: z.boolean().optional() }))
     .mutation(({ ctx, input }) =>
-      addBlocklistEntry(ctx.db, { tenantId: ctx.tenantId, userId: ctx.user.id, value: input.value, note: input.note }),
+      addBlocklistEntry(ctx.db, {
+        tenantId: ctx.tenantId,
+        userId: ctx.user.id,
+        value: input.value,
+        note: input.note,
+        confirmed: input.confirmed,
+        inboundDomain: loadEnv().INBOUND_DOMAIN,
+      }),
     ),
   remove: adminProcedure
     .input(z.object({ id: z.string().min(1) }))

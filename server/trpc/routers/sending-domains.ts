@@ -3,6 +3,8 @@ import { createResolver, type Resolver } from "../../dns/resolver";
 import { loadEnv } from "../../env";
 import {
   addSendingDomain,
+  gatewayDkimFromEnv,
+  gatewayRecords,
   getTenantDefaultFrom,
   listSendingDomainSummaries,
   removeSendingDomain,
@@ -51,6 +53,11 @@ export const sendingDomainsRouter = createTRPCRouter({
     });
   }),
   remove: adminProcedure.input(byId).mutation(({ ctx, input }) => removeSendingDomain(ctx.db, ctx.tenantId, input.id)),
+  /** The records the operator publishes once for INBOUND_DOMAIN, so gateway-address replies authenticate (R-UX-1). */
+  gatewayRecords: adminProcedure.query(() => {
+    const env = loadEnv();
+    return gatewayRecords(gatewayDkimFromEnv(env), { spfInclude: env.SPF_INCLUDE });
+  }),
   tenantDefault: adminProcedure.query(({ ctx }) => getTenantDefaultFrom(ctx.db, ctx.tenantId)),
   setTenantDefault: adminProcedure
     .input(z.object({ address: z.string(), name: z.string().nullable().optional() }))

@@ -11,6 +11,8 @@ import {
   searchMergeTargetsInput,
 } from "../../tickets/merge-tickets";
 import { setTicketClient, setTicketClientInput } from "../../tickets/set-ticket-client";
+import { gatewayDkimFromEnv } from "../../sending-domains/gateway-dkim";
+import { replyFrom, replyFromInput } from "../../tickets/reply-from";
 import { previewReply, previewReplyInput, replyToTicket, replyToTicketInput } from "../../tickets/reply-to-ticket";
 import {
   assignTicket,
@@ -58,11 +60,23 @@ export const ticketsRouter = createTRPCRouter({
   addParticipantContact: ticketProcedure
     .input(addParticipantContactInput)
     .mutation(({ ctx, input }) => addParticipantAsContact(ctx.db, ctx.tenantId, input)),
-  reply: ticketProcedure
-    .input(replyToTicketInput)
-    .mutation(({ ctx, input }) =>
-      replyToTicket(ctx.db, { tenantId: ctx.tenantId, authorId: ctx.user.id, ...mailEnv() }, input),
-    ),
+  reply: ticketProcedure.input(replyToTicketInput).mutation(({ ctx, input }) => {
+    const { domain, selector, privateKeyPem } = gatewayDkimFromEnv(loadEnv());
+    return replyToTicket(
+      ctx.db,
+      { tenantId: ctx.tenantId, authorId: ctx.user.id, ...mailEnv(), gatewayDkim: { domain, selector, privateKeyPem } },
+      input,
+    );
+  }),
+  /** The From the composer's reply will go out with (R-UX-1), shown before Send. */
+  replyFrom: ticketProcedure.input(replyFromInput).query(({ ctx, input }) => {
+    const env = loadEnv();
+    return replyFrom(
+      ctx.db,
+      { tenantId: ctx.tenantId, userId: ctx.user.id, gateway: { inboundDomain: env.INBOUND_DOMAIN, selector: env.GATEWAY_DKIM_SELECTOR } },
+      input,
+    );
+  }),
   /** The composer's Markdown preview; a mutation so a long draft travels in a POST body, not a URL. */
   previewReply: ticketProcedure.input(previewReplyInput).mutation(({ input }) => previewReply(input)),
 });

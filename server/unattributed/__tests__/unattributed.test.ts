@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appError } from "../../../test/support/app-error";
 import { createTestDatabase, testProviders, type TestDatabase } from "../../../test/support/database";
 import { createClient } from "../../clients/create-client";
+import { updateClient } from "../../clients/update-client";
 import { listBlocklist } from "../../blocklist/manage-blocklist";
 import { matchBlocklist } from "../../mail/blocklist";
 import { routeSender } from "../../inbound/routing";
@@ -10,6 +11,7 @@ import { createUser } from "../../users/create-user";
 import { addSenderDomainToClient, attributeQueuedFrom, setTicketsClient } from "../attribute-tickets";
 import { blockSenders } from "../block-senders";
 import { countUnattributedByDomain, listUnattributed } from "../list-unattributed";
+import { listTickets } from "../../tickets/list-tickets";
 import { seedTicket } from "./seed-queue";
 
 describe.each(testProviders())("R-UNA-1 the Unattributed queue on %s", (provider) => {
@@ -52,13 +54,44 @@ describe.each(testProviders())("R-UNA-1 the Unattributed queue on %s", (provider
       sender: { email: "ann@list-one.example", name: "Ann" },
       senderDomain: "list-one.example",
       senderDomainIsFreeMail: false,
-      messageCount: 3,
+      // Three from Ann and the auto-acknowledgement: the thread, counted as on Tickets (B6).
+      messageCount: 4,
       status: "OPEN",
     });
     expect(page.tickets[0]).toMatchObject({ id: last.id, senderDomain: "mail.bücher.example", sender: { email: "cy@mail.bücher.example" } });
 
     const other = await listUnattributed(t.db, tenantB);
     expect(other.tickets.map((x) => x.subject)).toEqual(["Other tenant's"]);
+  });
+
+  it("B6 a ticket's message count is the same on Tickets and Unattributed: the whole thread, acknowledgement included", async () => {
+    const queued = await ticket(tenantA, "dee@count-check.example", "Counted twice?", { inbound: 1 });
+    const fromQueue = (await listUnattributed(t.db, tenantA, { search: "Counted twice?" })).tickets.find((x) => x.id === queued.id);
+    const fromTickets = (await listTickets(t.db, tenantA, { status: "OPEN", search: "Counted twice?" })).items.find((x) => x.id === queued.id);
+    expect(fromQueue?.messageCount).toBe(2);
+    expect(fromTickets?.messageCount).toBe(2);
+    // The other cases count this tenant's queue: leave it as it was.
+    await t.db.ticket.delete({ where: { id: queued.id } });
+  });
+
+  it("B5 creating or editing a client with a domain attributes the queued tickets from it; the queue names the owner instead of offering Add domain", async () => {
+    const a = await ticket(tenantA, "ann@contoso-b5.example", "B5 first");
+    const b = await ticket(tenantA, "bo@eu.contoso-b5.example", "B5 subdomain");
+    const other = await ticket(tenantA, "cy@fabrikam-b5.example", "B5 other");
+    const created = await createClient(t.db, tenantA, { name: "Contoso B5", primaryDomain: "contoso-b5.example" });
+    expect(created.attributedTickets).toBe(2);
+    expect([await clientOf(a.id), await clientOf(b.id), await clientOf(other.id)]).toEqual([created.id, created.id, null]);
+    expect((await contact(tenantA, "ann@contoso-b5.example")).clientId).toBe(created.id);
+
+    const edited = await updateClient(t.db, tenantA, { clientId: created.id, name: "Contoso B5", primaryDomain: "contoso-b5.example", aliasDomains: ["fabrikam-b5.example"] });
+    expect(edited.attributedTickets).toBe(1);
+    expect(await clientOf(other.id)).toBe(created.id);
+
+    // A ticket queued from the client's domain anyway (e.g. before a rule existed) is not offered "Add domain".
+    const late = await ticket(tenantA, "di@eu.contoso-b5.example", "B5 late");
+    const row = (await listUnattributed(t.db, tenantA, { search: "B5 late" })).tickets.find((x) => x.id === late.id);
+    expect(row?.senderDomainClient).toEqual({ id: created.id, name: "Contoso B5" });
+    await setTicketsClient(t.db, tenantA, { ticketIds: [late.id], clientId: created.id });
   });
 
   it("searches subject, sender and number, filters by domain (with subdomains) and groups by sender domain", async () => {

@@ -5,7 +5,6 @@
  */
 import type { Tx } from "../db/client";
 import { insertRow, newRowId } from "../db/raw-sql";
-import { replyAddress } from "../mail/addresses";
 import type { AutomaticMailVerdict } from "../mail/automatic-mail";
 import type { ReceivedMessage } from "./received-message";
 import { routeSender, type Route } from "./routing";
@@ -16,7 +15,7 @@ export type FiledTicket = { id: string; number: number; subject: string; clientI
 export async function fileTicket(
   tx: Tx,
   m: ReceivedMessage,
-  a: { tenantId: string; slug: string; thread: ThreadMatch | null; sender: string | null; automatic: AutomaticMailVerdict; now: Date },
+  a: { tenantId: string; thread: ThreadMatch | null; sender: string | null; automatic: AutomaticMailVerdict; now: Date },
 ): Promise<{ ticket: FiledTicket; created: boolean; route: string }> {
   const { tenantId, thread, now } = a;
   if (thread) {
@@ -36,16 +35,12 @@ export async function fileTicket(
   const contactId = a.sender ? await ensureContact(tx, tenantId, a.sender, m.parsed.from?.name ?? null, routed, now) : null;
   const number = await nextTicketNumber(tx, tenantId);
   const id = newRowId();
-  const { deps } = m;
-  const reply = replyAddress(deps.secret, { slug: a.slug, ticketId: id }, deps.inboundDomain);
-  const replyToken = reply.slice(0, reply.indexOf("@")).split("-").at(-1)!;
   const ticket = { id, number, subject: ticketSubject(m.parsed.subject), clientId: routed.clientId };
   await insertRow(tx, "Ticket", {
     ...ticket,
     tenantId,
     status: "OPEN",
     requesterId: contactId,
-    replyToken,
     createdAt: now,
     updatedAt: now,
     lastActivityAt: now,

@@ -129,7 +129,7 @@ async function ingestIn(tx: Tx, c: TicketMail): Promise<InboundOutcome | null> {
   }
 
   const now = ingestNow(m);
-  const { ticket, created, route } = await fileTicket(tx, m, { tenantId, slug: c.slug, thread, sender: c.sender, automatic, now });
+  const { ticket, created, route } = await fileTicket(tx, m, { tenantId, thread, sender: c.sender, automatic, now });
   const messageId = await storeInboundMessage(tx, m, {
     tenantId,
     ticketId: ticket.id,

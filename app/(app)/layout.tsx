@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 import { Sidebar } from "@/components/shell/sidebar";
 import { TrpcQueryProvider } from "@/components/trpc/provider";
 import { requireUser } from "@/server/auth/current-user";
-import { getDb } from "@/server/auth/web";
+import { getDb } from "@/server/web/runtime";
 import { getTenant } from "@/server/tenants/get-tenant";
 
 export const dynamic = "force-dynamic";

@@ -8,7 +8,8 @@ import { redirect } from "next/navigation";
 import { cache } from "react";
 import type { SessionUser } from "../users/get-user";
 import { getSessionInfo, getSessionUser } from "./session-user";
-import { getAuth, getDb } from "./web";
+import { getDb } from "../web/runtime";
+import { getAuth } from "./web";
 
 /** Once per request, however many components ask. */
 export const getCurrentUser = cache(async (): Promise<SessionUser | null> => {

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { loadEnv } from "../../env";
 import { addParticipantAsContact, addParticipantContactInput } from "../../tickets/add-participant-contact";
 import { getTicket } from "../../tickets/get-ticket";
 import { listTickets, listTicketsInput, ticketFilterOptions } from "../../tickets/list-tickets";
@@ -22,9 +21,8 @@ import { createTRPCRouter, roleProcedure } from "../init";
 /** Every role works tickets (R-TEN-4); everything is scoped to the caller's tenant. */
 const ticketProcedure = roleProcedure("ADMIN", "TECHNICIAN", "SUPPORT");
 
-function mailEnv() {
-  const env = loadEnv();
-  return { secret: env.APP_SECRET, inboundDomain: env.INBOUND_DOMAIN };
+function mailEnv(ctx: { env: { APP_SECRET: string; INBOUND_DOMAIN: string } }) {
+  return { secret: ctx.env.APP_SECRET, inboundDomain: ctx.env.INBOUND_DOMAIN };
 }
 
 export const ticketsRouter = createTRPCRouter({
@@ -32,7 +30,7 @@ export const ticketsRouter = createTRPCRouter({
   filterOptions: ticketProcedure.query(({ ctx }) => ticketFilterOptions(ctx.db, ctx.tenantId)),
   get: ticketProcedure
     .input(z.object({ id: z.string().min(1) }))
-    .query(({ ctx, input }) => getTicket(ctx.db, { tenantId: ctx.tenantId, ticketId: input.id, ...mailEnv() })),
+    .query(({ ctx, input }) => getTicket(ctx.db, { tenantId: ctx.tenantId, ticketId: input.id, ...mailEnv(ctx) })),
   assignees: ticketProcedure.query(({ ctx }) => listAssignees(ctx.db, ctx.tenantId)),
   setStatus: ticketProcedure
     .input(setTicketStatusInput)
@@ -52,7 +50,7 @@ export const ticketsRouter = createTRPCRouter({
   reply: ticketProcedure
     .input(replyToTicketInput)
     .mutation(({ ctx, input }) =>
-      replyToTicket(ctx.db, { tenantId: ctx.tenantId, authorId: ctx.user.id, ...mailEnv() }, input),
+      replyToTicket(ctx.db, { tenantId: ctx.tenantId, authorId: ctx.user.id, ...mailEnv(ctx) }, input),
     ),
   /** The composer's Markdown preview; a mutation so a long draft travels in a POST body, not a URL. */
   previewReply: ticketProcedure.input(previewReplyInput).mutation(({ input }) => previewReply(input)),

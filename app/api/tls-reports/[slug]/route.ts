@@ -1,4 +1,4 @@
-import { getDb } from "@/server/auth/web";
+import { getDb } from "@/server/web/runtime";
 import { MAX_POST_BYTES, receiveTlsReportPost } from "@/server/tls-reports/receive-tls-report-post";
 
 export const dynamic = "force-dynamic";

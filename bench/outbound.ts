@@ -7,7 +7,6 @@
  * Options (env): BENCH_MESSAGES (default 300), BENCH_CONCURRENCY (OUTBOUND_CONCURRENCY per node, default 5),
  * BENCH_POSTGRES_URL or TEST_POSTGRES_URL (adds the PostgreSQL rows).
  */
-import { randomBytes } from "node:crypto";
 import { queueReply } from "../server/outbound";
 import { createTestDatabase, type Provider } from "../test/support/database";
 import { startDnsServer } from "../test/support/dns-server";
@@ -28,7 +27,7 @@ async function run(provider: Provider, nodes: number): Promise<Row> {
   try {
     const acme = await seedSendingTenant(database.db, dns, { slug: "acme", domain: "acme-msp.example", clientDomain: "client.example", contacts: [] });
     const ticket = await database.db.ticket.create({
-      data: { tenantId: acme.tenantId, number: 1, subject: "Bench", clientId: acme.clientId, replyToken: randomBytes(8).toString("hex") },
+      data: { tenantId: acme.tenantId, number: 1, subject: "Bench", clientId: acme.clientId },
     });
     // Queue everything first, held back, so the figure is delivery alone.
     const held = new Date(Date.now() + 3_600_000);

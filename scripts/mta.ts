@@ -7,24 +7,29 @@
  *    (the bridge retries the migrations), so senders queue mail instead of it being refused;
  * 4. starts Haraka in this process with mta/ as its install directory. This process was started with the tsx
  *    loader, so the plugins' require() of server/*.ts works (see mta/README.md);
- * 5. starts the outbound delivery worker (server/mta/outbound-worker.ts) unless OUTBOUND_DELIVERY=off.
+ * 5. starts the background jobs (server/mta/background-jobs.ts): the outbound delivery worker unless
+ *    OUTBOUND_DELIVERY=off, the sending-domain re-check and the activity purge, all on the process's one client.
  *
  * SIGTERM/SIGINT: stop listening and claiming, give back outbound jobs not yet at the end of DATA, let in-flight
  * messages commit and in-flight deliveries record their reply, close the database, exit.
  */
 import { createRequire } from "node:module";
 import path from "node:path";
-import { loadEnv } from "../server/env";
-import { applyMigrations } from "../server/db/migrate";
-import { ensureTlsCertificate } from "../server/mta/tls-certificate";
+import type * as Env from "../server/env";
+import type * as Migrate from "../server/db/migrate";
+import type * as Tls from "../server/mta/tls-certificate";
 import type * as Bridge from "../server/mta/bridge";
-import type * as Worker from "../server/mta/outbound-worker";
-import type * as Recheck from "../server/mta/sending-domain-recheck";
-import { startActivityPurgeJob } from "../server/mta/activity-purge";
-import { protectDataDir, sqliteFileOf } from "../server/data-dir/protect-data-dir";
+import type * as Jobs from "../server/mta/background-jobs";
+import type * as DataDir from "../server/data-dir/protect-data-dir";
 
 const root = path.resolve(import.meta.dirname, "..");
 const require = createRequire(import.meta.url);
+// Every module of server/ is loaded through require(): the same CommonJS instances the Haraka plugins get, so
+// the process has one environment, one runtime and one database client (server/mta/runtime.ts).
+const { loadEnv } = require("../server/env.ts") as typeof Env;
+const { applyMigrations } = require("../server/db/migrate.ts") as typeof Migrate;
+const { ensureTlsCertificate } = require("../server/mta/tls-certificate.ts") as typeof Tls;
+const { protectDataDir, sqliteFileOf } = require("../server/data-dir/protect-data-dir.ts") as typeof DataDir;
 
 function log(line: string): void {
   console.log(`[mta] ${line}`);
@@ -39,8 +44,7 @@ async function main(): Promise<void> {
   const tls = await ensureTlsCertificate(env);
   if (tls.created) log(`generated a self-signed STARTTLS certificate: ${tls.cert}`);
 
-  // The bridge is loaded through require() — the same CommonJS instance the plugins get — so the state set here
-  // (schema ready) is the state they see.
+  // The bridge is the plugins' own instance, so the state set here (schema ready) is the state they see.
   const bridge = require("../server/mta/bridge.ts") as typeof Bridge;
   try {
     const applied = await applyMigrations(env.database);
@@ -61,20 +65,12 @@ async function main(): Promise<void> {
 
   const levels = ["debug", "info", "warn", "error"] as const;
   const shown = levels.indexOf(env.LOG_LEVEL);
-  const worker =
-    env.OUTBOUND_DELIVERY === "on"
-      ? (require("../server/mta/outbound-worker.ts") as typeof Worker).startOutboundWorker({
-          log: (level, message) => {
-            if (levels.indexOf(level) < shown) return;
-            (level === "error" || level === "warn" ? console.error : console.log)(`[mta] outbound: ${message}`);
-          },
-        })
-      : null;
-  // Periodic jobs: sending-domain DNS re-check (R-DOM-3) on the bridge's client, activity retention (R-ACT-2).
-  const recheck = (require("../server/mta/sending-domain-recheck.ts") as typeof Recheck).startSendingDomainRecheck((m) =>
-    log(m),
-  );
-  const purge = startActivityPurgeJob(env.database, { log });
+  // Background jobs: outbound delivery, sending-domain DNS re-check (R-DOM-3), activity retention (R-ACT-2).
+  const jobsModule = require("../server/mta/background-jobs.ts") as typeof Jobs;
+  const jobs = jobsModule.startBackgroundJobs((level, message) => {
+    if (levels.indexOf(level) < shown) return;
+    (level === "error" || level === "warn" ? console.error : console.log)(`[mta] ${message}`);
+  });
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -84,7 +80,8 @@ async function main(): Promise<void> {
     server.stopListeners();
     // Haraka's own SIGINT handler may exit first; either way nothing was answered 250 without a commit, and an
     // outbound job cut short is recovered from its lease (server/outbound/deliver-job.ts).
-    void Promise.all([worker?.stop(), recheck.stop(), purge.stop()])
+    void jobsModule
+      .stopBackgroundJobs(jobs)
       .catch((err: unknown) => console.error(`[mta] stopping the background jobs failed: ${String(err)}`))
       .then(() => bridge.shutdown((m) => console.error(`[mta] ${m}`)))
       .finally(() => process.exit(0));

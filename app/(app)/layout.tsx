@@ -3,7 +3,7 @@ import { AppShell } from "@/components/shell/app-shell";
 import { CurrentUserProvider } from "@/components/shell/current-user";
 import { TrpcQueryProvider } from "@/components/trpc/provider";
 import { requireUser } from "@/server/auth/current-user";
-import { getDb } from "@/server/auth/web";
+import { getDb } from "@/server/web/runtime";
 import { getTenant } from "@/server/tenants/get-tenant";
 
 export const dynamic = "force-dynamic";

@@ -4,7 +4,7 @@ import { AuthPage } from "@/components/auth/auth-page";
 import { RequiredTwoFactorSetup } from "@/components/auth/two-factor-setup";
 import { needsTwoFactorSetup } from "@/server/accounts/two-factor-policy";
 import { getCurrentUser } from "@/server/auth/current-user";
-import { getDb } from "@/server/auth/web";
+import { getDb } from "@/server/web/runtime";
 
 export const metadata: Metadata = { title: "Set up two-factor sign-in" };
 

@@ -9,7 +9,7 @@ import { createTestDatabase, testProviders, type TestDatabase } from "../../test
 import { totpCode } from "../../test/support/totp";
 import { createAuth, type Auth } from "../auth/create-auth";
 import { getSessionInfo } from "../auth/session-user";
-import { claimOutboundJobs, recordDeliveryResult } from "../outbound/delivery-queue";
+import { claimOutboundJobs, recordDeliveryAttempt } from "../outbound/delivery-queue";
 import { seedDemo } from "../tenants/seed-demo";
 import { createContextInner } from "../trpc/init";
 import { createCaller } from "../trpc/routers/_app";
@@ -170,7 +170,11 @@ describe.each(testProviders())("R-UX-4 accounts on %s", (provider) => {
     const { job } = await lastMailTo("del@demo.local");
     const claimed = await claimOutboundJobs(t.db, { workerId: "w1", limit: 50, leaseMs: 60_000 });
     expect(claimed.find((c) => c.id === job.id)).toMatchObject({ messageId: null, recipients: ["del@demo.local"] });
-    const recorded = await recordDeliveryResult(t.db, { jobId: job.id, workerId: "w1", result: { kind: "delivered", remoteReply: "250 ok" } });
+    const recorded = await recordDeliveryAttempt(t.db, {
+      jobId: job.id,
+      workerId: "w1",
+      outcomes: [{ recipient: "del@demo.local", kind: "delivered", reply: "250 ok" }],
+    });
     expect(recorded.state).toBe("DELIVERED");
     expect((await t.db.outboundJob.findUniqueOrThrow({ where: { id: job.id } })).state).toBe("DELIVERED");
     expect(await t.db.activityLog.count({ where: { toAddress: "del@demo.local", outcome: "DELIVERED", ticketId: null } })).toBe(1);

@@ -9,7 +9,8 @@ import { cache } from "react";
 import { needsTwoFactorSetup } from "../accounts/two-factor-policy";
 import type { SessionUser } from "../users/get-user";
 import { getSessionInfo, getSessionUser } from "./session-user";
-import { getAuth, getDb } from "./web";
+import { getDb } from "../web/runtime";
+import { getAuth } from "./web";
 
 /** Once per request, however many components ask. */
 export const getCurrentUser = cache(async (): Promise<SessionUser | null> => {

@@ -1,24 +1,18 @@
 /**
- * The web process's one database client and one better-auth instance (STYLE: one client per process). Kept on
- * globalThis so `next dev` hot reloads do not open a new pool on every edit.
+ * The web process's one better-auth instance, on the web runtime's database client (server/web/runtime.ts).
+ * Kept on globalThis so `next dev` hot reloads do not build a new one on every edit.
  */
 import "server-only";
-import { createDb, type Db } from "../db/client";
-import { loadEnv } from "../env";
+import { getWebRuntime } from "../web/runtime";
 import { createAuth, type Auth } from "./create-auth";
 
-type WebGlobals = { opsmergeDb?: Db; opsmergeAuth?: Auth };
+type WebGlobals = { opsmergeAuth?: Auth };
 const globals = globalThis as typeof globalThis & WebGlobals;
-
-export function getDb(): Db {
-  globals.opsmergeDb ??= createDb(loadEnv().database, { beginImmediate: true });
-  return globals.opsmergeDb;
-}
 
 export function getAuth(): Auth {
   if (!globals.opsmergeAuth) {
-    const env = loadEnv();
-    globals.opsmergeAuth = createAuth(getDb(), {
+    const { db, env } = getWebRuntime();
+    globals.opsmergeAuth = createAuth(db, {
       database: env.database,
       appUrl: env.APP_URL,
       secret: env.APP_SECRET,

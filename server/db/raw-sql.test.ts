@@ -46,7 +46,6 @@ describe.each(testProviders())("raw statements on %s", (provider) => {
       tenantId,
       number: 1,
       subject: "Ünïcode ✓",
-      replyToken: "tok",
       createdAt: at,
       updatedAt: at,
       lastActivityAt: at,

@@ -6,7 +6,6 @@
  */
 import type { Tx } from "../db/client";
 import { insertRow, newRowId } from "../db/raw-sql";
-import { replyAddress } from "../mail/addresses";
 import type { ReceivedMessage } from "./received-message";
 import { recordTicketEvents } from "../tickets/record-ticket-event";
 import { routeSender, type Route } from "./routing";
@@ -20,7 +19,7 @@ export type FilingTarget =
 export async function fileTicket(
   tx: Tx,
   m: ReceivedMessage,
-  a: { tenantId: string; slug: string; target: FilingTarget; sender: string | null; now: Date },
+  a: { tenantId: string; target: FilingTarget; sender: string | null; now: Date },
 ): Promise<{ ticket: FiledTicket; created: boolean; route: string }> {
   const { tenantId, target, now } = a;
   if (target.kind === "append") {
@@ -42,16 +41,12 @@ export async function fileTicket(
   const number = await nextTicketNumber(tx, tenantId);
   const id = newRowId();
   const clientId = target.clientId ?? routed.clientId;
-  const { deps } = m;
-  const reply = replyAddress(deps.secret, { slug: a.slug, ticketId: id }, deps.inboundDomain);
-  const replyToken = reply.slice(0, reply.indexOf("@")).split("-").at(-1)!;
   const ticket = { id, number, subject: ticketSubject(m.parsed.subject), clientId };
   await insertRow(tx, "Ticket", {
     ...ticket,
     tenantId,
     status: target.status,
     requesterId: contactId,
-    replyToken,
     automated: target.automated,
     subjectKey: target.subjectKey || null,
     createdAt: now,

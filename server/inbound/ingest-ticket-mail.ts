@@ -164,7 +164,6 @@ async function ingestIn(tx: Tx, c: TicketMail): Promise<InboundOutcome | null> {
 
   const { ticket, created, route } = await fileTicket(tx, m, {
     tenantId,
-    slug: c.slug,
     target: filingTarget(fate, thread?.via ?? null, c.classification, subjectKey),
     sender: c.sender,
     now,

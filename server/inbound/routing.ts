@@ -7,6 +7,7 @@
 import { domainToASCII } from "node:url";
 import type { Tx } from "../db/client";
 import { sqlList } from "../db/raw-sql";
+import { domainOf } from "../mail/addresses";
 import { firstBracketed } from "../mail/header-text";
 
 export type Route = {
@@ -57,7 +58,7 @@ export async function routeSender(db: Tx, tenantId: string, senderAddress: strin
     SELECT "id", "clientId", "name" FROM "Contact" WHERE "tenantId" = ${tenantId} AND "email" = ${address}`;
   if (contact?.clientId) return { clientId: contact.clientId, via: "contact", contactId: contact.id, contact };
 
-  const domain = address.slice(address.lastIndexOf("@") + 1);
+  const domain = domainOf(address);
   const candidates = domainCandidates(domain);
   const rows = candidates.length
     ? await db.$queryRaw<{ domain: string; clientId: string }[]>`SELECT "domain", "clientId" FROM "ClientDomain"

@@ -13,13 +13,13 @@ describe.each(testProviders())("activity purge job on %s", (provider) => {
     await t.drop();
   });
 
-  it("R-ACT-2 the periodic runner purges expired rows with its own client and stops cleanly", async () => {
+  it("R-ACT-2 the periodic runner purges expired rows on the process's client and stops cleanly", async () => {
     const tenantId = (await createTenant(t.db, { slug: "purge", name: "Purge MSP" })).id;
     const now = new Date();
     await recordActivity(t.db, { tenantId, direction: "INBOUND", outcome: "DELIVERED", createdAt: new Date(now.getTime() - 91 * 86_400_000) });
     await recordActivity(t.db, { tenantId, direction: "INBOUND", outcome: "DELIVERED", createdAt: new Date(now.getTime() - 89 * 86_400_000) });
     const lines: string[] = [];
-    const job = startActivityPurgeJob(t.database, { firstRunMs: 10, intervalMs: 60_000, log: (l) => lines.push(l) });
+    const job = startActivityPurgeJob(t.db, { firstRunMs: 10, intervalMs: 60_000, log: (l) => lines.push(l) });
     await expect.poll(() => t.db.activityLog.count({ where: { tenantId } }), { timeout: 10_000 }).toBe(1);
     expect(await job.runNow()).toBe(0);
     await job.stop();

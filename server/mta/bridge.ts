@@ -89,8 +89,8 @@ export type ReceivedMessage = {
 };
 
 /**
- * At end of DATA (queue hook, R-IN-10): ingest the message and answer 250 only once its transaction has
- * committed. Blocked, dropped and duplicate messages are committed (as activity rows) and answered 250 too:
+ * At end of DATA (the data_post hook, R-IN-10; the queue hook only passes the result on): ingest the message and
+ * answer 250 only once its transaction has committed. Blocked, dropped and duplicate messages are committed (as activity rows) and answered 250 too:
  * R-IN-4 says accept and drop silently, never bounce. Database, DNS or any other fault: 451 4.3.0.
  */
 export async function deliverMessage(message: ReceivedMessage, log?: Logger): Promise<SmtpReply> {

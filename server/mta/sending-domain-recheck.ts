@@ -1,6 +1,6 @@
 /**
  * Runs the scheduled sending-domain re-check (R-DOM-3) inside the MTA process, on the MTA's database client and
- * DNS resolver (server/mta/runtime.ts). scripts/mta.ts starts it once Haraka is up and stops it before the
+ * DNS resolver (server/mta/runtime.ts). background-jobs.ts starts it once Haraka is up and stops it before the
  * database is closed:
  *
  *   const recheck = startSendingDomainRecheck((m) => log(m));   // after Haraka is started

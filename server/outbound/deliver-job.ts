@@ -21,6 +21,7 @@ import type { Db } from "../db/client";
 import { isNoData, type Resolver } from "../dns/resolver";
 import { isAppError } from "../errors";
 import { markDataSending, recordDeliveryAttempt, releaseClaim, renewLease, type ClaimedJob, type RecipientOutcome, type RecordedDelivery } from "./delivery-queue";
+import { domainOf } from "../mail/addresses";
 
 export type HostPort = { host: string; port: number };
 
@@ -46,10 +47,6 @@ export type RouteLookup = { ok: true; routes: Route[] } | { ok: false; permanent
 /** Recording the outcome is retried this often (1 s, 2 s apart) before the job is left to its lease. */
 const RECORD_TRIES = 3;
 const DEFAULT_TIMEOUTS = { connectMs: 30_000, greetingMs: 60_000, socketMs: 5 * 60_000 };
-
-function domainOf(address: string): string {
-  return address.slice(address.lastIndexOf("@") + 1).toLowerCase();
-}
 
 async function addressesOf(resolver: Resolver, name: string): Promise<string[]> {
   if (isIP(name)) return [name];

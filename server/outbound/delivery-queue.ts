@@ -351,35 +351,6 @@ export async function recordDeliveryAttempt(db: Db, rawInput: RecordDeliveryAtte
   }, TRANSACTION_OPTIONS);
 }
 
-export const deliveryResult = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("delivered"), remoteReply: z.string().max(2000) }),
-  z.object({ kind: z.literal("deferred"), remoteReply: z.string().max(2000), nextAttemptAt: z.date().optional() }),
-  z.object({ kind: z.literal("bounced"), remoteReply: z.string().max(2000) }),
-]);
-export type DeliveryResult = z.infer<typeof deliveryResult>;
-
-export const recordDeliveryResultInput = z.object({
-  jobId: z.string().min(1),
-  workerId: z.string().min(1).optional(),
-  result: deliveryResult,
-  now: z.date().optional(),
-});
-export type RecordDeliveryResultInput = z.input<typeof recordDeliveryResultInput>;
-
-/** One outcome for every recipient of the job: recordDeliveryAttempt with the same reply for all. */
-export async function recordDeliveryResult(db: Db, input: RecordDeliveryResultInput): Promise<RecordedDelivery> {
-  const { jobId, workerId, result, now } = recordDeliveryResultInput.parse(input);
-  const job = await db.outboundJob.findUnique({ where: { id: jobId }, select: { recipients: true } });
-  if (!job) throw new AppError("NOT_FOUND", "Outbound job not found.");
-  return recordDeliveryAttempt(db, {
-    jobId,
-    ...(workerId ? { workerId } : {}),
-    outcomes: jsonList(job.recipients).map((recipient) => ({ recipient, kind: result.kind, reply: result.remoteReply })),
-    ...(result.kind === "deferred" && result.nextAttemptAt ? { nextAttemptAt: result.nextAttemptAt } : {}),
-    ...(now ? { now } : {}),
-  });
-}
-
 /** Marks the tenant's contacts with these addresses as failing (shown on the ticket, R-OUT-4). */
 export async function markContactsFailing(db: Tx, tenantId: string, emails: string[], reason: string, at: Date): Promise<number> {
   if (emails.length === 0) return 0;

@@ -29,12 +29,10 @@ export {
   markContactsFailing,
   markDataSending,
   recordDeliveryAttempt,
-  recordDeliveryResult,
   releaseClaim,
   renewLease,
   RETRY_SCHEDULE_MS,
   type ClaimedJob,
-  type DeliveryResult,
   type RecipientOutcome,
   type RecordedDelivery,
 } from "./delivery-queue";

@@ -2,11 +2,12 @@
  * The scheduled re-check of sending domains (R-DOM-3): a small timer-driven runner that calls recheckDueDomains
  * every `intervalMs`, verifying again each domain last checked more than `maxAgeMs` ago. Domains whose records
  * drifted (verified → not) are flagged on their row (checkJson.drift, shown on the list) and reported to `log`.
- * Runs never overlap; `stop()` cancels the timer and waits for a run in progress, so the caller can then close
- * the database safely.
+ * It runs on the shared periodic runner (server/jobs/periodic-job.ts): runs never overlap, and `stop()` waits for
+ * a run in progress, so the caller can then close the database safely.
  */
 import type { Tx } from "../db/client";
 import type { Resolver } from "../dns/resolver";
+import { startPeriodicJob, type PeriodicJob } from "../jobs/periodic-job";
 import { recheckDueDomains, type RecheckResult } from "./verify-sending-domain";
 
 /** Re-check each domain about every six hours; look for due ones every ten minutes. */
@@ -29,23 +30,18 @@ export type RecheckJobOptions = {
   now?: () => Date;
 };
 
-export type RecheckJob = {
-  /** Runs one re-check now (or joins the one in progress). */
-  runNow(): Promise<RecheckResult | null>;
-  stop(): Promise<void>;
-};
+export type RecheckJob = PeriodicJob<RecheckResult>;
 
 export function startRecheckJob(options: RecheckJobOptions): RecheckJob {
-  const intervalMs = options.intervalMs ?? RECHECK_INTERVAL_MS;
   const maxAgeMs = options.maxAgeMs ?? RECHECK_MAX_AGE_MS;
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => undefined);
-  let running: Promise<RecheckResult | null> | undefined;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-
-  const runOnce = async (): Promise<RecheckResult | null> => {
-    try {
+  return startPeriodicJob({
+    name: "sending-domain re-check",
+    intervalMs: options.intervalMs ?? RECHECK_INTERVAL_MS,
+    firstRunMs: options.firstRunDelayMs ?? FIRST_RUN_DELAY_MS,
+    log,
+    run: async () => {
       const result = await recheckDueDomains(options.db, {
         resolver: options.resolver,
         spfInclude: options.spfInclude,
@@ -58,37 +54,6 @@ export function startRecheckJob(options: RecheckJobOptions): RecheckJob {
       }
       for (const f of result.failed) log(`sending domain ${f.domain} could not be re-checked: ${f.error}`);
       return result;
-    } catch (err) {
-      // The database may be down; the next tick tries again.
-      log(`sending-domain re-check failed: ${err instanceof Error ? err.message : String(err)}`);
-      return null;
-    }
-  };
-
-  const runNow = (): Promise<RecheckResult | null> => {
-    if (stopped) return Promise.resolve(null);
-    running ??= runOnce().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-
-  const schedule = (delay: number) => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      void runNow().finally(() => schedule(intervalMs));
-    }, delay);
-    // Never keep the process alive just for this.
-    timer.unref();
-  };
-  schedule(options.firstRunDelayMs ?? FIRST_RUN_DELAY_MS);
-
-  return {
-    runNow,
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
     },
-  };
+  });
 }

@@ -1,6 +1,6 @@
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
-import { replyAddress } from "../mail/addresses";
+import { domainOf, replyAddress } from "../mail/addresses";
 import { inlineHtmlDocument } from "./message-files";
 import { ticketEventKind, type TicketEventKind } from "./record-ticket-event";
 import { parseMailboxes, parseTicketStatus, type Mailbox, type TicketStatus } from "./ticket-fields";
@@ -167,7 +167,7 @@ export async function ownAddressMatcher(
   const inbound = inboundDomain.toLowerCase();
   return (address: string) => {
     const a = address.trim().toLowerCase();
-    const domain = a.slice(a.lastIndexOf("@") + 1);
+    const domain = domainOf(a);
     return addresses.has(a) || sendingDomains.has(domain) || domain === inbound || domain.endsWith(`.${inbound}`);
   };
 }

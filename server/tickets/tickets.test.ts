@@ -56,7 +56,6 @@ describe.each(testProviders())("tickets on %s", (provider) => {
         clientId: data.clientId ?? null,
         requesterId: data.requesterId ?? null,
         status: data.status ?? "OPEN",
-        replyToken: `tok${seq}${provider}`,
         lastActivityAt: new Date(data.at ?? `2026-05-01T09:${String(seq % 60).padStart(2, "0")}:00Z`),
       },
     });

@@ -11,6 +11,7 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { Db } from "../db/client";
 import type { Auth } from "../auth/create-auth";
+import type { Services } from "../runtime";
 import { getSessionInfo } from "../auth/session-user";
 import { createContextInner } from "./init";
 import { appRouter } from "./routers/_app";
@@ -40,7 +41,8 @@ function originOf(url: string): string | null {
   }
 }
 
-export type TrpcHttpDeps = { db: Db; auth: Auth; appUrl: string };
+/** `services`: the web runtime's (server/web/runtime.ts); defaults to the process's. */
+export type TrpcHttpDeps = { db: Db; auth: Auth; appUrl: string; services?: Services };
 
 export async function handleTrpcRequest(req: Request, deps: TrpcHttpDeps): Promise<Response> {
   const refusal = crossSiteRefusal(req, deps.appUrl);
@@ -54,7 +56,11 @@ export async function handleTrpcRequest(req: Request, deps: TrpcHttpDeps): Promi
     req,
     router: appRouter,
     createContext: async () =>
-      createContextInner({ db: deps.db, session: await getSessionInfo(deps.auth, req.headers) }),
+      createContextInner({
+        db: deps.db,
+        session: await getSessionInfo(deps.auth, req.headers),
+        ...(deps.services ? { services: deps.services } : {}),
+      }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
     },

@@ -1,6 +1,7 @@
 /**
  * tRPC for the web app. The context is split so tests build it without HTTP: `createContextInner({ db, session })`
- * and `createCaller`. Every procedure below `publicProcedure` checks the session, the user (not disabled, read
+ * and `createCaller`. It carries the runtime (server/runtime.ts: db, env, resolver, clock), so procedures only
+ * validate and call the domain. Every procedure below `publicProcedure` checks the session, the user (not disabled, read
  * fresh from the database) and scopes the work to the user's tenant (R-TEN-1, R-TEN-4).
  */
 import { initTRPC, TRPCError } from "@trpc/server";
@@ -12,11 +13,14 @@ import { isAppError, type AppErrorCode } from "../errors";
 import { getSessionUser, type SessionInfo } from "../auth/session-user";
 import { needsTwoFactorSetup } from "../accounts/two-factor-policy";
 import type { Role } from "../users/roles";
+import { processServices, type Services } from "../runtime";
 
-export type ContextInner = { db: Db; session: SessionInfo | null };
+/** `services` defaults to this process's (its environment, one resolver for it, the wall clock). */
+export type ContextInner = { db: Db; session: SessionInfo | null; services?: Services };
 
 export function createContextInner(opts: ContextInner) {
-  return { db: opts.db, session: opts.session };
+  const { env, resolver, now } = opts.services ?? processServices();
+  return { db: opts.db, session: opts.session, env, resolver, now };
 }
 export type Context = ReturnType<typeof createContextInner>;
 

@@ -18,7 +18,8 @@ import { recordTicketEvents } from "../tickets/record-ticket-event";
 import { loadActionTickets, type ActionTicket } from "./queued-tickets";
 import { TRANSACTION_OPTIONS } from "../db/transactions";
 import { lockTenant } from "../tenants/lock-tenant";
-import { QUEUED, domainOfAddress, fromDomainOrSubdomain } from "./queue-rules";
+import { QUEUED, fromDomainOrSubdomain } from "./queue-rules";
+import { domainOf } from "../mail/addresses";
 
 /** Bulk actions take at most this many tickets at once (a page of the queue, with room). */
 export const MAX_BULK_TICKETS = 200;
@@ -218,7 +219,7 @@ export async function addSenderDomainToClient(
       throw new AppError("BAD_INPUT", `Ticket #${ticket!.number} has no sender address, so there is no domain to add. Set its client instead.`);
     }
     const sender = ticket!.sender;
-    const domain = domainOfAddress(sender);
+    const domain = domainOf(sender);
     if (isFreeMailDomain(domain)) {
       const result = await attribute(tx, tenantId, client, [ticket!], actorId);
       const followUp = await countQueuedFrom(tx, tenantId, "sender", sender);

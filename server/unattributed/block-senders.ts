@@ -21,7 +21,8 @@ import { recordTicketEvents } from "../tickets/record-ticket-event";
 import { loadActionTickets } from "./queued-tickets";
 import { TRANSACTION_OPTIONS } from "../db/transactions";
 import { lockTenant } from "../tenants/lock-tenant";
-import { QUEUED, domainOfAddress, fromDomainOrSubdomain } from "./queue-rules";
+import { QUEUED, fromDomainOrSubdomain } from "./queue-rules";
+import { domainOf } from "../mail/addresses";
 
 export const blockSendersInput = z.object({
   ticketIds: ticketIdsInput,
@@ -77,7 +78,7 @@ export async function blockSenders(
     const values = new Map<string, number[]>();
     for (const t of tickets) {
       if (!t.sender) throw new AppError("BAD_INPUT", `Ticket #${t.number} has no sender address to block.`);
-      const value = scope === "sender" ? t.sender : domainOfAddress(t.sender);
+      const value = scope === "sender" ? t.sender : domainOf(t.sender);
       if (scope === "domain" && isFreeMailDomain(value)) {
         throw new AppError(
           "BAD_INPUT",

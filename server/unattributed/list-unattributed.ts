@@ -3,7 +3,8 @@ import { THREAD_MESSAGE_COUNT } from "../tickets/message-count";
 import type { Db } from "../db/client";
 import { containsInsensitive } from "../clients/prisma-errors";
 import { displayDomain, displayEmail, domainAndParents, isFreeMailDomain, toDomainName } from "../domain-names";
-import { QUEUED, domainOfAddress, fromDomainOrSubdomain } from "./queue-rules";
+import { QUEUED, fromDomainOrSubdomain } from "./queue-rules";
+import { domainOf } from "../mail/addresses";
 
 export const UNATTRIBUTED_PAGE_SIZE = 25;
 
@@ -87,10 +88,10 @@ export async function listUnattributed(db: Db, tenantId: string, input: ListUnat
     db.ticket.count({ where }),
   ]);
   const page = rows.slice(0, limit);
-  const owners = await domainOwners(db, tenantId, page.map((t) => (t.requester ? domainOfAddress(t.requester.email) : null)));
+  const owners = await domainOwners(db, tenantId, page.map((t) => (t.requester ? domainOf(t.requester.email) : null)));
   return {
     tickets: page.map((t) => {
-      const senderDomain = t.requester ? domainOfAddress(t.requester.email) : null;
+      const senderDomain = t.requester ? domainOf(t.requester.email) : null;
       return {
         id: t.id,
         number: t.number,
@@ -152,7 +153,7 @@ export async function countUnattributedByDomain(db: Db, tenantId: string): Promi
   for (const g of groups) {
     const email = g.requesterId ? emailOf.get(g.requesterId) : undefined;
     if (!email) continue;
-    const domain = domainOfAddress(email);
+    const domain = domainOf(email);
     byDomain.set(domain, (byDomain.get(domain) ?? 0) + g._count._all);
   }
   return [...byDomain.entries()]

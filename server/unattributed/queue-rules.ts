@@ -7,11 +7,6 @@
 /** A ticket in the queue. Closed tickets (e.g. closed by blocklisting their sender) and merged ones are not. */
 export const QUEUED = { clientId: null, mergedIntoId: null, status: { not: "CLOSED" } } as const;
 
-/** The domain of a stored (normalised) address. */
-export function domainOfAddress(email: string): string {
-  return email.slice(email.lastIndexOf("@") + 1);
-}
-
 /** Requester filter: the sender's domain is `domain` or one of its subdomains, as routing matches it. */
 export function fromDomainOrSubdomain(domain: string) {
   return { OR: [{ email: { endsWith: `@${domain}` } }, { email: { endsWith: `.${domain}` } }] };

@@ -160,7 +160,6 @@ describe.each(testProviders())("fault: outbound mail across web and MTA crashes 
           subject: `Printer ${i} jams`,
           clientId: tenant.clientId,
           requesterId: contact.id,
-          replyToken: randomBytes(8).toString("hex"),
         },
       });
       ticketIds.push(ticket.id);

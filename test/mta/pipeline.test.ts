@@ -240,7 +240,6 @@ describe.each(testProviders())("inbound pipeline on %s", (provider) => {
     });
     const ticket = (await messageByHeader(acme.id, first))!.ticket;
     const reply = replyAddress(TEST_APP_SECRET, { slug: "acme", ticketId: ticket.id }, TEST_INBOUND_DOMAIN);
-    expect(ticket.replyToken).toBe(reply.split("@")[0]!.split("-").at(-1));
 
     // A CC'd colleague at another company answers to the reply address, with no In-Reply-To at all.
     const cc = uniqueId("partner.example");

@@ -40,7 +40,6 @@ describe.each(testProviders())("internal notes on %s", (provider) => {
         subject: "VPN drops every hour",
         clientId: acme.clientId,
         requesterId: jane.id,
-        replyToken: randomBytes(8).toString("hex"),
       },
     });
     ticketId = ticket.id;

@@ -578,7 +578,6 @@ async function createTicketRow(
       subject: `Printer on fire ${number}`,
       clientId: data.clientId ?? null,
       requesterId: requester.id,
-      replyToken: `${t.slug}-${number}-${Math.random().toString(36).slice(2)}`,
     },
   });
   await db.message.create({
@@ -587,7 +586,7 @@ async function createTicketRow(
       ticketId: ticket.id,
       direction: "INBOUND",
       kind: "REPLY",
-      messageIdHeader: `<${ticket.replyToken}@${email.split("@")[1]}>`,
+      messageIdHeader: `<${t.slug}-${number}-${Math.random().toString(36).slice(2)}@${email.split("@")[1]}>`,
       fromAddress: email,
       toJson: JSON.stringify([{ address: `support@${t.slug}.test`, name: null }]),
       ccJson: JSON.stringify((data.cc ?? []).map((address) => ({ address, name: "Copied" }))),

@@ -5,7 +5,7 @@ import { Badge } from "@/components/ui/badge";
 import { PageHeader } from "@/components/ui/page-header";
 import { getTwoFactorPolicy } from "@/server/accounts/two-factor-policy";
 import { requireUser } from "@/server/auth/current-user";
-import { getDb } from "@/server/auth/web";
+import { getDb } from "@/server/web/runtime";
 import { roleLabels } from "@/server/users/roles";
 
 export const metadata: Metadata = { title: "Profile" };

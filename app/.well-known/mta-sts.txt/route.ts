@@ -1,4 +1,4 @@
-import { getDb } from "@/server/auth/web";
+import { getDb } from "@/server/web/runtime";
 import { loadEnv } from "@/server/env";
 import { policyForHost } from "@/server/mta-sts/manage-mta-sts";
 

@@ -4,7 +4,8 @@
  */
 import "server-only";
 import { getSessionInfo, getSessionUser } from "@/server/auth/session-user";
-import { getAuth, getDb } from "@/server/auth/web";
+import { getAuth } from "@/server/auth/web";
+import { getDb } from "@/server/web/runtime";
 import type { Db } from "@/server/db/client";
 import { isAppError } from "@/server/errors";
 import { attachmentDisposition, type FileDownload } from "@/server/tickets/message-files";

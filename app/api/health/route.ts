@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { loadEnv } from "@/server/env";
-import { getDb } from "@/server/auth/web";
+import { getDb } from "@/server/web/runtime";
 import { checkHealth } from "@/server/health/check-health";
 
 export const dynamic = "force-dynamic";

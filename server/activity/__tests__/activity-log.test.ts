@@ -238,7 +238,7 @@ describe.each(testProviders())("activity log on %s", (provider) => {
   it("R-X-2 the forwarding test shows inbound mail since its start, with the ticket or the drop reason", async () => {
     const tenantD = (await createTenant(t.db, { slug: "delta", name: "Delta MSP" })).id;
     const ticket = await t.db.ticket.create({
-      data: { tenantId: tenantD, number: 1, subject: "Forwarding test", replyToken: "tok", lastActivityAt: NOW },
+      data: { tenantId: tenantD, number: 1, subject: "Forwarding test", lastActivityAt: NOW },
     });
     const since = new Date(NOW.getTime() - 60_000);
     await recordActivity(t.db, { ...row({ minutesAgo: 5 }), tenantId: tenantD, subject: "before the test" });

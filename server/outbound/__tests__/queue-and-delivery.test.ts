@@ -9,7 +9,7 @@ import { createResolver, type Resolver } from "../../dns/resolver";
 import { AppError } from "../../errors";
 import { bounceAddress, replyAddress } from "../../mail/addresses";
 import { addSendingDomain, recordsToPublish, setTenantDefaultFrom, verifySendingDomain } from "../../sending-domains";
-import { applyDsn, backoffMs, claimOutboundJobs, parseOutboundMessageId, queueReply, recordDeliveryResult } from "../index";
+import { applyDsn, backoffMs, claimOutboundJobs, parseOutboundMessageId, queueReply, recordDeliveryAttempt } from "../index";
 
 const SECRET = "outbound-test-secret-0123456789-0123456789";
 const INBOUND = "in.gw.test";
@@ -23,6 +23,17 @@ async function refused(p: Promise<unknown>): Promise<AppError> {
     return err as AppError;
   }
   throw new Error("expected the call to be refused");
+}
+
+/** One reply for every recipient of the job, as a single-recipient delivery reports it. */
+async function recordForAll(db: Db, a: { jobId: string; workerId?: string; kind: "delivered" | "deferred" | "bounced"; reply: string; now?: Date }) {
+  const job = await db.outboundJob.findUniqueOrThrow({ where: { id: a.jobId }, select: { recipients: true } });
+  return recordDeliveryAttempt(db, {
+    jobId: a.jobId,
+    ...(a.workerId ? { workerId: a.workerId } : {}),
+    outcomes: (JSON.parse(job.recipients) as string[]).map((recipient) => ({ recipient, kind: a.kind, reply: a.reply })),
+    ...(a.now ? { now: a.now } : {}),
+  });
 }
 
 describe.each(testProviders())("outbound queue on %s", (provider) => {
@@ -52,7 +63,7 @@ describe.each(testProviders())("outbound queue on %s", (provider) => {
     const client = await t.db.client.create({ data: { tenantId, name: "Client Co" } });
     contactId = (await t.db.contact.create({ data: { tenantId, clientId: client.id, email: "jane@client.example", name: "Jane" } })).id;
     const ticket = await t.db.ticket.create({
-      data: { tenantId, number: 1, subject: "Printer on fire", clientId: client.id, requesterId: contactId, replyToken: "tok1" },
+      data: { tenantId, number: 1, subject: "Printer on fire", clientId: client.id, requesterId: contactId },
     });
     ticketId = ticket.id;
     const inbound = (n: number, refs: string | null, at: string) =>
@@ -151,7 +162,7 @@ describe.each(testProviders())("outbound queue on %s", (provider) => {
     const reclaimed = await claimOutboundJobs(second, { workerId: "w9", limit: 1, now: later });
     expect(reclaimed[0]?.attempts).toBe(2);
     const stale = claims.findIndex((c) => c.some((j) => j.id === reclaimed[0]!.id));
-    const err = await refused(recordDeliveryResult(t.db, { jobId: reclaimed[0]!.id, workerId: `w${stale}`, result: { kind: "delivered", remoteReply: "250 ok" } }));
+    const err = await refused(recordForAll(t.db, { jobId: reclaimed[0]!.id, workerId: `w${stale}`, kind: "delivered", reply: "250 ok" }));
     expect(err.code).toBe("CONFLICT");
     await t.db.outboundJob.updateMany({ where: { id: { in: ids } }, data: { state: "DELIVERED" } });
   });
@@ -162,14 +173,14 @@ describe.each(testProviders())("outbound queue on %s", (provider) => {
     expect(job?.id).toBe(q.jobId);
     expect(job?.raw.toString("latin1")).toMatch(/^DKIM-Signature:/);
     const t0 = new Date();
-    const d = await recordDeliveryResult(t.db, { jobId: q.jobId, workerId: "w1", result: { kind: "deferred", remoteReply: "451 4.7.1 greylisted" }, now: t0 });
+    const d = await recordForAll(t.db, { jobId: q.jobId, workerId: "w1", kind: "deferred", reply: "451 4.7.1 greylisted", now: t0 });
     expect(d.state).toBe("DEFERRED");
     expect(d.nextAttemptAt?.getTime()).toBe(t0.getTime() + backoffMs(1));
     expect(backoffMs(1)).toBe(60_000);
     expect(await claimOutboundJobs(t.db, { workerId: "w1", now: new Date(t0.getTime() + 30_000) })).toEqual([]);
     const [again] = await claimOutboundJobs(t.db, { workerId: "w2", now: new Date(t0.getTime() + 61_000) });
     expect(again).toMatchObject({ id: q.jobId, attempts: 2 });
-    await recordDeliveryResult(t.db, { jobId: q.jobId, workerId: "w2", result: { kind: "delivered", remoteReply: "250 2.0.0 Ok: queued as ABC" } });
+    await recordForAll(t.db, { jobId: q.jobId, workerId: "w2", kind: "delivered", reply: "250 2.0.0 Ok: queued as ABC" });
     expect(await t.db.message.findUniqueOrThrow({ where: { id: q.messageId } })).toMatchObject({ deliveryState: "DELIVERED", deliveryDetail: "250 2.0.0 Ok: queued as ABC" });
 
     const dsn = await applyDsn(t.db, {
@@ -193,7 +204,7 @@ describe.each(testProviders())("outbound queue on %s", (provider) => {
     await t.db.contact.update({ where: { id: contactId }, data: { emailFailing: false } });
     const a = await queueReply(t.db, { tenantId, ticketId, authorId: null, to: ["jane@client.example"], bodyText: "3rd", secret: SECRET, inboundDomain: INBOUND });
     await claimOutboundJobs(t.db, { workerId: "w1", limit: 1 });
-    const b = await recordDeliveryResult(t.db, { jobId: a.jobId, result: { kind: "bounced", remoteReply: "550 5.1.1 no such user" } });
+    const b = await recordForAll(t.db, { jobId: a.jobId, kind: "bounced", reply: "550 5.1.1 no such user" });
     expect(b.state).toBe("BOUNCED");
     expect(await t.db.contact.findUniqueOrThrow({ where: { id: contactId } })).toMatchObject({ emailFailing: true, lastBounceReason: "550 5.1.1 no such user" });
     expect(await t.db.message.findUniqueOrThrow({ where: { id: a.messageId } })).toMatchObject({ deliveryState: "BOUNCED" });
@@ -201,7 +212,7 @@ describe.each(testProviders())("outbound queue on %s", (provider) => {
     const g = await queueReply(t.db, { tenantId, ticketId, authorId: null, to: ["jane@client.example"], bodyText: "4th", secret: SECRET, inboundDomain: INBOUND });
     await t.db.outboundJob.update({ where: { id: g.jobId }, data: { createdAt: new Date(Date.now() - 47.5 * 3_600_000), attempts: 9 } });
     await claimOutboundJobs(t.db, { workerId: "w1", limit: 1 });
-    const gave = await recordDeliveryResult(t.db, { jobId: g.jobId, workerId: "w1", result: { kind: "deferred", remoteReply: "421 try later" } });
+    const gave = await recordForAll(t.db, { jobId: g.jobId, workerId: "w1", kind: "deferred", reply: "421 try later" });
     expect(gave.state).toBe("BOUNCED");
     expect(gave.reason).toMatch(/^Gave up after 10 attempts over 48 hours; last reply: 421 try later$/);
     expect(await t.db.outboundJob.findUniqueOrThrow({ where: { id: g.jobId } })).toMatchObject({ state: "BOUNCED", lockedBy: null });

@@ -90,7 +90,7 @@ describe.each(testProviders())("day-one sending on %s", (provider) => {
     const client = await t.db.client.create({ data: { tenantId, name: "Client Co" } });
     const contactId = (await t.db.contact.create({ data: { tenantId, clientId: client.id, email: "jane@client.example" } })).id;
     ticketId = (
-      await t.db.ticket.create({ data: { tenantId, number: 1, subject: "Printer offline", clientId: client.id, requesterId: contactId, replyToken: "tok1" } })
+      await t.db.ticket.create({ data: { tenantId, number: 1, subject: "Printer offline", clientId: client.id, requesterId: contactId } })
     ).id;
     await t.db.message.create({
       data: { tenantId, ticketId, direction: "INBOUND", messageIdHeader: "root@client.example", fromAddress: "jane@client.example", subject: "Printer offline", sentAt: new Date("2026-05-01T09:00:00Z") },

@@ -45,7 +45,6 @@ describe.each(testProviders())("helpdesk on %s", (provider) => {
         subject: `Subject ${seq}`,
         clientId: data.clientId ?? null,
         requesterId: requester?.id ?? null,
-        replyToken: `hd-${provider}-${seq}`,
       },
     });
     await t.db.message.create({

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { loadEnv } from "../../env";
 import { alertRuleInput } from "../../alert-rules/alert-rule-fields";
 import {
   createAlertRule,
@@ -46,8 +45,9 @@ export const alertRulesRouter = createTRPCRouter({
   setFoldSettings: adminProcedure
     .input(foldSettingsInput)
     .mutation(({ ctx, input }) => updateFoldSettings(ctx.db, ctx.tenantId, input)),
-  try: adminProcedure.input(tryMessageInput).mutation(({ ctx, input }) => {
-    const env = loadEnv();
-    return tryMessage(ctx.db, { tenantId: ctx.tenantId, secret: env.APP_SECRET, inboundDomain: env.INBOUND_DOMAIN, input });
-  }),
+  try: adminProcedure
+    .input(tryMessageInput)
+    .mutation(({ ctx, input }) =>
+      tryMessage(ctx.db, { tenantId: ctx.tenantId, secret: ctx.env.APP_SECRET, inboundDomain: ctx.env.INBOUND_DOMAIN, input }),
+    ),
 });

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { blocklistImpact, blocklistImpactInput } from "../../blocklist/block-impact";
-import { loadEnv } from "../../env";
 import { adminProcedure, createTRPCRouter } from "../init";
 import {
   addBlocklistEntry,
@@ -18,7 +17,7 @@ export const blocklistRouter = createTRPCRouter({
   /** What the entry would drop that needs confirming (a free-mail provider, a client's domain, own addresses). */
   impact: adminProcedure
     .input(blocklistImpactInput)
-    .query(({ ctx, input }) => blocklistImpact(ctx.db, { tenantId: ctx.tenantId, inboundDomain: loadEnv().INBOUND_DOMAIN, value: input.value })),
+    .query(({ ctx, input }) => blocklistImpact(ctx.db, { tenantId: ctx.tenantId, inboundDomain: ctx.env.INBOUND_DOMAIN, value: input.value })),
   add: adminProcedure
     .input(z.object({ value: z.string(), note: z.string().optional(), confirmed: z.boolean().optional() }))
     .mutation(({ ctx, input }) =>
@@ -28,7 +27,7 @@ export const blocklistRouter = createTRPCRouter({
         value: input.value,
         note: input.note,
         confirmed: input.confirmed,
-        inboundDomain: loadEnv().INBOUND_DOMAIN,
+        inboundDomain: ctx.env.INBOUND_DOMAIN,
       }),
     ),
   remove: adminProcedure

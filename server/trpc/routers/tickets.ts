@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { loadEnv } from "../../env";
 import { addTicketNote, addTicketNoteInput } from "../../tickets/add-ticket-note";
 import { addParticipantAsContact, addParticipantContactInput } from "../../tickets/add-participant-contact";
 import { getTicket } from "../../tickets/get-ticket";
@@ -26,9 +25,8 @@ import { createTRPCRouter, roleProcedure } from "../init";
 /** Every role works tickets (R-TEN-4); everything is scoped to the caller's tenant. */
 const ticketProcedure = roleProcedure("ADMIN", "TECHNICIAN", "SUPPORT");
 
-function mailEnv() {
-  const env = loadEnv();
-  return { secret: env.APP_SECRET, inboundDomain: env.INBOUND_DOMAIN };
+function mailEnv(ctx: { env: { APP_SECRET: string; INBOUND_DOMAIN: string } }) {
+  return { secret: ctx.env.APP_SECRET, inboundDomain: ctx.env.INBOUND_DOMAIN };
 }
 
 export const ticketsRouter = createTRPCRouter({
@@ -36,7 +34,7 @@ export const ticketsRouter = createTRPCRouter({
   filterOptions: ticketProcedure.query(({ ctx }) => ticketFilterOptions(ctx.db, ctx.tenantId)),
   get: ticketProcedure
     .input(z.object({ id: z.string().min(1) }))
-    .query(({ ctx, input }) => getTicket(ctx.db, { tenantId: ctx.tenantId, ticketId: input.id, ...mailEnv() })),
+    .query(({ ctx, input }) => getTicket(ctx.db, { tenantId: ctx.tenantId, ticketId: input.id, ...mailEnv(ctx) })),
   assignees: ticketProcedure.query(({ ctx }) => listAssignees(ctx.db, ctx.tenantId)),
   setStatus: ticketProcedure
     .input(setTicketStatusInput)
@@ -61,22 +59,21 @@ export const ticketsRouter = createTRPCRouter({
     .input(addParticipantContactInput)
     .mutation(({ ctx, input }) => addParticipantAsContact(ctx.db, ctx.tenantId, input)),
   reply: ticketProcedure.input(replyToTicketInput).mutation(({ ctx, input }) => {
-    const { domain, selector, privateKeyPem } = gatewayDkimFromEnv(loadEnv());
+    const { domain, selector, privateKeyPem } = gatewayDkimFromEnv(ctx.env);
     return replyToTicket(
       ctx.db,
-      { tenantId: ctx.tenantId, authorId: ctx.user.id, ...mailEnv(), gatewayDkim: { domain, selector, privateKeyPem } },
+      { tenantId: ctx.tenantId, authorId: ctx.user.id, ...mailEnv(ctx), gatewayDkim: { domain, selector, privateKeyPem } },
       input,
     );
   }),
   /** The From the composer's reply will go out with (R-UX-1), shown before Send. */
-  replyFrom: ticketProcedure.input(replyFromInput).query(({ ctx, input }) => {
-    const env = loadEnv();
-    return replyFrom(
+  replyFrom: ticketProcedure.input(replyFromInput).query(({ ctx, input }) =>
+    replyFrom(
       ctx.db,
-      { tenantId: ctx.tenantId, userId: ctx.user.id, gateway: { inboundDomain: env.INBOUND_DOMAIN, selector: env.GATEWAY_DKIM_SELECTOR } },
+      { tenantId: ctx.tenantId, userId: ctx.user.id, gateway: { inboundDomain: ctx.env.INBOUND_DOMAIN, selector: ctx.env.GATEWAY_DKIM_SELECTOR } },
       input,
-    );
-  }),
+    ),
+  ),
   /** The composer's Markdown preview; a mutation so a long draft travels in a POST body, not a URL. */
   previewReply: ticketProcedure.input(previewReplyInput).mutation(({ input }) => previewReply(input)),
 });

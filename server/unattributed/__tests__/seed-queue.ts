@@ -34,7 +34,6 @@ export async function seedTicket(
       status: opts.status ?? "OPEN",
       clientId: opts.clientId ?? null,
       requesterId: requester?.id ?? null,
-      replyToken: randomBytes(12).toString("hex"),
       createdAt: new Date(clock),
     },
   });

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { ClientDetail } from "@/components/clients/client-detail";
 import { requireUser } from "@/server/auth/current-user";
-import { getDb } from "@/server/auth/web";
+import { getDb } from "@/server/web/runtime";
 import { loadEnv } from "@/server/env";
 import { getInboundMailbox } from "@/server/tenants/inbound-mailbox";
 

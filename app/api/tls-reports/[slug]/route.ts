@@ -1,5 +1,5 @@
 import { CLIENT_IP_HEADER } from "@/server/auth/client-ip";
-import { getDb } from "@/server/auth/web";
+import { getDb } from "@/server/web/runtime";
 import { MAX_POST_BYTES, receiveTlsReportPost } from "@/server/tls-reports/receive-tls-report-post";
 
 export const dynamic = "force-dynamic";

@@ -1,12 +1,13 @@
 import { handleTrpcRequest } from "@/server/trpc/http";
-import { getAuth, getDb } from "@/server/auth/web";
-import { loadEnv } from "@/server/env";
+import { getAuth } from "@/server/auth/web";
+import { getWebRuntime } from "@/server/web/runtime";
 
 export const dynamic = "force-dynamic";
 
 /** tRPC over HTTP, with the same-origin check for state-changing requests (server/trpc/http.ts). */
 function handler(req: Request) {
-  return handleTrpcRequest(req, { db: getDb(), auth: getAuth(), appUrl: loadEnv().APP_URL });
+  const { db, ...services } = getWebRuntime();
+  return handleTrpcRequest(req, { db, auth: getAuth(), appUrl: services.env.APP_URL, services });
 }
 
 export { handler as GET, handler as POST };

@@ -7,7 +7,7 @@ import { MailboxAddress } from "@/components/shell/mailbox-address";
 import { isAdmin } from "@/components/shell/admin-page";
 import { PageHeader } from "@/components/ui/page-header";
 import { requireUser } from "@/server/auth/current-user";
-import { getDb } from "@/server/auth/web";
+import { getDb } from "@/server/web/runtime";
 import { loadEnv } from "@/server/env";
 import { getInboundMailbox } from "@/server/tenants/inbound-mailbox";
 

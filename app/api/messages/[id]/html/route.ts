@@ -1,4 +1,4 @@
-import { getDb } from "@/server/auth/web";
+import { getDb } from "@/server/web/runtime";
 import { getMessageHtmlDocument, messageHtmlCsp } from "@/server/tickets/message-files";
 import { notFoundOr, plainResponse, requestUser } from "../../../attachments/file-response";
 

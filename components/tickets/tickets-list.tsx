@@ -2,7 +2,8 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { Inbox, MessagesSquare, Search, X } from "lucide-react";
 import Link from "next/link";
-import { useDeferredValue, useState } from "react";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useEffect, useState } from "react";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
@@ -15,22 +16,75 @@ import { RelativeDate, STATUS_LABEL, type TicketStatus } from "./ticket-bits";
 
 const TABS: TicketStatus[] = ["OPEN", "PENDING", "CLOSED"];
 const UNATTRIBUTED = "unattributed";
+const UNASSIGNED = "unassigned";
+/** Typing waits this long before the search goes into the URL and runs. */
+const TYPING_MS = 300;
 
-/** R-TKT-1: the tickets of one status, newest activity first, filtered by client, requester and subject. */
+/** The list's filters as they stand in the URL (`?status=&client=&requester=&assignee=&q=`). */
+type Filters = { status: TicketStatus; client: string; requester: string; assignee: string; q: string };
+
+function readFilters(params: URLSearchParams): Filters {
+  const status = params.get("status")?.toUpperCase();
+  return {
+    status: TABS.includes(status as TicketStatus) ? (status as TicketStatus) : "OPEN",
+    client: params.get("client") ?? "",
+    requester: params.get("requester") ?? "",
+    assignee: params.get("assignee") ?? "",
+    q: params.get("q") ?? "",
+  };
+}
+
+function filtersQuery(f: Filters): string {
+  const params = new URLSearchParams();
+  if (f.status !== "OPEN") params.set("status", f.status.toLowerCase());
+  for (const key of ["client", "requester", "assignee", "q"] as const) if (f[key]) params.set(key, f[key]);
+  const query = params.toString();
+  return query ? `?${query}` : "";
+}
+
+/**
+ * R-TKT-1: the tickets of one status, filtered by client, requester, assignee and words from their mail (best
+ * match first, with the matching passage). Every filter lives in the URL, so a filtered list can be bookmarked,
+ * reloaded and shared, and Back and Forward step through filter changes.
+ */
 export function TicketsList({ mailbox }: { mailbox: string }) {
   const trpc = useTRPC();
-  const [status, setStatus] = useState<TicketStatus>("OPEN");
-  const [clientId, setClientId] = useState("");
-  const [requesterId, setRequesterId] = useState("");
-  const [search, setSearch] = useState("");
-  const deferred = useDeferredValue(search.trim());
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const filters = readFilters(new URLSearchParams(params.toString()));
+  const { status, client: clientId, requester: requesterId, assignee: assigneeId } = filters;
+  // The box follows the URL (Back, Forward, a bookmark) and the URL follows the box once typing pauses.
+  const [search, setSearch] = useState(filters.q);
+  const [typedFor, setTypedFor] = useState(filters.q);
+  if (typedFor !== filters.q) {
+    setTypedFor(filters.q);
+    setSearch(filters.q);
+  }
+  const navigate = (next: Partial<Filters>, mode: "push" | "replace" = "push") => {
+    const url = `${pathname}${filtersQuery({ ...filters, ...next })}`;
+    if (mode === "push") router.push(url, { scroll: false });
+    else router.replace(url, { scroll: false });
+  };
+  useEffect(() => {
+    const q = search.trim();
+    if (q === filters.q) return;
+    const timer = setTimeout(() => {
+      // The first word typed is a step Back can undo; refining it is not.
+      navigate({ q }, filters.q ? "replace" : "push");
+    }, TYPING_MS);
+    return () => clearTimeout(timer);
+    // `navigate` reads the URL `params` holds: that is the dependency.
+  }, [search, params]);
   const options = useQuery(trpc.tickets.filterOptions.queryOptions());
+  const assignees = useQuery(trpc.tickets.assignees.queryOptions());
   const input = {
     status,
-    search: deferred,
+    search: filters.q,
     limit: 25,
     ...(clientId ? { clientId } : {}),
     ...(requesterId ? { requesterId } : {}),
+    ...(assigneeId ? { assigneeId } : {}),
   };
   const list = useInfiniteQuery({
     ...trpc.tickets.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
@@ -38,7 +92,7 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
   });
   const counts = list.data?.pages[0]?.counts;
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
-  const filtered = Boolean(deferred || clientId || requesterId);
+  const filtered = Boolean(filters.q || clientId || requesterId || assigneeId);
   const selectClass = cn(controlClass, "ring-slate-300 focus:ring-indigo-500 py-1.5");
 
   return (
@@ -59,7 +113,7 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
             role="tab"
             type="button"
             aria-selected={status === s}
-            onClick={() => setStatus(s)}
+            onClick={() => navigate({ status: s })}
             className={cn(
               "-mb-px flex items-center gap-2 border-b-2 px-3 py-2 text-sm font-medium",
               status === s
@@ -82,7 +136,7 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
       </div>
 
       <div className="mb-4 flex flex-wrap items-center gap-3">
-        <div className="relative w-full max-w-xs">
+        <div className="relative w-full max-w-sm">
           <Search
             className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400"
             aria-hidden
@@ -90,7 +144,7 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
           <input
             type="search"
             aria-label="Search tickets"
-            placeholder="Subject or ticket number"
+            placeholder="Words from the mail, a name, an address, #number"
             value={search}
             onChange={(e) => setSearch(e.target.value)}
             className="block w-full rounded-md border-0 py-1.5 pr-3 pl-9 text-sm shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-500 focus:outline-none"
@@ -100,7 +154,7 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
           <select
             aria-label="Client"
             value={clientId}
-            onChange={(e) => setClientId(e.target.value)}
+            onChange={(e) => navigate({ client: e.target.value })}
             className={selectClass}
           >
             <option value="">All clients</option>
@@ -116,7 +170,7 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
           <select
             aria-label="Requester"
             value={requesterId}
-            onChange={(e) => setRequesterId(e.target.value)}
+            onChange={(e) => navigate({ requester: e.target.value })}
             className={selectClass}
           >
             <option value="">All requesters</option>
@@ -127,14 +181,29 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
             ))}
           </select>
         </div>
+        <div className="w-52">
+          <select
+            aria-label="Assignee"
+            value={assigneeId}
+            onChange={(e) => navigate({ assignee: e.target.value })}
+            className={selectClass}
+          >
+            <option value="">Any assignee</option>
+            <option value={UNASSIGNED}>Unassigned</option>
+            {assignees.data?.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.name}
+              </option>
+            ))}
+          </select>
+        </div>
         {filtered ? (
           <Button
             variant="ghost"
             size="sm"
             onClick={() => {
               setSearch("");
-              setClientId("");
-              setRequesterId("");
+              navigate({ client: "", requester: "", assignee: "", q: "" });
             }}
           >
             <X className="size-3.5" aria-hidden />
@@ -194,11 +263,24 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
                   <td className="px-5 py-3.5 align-top font-mono text-slate-500 tabular-nums">#{t.number}</td>
                   <td className="max-w-md px-5 py-3.5 align-top">
                     <Link
-                      href={`/tickets/${t.id}`}
+                      href={t.snippet ? `/tickets/${t.id}#message-${t.snippet.messageId}` : `/tickets/${t.id}`}
                       className="font-medium text-slate-900 after:absolute after:inset-0 group-hover:text-indigo-700"
                     >
                       {t.subject || "(no subject)"}
                     </Link>
+                    {t.snippet ? (
+                      <p className="mt-1 line-clamp-2 text-xs text-slate-600" data-testid="ticket-snippet">
+                        {t.snippet.segments.map((seg, i) =>
+                          seg.hit ? (
+                            <mark key={i} className="rounded-sm bg-amber-100 px-0.5 font-medium text-slate-900">
+                              {seg.text}
+                            </mark>
+                          ) : (
+                            <span key={i}>{seg.text}</span>
+                          ),
+                        )}
+                      </p>
+                    ) : null}
                     <div className="mt-0.5 flex flex-wrap items-center gap-x-2 text-xs text-slate-500">
                       <span>{t.requester ? (t.requester.name ?? t.requester.email) : "Unknown sender"}</span>
                       <span aria-hidden>·</span>
@@ -226,6 +308,8 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
             <span>
               Showing {items.length} of {counts?.[status] ?? items.length} {STATUS_LABEL[status].toLowerCase()}{" "}
               {(counts?.[status] ?? items.length) === 1 ? "ticket" : "tickets"}
+              {filters.q ? ", best match first" : ""}
+              {list.data?.pages[0]?.capped ? " (only the best 1,000 matches: add a word to narrow the search)" : ""}
             </span>
             {list.hasNextPage ? (
               <Button

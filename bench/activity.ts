@@ -14,7 +14,7 @@ import { createTestDatabase, type Provider, type TestDatabase } from "../test/su
 import { createTenant } from "../server/tenants/create-tenant";
 import { activityVolume, getActivityEntry, listActivity, type ListActivityInput } from "../server/activity/list-activity";
 import { percentile } from "./smtp-load";
-import { benchPostgresUrl } from "./bench-env";
+import { benchPostgresUrl, seededRandom as rng } from "./bench-env";
 
 const totalRows = Number(process.env.BENCH_ACTIVITY_ROWS ?? 1_000_000);
 const runs = Number(process.env.BENCH_ACTIVITY_RUNS ?? 25);
@@ -23,18 +23,6 @@ const providers: Provider[] = (process.env.BENCH_ACTIVITY_PROVIDERS?.split(",") 
 
 const DAY = 86_400_000;
 const NOW = Date.now();
-
-/** A small deterministic PRNG (mulberry32), so both databases get the same rows. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIRST = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "oscar", "peggy", "trent", "victor", "walter"];
 const DOMAINS = Array.from({ length: 200 }, (_, i) => `client${i}.example`);

@@ -7,3 +7,15 @@ export function benchPostgresUrl(): string | undefined {
   if (url) process.env.TEST_POSTGRES_URL = url;
   return url;
 }
+
+/** A small deterministic PRNG (mulberry32), so every database of a benchmark gets the same rows. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -9,7 +9,7 @@ import { expect, test } from "@playwright/test";
 import { createClient } from "../server/clients/create-client";
 import type { Db } from "../server/db/client";
 import { sendMail } from "../test/support/mta";
-import { buildMessage, uniqueId } from "../test/mta/helpers";
+import nodemailer from "nodemailer";
 import { demoTenantId, instanceDb } from "./support/helpers";
 import { instanceNamed } from "./support/instances";
 
@@ -33,9 +33,9 @@ test.afterAll(async () => {
 
 /** Mails a message in through the instance's Haraka; returns the stored message (the MTA commits before 250). */
 async function mailIn(input: { from: string; subject: string; text: string }) {
-  const domain = input.from.replace(/^.*@|>$/g, "");
-  const messageId = uniqueId(domain);
-  const raw = await buildMessage({ ...input, to: MAILBOX, messageId });
+  const messageId = `${randomBytes(8).toString("hex")}@${input.from.replace(/^.*@|>$/g, "")}`;
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "windows" });
+  const raw = (await transport.sendMail({ ...input, to: MAILBOX, messageId: `<${messageId}>` })).message as Buffer;
   const sender = /<([^>]+)>/.exec(input.from)?.[1] ?? input.from;
   const sent = await sendMail({ port: smtpPort }, { from: sender, to: [MAILBOX], data: raw });
   expect(sent.final?.code, JSON.stringify(sent.final)).toBe(250);

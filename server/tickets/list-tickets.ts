@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../db/client";
-import { matchTickets, MAX_SEARCH_TICKETS, ticketSnippets, type SearchFilters, type TicketSnippet } from "./search-tickets";
+import { matchTickets, messageSnippets, type SearchFilters, type TicketSnippet } from "./search-tickets";
 import { parseTicketStatus, ticketStatus, ticketStatuses, type TicketStatus } from "./ticket-fields";
 
 /** The Unattributed queue in the client filter (R-UNA-1): tickets without a client. */
@@ -46,7 +46,7 @@ export type TicketList = {
   nextCursor: string | null;
   /** Per status, under the same client/requester/search filters. */
   counts: Record<TicketStatus, number>;
-  /** A text search matched more tickets than it ranks (MAX_SEARCH_TICKETS): only the best are listed. */
+  /** A text search reached its window (SEARCH_WINDOW newest matching messages): older matches are not listed. */
   capped: boolean;
 };
 
@@ -130,26 +130,27 @@ async function searchTickets(
   input: z.output<typeof listTicketsInput>,
   filters: SearchFilters,
 ): Promise<TicketList> {
-  const matches = await matchTickets(db, tenantId, input.search, filters);
+  const { tickets: matches, windowFull } = await matchTickets(db, tenantId, input.search, filters);
   const counts = emptyCounts();
   for (const m of matches) counts[parseTicketStatus(m.status)] += 1;
-  const ofStatus = matches.filter((m) => m.status === input.status).map((m) => m.ticketId);
-  const start = input.cursor ? ofStatus.indexOf(input.cursor) + 1 : 0;
-  const ids = ofStatus.slice(start, start + input.limit);
+  const ofStatus = matches.filter((m) => m.status === input.status);
+  const start = input.cursor ? ofStatus.findIndex((m) => m.ticketId === input.cursor) + 1 : 0;
+  const page = ofStatus.slice(start, start + input.limit);
   const [rows, snippets] = await Promise.all([
-    db.ticket.findMany({ where: { tenantId, id: { in: ids } }, select: itemSelect }),
-    ticketSnippets(db, tenantId, input.search, ids),
+    db.ticket.findMany({ where: { tenantId, id: { in: page.map((m) => m.ticketId) } }, select: itemSelect }),
+    messageSnippets(db, tenantId, input.search, page.flatMap((m) => (m.messageId ? [m.messageId] : []))),
   ]);
   const byId = new Map(rows.map((r) => [r.id, r]));
-  const items = ids.flatMap((id) => {
-    const row = byId.get(id);
-    return row ? [toItem(row, snippets.get(id) ?? null)] : [];
+  const items = page.flatMap((m) => {
+    const row = byId.get(m.ticketId);
+    const segments = m.messageId ? snippets.get(m.messageId) : undefined;
+    return row ? [toItem(row, m.messageId && segments ? { messageId: m.messageId, segments } : null)] : [];
   });
   return {
     items,
-    nextCursor: start + input.limit < ofStatus.length ? (ids.at(-1) ?? null) : null,
+    nextCursor: start + input.limit < ofStatus.length ? (page.at(-1)?.ticketId ?? null) : null,
     counts,
-    capped: matches.length >= MAX_SEARCH_TICKETS,
+    capped: windowFull,
   };
 }
 

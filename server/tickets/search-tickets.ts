@@ -13,8 +13,13 @@ import type { Db } from "../db/client";
 import { Prisma } from "../db/generated/sqlite/client";
 import { searchWords } from "../search/fold-text";
 
-/** At most this many tickets are ranked for one search; the list says so when a search reaches it. */
-export const MAX_SEARCH_TICKETS = 1_000;
+/**
+ * A search ranks the newest this-many messages that contain its words, not every one: a common word can be in a
+ * third of a million messages, and ranking them all costs seconds. Taking the newest matches is cheap on both
+ * indexes (FTS5 walks its doclists newest first; PostgreSQL reads the matches' dates), so a page costs about the
+ * same whatever the table size, like the Activity screen's scan window. The list says when a search reached it.
+ */
+export const SEARCH_WINDOW = 2_000;
 
 /** Marks around a matched word inside the database's snippet; control characters no mail text relies on. */
 const HIT_START = "\u0002";
@@ -28,7 +33,8 @@ export type SearchFilters = {
   assigneeId?: string | null;
 };
 
-export type TicketMatch = { ticketId: string; status: string };
+export type TicketMatch = { ticketId: string; status: string; /** The best-matching message; null for a number. */ messageId: string | null };
+export type TicketMatches = { tickets: TicketMatch[]; /** The search reached SEARCH_WINDOW messages. */ windowFull: boolean };
 
 export type SnippetSegment = { text: string; hit: boolean };
 export type TicketSnippet = { messageId: string; segments: SnippetSegment[] };
@@ -37,9 +43,16 @@ function isPostgres(db: object): boolean {
   return (db as { _activeProvider?: string })._activeProvider === "postgresql";
 }
 
-/** An FTS5 query: every word must occur; the last may be the start of a word (typing "überw" finds it). */
-function fts5Query(words: string[]): string {
-  return words.map((w, i) => `"${w}"${i === words.length - 1 ? "*" : ""}`).join(" ");
+/** The indexed text columns: the user's words never match "tenantId", the last column. */
+const TEXT_COLUMNS = `{subject fromName fromAddress newText textBody}`;
+
+/**
+ * An FTS5 query: every word must occur in the text columns, the last may be the start of a word (typing "überw"
+ * finds it); with a tenant, only that tenant's messages (its id is one token of the "tenantId" column).
+ */
+function fts5Query(words: string[], tenantId?: string): string {
+  const text = `${TEXT_COLUMNS} : (${words.map((w, i) => `"${w}"${i === words.length - 1 ? "*" : ""}`).join(" ")})`;
+  return tenantId ? `tenantId : "${tenantId.replace(/"/g, "")}" AND ${text}` : text;
 }
 
 /** The same query for to_tsquery('simple', …). */
@@ -58,44 +71,55 @@ function filterSql(f: SearchFilters): Prisma.Sql {
 }
 
 /**
- * The tenant's tickets whose messages contain every word of `text` (the last as a prefix), best first, at most
- * MAX_SEARCH_TICKETS, every status (the caller counts and filters by status). A text of digits (`1042`, `#1042`)
- * also finds that ticket number, first.
+ * The tenant's tickets whose messages contain every word of `text` (the last as a prefix), best first, each with
+ * its best message, every status (the caller counts and filters by status); among the newest SEARCH_WINDOW
+ * matching messages. A text of digits (`1042`, `#1042`) also finds that ticket number, first.
  */
-export async function matchTickets(db: Db, tenantId: string, text: string, filters: SearchFilters = {}): Promise<TicketMatch[]> {
+export async function matchTickets(db: Db, tenantId: string, text: string, filters: SearchFilters = {}): Promise<TicketMatches> {
   const words = searchWords(text);
   const where = filterSql(filters);
-  const matches: TicketMatch[] = [];
+  const tickets: TicketMatch[] = [];
   const number = /^\s*#?(\d{1,9})\s*$/.exec(text)?.[1];
   if (number) {
     const byNumber = await db.$queryRaw<TicketMatch[]>`
-      SELECT t."id" AS "ticketId", t."status" AS "status" FROM "Ticket" t
+      SELECT t."id" AS "ticketId", t."status" AS "status", NULL AS "messageId" FROM "Ticket" t
       WHERE t."tenantId" = ${tenantId} AND t."number" = ${Number(number)} ${where}`;
-    matches.push(...byNumber);
+    tickets.push(...byNumber);
   }
-  if (!words.length) return matches;
+  if (!words.length) return { tickets, windowFull: false };
+  type Row = TicketMatch & { windowRows: number | bigint };
   const rows = isPostgres(db)
-    ? await db.$queryRaw<TicketMatch[]>`
-        SELECT t."id" AS "ticketId", t."status" AS "status"
-        FROM "Message" m JOIN "Ticket" t ON t."id" = m."ticketId", to_tsquery('simple', ${tsQuery(words)}) q
-        WHERE m."searchVector" @@ q AND m."tenantId" = ${tenantId} AND t."tenantId" = ${tenantId} ${where}
-        GROUP BY t."id", t."status"
-        ORDER BY MAX(ts_rank_cd(m."searchVector", q)) DESC, t."id" DESC
-        LIMIT ${MAX_SEARCH_TICKETS}`
-    : // bm25() cannot sit inside an aggregate: rank each matching message first, then take each ticket's best.
-      await db.$queryRaw<TicketMatch[]>`
-        WITH "hits" AS MATERIALIZED (
-          SELECT t."id" AS "ticketId", t."status" AS "status", bm25("MessageSearch", 4.0, 3.0, 3.0, 2.0, 1.0) AS "rank"
-          FROM "MessageSearch" JOIN "Message" m ON m.rowid = "MessageSearch".rowid JOIN "Ticket" t ON t."id" = m."ticketId"
-          WHERE "MessageSearch" MATCH ${fts5Query(words)} AND m."tenantId" = ${tenantId} AND t."tenantId" = ${tenantId} ${where}
+    ? await db.$queryRaw<Row[]>`
+        WITH "recent" AS MATERIALIZED (
+          SELECT m."id" FROM "Message" m
+          WHERE m."searchVector" @@ to_tsquery('simple', ${tsQuery(words)}) AND m."tenantId" = ${tenantId}
+          ORDER BY m."createdAt" DESC LIMIT ${SEARCH_WINDOW}
+        ), "best" AS (
+          SELECT DISTINCT ON (t."id") t."id" AS "ticketId", t."status" AS "status", m."id" AS "messageId",
+            ts_rank_cd(m."searchVector", to_tsquery('simple', ${tsQuery(words)})) AS "rank"
+          FROM "recent" r JOIN "Message" m ON m."id" = r."id" JOIN "Ticket" t ON t."id" = m."ticketId"
+          WHERE t."tenantId" = ${tenantId} ${where}
+          ORDER BY t."id", "rank" DESC, m."id"
         )
-        SELECT "ticketId", "status" FROM "hits"
-        GROUP BY "ticketId", "status"
-        ORDER BY MIN("rank") ASC, "ticketId" DESC
-        LIMIT ${MAX_SEARCH_TICKETS}`;
-  const seen = new Set(matches.map((m) => m.ticketId));
-  for (const r of rows) if (!seen.has(r.ticketId)) matches.push(r);
-  return matches;
+        SELECT "ticketId", "status", "messageId", (SELECT COUNT(*) FROM "recent") AS "windowRows"
+        FROM "best" ORDER BY "rank" DESC, "ticketId" DESC`
+    : // FTS5 walks the matches newest first (rowid order) and stops at the window; bm25 then ranks those. The
+      // message column is the one of the row MIN() picked (SQLite's bare-column rule): the ticket's best message.
+      await db.$queryRaw<Row[]>`
+        WITH "recent" AS MATERIALIZED (
+          SELECT rowid AS "rid", bm25("MessageSearch", 4.0, 3.0, 3.0, 2.0, 1.0, 0.0) AS "rank"
+          FROM "MessageSearch" WHERE "MessageSearch" MATCH ${fts5Query(words, tenantId)}
+          ORDER BY rowid DESC LIMIT ${SEARCH_WINDOW}
+        )
+        SELECT t."id" AS "ticketId", t."status" AS "status", m."id" AS "messageId", MIN(r."rank") AS "best",
+          (SELECT COUNT(*) FROM "recent") AS "windowRows"
+        FROM "recent" r JOIN "Message" m ON m.rowid = r."rid" JOIN "Ticket" t ON t."id" = m."ticketId"
+        WHERE m."tenantId" = ${tenantId} AND t."tenantId" = ${tenantId} ${where}
+        GROUP BY t."id", t."status"
+        ORDER BY "best" ASC, t."id" DESC`;
+  const seen = new Set(tickets.map((m) => m.ticketId));
+  for (const r of rows) if (!seen.has(r.ticketId)) tickets.push({ ticketId: r.ticketId, status: r.status, messageId: r.messageId });
+  return { tickets, windowFull: Number(rows[0]?.windowRows ?? 0) >= SEARCH_WINDOW };
 }
 
 /** Splits a marked snippet into plain and matched segments, whitespace collapsed. */
@@ -110,35 +134,33 @@ export function snippetSegments(marked: string): SnippetSegment[] {
   return segments;
 }
 
-type SnippetRow = { ticketId: string; messageId: string; body: string | null; subject: string | null };
+type SnippetRow = { messageId: string; body: string | null; subject: string | null };
 
 /**
- * For each of `ticketIds`, the snippet of its best-matching message for `text`: the passage around the matched
- * words (body first, else the subject), the words marked.
+ * The snippets of `messageIds` for `text`: the passage around the matched words (body first, else the subject),
+ * the words marked. Keyed by message id.
  */
-export async function ticketSnippets(db: Db, tenantId: string, text: string, ticketIds: string[]): Promise<Map<string, TicketSnippet>> {
+export async function messageSnippets(db: Db, tenantId: string, text: string, messageIds: string[]): Promise<Map<string, SnippetSegment[]>> {
   const words = searchWords(text);
-  const out = new Map<string, TicketSnippet>();
-  if (!words.length || !ticketIds.length) return out;
-  const ids = Prisma.join(ticketIds);
+  const out = new Map<string, SnippetSegment[]>();
+  if (!words.length || !messageIds.length) return out;
+  const ids = Prisma.join(messageIds);
   const rows = isPostgres(db)
     ? await db.$queryRaw<SnippetRow[]>`
-        SELECT DISTINCT ON (m."ticketId") m."ticketId", m."id" AS "messageId",
+        SELECT m."id" AS "messageId",
           ts_headline('simple', left(coalesce(m."textBody", ''), 200000), q, ${`StartSel=${HIT_START}, StopSel=${HIT_END}, MaxWords=24, MinWords=10, MaxFragments=1`}) AS "body",
           ts_headline('simple', m."subject", q, ${`StartSel=${HIT_START}, StopSel=${HIT_END}, HighlightAll=true`}) AS "subject"
         FROM "Message" m, to_tsquery('simple', ${tsQuery(words)}) q
-        WHERE m."searchVector" @@ q AND m."tenantId" = ${tenantId} AND m."ticketId" IN (${ids})
-        ORDER BY m."ticketId", ts_rank_cd(m."searchVector", q) DESC, m."id"`
+        WHERE m."tenantId" = ${tenantId} AND m."id" IN (${ids})`
     : await db.$queryRaw<SnippetRow[]>`
-        SELECT m."ticketId", m."id" AS "messageId",
-          snippet("MessageSearch", -1, ${HIT_START}, ${HIT_END}, '…', 24) AS "body", NULL AS "subject"
+        SELECT m."id" AS "messageId", snippet("MessageSearch", -1, ${HIT_START}, ${HIT_END}, '…', 24) AS "body", NULL AS "subject"
         FROM "MessageSearch" JOIN "Message" m ON m.rowid = "MessageSearch".rowid
-        WHERE "MessageSearch" MATCH ${fts5Query(words)} AND m."tenantId" = ${tenantId} AND m."ticketId" IN (${ids})
-        ORDER BY bm25("MessageSearch", 4.0, 3.0, 3.0, 2.0, 1.0) ASC, m."id"`;
+        WHERE "MessageSearch" MATCH ${fts5Query(words)} AND "MessageSearch".rowid IN (
+          SELECT rowid FROM "Message" WHERE "tenantId" = ${tenantId} AND "id" IN (${ids})
+        )`;
   for (const r of rows) {
-    if (out.has(r.ticketId)) continue;
     const marked = [r.body, r.subject].find((s) => s?.includes(HIT_START)) ?? r.body ?? r.subject ?? "";
-    out.set(r.ticketId, { messageId: r.messageId, segments: snippetSegments(marked) });
+    out.set(r.messageId, snippetSegments(marked));
   }
   return out;
 }

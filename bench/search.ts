@@ -16,7 +16,7 @@ import { createTestDatabase, type Provider, type TestDatabase } from "../test/su
 import { createTenant } from "../server/tenants/create-tenant";
 import { listTickets, type ListTicketsInput } from "../server/tickets/list-tickets";
 import { percentile } from "./smtp-load";
-import { benchPostgresUrl, seededRandom } from "./bench-env";
+import { benchPostgresUrl, printTimings, seededRandom } from "./bench-env";
 
 const totalMessages = Number(process.env.BENCH_SEARCH_MESSAGES ?? 1_000_000);
 const runs = Number(process.env.BENCH_SEARCH_RUNS ?? 25);
@@ -240,22 +240,7 @@ console.log(`search benchmark: ${totalMessages} messages (${MESSAGES_PER_TICKET}
 const results = new Map<Provider, Awaited<ReturnType<typeof benchProvider>>>();
 for (const provider of providers) results.set(provider, await benchProvider(provider));
 
-const names = [...results.values()][0]!.map((r) => r.name);
-const header = ["search, first page (tenant A)", ...providers.flatMap((p) => [`${p} p50 ms`, `${p} p95 ms`])];
-const table = names.map((name) => [
-  name,
-  ...providers.flatMap((p) => {
-    const r = results.get(p)!.find((x) => x.name === name)!;
-    return [r.p50.toFixed(1), r.p95.toFixed(1)];
-  }),
-]);
-const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-console.log("");
-console.log(line(header));
-console.log(widths.map((w) => "-".repeat(w)).join("  "));
-for (const row of table) console.log(line(row));
-console.log("");
+printTimings("search, first page (tenant A)", results);
 for (const p of providers) {
   const worst = results.get(p)!.reduce((a, b) => (b.p95 > a.p95 ? b : a));
   console.log(`${p}: worst p95 ${worst.p95.toFixed(1)} ms (${worst.name})`);

@@ -93,7 +93,6 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
   const counts = list.data?.pages[0]?.counts;
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
   const filtered = Boolean(filters.q || clientId || requesterId || assigneeId);
-  const selectClass = cn(controlClass, "ring-slate-300 focus:ring-indigo-500 py-1.5");
 
   return (
     <>
@@ -136,7 +135,7 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
       </div>
 
       <div className="mb-4 flex flex-wrap items-center gap-3">
-        <div className="relative w-full max-w-sm">
+        <div className="relative w-full max-w-xs">
           <Search
             className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400"
             aria-hidden
@@ -150,53 +149,38 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
             className="block w-full rounded-md border-0 py-1.5 pr-3 pl-9 text-sm shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-500 focus:outline-none"
           />
         </div>
-        <div className="w-52">
-          <select
-            aria-label="Client"
-            value={clientId}
-            onChange={(e) => navigate({ client: e.target.value })}
-            className={selectClass}
-          >
-            <option value="">All clients</option>
-            <option value={UNATTRIBUTED}>Unattributed</option>
-            {options.data?.clients.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="w-64">
-          <select
-            aria-label="Requester"
-            value={requesterId}
-            onChange={(e) => navigate({ requester: e.target.value })}
-            className={selectClass}
-          >
-            <option value="">All requesters</option>
-            {options.data?.requesters.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.name ? `${r.name} (${r.email})` : r.email}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="w-52">
-          <select
-            aria-label="Assignee"
-            value={assigneeId}
-            onChange={(e) => navigate({ assignee: e.target.value })}
-            className={selectClass}
-          >
-            <option value="">Any assignee</option>
-            <option value={UNASSIGNED}>Unassigned</option>
-            {assignees.data?.map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          label="Client"
+          width="w-44"
+          value={clientId}
+          onChange={(client) => navigate({ client })}
+          choices={[
+            { value: "", label: "All clients" },
+            { value: UNATTRIBUTED, label: "Unattributed" },
+            ...(options.data?.clients.map((c) => ({ value: c.id, label: c.name })) ?? []),
+          ]}
+        />
+        <FilterSelect
+          label="Requester"
+          width="w-56"
+          value={requesterId}
+          onChange={(requester) => navigate({ requester })}
+          choices={[
+            { value: "", label: "All requesters" },
+            ...(options.data?.requesters.map((r) => ({ value: r.id, label: r.name ? `${r.name} (${r.email})` : r.email })) ?? []),
+          ]}
+        />
+        <FilterSelect
+          label="Assignee"
+          width="w-44"
+          value={assigneeId}
+          onChange={(assignee) => navigate({ assignee })}
+          choices={[
+            { value: "", label: "Any assignee" },
+            { value: UNASSIGNED, label: "Unassigned" },
+            ...(assignees.data?.map((u) => ({ value: u.id, label: u.name })) ?? []),
+          ]}
+        />
         {filtered ? (
           <Button
             variant="ghost"
@@ -263,13 +247,19 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
                   <td className="px-5 py-3.5 align-top font-mono text-slate-500 tabular-nums">#{t.number}</td>
                   <td className="max-w-md px-5 py-3.5 align-top">
                     <Link
-                      href={t.snippet ? `/tickets/${t.id}#message-${t.snippet.messageId}` : `/tickets/${t.id}`}
+                      href={hitHref(t)}
                       className="font-medium text-slate-900 after:absolute after:inset-0 group-hover:text-indigo-700"
                     >
                       {t.subject || "(no subject)"}
                     </Link>
                     {t.snippet ? (
-                      <p className="mt-1 line-clamp-2 text-xs text-slate-600" data-testid="ticket-snippet">
+                      // Above the row's link overlay, so the passage itself opens the message it comes from.
+                      <Link
+                        href={hitHref(t)}
+                        tabIndex={-1}
+                        className="relative mt-1 line-clamp-2 block text-xs text-slate-600 hover:text-slate-900"
+                        data-testid="ticket-snippet"
+                      >
                         {t.snippet.segments.map((seg, i) =>
                           seg.hit ? (
                             <mark key={i} className="rounded-sm bg-amber-100 px-0.5 font-medium text-slate-900">
@@ -279,7 +269,7 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
                             <span key={i}>{seg.text}</span>
                           ),
                         )}
-                      </p>
+                      </Link>
                     ) : null}
                     <div className="mt-0.5 flex flex-wrap items-center gap-x-2 text-xs text-slate-500">
                       <span>{t.requester ? (t.requester.name ?? t.requester.email) : "Unknown sender"}</span>
@@ -325,6 +315,37 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
         </Card>
       ) : null}
     </>
+  );
+}
+
+/** A ticket's page, at the message a search matched when there is one. */
+function hitHref(t: { id: string; snippet: { messageId: string } | null }): string {
+  return t.snippet ? `/tickets/${t.id}#message-${t.snippet.messageId}` : `/tickets/${t.id}`;
+}
+
+/** One of the list's filter menus; "" is its "all" choice. */
+function FilterSelect(props: {
+  label: string;
+  width: string;
+  value: string;
+  onChange: (value: string) => void;
+  choices: { value: string; label: string }[];
+}) {
+  return (
+    <div className={props.width}>
+      <select
+        aria-label={props.label}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        className={cn(controlClass, "py-1.5 ring-slate-300 focus:ring-indigo-500")}
+      >
+        {props.choices.map((c) => (
+          <option key={c.value} value={c.value}>
+            {c.label}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
 

@@ -116,12 +116,16 @@ function startsWith(db: object, prefix: string): object {
  * PostgreSQL's ILIKE folds every letter under a UTF-8 LC_CTYPE.
  */
 function sqliteFoldsTooLittle(db: object, text: string): boolean {
-  return (db as { _activeProvider?: string })._activeProvider !== "postgresql" && /[^\x00-\x7f]/.test(text);
+  return (db as { _activeProvider?: string })._activeProvider !== "postgresql" && [...text].some((c) => !isAscii(c));
 }
 
 /** The text with every non-ASCII character as LIKE's one-character wildcard (Prisma's SQLite `contains` is a bare LIKE). */
 function nonAsciiAsWildcards(text: string): string {
-  return [...text].map((c) => (/[\x00-\x7f]/.test(c) ? c : "_")).join("");
+  return [...text].map((c) => (isAscii(c) ? c : "_")).join("");
+}
+
+function isAscii(char: string): boolean {
+  return char.codePointAt(0)! <= 0x7f;
 }
 
 const ORDER = [{ createdAt: "desc" as const }, { id: "desc" as const }];

@@ -14,6 +14,8 @@ import { demoTenantId, instanceDb } from "./support/helpers";
 import { instanceNamed } from "./support/instances";
 
 test.describe.configure({ mode: "serial" });
+// Each test mails in through Haraka and walks several pages; on a loaded machine that takes longer than the default.
+test.setTimeout(120_000);
 
 const MAILBOX = "support@demo.in.localhost";
 const run = randomBytes(3).toString("hex");

@@ -299,7 +299,7 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
               Showing {items.length} of {counts?.[status] ?? items.length} {STATUS_LABEL[status].toLowerCase()}{" "}
               {(counts?.[status] ?? items.length) === 1 ? "ticket" : "tickets"}
               {filters.q ? ", best match first" : ""}
-              {list.data?.pages[0]?.capped ? " (only the best 1,000 matches: add a word to narrow the search)" : ""}
+              {list.data?.pages[0]?.capped ? " among the newest 2,000 matching messages (add a word to narrow the search)" : ""}
             </span>
             {list.hasNextPage ? (
               <Button

@@ -143,7 +143,7 @@ export function TicketsList({ mailbox }: { mailbox: string }) {
           <input
             type="search"
             aria-label="Search tickets"
-            placeholder="Words from the mail, a name, an address, #number"
+            placeholder="Words, a name, an address or #number"
             value={search}
             onChange={(e) => setSearch(e.target.value)}
             className="block w-full rounded-md border-0 py-1.5 pr-3 pl-9 text-sm shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-500 focus:outline-none"

@@ -14,7 +14,7 @@ import { createTestDatabase, type Provider, type TestDatabase } from "../test/su
 import { createTenant } from "../server/tenants/create-tenant";
 import { activityVolume, getActivityEntry, listActivity, type ListActivityInput } from "../server/activity/list-activity";
 import { percentile } from "./smtp-load";
-import { benchPostgresUrl } from "./bench-env";
+import { benchPostgresUrl, printTimings, seededRandom as rng } from "./bench-env";
 
 const totalRows = Number(process.env.BENCH_ACTIVITY_ROWS ?? 1_000_000);
 const runs = Number(process.env.BENCH_ACTIVITY_RUNS ?? 25);
@@ -23,18 +23,6 @@ const providers: Provider[] = (process.env.BENCH_ACTIVITY_PROVIDERS?.split(",") 
 
 const DAY = 86_400_000;
 const NOW = Date.now();
-
-/** A small deterministic PRNG (mulberry32), so both databases get the same rows. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIRST = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "oscar", "peggy", "trent", "victor", "walter"];
 const DOMAINS = Array.from({ length: 200 }, (_, i) => `client${i}.example`);
@@ -309,22 +297,7 @@ console.log(`activity benchmark: ${totalRows} rows (70% tenant A, 30% tenant B, 
 const results = new Map<Provider, Awaited<ReturnType<typeof benchProvider>>>();
 for (const provider of providers) results.set(provider, await benchProvider(provider));
 
-const names = [...results.values()][0]!.map((r) => r.name);
-const header = ["query (tenant A)", ...providers.flatMap((p) => [`${p} p50 ms`, `${p} p95 ms`])];
-const table = names.map((name) => [
-  name,
-  ...providers.flatMap((p) => {
-    const r = results.get(p)!.find((x) => x.name === name)!;
-    return [r.p50.toFixed(1), r.p95.toFixed(1)];
-  }),
-]);
-const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-console.log("");
-console.log(line(header));
-console.log(widths.map((w) => "-".repeat(w)).join("  "));
-for (const row of table) console.log(line(row));
-console.log("");
+printTimings("query (tenant A)", results);
 for (const p of providers) {
   const firstPages = results.get(p)!.filter((r) => r.firstPage);
   const worst = firstPages.reduce((a, b) => (b.p95 > a.p95 ? b : a));

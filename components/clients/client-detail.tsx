@@ -184,7 +184,7 @@ export function ClientDetail({
         <TicketsList
           key={requesterId ?? "all"}
           mailbox={mailbox}
-          scope={{ clientId: c.id, requesters: c.contacts, requesterId }}
+          scope={{ clientId: c.id, requesters: c.contacts }}
         />
       </section>
 

@@ -1,6 +1,6 @@
 "use client";
 import { ChevronDown, ChevronUp, Download, FileText, ImageOff, Paperclip } from "lucide-react";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Badge } from "../ui/badge";
 import { Button, ToggleButton } from "../ui/button";
 import { cn } from "../ui/cn";
@@ -61,12 +61,23 @@ export function MessageCard({ message: m }: { message: ThreadMessage }) {
     ? (DELIVERY[m.deliveryState] ?? { label: m.deliveryState, tone: "slate" as const })
     : null;
   const sender = outbound ? (m.author?.name ?? m.from.name ?? m.from.address) : (m.from.name ?? m.from.address);
+  const anchor = `message-${m.id}`;
+  const ref = useRef<HTMLElement>(null);
+  // A search hit links here (/tickets/<id>#message-<id>); the thread renders after its data arrives.
+  useEffect(() => {
+    if (window.location.hash === `#${anchor}`) ref.current?.scrollIntoView({ block: "start" });
+  }, [anchor]);
 
   return (
     <article
+      ref={ref}
+      id={anchor}
       aria-label={`Message from ${sender}`}
       data-testid="thread-message"
-      className={cn("rounded-xl bg-white shadow-sm ring-1", outbound ? "ring-indigo-200" : "ring-slate-200")}
+      className={cn(
+        "scroll-mt-4 rounded-xl bg-white shadow-sm ring-1 target:ring-2 target:ring-amber-400",
+        outbound ? "ring-indigo-200" : "ring-slate-200",
+      )}
     >
       <header
         className={cn(

@@ -2,7 +2,8 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { Inbox, MessagesSquare, Search, X } from "lucide-react";
 import Link from "next/link";
-import { useDeferredValue, useState } from "react";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useEffect, useState } from "react";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
@@ -15,32 +16,85 @@ import { RelativeDate, STATUS_LABEL, type TicketStatus } from "./ticket-bits";
 
 const TABS: TicketStatus[] = ["OPEN", "PENDING", "CLOSED"];
 const UNATTRIBUTED = "unattributed";
+const UNASSIGNED = "unassigned";
+/** Typing waits this long before the search goes into the URL and runs. */
+const TYPING_MS = 300;
 
 /** One client's tickets (R-UX-3, the client page): the client filter is fixed, the requesters are its contacts. */
 export type TicketsListScope = {
   clientId: string;
   requesters: { id: string; email: string; name: string | null }[];
-  /** A contact's tickets, when the page was opened from that contact. */
-  requesterId?: string | undefined;
 };
 
-/** R-TKT-1: the tickets of one status, newest activity first, filtered by client, requester and subject. */
+/** The list's filters as they stand in the URL (`?status=&client=&requester=&assignee=&q=`). */
+type Filters = { status: TicketStatus; client: string; requester: string; assignee: string; automated: string; q: string };
+
+function readFilters(params: URLSearchParams): Filters {
+  const status = params.get("status")?.toUpperCase();
+  return {
+    status: TABS.includes(status as TicketStatus) ? (status as TicketStatus) : "OPEN",
+    client: params.get("client") ?? "",
+    requester: params.get("requester") ?? "",
+    assignee: params.get("assignee") ?? "",
+    automated: ["only", "exclude"].includes(params.get("automated") ?? "") ? params.get("automated")! : "",
+    q: params.get("q") ?? "",
+  };
+}
+
+function filtersQuery(f: Filters): string {
+  const params = new URLSearchParams();
+  if (f.status !== "OPEN") params.set("status", f.status.toLowerCase());
+  for (const key of ["client", "requester", "assignee", "automated", "q"] as const) if (f[key]) params.set(key, f[key]);
+  const query = params.toString();
+  return query ? `?${query}` : "";
+}
+
+/**
+ * R-TKT-1: the tickets of one status, filtered by client, requester, assignee and words from their mail (best
+ * match first, with the matching passage). Every filter lives in the URL, so a filtered list can be bookmarked,
+ * reloaded and shared, and Back and Forward step through filter changes.
+ */
 export function TicketsList({ mailbox, scope }: { mailbox: string; scope?: TicketsListScope }) {
   const trpc = useTRPC();
-  const [status, setStatus] = useState<TicketStatus>("OPEN");
-  const [chosenClientId, setClientId] = useState("");
-  const clientId = scope?.clientId ?? chosenClientId;
-  const [requesterId, setRequesterId] = useState(scope?.requesterId ?? "");
-  const [search, setSearch] = useState("");
-  const deferred = useDeferredValue(search.trim());
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const filters = readFilters(new URLSearchParams(params.toString()));
+  const { status, requester: requesterId, assignee: assigneeId, automated } = filters;
+  const clientId = scope?.clientId ?? filters.client;
+  // The box follows the URL (Back, Forward, a bookmark) and the URL follows the box once typing pauses.
+  const [search, setSearch] = useState(filters.q);
+  const [typedFor, setTypedFor] = useState(filters.q);
+  if (typedFor !== filters.q) {
+    setTypedFor(filters.q);
+    setSearch(filters.q);
+  }
+  const navigate = (next: Partial<Filters>, mode: "push" | "replace" = "push") => {
+    const url = `${pathname}${filtersQuery({ ...filters, ...next })}`;
+    if (mode === "push") router.push(url, { scroll: false });
+    else router.replace(url, { scroll: false });
+  };
+  useEffect(() => {
+    const q = search.trim();
+    if (q === filters.q) return;
+    const timer = setTimeout(() => {
+      // The first word typed is a step Back can undo; refining it is not.
+      navigate({ q }, filters.q ? "replace" : "push");
+    }, TYPING_MS);
+    return () => clearTimeout(timer);
+    // `navigate` reads the URL `params` holds: that is the dependency.
+  }, [search, params]);
   const options = useQuery({ ...trpc.tickets.filterOptions.queryOptions(), enabled: !scope });
   const requesters = scope?.requesters ?? options.data?.requesters;
+  const assignees = useQuery(trpc.tickets.assignees.queryOptions());
   const input = {
     status,
-    search: deferred,
+    search: filters.q,
     limit: 25,
     ...(clientId ? { clientId } : {}),
     ...(requesterId ? { requesterId } : {}),
+    ...(assigneeId ? { assigneeId } : {}),
+    ...(automated === "only" || automated === "exclude" ? { automated: automated as "only" | "exclude" } : {}),
   };
   const list = useInfiniteQuery({
     ...trpc.tickets.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
@@ -48,8 +102,7 @@ export function TicketsList({ mailbox, scope }: { mailbox: string; scope?: Ticke
   });
   const counts = list.data?.pages[0]?.counts;
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
-  const filtered = Boolean(deferred || chosenClientId || requesterId);
-  const selectClass = cn(controlClass, "ring-slate-300 focus:ring-indigo-500 py-1.5");
+  const filtered = Boolean(filters.q || (scope ? "" : clientId) || requesterId || assigneeId || automated);
 
   return (
     <>
@@ -73,7 +126,7 @@ export function TicketsList({ mailbox, scope }: { mailbox: string; scope?: Ticke
             role="tab"
             type="button"
             aria-selected={status === s}
-            onClick={() => setStatus(s)}
+            onClick={() => navigate({ status: s })}
             className={cn(
               "-mb-px flex items-center gap-2 border-b-2 px-3 py-2 text-sm font-medium",
               status === s
@@ -104,51 +157,64 @@ export function TicketsList({ mailbox, scope }: { mailbox: string; scope?: Ticke
           <input
             type="search"
             aria-label="Search tickets"
-            placeholder="Subject or ticket number"
+            placeholder="Words, a name, an address or #number"
             value={search}
             onChange={(e) => setSearch(e.target.value)}
             className="block w-full rounded-md border-0 py-1.5 pr-3 pl-9 text-sm shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-500 focus:outline-none"
           />
         </div>
-        <div className="w-52" hidden={Boolean(scope)}>
-          <select
-            aria-label="Client"
-            value={clientId}
-            onChange={(e) => setClientId(e.target.value)}
-            className={selectClass}
-          >
-            <option value="">All clients</option>
-            <option value={UNATTRIBUTED}>Unattributed</option>
-            {options.data?.clients.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="w-64">
-          <select
-            aria-label="Requester"
-            value={requesterId}
-            onChange={(e) => setRequesterId(e.target.value)}
-            className={selectClass}
-          >
-            <option value="">All requesters</option>
-            {requesters?.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.name ? `${r.name} (${r.email})` : r.email}
-              </option>
-            ))}
-          </select>
-        </div>
+        {scope ? null : (
+        <FilterSelect
+          label="Client"
+          width="w-44"
+          value={clientId}
+          onChange={(client) => navigate({ client })}
+          choices={[
+            { value: "", label: "All clients" },
+            { value: UNATTRIBUTED, label: "Unattributed" },
+            ...(options.data?.clients.map((c) => ({ value: c.id, label: c.name })) ?? []),
+          ]}
+        />
+        )}
+        <FilterSelect
+          label="Requester"
+          width="w-56"
+          value={requesterId}
+          onChange={(requester) => navigate({ requester })}
+          choices={[
+            { value: "", label: "All requesters" },
+            ...(requesters?.map((r) => ({ value: r.id, label: r.name ? `${r.name} (${r.email})` : r.email })) ?? []),
+          ]}
+        />
+        <FilterSelect
+          label="Assignee"
+          width="w-44"
+          value={assigneeId}
+          onChange={(assignee) => navigate({ assignee })}
+          choices={[
+            { value: "", label: "Any assignee" },
+            { value: UNASSIGNED, label: "Unassigned" },
+            ...(assignees.data?.map((u) => ({ value: u.id, label: u.name })) ?? []),
+          ]}
+        />
+        <FilterSelect
+          label="Kind"
+          width="w-44"
+          value={automated}
+          onChange={(kind) => navigate({ automated: kind })}
+          choices={[
+            { value: "", label: "All mail" },
+            { value: "only", label: "Automated" },
+            { value: "exclude", label: "From people" },
+          ]}
+        />
         {filtered ? (
           <Button
             variant="ghost"
             size="sm"
             onClick={() => {
               setSearch("");
-              setClientId("");
-              setRequesterId("");
+              navigate({ client: "", requester: "", assignee: "", automated: "", q: "" });
             }}
           >
             <X className="size-3.5" aria-hidden />
@@ -208,11 +274,30 @@ export function TicketsList({ mailbox, scope }: { mailbox: string; scope?: Ticke
                   <td className="px-5 py-3.5 align-top font-mono text-slate-500 tabular-nums">#{t.number}</td>
                   <td className="max-w-md px-5 py-3.5 align-top">
                     <Link
-                      href={`/tickets/${t.id}`}
+                      href={hitHref(t)}
                       className="font-medium text-slate-900 after:absolute after:inset-0 group-hover:text-indigo-700"
                     >
                       {t.subject || "(no subject)"}
                     </Link>
+                    {t.snippet ? (
+                      // Above the row's link overlay, so the passage itself opens the message it comes from.
+                      <Link
+                        href={hitHref(t)}
+                        tabIndex={-1}
+                        className="relative mt-1 line-clamp-2 block text-xs text-slate-600 hover:text-slate-900"
+                        data-testid="ticket-snippet"
+                      >
+                        {t.snippet.segments.map((seg, i) =>
+                          seg.hit ? (
+                            <mark key={i} className="rounded-sm bg-amber-100 px-0.5 font-medium text-slate-900">
+                              {seg.text}
+                            </mark>
+                          ) : (
+                            <span key={i}>{seg.text}</span>
+                          ),
+                        )}
+                      </Link>
+                    ) : null}
                     <div className="mt-0.5 flex flex-wrap items-center gap-x-2 text-xs text-slate-500">
                       <span>{t.requester ? (t.requester.name ?? t.requester.email) : "Unknown sender"}</span>
                       <span aria-hidden>·</span>
@@ -220,6 +305,11 @@ export function TicketsList({ mailbox, scope }: { mailbox: string; scope?: Ticke
                         <MessagesSquare className="size-3" aria-hidden />
                         {t.messageCount} {t.messageCount === 1 ? "message" : "messages"}
                       </span>
+                      {t.automated ? (
+                        <Badge tone="indigo" className="ml-1">
+                          Automated
+                        </Badge>
+                      ) : null}
                       {t.mergedInto ? <Badge>Merged into #{t.mergedInto.number}</Badge> : null}
                     </div>
                   </td>
@@ -240,6 +330,8 @@ export function TicketsList({ mailbox, scope }: { mailbox: string; scope?: Ticke
             <span>
               Showing {items.length} of {counts?.[status] ?? items.length} {STATUS_LABEL[status].toLowerCase()}{" "}
               {(counts?.[status] ?? items.length) === 1 ? "ticket" : "tickets"}
+              {filters.q ? ", best match first" : ""}
+              {list.data?.pages[0]?.capped ? " among the newest 2,000 matching messages (add a word to narrow the search)" : ""}
             </span>
             {list.hasNextPage ? (
               <Button
@@ -255,6 +347,37 @@ export function TicketsList({ mailbox, scope }: { mailbox: string; scope?: Ticke
         </Card>
       ) : null}
     </>
+  );
+}
+
+/** A ticket's page, at the message a search matched when there is one. */
+function hitHref(t: { id: string; snippet: { messageId: string } | null }): string {
+  return t.snippet ? `/tickets/${t.id}#message-${t.snippet.messageId}` : `/tickets/${t.id}`;
+}
+
+/** One of the list's filter menus; "" is its "all" choice. */
+function FilterSelect(props: {
+  label: string;
+  width: string;
+  value: string;
+  onChange: (value: string) => void;
+  choices: { value: string; label: string }[];
+}) {
+  return (
+    <div className={props.width}>
+      <select
+        aria-label={props.label}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        className={cn(controlClass, "py-1.5 ring-slate-300 focus:ring-indigo-500")}
+      >
+        {props.choices.map((c) => (
+          <option key={c.value} value={c.value}>
+            {c.label}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
 

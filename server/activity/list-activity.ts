@@ -15,6 +15,7 @@ import { z } from "zod";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { containsInsensitive } from "../clients/prisma-errors";
+import { foldText } from "../search/fold-text";
 import { ACTIVITY_DIRECTIONS, ACTIVITY_OUTCOMES, type ActivityDirection, type ActivityOutcome } from "./activity-kinds";
 
 export const ACTIVITY_PAGE_SIZE = 50;
@@ -48,7 +49,8 @@ export const listActivityInput = z
       .trim()
       .max(200, "Search for at most 200 characters of the subject.")
       .optional()
-      .transform((s) => s || undefined),
+      // NFC: a "ü" typed as u + combining diaeresis is the "ü" stored subjects hold.
+      .transform((s) => s?.normalize("NFC") || undefined),
     cursor: z.string().regex(cursorPattern, "That page link is not valid any more.").optional(),
     limit: z.number().int().min(1).max(200).default(ACTIVITY_PAGE_SIZE),
   })
@@ -109,6 +111,23 @@ function startsWith(db: object, prefix: string): object {
   return { gte: prefix, lt: `${prefix}\u{10FFFF}` };
 }
 
+/**
+ * B1: SQLite's LIKE ignores the case of ASCII letters only, so "überweisung" would miss "Überweisung" there.
+ * PostgreSQL's ILIKE folds every letter under a UTF-8 LC_CTYPE.
+ */
+function sqliteFoldsTooLittle(db: object, text: string): boolean {
+  return (db as { _activeProvider?: string })._activeProvider !== "postgresql" && [...text].some((c) => !isAscii(c));
+}
+
+/** The text with every non-ASCII character as LIKE's one-character wildcard (Prisma's SQLite `contains` is a bare LIKE). */
+function nonAsciiAsWildcards(text: string): string {
+  return [...text].map((c) => (isAscii(c) ? c : "_")).join("");
+}
+
+function isAscii(char: string): boolean {
+  return char.codePointAt(0)! <= 0x7f;
+}
+
 const ORDER = [{ createdAt: "desc" as const }, { id: "desc" as const }];
 
 const listSelect = {
@@ -158,7 +177,8 @@ export async function listActivity(db: Db, args: { tenantId: string } & ListActi
 
   // The scanned part: subject contains, address prefix.
   const scanned: object[] = [];
-  if (f.subject) scanned.push({ subject: containsInsensitive(db, f.subject) });
+  const foldInCode = Boolean(f.subject && sqliteFoldsTooLittle(db, f.subject));
+  if (f.subject) scanned.push({ subject: foldInCode ? { contains: nonAsciiAsWildcards(f.subject) } : containsInsensitive(db, f.subject) });
   if (f.address && f.addressMatch === "prefix") scanned.push(addressWhere(startsWith(db, f.address)));
 
   let windowEnd: Key | null = null;
@@ -187,6 +207,12 @@ export async function listActivity(db: Db, args: { tenantId: string } & ListActi
       .filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)))
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
       .slice(0, f.limit + 1);
+  } else if (foldInCode) {
+    // Candidates of the bounded window (a LIKE with every non-ASCII letter a wildcard), then the exact Unicode test.
+    const needle = foldText(f.subject!);
+    const candidates = await db.activityLog.findMany({ where, orderBy: ORDER, select: { id: true, subject: true } });
+    const ids = candidates.filter((c) => foldText(c.subject ?? "").includes(needle)).slice(0, f.limit + 1).map((c) => c.id);
+    rows = await db.activityLog.findMany({ where: { id: { in: ids } }, orderBy: ORDER, select: listSelect });
   } else {
     rows = await db.activityLog.findMany({ where, orderBy: ORDER, take: f.limit + 1, select: listSelect });
   }

@@ -3,7 +3,6 @@
  * written between replies is in the thread, while the receiving MTA (reached through OUTBOUND_RELAY) gets the two
  * replies and nothing else, and neither reply carries the note's words.
  */
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addTicketNote } from "../../server/tickets/add-ticket-note";
 import { getTicket } from "../../server/tickets/get-ticket";

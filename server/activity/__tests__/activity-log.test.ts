@@ -141,6 +141,22 @@ describe.each(testProviders())("activity log on %s", (provider) => {
     expect(paged.scan).toBeNull();
   });
 
+  it("R-ACT-2 B1 the subject search folds case across Unicode: \"überweisung\" finds \"Überweisung\" and \"ÜBERWEISUNG\"", async () => {
+    const tenantD = (await createTenant(t.db, { slug: "umlaut", name: "Umlaut MSP" })).id;
+    const subjects = ["Überweisung fehlt", "Re: ÜBERWEISUNG FEHLT", "Zbierweisung", "xberweisung fehlt", "überweisung fehlt", "Uberweisung ohne Umlaut"];
+    for (const [i, subject] of subjects.entries()) await recordActivity(t.db, { ...row({ minutesAgo: i }), tenantId: tenantD, subject });
+    const expected = ["Überweisung fehlt", "Re: ÜBERWEISUNG FEHLT", "überweisung fehlt"];
+    for (const query of ["überweisung", "ÜBERWEISUNG", "Überweisung FEHLT", "u\u0308berweisung"]) {
+      expect((await everything({ tenantId: tenantD, subject: query })).map((r) => r.subject), query).toEqual(
+        query.includes("FEHLT") ? expected.filter((s) => /fehlt/i.test(s)) : expected,
+      );
+    }
+    const page1 = await listActivity(t.db, { tenantId: tenantD, subject: "ÜBERWEISUNG", limit: 2 });
+    expect(page1.rows.map((r) => r.subject)).toEqual(expected.slice(0, 2));
+    const page2 = await listActivity(t.db, { tenantId: tenantD, subject: "ÜBERWEISUNG", limit: 2, cursor: page1.nextCursor! });
+    expect(page2.rows.map((r) => r.subject)).toEqual(expected.slice(2));
+  });
+
   it("R-ACT-2 a subject search beyond its scan window says how far back it looked and continues from there", async () => {
     const tenantC = (await createTenant(t.db, { slug: "charlie", name: "Charlie MSP" })).id;
     const base = new Date("2026-01-01T00:00:00.000Z").getTime();

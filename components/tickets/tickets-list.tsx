@@ -94,7 +94,7 @@ export function TicketsList({ mailbox, scope }: { mailbox: string; scope?: Ticke
     ...(clientId ? { clientId } : {}),
     ...(requesterId ? { requesterId } : {}),
     ...(assigneeId ? { assigneeId } : {}),
-    ...(automated === "only" || automated === "exclude" ? { automated: automated as "only" | "exclude" } : {}),
+    ...(automated === "only" || automated === "exclude" ? { automated: automated } : {}),
   };
   const list = useInfiniteQuery({
     ...trpc.tickets.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor ?? undefined }),

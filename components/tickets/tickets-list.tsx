@@ -27,7 +27,12 @@ export type TicketsListScope = {
 };
 
 /** The list's filters as they stand in the URL (`?status=&client=&requester=&assignee=&q=`). */
-type Filters = { status: TicketStatus; client: string; requester: string; assignee: string; automated: string; q: string };
+type Kind = "" | "only" | "exclude";
+type Filters = { status: TicketStatus; client: string; requester: string; assignee: string; automated: Kind; q: string };
+
+function readKind(value: string | null): Kind {
+  return value === "only" || value === "exclude" ? value : "";
+}
 
 function readFilters(params: URLSearchParams): Filters {
   const status = params.get("status")?.toUpperCase();
@@ -36,7 +41,7 @@ function readFilters(params: URLSearchParams): Filters {
     client: params.get("client") ?? "",
     requester: params.get("requester") ?? "",
     assignee: params.get("assignee") ?? "",
-    automated: ["only", "exclude"].includes(params.get("automated") ?? "") ? params.get("automated")! : "",
+    automated: readKind(params.get("automated")),
     q: params.get("q") ?? "",
   };
 }
@@ -94,7 +99,7 @@ export function TicketsList({ mailbox, scope }: { mailbox: string; scope?: Ticke
     ...(clientId ? { clientId } : {}),
     ...(requesterId ? { requesterId } : {}),
     ...(assigneeId ? { assigneeId } : {}),
-    ...(automated === "only" || automated === "exclude" ? { automated: automated } : {}),
+    ...(automated ? { automated } : {}),
   };
   const list = useInfiniteQuery({
     ...trpc.tickets.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
@@ -201,7 +206,7 @@ export function TicketsList({ mailbox, scope }: { mailbox: string; scope?: Ticke
           label="Kind"
           width="w-44"
           value={automated}
-          onChange={(kind) => navigate({ automated: kind })}
+          onChange={(kind) => navigate({ automated: readKind(kind) })}
           choices={[
             { value: "", label: "All mail" },
             { value: "only", label: "Automated" },

@@ -48,7 +48,7 @@ test("R-AUTO-2 create, reorder and try alert rules; R-IN-8 an alert opens an Aut
   const repaired = `[${device.toUpperCase()}] Storage Pool 1 on ${device.toUpperCase()} has been repaired`;
 
   await page.goto("/settings/email-gateway/alert-rules");
-  await expect(page.getByRole("heading", { name: "Alert rules" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Alert rules", exact: true })).toBeVisible();
 
   // An invalid rule gets its message next to the field; nothing is saved.
   await page.getByRole("button", { name: "New rule" }).click();
@@ -113,7 +113,8 @@ test("R-AUTO-2 create, reorder and try alert rules; R-IN-8 an alert opens an Aut
       .toBe("CLOSED");
     const ticket = await db.ticket.findFirstOrThrow({ where: { tenantId, subject: degraded } });
     await page.goto(`/tickets/${ticket.id}`);
-    await expect(page.getByText("has been repaired").first()).toBeVisible();
+    await expect(page.getByText("The system is healthy.")).toBeVisible();
+    await expect(page.getByText("The gateway changed the status from Open")).toBeVisible();
     await expect(page.getByText("Automated", { exact: true }).first()).toBeVisible();
   } finally {
     await db.$disconnect();

@@ -1,6 +1,7 @@
 "use client";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import type { AlertRuleData } from "@/server/alert-rules/alert-rule-fields";
 import type { AlertRuleAction } from "@/server/alert-rules/match-alert-rule";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
@@ -13,19 +14,7 @@ import { ACTION_HINT, ACTION_LABEL } from "./rule-labels";
 const FIELDS = ["name", "sender", "subject", "subjectMode", "headerName", "headerValue", "action", "clientId", "ticketStatus"] as const;
 const ACTIONS: AlertRuleAction[] = ["OPEN", "APPEND", "CLOSE", "DROP"];
 
-export type EditableRule = {
-  id: string;
-  name: string;
-  enabled: boolean;
-  senderValue: string | null;
-  subjectMode: string | null;
-  subjectValue: string | null;
-  headerName: string | null;
-  headerValue: string | null;
-  action: AlertRuleAction;
-  clientId: string | null;
-  ticketStatus: string | null;
-};
+export type EditableRule = AlertRuleData & { id: string };
 
 /** Create or edit one alert rule; the server's messages appear next to the field they are about. */
 export function AlertRuleDialog({

@@ -7,6 +7,7 @@ import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testProviders, type TestDatabase } from "../../test/support/database";
 import { totpCode } from "../../test/support/totp";
+import { CLIENT_IP_HEADER } from "../auth/client-ip";
 import { createAuth, type Auth } from "../auth/create-auth";
 import { getSessionInfo } from "../auth/session-user";
 import { claimOutboundJobs, recordDeliveryAttempt } from "../outbound/delivery-queue";
@@ -44,7 +45,7 @@ describe.each(testProviders())("R-UX-4 accounts on %s", (provider) => {
         redirect: "manual",
         headers: {
           origin: APP_URL,
-          "x-forwarded-for": `10.7.${Math.floor(ip / 250)}.${(ip++ % 250) + 1}`,
+          [CLIENT_IP_HEADER]: `10.7.${Math.floor(ip / 250)}.${(ip++ % 250) + 1}`,
           ...(body ? { "content-type": "application/json" } : {}),
           ...(cookie ? { cookie } : {}),
         },

@@ -174,7 +174,12 @@ export const procedurePolicies: Record<string, Policy> = {
       }),
     },
   },
-  "users.invite": { roles: ADMIN_ONLY, input: (w) => ({ name: "Invited", email: `i.${w.unique()}@${w.own.slug}.test`, role: "TECHNICIAN" }) },
+  "users.invite": {
+    roles: ADMIN_ONLY,
+    input: (w) => ({ name: "Invited", email: `i.${w.unique()}@${w.own.slug}.test`, role: "TECHNICIAN" }),
+    // The other tenant's user's address: refused or not, that user and its credentials are untouched.
+    foreignName: { input: (w) => ({ name: "Mole", email: w.other.users.ADMIN.email, role: "ADMIN" }) },
+  },
   "users.twoFactorPolicy": { roles: ADMIN_ONLY },
   // false: turning it on would lock every later caller of the shared world out until they set up TOTP.
   "users.setTwoFactorPolicy": { roles: ADMIN_ONLY, input: () => ({ required: false }) },
@@ -258,7 +263,12 @@ export const procedurePolicies: Record<string, Policy> = {
     input: (w) => ({ raw: `From: a@${w.own.clientDomain}\r\nSubject: Disk full\r\n\r\nbody` }),
     foreign: (w) => ({ activityId: w.other.activityId }),
   },
-  "blocklist.impact": { roles: ADMIN_ONLY, input: () => ({ value: "gmail.com" }) },
+  "blocklist.impact": {
+    roles: ADMIN_ONLY,
+    input: () => ({ value: "gmail.com" }),
+    // What blocking the other tenant's client domain would drop: nothing of that tenant is named.
+    foreignName: { input: (w) => ({ value: w.other.clientDomain }) },
+  },
 
   // Client → Settings → Email: everyone may read the override (ticket replies use it); admins change it.
   "clients.sendingOverride": {

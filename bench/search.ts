@@ -102,13 +102,13 @@ function* generate(tenantA: string, tenantB: string, clients: Map<string, string
       ]);
     }
     const lastAt = created + (messages.length - 1) * 3_600_000;
-    yield { ticket: [ticketId, tenantId, number, subject, status, clientId, `rt${ticketId}`, created, lastAt, lastAt], messages };
+    yield { ticket: [ticketId, tenantId, number, subject, status, clientId, created, lastAt, lastAt], messages };
   }
 }
 
-const TICKET_COLUMNS = ["id", "tenantId", "number", "subject", "status", "clientId", "replyToken", "createdAt", "updatedAt", "lastActivityAt"];
+const TICKET_COLUMNS = ["id", "tenantId", "number", "subject", "status", "clientId", "createdAt", "updatedAt", "lastActivityAt"];
 const MESSAGE_COLUMNS = ["id", "tenantId", "ticketId", "direction", "kind", "messageIdHeader", "fromAddress", "fromName", "subject", "sentAt", "textBody", "newText", "createdAt"];
-const TICKET_DATES = [7, 8, 9];
+const TICKET_DATES = [6, 7, 8];
 const MESSAGE_DATES = [9, 12];
 
 const insertSql = (table: string, columns: string[]) =>
@@ -154,7 +154,7 @@ async function seedPostgres(t: TestDatabase, tenantA: string, tenantB: string, c
   const ts = (ms: number) => new Date(ms).toISOString().replace("T", " ").replace("Z", "");
   const unnest = (table: string, columns: string[], types: string[]) =>
     `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) SELECT * FROM unnest(${columns.map((_, i) => `$${i + 1}::${types[i]}[]`).join(", ")})`;
-  const ticketSql = unnest("Ticket", TICKET_COLUMNS, ["text", "text", "int", "text", "text", "text", "text", "timestamp(3)", "timestamp(3)", "timestamp(3)"]);
+  const ticketSql = unnest("Ticket", TICKET_COLUMNS, ["text", "text", "int", "text", "text", "text", "timestamp(3)", "timestamp(3)", "timestamp(3)"]);
   const messageSql = unnest("Message", MESSAGE_COLUMNS, ["text", "text", "text", "text", "text", "text", "text", "text", "text", "timestamp(3)", "text", "text", "timestamp(3)"]);
   let tickets: unknown[][] = TICKET_COLUMNS.map(() => []);
   let messages: unknown[][] = MESSAGE_COLUMNS.map(() => []);

@@ -41,7 +41,6 @@ describe.each(testProviders())("ticket full-text search on %s", (provider) => {
         subject: m.subject,
         status: "OPEN",
         clientId: tenant.clientId,
-        replyToken: `search${seq}${provider}`,
         createdAt: now,
         updatedAt: now,
         lastActivityAt: now,

@@ -83,6 +83,9 @@ const byMessageId = (id: string) => (m: ReceivedMail) => messageIdOf(m) === id;
   beforeAll(async () => {
     [database, dns, receiver] = await Promise.all([createTestDatabase(provider), startDnsServer(), startSmtpReceiver()]);
     resolver = createResolver({ servers: [dns.address], timeoutMs: 1_000, tries: 1 });
+    // The client's mail authenticates (SPF pass from the test's address, no DMARC), so it may be acknowledged
+    // (R-IN-9). Published before any mail: the MTA keeps DNS answers, a missing record too, for DNS_CACHE_SECONDS.
+    dns.set(CLIENT, [{ type: "TXT", data: "v=spf1 ip4:127.0.0.1 -all" }]);
     acme = await seedSendingTenant(database.db, dns, {
       slug: "acme",
       domain: "acme-msp.example",
@@ -258,8 +261,6 @@ const byMessageId = (id: string) => (m: ReceivedMail) => messageIdOf(m) === id;
 
   it("R-IN-9 R-OUT-3 R-OUT-5 an auto-acknowledgement goes out through the same worker, signed, with an injected sender name inert", async () => {
     await db().tenant.update({ where: { id: acme.tenantId }, data: { autoAckEnabled: true } });
-    // The client's mail authenticates (SPF pass from the test's address, no DMARC): it may be acknowledged (R-IN-9).
-    dns.set("client.example", [{ type: "TXT", data: "v=spf1 ip4:127.0.0.1 -all" }]);
     try {
       const evil = "evil@attacker.example";
       // The sender's display name decodes to text with CR/LF and header lines in it.

@@ -1,5 +1,4 @@
 import type { z } from "zod";
-import { attributeQueuedFromClientDomains } from "../unattributed/attribute-tickets";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { clientDomainsInput, clientName, clientNotes } from "./client-fields";
@@ -40,7 +39,5 @@ export async function createClient(db: Db, tenantId: string, input: CreateClient
     if (isUniqueViolation(err)) throw new AppError("CONFLICT", "That name or one of those domains was just taken. Try again.");
     throw err;
   }
-  // B5: the queued tickets from the client's domains are its now, as the queue's "Add domain" would do.
-  const attributed = await attributeQueuedFromClientDomains(db, tenantId, created.id);
-  return { ...created, attributedTickets: attributed.length };
+  return created;
 }

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { attributeQueuedFromClientDomains } from "../unattributed/attribute-tickets";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { clientDomainsInput, clientName, clientNotes } from "./client-fields";
@@ -46,7 +45,5 @@ export async function updateClient(db: Db, tenantId: string, input: UpdateClient
     if (isUniqueViolation(err)) throw new AppError("CONFLICT", "That name or one of those domains was just taken. Try again.");
     throw err;
   }
-  // B5: the queued tickets from the client's domains are its now, as the queue's "Add domain" would do.
-  const attributed = await attributeQueuedFromClientDomains(db, tenantId, updated.id);
-  return { ...updated, attributedTickets: attributed.length };
+  return updated;
 }

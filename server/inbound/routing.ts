@@ -4,11 +4,11 @@
  * (mail.example.com → example.com) → that client; else the Unattributed queue (clientId null). Domains are
  * compared lower-cased and IDN-normalised (A-labels), the form ClientDomain rows are stored in.
  */
-import { domainToASCII } from "node:url";
 import type { Tx } from "../db/client";
 import { sqlList } from "../db/raw-sql";
-import { domainOf } from "../mail/addresses";
-import { firstBracketed } from "../mail/header-text";
+import { domainOf, normaliseSenderAddress } from "../mail/addresses";
+
+export { normaliseSenderAddress };
 
 export type Route = {
   clientId: string | null;
@@ -18,17 +18,6 @@ export type Route = {
   /** That contact as read, so the caller need not read it again. */
   contact?: { id: string; clientId: string | null; name: string | null } | null;
 };
-
-/** `Name <A@Bücher.Example>` or `a@bücher.example` → `a@xn--bcher-kva.example`; null when not an address. */
-export function normaliseSenderAddress(address: string | null | undefined): string | null {
-  if (!address) return null;
-  const bare = (firstBracketed(address) ?? address).trim();
-  const at = bare.lastIndexOf("@");
-  if (at <= 0 || at === bare.length - 1) return null;
-  const domain = domainToASCII(bare.slice(at + 1).replace(/\.$/, "")).toLowerCase();
-  if (!domain) return null;
-  return `${bare.slice(0, at).toLowerCase()}@${domain}`;
-}
 
 /** Longer than this is not a domain name (RFC 1035), so no client domain can equal it. */
 const MAX_DOMAIN_LENGTH = 253;

@@ -14,6 +14,8 @@
  * `bounce-` + 25 + `-` + 16 = 49 characters, well under the 64 allowed by RFC 5321.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { domainToASCII } from "node:url";
+import { firstBracketed } from "./header-text";
 
 export type GatewayAddressKind = "mailbox" | "reply" | "bounce" | "dmarc-reports" | "tls-reports";
 
@@ -164,4 +166,15 @@ export function parseGatewayAddress(secret: string, address: string, inboundDoma
   } catch {
     return null;
   }
+}
+
+/** `Name <A@Bücher.Example>` or `a@bücher.example` → `a@xn--bcher-kva.example`; null when not an address. */
+export function normaliseSenderAddress(address: string | null | undefined): string | null {
+  if (!address) return null;
+  const bare = (firstBracketed(address) ?? address).trim();
+  const at = bare.lastIndexOf("@");
+  if (at <= 0 || at === bare.length - 1) return null;
+  const domain = domainToASCII(bare.slice(at + 1).replace(/\.$/, "")).toLowerCase();
+  if (!domain) return null;
+  return `${bare.slice(0, at).toLowerCase()}@${domain}`;
 }

@@ -1,7 +1,7 @@
 /** Loading the tickets an action names, and their senders, tenant-scoped. */
 import type { Tx } from "../db/client";
 import { AppError } from "../errors";
-import { normaliseSenderAddress } from "../inbound/routing";
+import { normaliseSenderAddress } from "../mail/addresses";
 
 export type ActionTicket = {
   id: string;

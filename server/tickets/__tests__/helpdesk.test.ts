@@ -17,7 +17,7 @@ import { setTicketsClient } from "../../unattributed/attribute-tickets";
 import { addTicketNote } from "../add-ticket-note";
 import { getTicket } from "../get-ticket";
 import { mergeTickets } from "../merge-tickets";
-import { setTicketClient } from "../set-ticket-client";
+import { setTicketClient } from "../../unattributed/set-ticket-client";
 import { assignTicket, setTicketStatus } from "../update-ticket";
 
 const mail = { secret: "helpdesk-test-secret-0123456789-0123456789", inboundDomain: "in.helpdesk.test" };

@@ -2,8 +2,9 @@ import { z } from "zod";
 import { adminProcedure, createTRPCRouter, protectedProcedure } from "../init";
 import { listClients, listClientsInput } from "../../clients/list-clients";
 import { getClient } from "../../clients/get-client";
-import { createClient, createClientInput } from "../../clients/create-client";
-import { updateClient, updateClientInput } from "../../clients/update-client";
+import { createClientInput } from "../../clients/create-client";
+import { updateClientInput } from "../../clients/update-client";
+import { createClientAndAttribute, updateClientAndAttribute } from "../../unattributed/attribute-client-domains";
 import { deleteClient } from "../../clients/delete-client";
 import { addContact, addContactInput } from "../../clients/add-contact";
 import { updateContact, updateContactInput } from "../../clients/update-contact";
@@ -16,8 +17,8 @@ const byId = z.object({ id: z.string().min(1) });
 export const clientsRouter = createTRPCRouter({
   list: protectedProcedure.input(listClientsInput).query(({ ctx, input }) => listClients(ctx.db, ctx.tenantId, input)),
   get: protectedProcedure.input(byId).query(({ ctx, input }) => getClient(ctx.db, ctx.tenantId, input.id)),
-  create: adminProcedure.input(createClientInput).mutation(({ ctx, input }) => createClient(ctx.db, ctx.tenantId, input)),
-  update: adminProcedure.input(updateClientInput).mutation(({ ctx, input }) => updateClient(ctx.db, ctx.tenantId, input)),
+  create: adminProcedure.input(createClientInput).mutation(({ ctx, input }) => createClientAndAttribute(ctx.db, ctx.tenantId, input)),
+  update: adminProcedure.input(updateClientInput).mutation(({ ctx, input }) => updateClientAndAttribute(ctx.db, ctx.tenantId, input)),
   delete: adminProcedure.input(byId).mutation(({ ctx, input }) => deleteClient(ctx.db, ctx.tenantId, input.id)),
   addContact: adminProcedure.input(addContactInput).mutation(({ ctx, input }) => addContact(ctx.db, ctx.tenantId, input)),
   updateContact: adminProcedure

@@ -9,7 +9,7 @@ import {
   searchMergeTargets,
   searchMergeTargetsInput,
 } from "../../tickets/merge-tickets";
-import { setTicketClient, setTicketClientInput } from "../../tickets/set-ticket-client";
+import { setTicketClient, setTicketClientInput } from "../../unattributed/set-ticket-client";
 import { gatewayDkimFromEnv } from "../../sending-domains/gateway-dkim";
 import { replyFrom, replyFromInput } from "../../tickets/reply-from";
 import { previewReply, previewReplyInput, replyToTicket, replyToTicketInput } from "../../tickets/reply-to-ticket";

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appError } from "../../../test/support/app-error";
 import { createTestDatabase, testProviders, type TestDatabase } from "../../../test/support/database";
 import { createClient } from "../../clients/create-client";
-import { updateClient } from "../../clients/update-client";
 import { listBlocklist } from "../../blocklist/manage-blocklist";
 import { matchBlocklist } from "../../mail/blocklist";
 import { routeSender } from "../../inbound/routing";
 import { createTenant } from "../../tenants/create-tenant";
 import { createUser } from "../../users/create-user";
 import { addSenderDomainToClient, attributeQueuedFrom, setTicketsClient } from "../attribute-tickets";
+import { createClientAndAttribute, updateClientAndAttribute } from "../attribute-client-domains";
 import { blockSenders } from "../block-senders";
 import { countUnattributedByDomain, listUnattributed } from "../list-unattributed";
 import { listTickets } from "../../tickets/list-tickets";
@@ -78,12 +78,12 @@ describe.each(testProviders())("R-UNA-1 the Unattributed queue on %s", (provider
     const a = await ticket(tenantA, "ann@contoso-b5.example", "B5 first");
     const b = await ticket(tenantA, "bo@eu.contoso-b5.example", "B5 subdomain");
     const other = await ticket(tenantA, "cy@fabrikam-b5.example", "B5 other");
-    const created = await createClient(t.db, tenantA, { name: "Contoso B5", primaryDomain: "contoso-b5.example" });
+    const created = await createClientAndAttribute(t.db, tenantA, { name: "Contoso B5", primaryDomain: "contoso-b5.example" });
     expect(created.attributedTickets).toBe(2);
     expect([await clientOf(a.id), await clientOf(b.id), await clientOf(other.id)]).toEqual([created.id, created.id, null]);
     expect((await contact(tenantA, "ann@contoso-b5.example")).clientId).toBe(created.id);
 
-    const edited = await updateClient(t.db, tenantA, { clientId: created.id, name: "Contoso B5", primaryDomain: "contoso-b5.example", aliasDomains: ["fabrikam-b5.example"] });
+    const edited = await updateClientAndAttribute(t.db, tenantA, { clientId: created.id, name: "Contoso B5", primaryDomain: "contoso-b5.example", aliasDomains: ["fabrikam-b5.example"] });
     expect(edited.attributedTickets).toBe(1);
     expect(await clientOf(other.id)).toBe(created.id);
 

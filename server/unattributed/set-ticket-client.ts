@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
-import { inTenantTransaction, loadClient, moveTicketsToClient } from "../unattributed/attribute-tickets";
-import { loadActionTickets } from "../unattributed/queued-tickets";
+import { inTenantTransaction, loadClient, moveTicketsToClient } from "./attribute-tickets";
+import { loadActionTickets } from "./queued-tickets";
 
 export const setTicketClientInput = z.object({
   ticketId: z.string().min(1).max(100),

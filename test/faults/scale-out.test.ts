@@ -66,7 +66,8 @@ describe.skipIf(!process.env.TEST_POSTGRES_URL)("scale-out: two MTA nodes and tw
   beforeAll(async () => {
     [database, dns, receiver] = await Promise.all([
       createTestDatabase("postgresql"),
-      startDnsServer({}),
+      // Customers authenticate (SPF pass, no DMARC record), so each conversation is acknowledged (R-IN-9).
+      startDnsServer({ "customer.example": [{ type: "TXT" as const, data: "v=spf1 ip4:127.0.0.1 -all" }] }),
       startSmtpReceiver(),
     ]);
     // A tenant that can send (verified sending domain), with auto-acknowledgements on and a technician who signs in.

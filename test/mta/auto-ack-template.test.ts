@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tenantMailbox } from "../../server/mail/addresses";
 import { updateAutoAckSettings } from "../../server/tenants/auto-ack-settings";
 import { createTestDatabase, testProviders, type TestDatabase } from "../support/database";
+import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { createTenantRow } from "../support/gateway-data";
 import { sendMail, startMta, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
 import { buildMessage, uniqueId } from "./helpers";
@@ -13,16 +14,20 @@ import { buildMessage, uniqueId } from "./helpers";
 describe.each(testProviders())("auto-acknowledgement wording on %s", (provider) => {
   let database: TestDatabase;
   let mta: MtaProcess;
+  let dns: TestDnsServer;
   let tenant: { id: string; name: string };
 
   beforeAll(async () => {
     database = await createTestDatabase(provider);
     tenant = await createTenantRow(database.db, "ackwords");
-    mta = await startMta({ databaseUrl: database.url });
+    // The customer's mail authenticates (SPF pass, no DMARC record): it may be acknowledged (R-IN-9).
+    dns = await startDnsServer({ "customer.example": [{ type: "TXT" as const, data: "v=spf1 ip4:127.0.0.1 -all" }] });
+    mta = await startMta({ databaseUrl: database.url, dnsServers: dns.address });
   });
 
   afterAll(async () => {
     await mta?.stop();
+    await dns?.close();
     await database?.drop();
   });
 

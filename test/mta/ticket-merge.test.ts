@@ -34,7 +34,8 @@ describe.each(testProviders())("ticket merge over SMTP on %s", (provider) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(provider);
-    dns = await startDnsServer({});
+    // Senders authenticate (SPF pass, no DMARC record), so new tickets are acknowledged (R-IN-9).
+    dns = await startDnsServer({ "contoso.example": [{ type: "TXT" as const, data: "v=spf1 ip4:127.0.0.1 -all" }] });
     tenantId = (await createTenantRow(database.db, "acme")).id;
     await createClientRow(database.db, tenantId, { name: "Contoso", primaryDomain: "contoso.example" });
     mta = await startMta({ databaseUrl: database.url, dnsServers: dns.address });

@@ -61,7 +61,8 @@ describe.each(testProviders())("R-IN-6 / R-TEN-1 threading isolation over SMTP o
 
   beforeAll(async () => {
     database = await createTestDatabase(provider);
-    dns = await startDnsServer({});
+    // Senders authenticate (SPF pass, no DMARC record), so new tickets are acknowledged (R-IN-9).
+    dns = await startDnsServer({ "customer.example": [{ type: "TXT" as const, data: "v=spf1 ip4:127.0.0.1 -all" }] });
     alpha = await createTenantRow(database.db, "alpha", { autoAckEnabled: true });
     bravo = await createTenantRow(database.db, "bravo", { autoAckEnabled: true });
     mta = await startMta({ databaseUrl: database.url, dnsServers: dns.address });

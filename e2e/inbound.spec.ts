@@ -85,7 +85,7 @@ test("R-X-2 forwarding guides, and the live test shows the ticket a message made
   );
   expect(dropped.final?.code).toBe(250);
   const drop = results.filter({ hasText: "Automatic reply: I am away" });
-  await expect(drop.getByTestId("live-test-reason")).toContainText("automatic mail", { timeout: 20_000 });
+  await expect(drop.getByTestId("live-test-reason")).toContainText("an auto-reply", { timeout: 20_000 });
   await expect(drop.getByTestId("live-test-reason")).toContainText("does not open a ticket");
   await expect(results).toHaveCount(2);
   await page.screenshot({ path: `e2e/screenshots/inbound-live-${testInfo.project.name}.png`, fullPage: true });

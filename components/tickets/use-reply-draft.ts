@@ -6,6 +6,10 @@ import { useCurrentUser, type CurrentUser } from "../shell/current-user";
 /** What a reply draft keeps: the fields as typed (attachments are not kept: files are not stored in the browser). */
 export type ReplyDraft = { to: string; cc: string; body: string };
 
+// zod compiles object parsers with `new Function` unless told not to; the pages' CSP allows no eval, so the
+// browser would log a violation on every ticket page (e2e/support/csp-guard.ts fails specs on any).
+z.config({ jitless: true });
+
 const storedDraft = z.object({ to: z.string(), cc: z.string(), body: z.string() });
 
 /** One draft per tenant, user and ticket: two people sharing a browser never see each other's drafts. */

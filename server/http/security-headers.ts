@@ -29,9 +29,9 @@ export function pageCsp(nonce: string, dev = false): string {
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ""}`,
-    `style-src 'self' 'nonce-${nonce}'`,
-    // style="" attributes (React renders a few, e.g. a progress width) cannot carry a nonce.
-    "style-src-attr 'unsafe-inline'",
+    // Styles may be inline: style="" attributes and the <style> elements components and the browser's own form
+    // controls insert cannot carry a nonce, and a style cannot run code. Scripts stay nonce-only.
+    "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
     `connect-src 'self'${dev ? " ws: wss:" : ""}`,

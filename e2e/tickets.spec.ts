@@ -508,6 +508,8 @@ test("R-TKT-1 the list: status tabs with counts, filters by client, Unattributed
   await page.getByRole("tab", { name: /Closed/ }).click();
   await expect(rows.filter({ hasText: `STILL no email ${run}` })).toContainText("Merged into #");
   await page.getByRole("tab", { name: /Open/ }).click();
+  // Each filter change is a navigation: let the tab's reach the URL before the next one builds on it.
+  await expect(page).not.toHaveURL(/status=closed/);
 
   await page.getByLabel("Client").selectOption({ label: `Northwind ${run}` });
   await expect(page.getByText("No open tickets match these filters.")).toBeVisible();

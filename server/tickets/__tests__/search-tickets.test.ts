@@ -14,7 +14,7 @@ import { insertRow, newRowId } from "../../db/raw-sql";
 import { listTickets } from "../list-tickets";
 import { mergeTickets } from "../merge-tickets";
 import { replyToTicket } from "../reply-to-ticket";
-import { snippetSegments } from "../search-tickets";
+import { snippet } from "../../search/match-words";
 
 const mail = { secret: TEST_APP_SECRET, inboundDomain: TEST_INBOUND_DOMAIN };
 
@@ -131,7 +131,7 @@ describe.each(testProviders())("ticket full-text search on %s", (provider) => {
     expect(item!.id).toBe(html.id);
     expect(item!.snippet!.segments.map((s) => s.text).join("")).toContain('a < b && c > "d"');
     expect(item!.snippet!.segments.find((s) => s.hit)?.text).toBe("kaboomword");
-    expect(snippetSegments("a \u0002b\u0003  c")).toEqual([
+    expect(snippet("a  b\n\n c", { words: ["b"], prefixLast: false })).toEqual([
       { text: "a ", hit: false },
       { text: "b", hit: true },
       { text: " c", hit: false },

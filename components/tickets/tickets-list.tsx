@@ -316,7 +316,7 @@ export function TicketsList({ mailbox, scope }: { mailbox: string; scope?: Ticke
               Showing {items.length} of {counts?.[status] ?? items.length} {STATUS_LABEL[status].toLowerCase()}{" "}
               {(counts?.[status] ?? items.length) === 1 ? "ticket" : "tickets"}
               {filters.q ? ", best match first" : ""}
-              {list.data?.pages[0]?.capped ? " among the newest 2,000 matching messages (add a word to narrow the search)" : ""}
+              {list.data?.pages[0]?.capped ? " among the newest 1,000 matching messages (add a word to narrow the search)" : ""}
             </span>
             {list.hasNextPage ? (
               <Button

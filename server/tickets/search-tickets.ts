@@ -29,7 +29,7 @@ export type { SnippetSegment } from "../search/match-words";
  * first; PostgreSQL walks the tenant's messages by date, or reads a rare word's few matches from the GIN index),
  * so a page costs about the same whatever the table size. The list says when a search reached it.
  */
-export const SEARCH_WINDOW = 2_000;
+export const SEARCH_WINDOW = 1_000;
 
 export type SearchFilters = {
   /** A client id, or null for tickets without a client. */

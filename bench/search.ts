@@ -1,14 +1,15 @@
 /**
  * `npm run bench:search` (issue 21 item 3): the Tickets list's full-text search at 1,000,000 messages, on SQLite
  * (FTS5) and, with TEST_POSTGRES_URL / BENCH_POSTGRES_URL, PostgreSQL (tsvector + GIN). Seeds two tenants'
- * tickets of about four messages each (70% / 30%) with bulk inserts in transactions, the indexes kept by the
- * database as in production (SQLite: the FTS5 triggers fire per row; PostgreSQL: the generated column is computed
- * per row and the GIN index is built once after loading). Then times listTickets with a search, as the tRPC
+ * tickets of about four messages each (70% / 30%), the indexes kept by the database as in production (SQLite:
+ * bulk inserts in transactions, the FTS5 triggers fire per row; PostgreSQL: COPY, the generated column computed
+ * per row, the GIN index built once after loading); prints each database's seeding time. Then times listTickets with a search, as the tRPC
  * router calls it: the first page (25 tickets, ranked, with snippets and status counts). Prints p50/p95 per query,
  * in the shape of `npm run bench:activity`.
  *
  * Options (env): BENCH_SEARCH_MESSAGES (1000000), BENCH_SEARCH_RUNS (25 per query), BENCH_SEARCH_PROVIDERS
- * (e.g. "sqlite" to skip PostgreSQL).
+ * (e.g. "sqlite" to skip PostgreSQL), BENCH_SEARCH_KEEP (keep the seeded databases, print their URLs),
+ * BENCH_SEARCH_SEEDED ("sqlite=<url> postgresql=<url>": time the queries on databases kept before, no seeding).
  */
 import Database from "better-sqlite3";
 import { Readable } from "node:stream";

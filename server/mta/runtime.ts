@@ -8,6 +8,7 @@ import { applyMigrations } from "../db/migrate";
 import { cachingResolver, createResolver, type Resolver } from "../dns/resolver";
 import { loadEnv, type Env } from "../env";
 import { ConnectionLimiter } from "./connection-limits";
+import { LargeMessageSlots } from "./large-message-slots";
 
 export type MtaRuntime = {
   env: Env;
@@ -16,6 +17,7 @@ export type MtaRuntime = {
   /** The resolver inbound authentication uses: `resolver` behind a short cache (DNS_CACHE_SECONDS). */
   authResolver: Resolver;
   limiter: ConnectionLimiter;
+  largeMessages: LargeMessageSlots;
 };
 
 /**
@@ -44,6 +46,7 @@ export function openMta(): MtaRuntime {
     resolver,
     authResolver: env.DNS_CACHE_SECONDS ? cachingResolver(resolver, { ttlMs: env.DNS_CACHE_SECONDS * 1_000 }) : resolver,
     limiter: new ConnectionLimiter(env.SMTP_MAX_CONNECTIONS_PER_IP),
+    largeMessages: new LargeMessageSlots(env.LARGE_MESSAGE_SLOTS, env.LARGE_MESSAGE_BYTES),
   };
   return runtime;
 }

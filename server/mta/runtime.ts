@@ -7,6 +7,7 @@ import { createDb, type Db } from "../db/client";
 import { applyMigrations } from "../db/migrate";
 import { cachingResolver, createResolver, type Resolver } from "../dns/resolver";
 import { loadEnv, type Env } from "../env";
+import { gatewayDkimFromEnv, type GatewayDkim } from "../sending-domains/gateway-dkim";
 import { ConnectionLimiter } from "./connection-limits";
 import { LargeMessageSlots } from "./large-message-slots";
 
@@ -18,6 +19,8 @@ export type MtaRuntime = {
   authResolver: Resolver;
   limiter: ConnectionLimiter;
   largeMessages: LargeMessageSlots;
+  /** The gateway's DKIM key (GATEWAY_DKIM_KEY, or generated into DATA_DIR): an unreadable key stops the start. */
+  gatewayDkim: GatewayDkim;
 };
 
 /**
@@ -47,6 +50,7 @@ export function openMta(): MtaRuntime {
     authResolver: env.DNS_CACHE_SECONDS ? cachingResolver(resolver, { ttlMs: env.DNS_CACHE_SECONDS * 1_000 }) : resolver,
     limiter: new ConnectionLimiter(env.SMTP_MAX_CONNECTIONS_PER_IP),
     largeMessages: new LargeMessageSlots(env.LARGE_MESSAGE_SLOTS, env.LARGE_MESSAGE_BYTES),
+    gatewayDkim: gatewayDkimFromEnv(env),
   };
   return runtime;
 }

@@ -57,7 +57,7 @@ async function row(provider: Provider, concurrency: number): Promise<string> {
           const r = await sendMail(mta, { from: "big@sender.bench.example", to: [rcpt], data: m.raw, mailParams: `SIZE=${m.raw.length}` }).catch(() => null);
           const code = r ? (r.final?.code ?? r.rcpt[0]?.code ?? r.mail.code) : 451;
           if (code === 250) return;
-          if (code < 400 || code >= 500) throw new Error(`refused for good: ${code} ${r.final?.text ?? r.mail.text}`);
+          if (code < 400 || code >= 500) throw new Error(`refused for good: ${code} ${r?.final?.text ?? r?.mail.text ?? ""}`);
           retries++;
           await new Promise((res) => setTimeout(res, 1_000));
         }

@@ -20,7 +20,7 @@ export const TEST_INBOUND_DOMAIN = "in.test.local";
 export type MtaProcess = {
   host: string;
   port: number;
-  /** The process id (fault tests pause the process with SIGSTOP/SIGCONT). */
+  /** The process id (fault tests pause the process with SIGSTOP/SIGCONT); with SMTP_WORKERS > 1 the primary's. */
   pid: number;
   dataDir: string;
   env: Record<string, string>;
@@ -52,6 +52,9 @@ export async function startMta(options: StartMtaOptions): Promise<MtaProcess> {
     INBOUND_DOMAIN: TEST_INBOUND_DOMAIN,
     LOG_LEVEL: process.env.MTA_LOG_LEVEL ?? "warn",
     NODE_ENV: "test",
+    // One process unless a test asks for Haraka's cluster mode: fault tests signal `pid`, and the machine's
+    // cores are shared by parallel test files.
+    SMTP_WORKERS: "1",
     ...(options.dnsServers ? { DNS_SERVERS: options.dnsServers } : {}),
     ...options.env,
   };

@@ -39,7 +39,7 @@ export type StartMtaOptions = {
   startTimeoutMs?: number;
 };
 
-/** Starts the MTA and resolves once it has bound its port and greets with 220. */
+/** Starts the MTA and resolves once it (every SMTP worker, with SMTP_WORKERS > 1) has bound its port and greets with 220. */
 export async function startMta(options: StartMtaOptions): Promise<MtaProcess> {
   const ownDataDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "opsmerge-mta-"));
@@ -72,9 +72,11 @@ export async function startMta(options: StartMtaOptions): Promise<MtaProcess> {
       () => reject(new Error(`MTA did not start within ${options.startTimeoutMs ?? 60_000} ms:\n${output}`)),
       options.startTimeoutMs ?? 60_000,
     );
+    // In cluster mode every worker prints the line: ready once all of them listen.
+    const workers = Number(env.SMTP_WORKERS) || 1;
     const onData = () => {
       const m = /OPSMERGE_MTA_READY [^\s]*?:(\d+)/.exec(output);
-      if (!m) return;
+      if (!m || (output.match(/OPSMERGE_MTA_READY /g)?.length ?? 0) < workers) return;
       clearTimeout(timer);
       child.stdout.off("data", onData);
       resolve(Number(m[1]));

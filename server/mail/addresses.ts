@@ -49,6 +49,12 @@ export function domainOf(address: string): string {
   return normaliseDomain(address.slice(address.lastIndexOf("@") + 1));
 }
 
+/** Whether `domain` is `base` or a name under it (both as domainOf gives them; `base` may end in a dot). */
+export function isAtOrUnderDomain(domain: string, base: string): boolean {
+  const b = normaliseDomain(base);
+  return Boolean(b) && (domain === b || domain.endsWith(`.${b}`));
+}
+
 function assertSlug(slug: string): void {
   if (!SLUG_RE.test(slug)) throw new Error(`invalid tenant slug: ${JSON.stringify(slug)}`);
 }

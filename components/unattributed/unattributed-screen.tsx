@@ -19,9 +19,8 @@ import {
   type FollowUp,
   type QueueTicket,
 } from "./action-dialogs";
+import { formatDate } from "../ui/format-date";
 
-const shortDate = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
-const longDate = new Intl.DateTimeFormat("en-GB", { dateStyle: "full", timeStyle: "short" });
 
 /** Sender-domain chips shown before "+N more" (B3: the rest used to be unreachable). */
 const DOMAIN_CHIPS = 8;
@@ -329,8 +328,8 @@ export function UnattributedScreen() {
                       )}
                     </td>
                     <td className="px-4 py-3.5 whitespace-nowrap text-slate-600">
-                      <time dateTime={new Date(t.receivedAt).toISOString()} title={longDate.format(new Date(t.receivedAt))}>
-                        {shortDate.format(new Date(t.receivedAt))}
+                      <time dateTime={new Date(t.receivedAt).toISOString()} title={formatDate(t.receivedAt, "longDateTime")}>
+                        {formatDate(t.receivedAt, "shortDateTime")}
                       </time>
                       <div className="mt-0.5 text-xs text-slate-500" data-testid="message-count">
                         {plural(t.messageCount, "message")}

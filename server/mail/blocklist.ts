@@ -21,7 +21,6 @@ export type BlocklistEntry = { id: string; kind: string; value: string };
 const MAX_LENGTH = 254;
 /** atext of RFC 5322 (plus `.`); UTF-8 is allowed in local parts for SMTPUTF8 senders. */
 const LOCAL_RE = /^[a-z0-9.!#$%&'+\-/=^_`{|}~\u0080-\uffff]+$/u;
-const LABEL_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const PATTERN_RE = /^[a-z0-9.!#$%&'+\-/=^_`{|}~*?@]+$/;
 
 const rawInput = z.string().max(1000, "That is too long to be an email address, domain or pattern.");

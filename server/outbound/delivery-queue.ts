@@ -63,7 +63,7 @@ export type ClaimOutboundJobsInput = z.input<typeof claimOutboundJobsInput>;
 function dueWhere(now: Date) {
   return {
     OR: [
-      { state: { in: ["QUEUED", "DEFERRED"] }, nextAttemptAt: { lte: now } },
+      { state: { in: [...WAITING_JOB_STATES] }, nextAttemptAt: { lte: now } },
       // A worker that claimed the job and died: its lease has run out.
       { state: "SENDING", lockedUntil: { lt: now } },
     ],

@@ -20,6 +20,7 @@
  * every worker to do so (an IPC message) and waits for them to exit.
  */
 import cluster from "node:cluster";
+import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type * as Env from "../server/env";
@@ -28,6 +29,7 @@ import type * as Tls from "../server/mta/tls-certificate";
 import type * as Bridge from "../server/mta/bridge";
 import type * as Jobs from "../server/mta/background-jobs";
 import type * as DataDir from "../server/data-dir/protect-data-dir";
+import type * as Settings from "../server/mta/mta-settings";
 
 const root = path.resolve(import.meta.dirname, "..");
 const require = createRequire(import.meta.url);
@@ -37,6 +39,7 @@ const { loadEnv } = require("../server/env.ts") as typeof Env;
 const { applyMigrations } = require("../server/db/migrate.ts") as typeof Migrate;
 const { ensureTlsCertificate } = require("../server/mta/tls-certificate.ts") as typeof Tls;
 const { protectDataDir, sqliteFileOf } = require("../server/data-dir/protect-data-dir.ts") as typeof DataDir;
+const { spoolDir } = require("../server/mta/mta-settings.ts") as typeof Settings;
 
 function log(line: string): void {
   console.log(`[mta] ${line}`);
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
     if (process.env[SCHEMA_READY_MARK] === "1") bridge.markSchemaReady();
   } else {
     protectDataDir(env.DATA_DIR, sqliteFileOf(env.database));
+    mkdirSync(spoolDir(env), { recursive: true, mode: 0o700 });
     const tls = await ensureTlsCertificate(env);
     if (tls.created) log(`generated a self-signed STARTTLS certificate: ${tls.cert}`);
     try {

@@ -15,6 +15,7 @@ import { outboundMessageId } from "../outbound/message-id";
 import { sendingDomainPrivateKey } from "../sending-domains/manage-sending-domains";
 import { resolveFromAddress } from "../sending-domains/resolve-from-address";
 import type { LockedTenant } from "../tenants/lock-tenant";
+import { isOwnAddress, loadOwnAddresses } from "../tenants/own-addresses";
 import type { FiledTicket } from "./file-ticket";
 import type { ReceivedMessage } from "./received-message";
 
@@ -54,7 +55,7 @@ export async function maybeAutoAcknowledge(
   if (!may.ok) return not(may.reason);
   if (!a.sender) return not("no sender address");
   const sender = a.sender;
-  if (await isOwnSendingAddress(tx, a.tenantId, sender, a.tenant.defaultFromAddress)) return not("own address");
+  if (isOwnAddress(await loadOwnAddresses(tx, a.tenantId, deps.inboundDomain), sender)) return not("own address");
   const since = new Date(a.now.getTime() - 3_600_000);
   const [{ n: recent } = { n: 0 }] = await tx.$queryRaw<{ n: number | bigint }[]>`SELECT COUNT(*) AS "n" FROM "ActivityLog"
     WHERE "tenantId" = ${a.tenantId} AND "toAddress" = ${sender} AND "createdAt" >= ${since}
@@ -141,11 +142,3 @@ export async function maybeAutoAcknowledge(
   return { note: "; auto-acknowledgement queued", decision: "acknowledged: an authenticated person opened a new ticket", messageId };
 }
 
-/** The tenant's own client-facing addresses: acknowledging them would mail the forwarding mailbox itself. */
-async function isOwnSendingAddress(tx: Tx, tenantId: string, sender: string, defaultFrom: string | null): Promise<boolean> {
-  if (defaultFrom && defaultFrom.toLowerCase() === sender) return true;
-  const rows = await tx.$queryRaw<{ id: string }[]>`
-    SELECT "id" FROM "user" WHERE "tenantId" = ${tenantId} AND "sendAsAddress" = ${sender}
-    UNION ALL SELECT "id" FROM "Client" WHERE "tenantId" = ${tenantId} AND "sendingAddress" = ${sender}`;
-  return rows.length > 0;
-}

@@ -8,7 +8,6 @@ import type { Tx } from "../db/client";
 import { sqlList } from "../db/raw-sql";
 import { domainOf, normaliseSenderAddress } from "../mail/addresses";
 
-export { normaliseSenderAddress };
 
 export type Route = {
   clientId: string | null;

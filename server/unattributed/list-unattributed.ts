@@ -2,7 +2,7 @@ import { z } from "zod";
 import { threadMessageCounts } from "../tickets/message-count";
 import type { Db } from "../db/client";
 import { containsInsensitive } from "../clients/prisma-errors";
-import { displayDomain, displayEmail, domainAndParents, isFreeMailDomain, toDomainName } from "../domain-names";
+import { displayDomain, displayEmail, domainAndParents, isFreeMailDomain, normaliseDomain } from "../domain-names";
 import { QUEUED, fromDomainOrSubdomain } from "./queue-rules";
 import { domainOf } from "../mail/addresses";
 
@@ -53,7 +53,7 @@ function whereFor(db: Db, tenantId: string, search: string, domain: string) {
     });
   }
   if (domain) {
-    const ascii = toDomainName(domain) ?? domain.toLowerCase();
+    const ascii = normaliseDomain(domain) ?? domain.toLowerCase();
     and.push({ requester: fromDomainOrSubdomain(ascii) });
   }
   return { tenantId, ...QUEUED, ...(and.length ? { AND: and } : {}) };

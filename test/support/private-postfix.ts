@@ -81,8 +81,8 @@ export async function startPrivatePostfix(options: PrivatePostfixOptions): Promi
     await run("postmap", [`${dir}/virtual`]);
   };
   await setAliases(options.aliases);
-  await run("postfix", ["-c", dir, "start"]).catch((err: { stderr?: string }) => {
-    throw new Error(`postfix did not start: ${err.stderr ?? String(err)}\n${readLog(dir)}`);
+  await run("postfix", ["-c", dir, "start"]).catch((err: unknown) => {
+    throw new Error(`postfix did not start: ${err instanceof Error ? err.message : "?"}\n${readLog(dir)}`);
   });
   await waitForPort(port, () => readLog(dir));
   return {

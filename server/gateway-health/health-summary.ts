@@ -127,7 +127,7 @@ function quietItem(inbound: InboundHistory): HealthItem {
     summary: inbound.quiet
       ? `No client mail for ${hours(inbound.quiet.silentMs)}, far longer than your last 14 days predict (${hours(inbound.quiet.thresholdMs)}). Check that your forward still works.`
       : inbound.notJudged
-        ? `Mail arrives as expected (not judged yet: ${inbound.notJudged}).`
+        ? `Not judged yet: ${inbound.notJudged}.`
         : "Mail arrives as often as your last 14 days predict.",
     href: INBOUND,
     alert: inbound.quiet !== null,

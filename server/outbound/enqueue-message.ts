@@ -5,7 +5,7 @@
  * transaction, so the delivery worker sees the whole message or nothing. Replies (queue-reply.ts) and
  * auto-acknowledgements (server/inbound/acknowledge.ts) enter here; so must anything else that sends mail.
  *
- * Mail that belongs to no ticket (forwarding canaries and health alerts, server/gateway-health/) is enqueued
+ * Mail that belongs to no ticket (account mail, forwarding canaries and health alerts) is enqueued
  * without a ticketId: then no Message row is written (a Message is an entry of a ticket's thread), only the
  * delivery jobs (messageId null, like account mail) and the activity row; the caller keeps its own record of it.
  */
@@ -17,7 +17,7 @@ import type { Mailbox } from "./compose-message";
 import type { DeliveryState, JobState } from "./delivery-states";
 
 /** What an outbound message is, as the ticket thread shows it; CANARY and ALERT mail has no thread. */
-export type OutboundKind = "REPLY" | "AUTO_ACK" | "CANARY" | "ALERT";
+export type OutboundKind = "REPLY" | "AUTO_ACK" | "CANARY" | "ALERT" | "ACCOUNT";
 
 /** An attachment as stored: content with its hash (the caller hashed it for its own checks already). */
 export type StoredAttachment = { filename: string; contentType: string; content: Buffer; sha256: string };

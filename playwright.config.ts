@@ -93,6 +93,12 @@ for (const instance of instances()) {
       // (e2e/outbound-round-trip.spec.ts). Deferrals, bounces and DSNs are tested in test/mta/outbound*.test.ts.
       OUTBOUND_DELIVERY: "on",
       OUTBOUND_RELAY: `127.0.0.1:${mta.smtp}`,
+      // Forwarding canaries in seconds (e2e/health.spec.ts); only tenants that watch an address get them.
+      CANARY_TEST_TIMINGS: "on",
+      CANARY_INTERVAL_SECONDS: "4",
+      CANARY_WAIT_SECONDS: "4",
+      HEALTH_CHECK_SECONDS: "2",
+      MTA_METRICS_PORT: String(instance.mtaMetricsPort),
     },
   });
 }

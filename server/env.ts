@@ -137,6 +137,25 @@ export const envSchema = z.object({
     .default([]),
   SEED_ADMIN_PASSWORD: z.string().min(10, "SEED_ADMIN_PASSWORD must be at least 10 characters").optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** R-HEALTH-5: bearer token for the web's /metrics; unset → /metrics answers loopback clients only. */
+  METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional(),
+  /** R-HEALTH-5: the MTA node's /metrics listener (0 = any free port, printed at start). */
+  MTA_METRICS_PORT: port.default(2527),
+  MTA_METRICS_HOST: z.string().default("127.0.0.1"),
+  /**
+   * R-HEALTH-1: overrides every tenant's canary interval, in seconds. Below 900 (15 minutes) only outside
+   * production: tests run whole canary cycles in seconds.
+   */
+  CANARY_INTERVAL_SECONDS: z.coerce.number().int().min(1).optional(),
+  /**
+   * Tests only: allows CANARY_INTERVAL_SECONDS / CANARY_WAIT_SECONDS below 15 minutes under NODE_ENV=production
+   * (the e2e and web tests run the production build).
+   */
+  CANARY_TEST_TIMINGS: z.enum(["on", "off"]).default("off"),
+  /** R-HEALTH-1: how long a canary may take to come back before it counts as missed (15 minutes). */
+  CANARY_WAIT_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** R-HEALTH-1…4: how often the MTA runs the health job (sends due canaries, settles misses, alerts). */
+  HEALTH_CHECK_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
 });
 
 export type Env = z.infer<typeof envSchema> & {
@@ -158,6 +177,9 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     throw new Error(`Invalid environment:\n${lines}`);
   }
   const e = parsed.data;
+  if (e.NODE_ENV === "production" && e.CANARY_TEST_TIMINGS === "off" && ((e.CANARY_INTERVAL_SECONDS ?? 900) < 900 || e.CANARY_WAIT_SECONDS < 900)) {
+    throw new Error("Invalid environment:\n  CANARY_INTERVAL_SECONDS / CANARY_WAIT_SECONDS: at least 900 (15 minutes) in production");
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   const database = databaseFrom(e.DATABASE_URL, dataDir);
   const env: Env = {

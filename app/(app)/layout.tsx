@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { AppShell } from "@/components/shell/app-shell";
+import { HealthBanner } from "@/components/health/health-banner";
 import { CurrentUserProvider } from "@/components/shell/current-user";
 import { TrpcQueryProvider } from "@/components/trpc/provider";
 import { requireUser } from "@/server/auth/current-user";
@@ -15,6 +16,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
     <TrpcQueryProvider>
       <CurrentUserProvider value={{ id: user.id, tenantId: user.tenantId }}>
         <AppShell user={{ name: user.name, email: user.email, role: user.role }} tenantName={tenant.name}>
+          <HealthBanner canFix={user.role === "ADMIN"} />
           {children}
         </AppShell>
       </CurrentUserProvider>

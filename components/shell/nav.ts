@@ -11,6 +11,7 @@ export type NavIcon =
   | "dmarc-reports"
   | "mta-sts"
   | "activity"
+  | "health"
   | "canned-responses"
   | "users"
   | "profile";
@@ -41,6 +42,7 @@ export const navigation: NavSection[] = [
       { href: "/settings/email-gateway/dmarc-reports", label: "DMARC reports", icon: "dmarc-reports", roles: admins },
       { href: "/settings/email-gateway/mta-sts", label: "MTA-STS", icon: "mta-sts", roles: admins },
       { href: "/settings/email-gateway/activity", label: "Activity", icon: "activity", roles: admins },
+      { href: "/settings/email-gateway/health", label: "Health", icon: "health", roles: admins },
     ],
   },
   {

@@ -18,6 +18,8 @@ export type Instance = {
   port: number;
   smtpPort: number;
   mtaHealthPort: number;
+  /** The MTA's /metrics listener (R-HEALTH-5). */
+  mtaMetricsPort: number;
   dataDir: string;
   /** Given explicitly for SQLite too, so a DATABASE_URL in the caller's environment cannot leak in. */
   databaseUrl: string;
@@ -58,6 +60,7 @@ export function instances(): Instance[] {
     port: 3101 + shift + offset,
     smtpPort: 2601 + shift + offset,
     mtaHealthPort: 2611 + shift + offset,
+    mtaMetricsPort: 2661 + shift + offset,
     dataDir: dataDirFor(name),
     databaseUrl,
     baseURL: `http://127.0.0.1:${3101 + shift + offset}`,

@@ -9,11 +9,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { recordActivity } from "../activity/record-activity";
-import type { Db, Tx } from "../db/client";
+import type { Db } from "../db/client";
 import { newRowId } from "../db/raw-sql";
 import { bounceAddress, tenantMailbox } from "../mail/addresses";
-import { composeOutboundMessage, type Mailbox } from "../outbound/compose-message";
+import { composeOutboundMessage } from "../outbound/compose-message";
+import { enqueueMessage } from "../outbound/enqueue-message";
 import { CREDENTIAL_PROVIDER } from "../users/passwords";
 
 /** How long an invitation or reset link works. */
@@ -67,11 +67,27 @@ export async function queueAccountMail(db: Db, rawInput: AccountMailInput): Prom
     extraHeaders: { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" },
     date: now,
   });
-  const envelopeFrom = bounceAddress(input.secret, { slug: user.tenant.slug, messageId: newRowId() }, input.inboundDomain);
-  const jobId = await db.$transaction((tx) =>
-    enqueueAccountMail(tx, { tenantId: user.tenant.id, from, to: user.email, subject, messageIdHeader, envelopeFrom, raw, now }),
+  const messageId = newRowId();
+  const envelopeFrom = bounceAddress(input.secret, { slug: user.tenant.slug, messageId }, input.inboundDomain);
+  // No ticket: enqueueMessage writes the delivery job and its QUEUED activity row only.
+  const queued = await db.$transaction((tx) =>
+    enqueueMessage(tx, {
+      tenantId: user.tenant.id,
+      ticketId: null,
+      kind: "ACCOUNT",
+      messageId,
+      messageIdHeader,
+      envelopeFrom,
+      from,
+      to: [{ address: user.email, name: user.name }],
+      subject,
+      text,
+      raw,
+      at: now,
+      reason: ACCOUNT_MAIL_REASON,
+    }),
   );
-  return { kind, jobId };
+  return { kind, jobId: queued.jobIds[0]! };
 }
 
 /** The words of each account mail. Plain text: the link must survive every client. */
@@ -103,40 +119,4 @@ export function accountMailText(kind: AccountMailKind, v: { name: string; tenant
       "If you did not ask for this, ignore this mail: your password stays as it is.",
     ].join("\n"),
   };
-}
-
-/**
- * The one call onto the outbound queue: a delivery job (no ticket message) and its QUEUED activity row, in the
- * caller's transaction. To be replaced by the shared enqueue primitive of server/outbound/ once it exists.
- */
-async function enqueueAccountMail(
-  tx: Tx,
-  m: { tenantId: string; from: Mailbox; to: string; subject: string; messageIdHeader: string; envelopeFrom: string; raw: Buffer; now: Date },
-): Promise<string> {
-  const job = await tx.outboundJob.create({
-    data: {
-      tenantId: m.tenantId,
-      messageId: null,
-      envelopeFrom: m.envelopeFrom,
-      recipients: JSON.stringify([m.to]),
-      raw: new Uint8Array(m.raw),
-      state: "QUEUED",
-      nextAttemptAt: m.now,
-    },
-    select: { id: true },
-  });
-  await recordActivity(tx, {
-    tenantId: m.tenantId,
-    direction: "OUTBOUND",
-    outcome: "QUEUED",
-    reason: ACCOUNT_MAIL_REASON,
-    envelopeFrom: m.envelopeFrom,
-    envelopeTo: m.to,
-    fromAddress: m.from.address,
-    toAddress: m.to,
-    subject: m.subject,
-    messageIdHeader: m.messageIdHeader,
-    createdAt: m.now,
-  });
-  return job.id;
 }

@@ -4,6 +4,9 @@
  * raw source, attachments, ticket change, auto-acknowledgement and activity row — is one transaction, so an
  * accepted message is committed whole and a failed one leaves nothing behind for the retry to trip over.
  *
+ * A forwarding canary (R-HEALTH-1) is recognised first, right after parsing: ingest-canary.ts; it is never a
+ * ticket, so nothing else applies to it.
+ *
  * Per message: parse once, authenticate once (mailauth, through `deps.resolver`). Then per tenant and purpose
  * of the envelope recipients, one step each:
  *   - ticket mail (tenant mailbox, reply address): ingest-ticket-mail.ts;
@@ -16,6 +19,7 @@ import { AppError } from "../errors";
 import { authenticateMessage } from "../mail/authenticate";
 import { parseMessage } from "../mail/parse-message";
 import { ingestBounce } from "./ingest-bounce";
+import { ingestCanary } from "./ingest-canary";
 import { ingestReport } from "./ingest-report";
 import { ingestTicketMail } from "./ingest-ticket-mail";
 import {
@@ -72,6 +76,8 @@ export async function ingestInbound(db: Db, deps: IngestDeps, rawInput: IngestIn
   if (!targets.length) return { outcomes: [] };
 
   const parsed = await parseMessage(input.raw);
+  const canary = await ingestCanary(db, { input, parsed, deps }, targets);
+  if (canary) return { outcomes: canary };
   const auth = await authenticateMessage({
     raw: input.raw,
     ip: input.remoteIp,

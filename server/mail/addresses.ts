@@ -94,7 +94,7 @@ function tokenKey(secret: string): Buffer {
   return createHmac("sha256", secret).update("opsmerge:address-token:v1").digest();
 }
 
-function token(secret: string, kind: "reply" | "bounce", slug: string, id: string): string {
+function token(secret: string, kind: "reply" | "bounce" | "canary", slug: string, id: string): string {
   // NUL separators: slugs and ids never contain NUL, so (kind, slug, id) encodes unambiguously.
   const mac = createHmac("sha256", tokenKey(secret)).update(`${kind}\0${slug}\0${id}`).digest();
   return base32(mac.subarray(0, TOKEN_BYTES)).slice(0, TOKEN_CHARS);
@@ -104,6 +104,27 @@ function tokenMatches(expected: string, given: string): boolean {
   const a = Buffer.from(expected, "ascii");
   const b = Buffer.from(given, "ascii");
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The signed token of a forwarding canary (R-HEALTH-1): `<canaryId>-<token>`, the token an HMAC over
+ * ("canary", slug, canaryId) like reply addresses'. It travels in the canary's header and Message-Id.
+ */
+export function canaryToken(secret: string, ref: { slug: string; canaryId: string }): string {
+  assertSlug(ref.slug);
+  assertId(ref.canaryId, "canary id");
+  return `${ref.canaryId}-${token(secret, "canary", ref.slug, ref.canaryId)}`;
+}
+
+/** The canary id of a canary token signed for `slug`; null when it is not one (forged, moved, garbage). */
+export function verifyCanaryToken(secret: string, slug: string, value: string): string | null {
+  try {
+    const m = /^([a-z0-9]{1,40})-([a-z2-7]{16})$/.exec(value.trim().toLowerCase());
+    if (!m || !SLUG_RE.test(slug)) return null;
+    return tokenMatches(token(secret, "canary", slug, m[1]!), m[2]!) ? m[1]! : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The tenant's inbound mailbox, `support@<slug>.<inboundDomain>` (R-TEN-2). */

@@ -1,16 +1,20 @@
 /**
  * The MTA process's background jobs, each started once on the process's runtime (runtime.ts: one database
  * client, one resolver): the outbound delivery worker (unless OUTBOUND_DELIVERY=off), the sending-domain
- * re-check (R-DOM-3) and the activity purge (R-ACT-2). They share one shape (BackgroundJob): scripts/mta.ts
- * starts them after Haraka and stops them all before the database is closed.
+ * re-check (R-DOM-3), the activity purge (R-ACT-2), the health checks (R-HEALTH-1…4: forwarding canaries,
+ * quiet mailbox, incidents and their mail) and the /metrics listener (R-HEALTH-5). They share one shape
+ * (BackgroundJob): scripts/mta.ts starts them after Haraka and stops them all before the database is closed.
  *
  * Which process runs which (SMTP_WORKERS, Haraka's cluster mode):
  * - `single` (SMTP_WORKERS=1): everything, in the one process;
- * - `primary` of a cluster: only the periodic jobs, so each node runs them exactly once whatever its worker count;
+ * - `primary` of a cluster: the periodic jobs, so each node runs them exactly once whatever its worker count, and
+ *   the node's /metrics, which sums the workers' counters;
  * - `worker` of a cluster: only the outbound worker, in every worker. Claims are leases on the shared queue table
  *   (server/outbound/delivery-queue.ts), so several workers and several nodes deliver each job exactly once.
  */
 import type { BackgroundJob } from "../jobs/periodic-job";
+import { startHealthJob } from "../gateway-health/run-health-checks";
+import { startMetricsListener } from "../metrics/mta-metrics-listener";
 import { startActivityPurgeJob } from "./activity-purge";
 import { startOutboundWorker, type WorkerLog } from "./outbound-worker";
 import { openMta } from "./runtime";
@@ -25,6 +29,8 @@ export function startBackgroundJobs(log: WorkerLog, role: MtaProcessRole = "sing
   if (role !== "primary" && rt.env.OUTBOUND_DELIVERY === "on") {
     jobs.push(startOutboundWorker({ log: (level, m) => log(level, `outbound: ${m}`) }));
   }
+  // /metrics (R-HEALTH-5): one listener per node. A worker only answers its primary's requests for its counters.
+  jobs.push(startMetricsListener(rt.db, { host: rt.env.MTA_METRICS_HOST, port: rt.env.MTA_METRICS_PORT, role, log: (level, m) => log(level, m) }));
   if (role === "worker") return jobs;
   // PERIODIC_JOB_SECONDS (tests) replaces every first-run delay and interval; each run names its process, which
   // is how the cluster test counts that the periodic jobs run in one process only.
@@ -33,6 +39,13 @@ export function startBackgroundJobs(log: WorkerLog, role: MtaProcessRole = "sing
   jobs.push(
     startSendingDomainRecheck(info, { ...(ms ? { intervalMs: ms, firstRunDelayMs: ms } : {}), onRun: ran("sending-domain re-check") }),
     startActivityPurgeJob(rt.db, { ...(ms ? { intervalMs: ms, firstRunMs: ms } : {}), log: info, onRun: ran("activity purge") }),
+    startHealthJob({
+      db: rt.db,
+      deps: { secret: rt.env.APP_SECRET, inboundDomain: rt.env.INBOUND_DOMAIN, appUrl: rt.env.APP_URL },
+      timing: { intervalSecondsOverride: rt.env.CANARY_INTERVAL_SECONDS, waitSeconds: rt.env.CANARY_WAIT_SECONDS },
+      intervalSeconds: rt.env.HEALTH_CHECK_SECONDS,
+      log: info,
+    }),
   );
   return jobs;
 }

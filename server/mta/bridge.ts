@@ -19,6 +19,7 @@ import {
 } from "./smtp-reply";
 import { underInboundDomain, UnknownRecipientLimiter } from "./recipient-limits";
 import { ingestInbound } from "../inbound/ingest-inbound";
+import { inboundMessages, ingestDuration } from "../metrics/metrics";
 import { closeMta, ensureSchema, openMta, track } from "./runtime";
 
 export { openMta, closeMta, markSchemaReady } from "./runtime";
@@ -135,9 +136,12 @@ export async function deliverMessage(message: ReceivedMessage, log?: Logger): Pr
         },
       ),
     );
+    ingestDuration.observe(Math.max(0, Date.now() - message.receivedAtMs) / 1000);
+    for (const o of result.outcomes) inboundMessages.inc({ outcome: o.outcome.toLowerCase() });
     const summary = result.outcomes.map((o) => `${o.outcome.toLowerCase()}`).join(", ") || "no recipient left";
     return accepted(`Message accepted (${summary})`);
   } catch (err) {
+    inboundMessages.inc({ outcome: "failed" });
     return fail(log, "message delivery", err);
   }
 }

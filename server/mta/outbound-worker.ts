@@ -7,6 +7,7 @@
  * stop(): claims nothing more, gives back jobs that have not reached the end of DATA, waits for those that have
  * (their remote reply is recorded), up to a time limit after which the lease and the data-in-flight mark take over.
  */
+import { outboundDeliveries } from "../metrics/metrics";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { isAppError } from "../errors";
@@ -53,6 +54,7 @@ export function startOutboundWorker(options: { log: WorkerLog }): OutboundWorker
     const work = deliverJob(rt.db, job, { workerId: claimId, leaseMs, options: delivery, signal: stopSignal.signal })
       .then((done) => {
         if (!done) return log("info", `job ${job.id} given back (stopping)`);
+        outboundDeliveries.inc({ state: done.state.toLowerCase() });
         log("info", `job ${job.id} ${done.state}${done.via ? ` via ${done.via}` : ""} by ${claimId}: ${done.reason}`);
       })
       .catch((err: unknown) => {

@@ -4,6 +4,10 @@
  * transaction to that domain's MX, retried on its own) and its QUEUED activity row — all in the caller's
  * transaction, so the delivery worker sees the whole message or nothing. Replies (queue-reply.ts) and
  * auto-acknowledgements (server/inbound/acknowledge.ts) enter here; so must anything else that sends mail.
+ *
+ * Mail that belongs to no ticket (account mail, forwarding canaries and health alerts) is enqueued
+ * without a ticketId: then no Message row is written (a Message is an entry of a ticket's thread), only the
+ * delivery jobs (messageId null, like account mail) and the activity row; the caller keeps its own record of it.
  */
 import { recordActivity } from "../activity/record-activity";
 import type { Tx } from "../db/client";
@@ -12,16 +16,16 @@ import { domainOf } from "../mail/addresses";
 import type { Mailbox } from "./compose-message";
 import type { DeliveryState, JobState } from "./delivery-states";
 
-/** What an outbound message is, as the ticket thread shows it. */
-export type OutboundKind = "REPLY" | "AUTO_ACK";
+/** What an outbound message is, as the ticket thread shows it; CANARY and ALERT mail has no thread. */
+export type OutboundKind = "REPLY" | "AUTO_ACK" | "CANARY" | "ALERT" | "ACCOUNT";
 
 /** An attachment as stored: content with its hash (the caller hashed it for its own checks already). */
 export type StoredAttachment = { filename: string; contentType: string; content: Buffer; sha256: string };
 
 export type EnqueueMessageInput = {
   tenantId: string;
-  /** The ticket whose thread shows the message. */
-  ticketId: string;
+  /** The ticket whose thread shows the message; null for mail outside any ticket (no Message row). */
+  ticketId: string | null;
   kind: OutboundKind;
   /** The id the message was composed with (newRowId()): its Message-Id and VERP envelope sender carry it. */
   messageId: string;
@@ -86,10 +90,52 @@ export async function enqueueMessage(tx: Tx, input: EnqueueMessageInput): Promis
   const cc = input.cc ?? [];
   const recipients = envelopeRecipients(input.to, cc);
   const raw = new Uint8Array(input.raw);
+  const ticketId = input.ticketId;
+  const threaded = ticketId !== null;
+  if (threaded) await insertMessageRow(tx, input, ticketId, raw);
+  const jobIds: string[] = [];
+  for (const group of byDomain(recipients)) {
+    const id = newRowId();
+    await insertRow(tx, "OutboundJob", {
+      id,
+      tenantId,
+      messageId: threaded ? messageId : null,
+      envelopeFrom: input.envelopeFrom,
+      recipients: JSON.stringify(group),
+      raw,
+      state: "QUEUED" satisfies JobState,
+      nextAttemptAt: at,
+      createdAt: at,
+      updatedAt: at,
+    });
+    jobIds.push(id);
+  }
+  await recordActivity(tx, {
+    tenantId,
+    direction: "OUTBOUND",
+    outcome: "QUEUED",
+    reason: input.reason ?? null,
+    envelopeFrom: input.envelopeFrom,
+    envelopeTo: recipients.join(", "),
+    fromAddress: input.from.address,
+    toAddress: recipients.join(", "),
+    subject: input.subject,
+    messageIdHeader: input.messageIdHeader,
+    ticketId,
+    messageId: threaded ? messageId : null,
+    createdAt: at,
+  });
+  return { messageId, jobIds, recipients };
+}
+
+/** The thread entry of a ticket's outbound message: Message, MessageSource and attachments. */
+async function insertMessageRow(tx: Tx, input: EnqueueMessageInput, ticketId: string, raw: Uint8Array): Promise<void> {
+  const { tenantId, messageId, at } = input;
+  const cc = input.cc ?? [];
   await insertRow(tx, "Message", {
     id: messageId,
     tenantId,
-    ticketId: input.ticketId,
+    ticketId,
     direction: "OUTBOUND",
     kind: input.kind,
     messageIdHeader: input.messageIdHeader,
@@ -126,37 +172,4 @@ export async function enqueueMessage(tx: Tx, input: EnqueueMessageInput): Promis
       })),
     });
   }
-  const jobIds: string[] = [];
-  for (const group of byDomain(recipients)) {
-    const id = newRowId();
-    await insertRow(tx, "OutboundJob", {
-      id,
-      tenantId,
-      messageId,
-      envelopeFrom: input.envelopeFrom,
-      recipients: JSON.stringify(group),
-      raw,
-      state: "QUEUED" satisfies JobState,
-      nextAttemptAt: at,
-      createdAt: at,
-      updatedAt: at,
-    });
-    jobIds.push(id);
-  }
-  await recordActivity(tx, {
-    tenantId,
-    direction: "OUTBOUND",
-    outcome: "QUEUED",
-    reason: input.reason ?? null,
-    envelopeFrom: input.envelopeFrom,
-    envelopeTo: recipients.join(", "),
-    fromAddress: input.from.address,
-    toAddress: recipients.join(", "),
-    subject: input.subject,
-    messageIdHeader: input.messageIdHeader,
-    ticketId: input.ticketId,
-    messageId,
-    createdAt: at,
-  });
-  return { messageId, jobIds, recipients };
 }

@@ -3,7 +3,8 @@
  * the real MTA with SMTP_WORKERS=2 (Haraka's cluster mode: a primary and two SMTP workers on one port).
  * - parallel SMTP sessions on the one port all end as committed tickets;
  * - the periodic jobs (sending-domain re-check, activity purge) run in one process only, the primary;
- * - every worker runs an outbound worker, and each acknowledgement reaches the receiving MTA exactly once.
+ * - every worker runs an outbound worker, and each acknowledgement reaches the receiving MTA exactly once;
+ * - the node's one /metrics (R-HEALTH-5), served by the primary, sums what the workers counted.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tenantMailbox } from "../../server/mail/addresses";
@@ -11,6 +12,7 @@ import { createTestDatabase, testProviders, type TestDatabase } from "../support
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { sendMail, startMta, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
 import { seedSendingTenant, waitUntil, type SendingTenant } from "../support/outbound-data";
+import { parsePrometheusText, sampleValue } from "../support/prometheus-text";
 import { messageIdOf, startSmtpReceiver, type SmtpReceiver } from "../support/smtp-receiver";
 import { buildMessage, uniqueId } from "./helpers";
 
@@ -98,6 +100,17 @@ describe.each(testProviders())("MTA in cluster mode (SMTP_WORKERS=2) on %s", (pr
     const deliverers = new Set(pidsIn(mta.output(), /job \S+ DELIVERED[^\n]* by [^:\s]+:(\d+):/g));
     expect(deliverers.size).toBeGreaterThan(0);
     expect(deliverers.has(mta.pid)).toBe(false);
+
+    // R-HEALTH-5: one listener per node (the primary's), counting every worker's mail and deliveries.
+    const listeners = [...mta.output().matchAll(/OPSMERGE_MTA_METRICS [^\s]*?:(\d+)/g)].map((m) => Number(m[1]));
+    expect(listeners).toHaveLength(1);
+    const metrics = await waitUntil("the node's /metrics counting every delivery", async () => {
+      const e = parsePrometheusText(await (await fetch(`http://127.0.0.1:${listeners[0]}/metrics`)).text());
+      return sampleValue(e, "opsmerge_outbound_deliveries_total", { state: "delivered" }) === MAILS ? e : null;
+    }, { context });
+    expect(sampleValue(metrics, "opsmerge_inbound_messages_total", { outcome: "delivered" })).toBe(MAILS);
+    expect(sampleValue(metrics, "opsmerge_ingest_duration_seconds_count")).toBe(MAILS);
+    expect(sampleValue(metrics, "opsmerge_outbound_queue_depth")).toBe(0);
   });
 
   it("R-DOM-3 R-ACT-2 the periodic jobs run in one process only: the primary", async () => {

@@ -48,6 +48,8 @@ export async function startMta(options: StartMtaOptions): Promise<MtaProcess> {
     DATA_DIR: dataDir,
     SMTP_HOST: "127.0.0.1",
     SMTP_PORT: "0",
+    // Any free port for /metrics (printed as OPSMERGE_MTA_METRICS): parallel test MTAs must not share 2527.
+    MTA_METRICS_PORT: "0",
     APP_SECRET: TEST_APP_SECRET,
     INBOUND_DOMAIN: TEST_INBOUND_DOMAIN,
     LOG_LEVEL: process.env.MTA_LOG_LEVEL ?? "warn",

@@ -5,6 +5,7 @@ import { autoAckRouter } from "./auto-ack";
 import { blocklistRouter } from "./blocklist";
 import { cannedResponsesRouter } from "./canned-responses";
 import { clientsRouter } from "./clients";
+import { healthRouter } from "./health";
 import { inboundRouter } from "./inbound";
 import { mtaStsRouter } from "./mta-sts";
 import { dmarcReportsRouter } from "./dmarc-reports";
@@ -29,6 +30,7 @@ export const appRouter = createTRPCRouter({
   mtaSts: mtaStsRouter,
   dmarcReports: dmarcReportsRouter,
   cannedResponses: cannedResponsesRouter,
+  health: healthRouter,
 });
 
 export type AppRouter = typeof appRouter;

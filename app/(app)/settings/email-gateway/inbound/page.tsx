@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { AutoAckCard } from "@/components/inbound/auto-ack-card";
+import { CanaryCard } from "@/components/inbound/canary-card";
 import { ForwardingGuides } from "@/components/inbound/forwarding-guides";
 import { LiveTest } from "@/components/inbound/live-test";
 import { AccessDenied } from "@/components/shell/access-denied";
@@ -26,6 +27,7 @@ export default async function InboundPage() {
       <MailboxAddress address={mailbox} />
       <ForwardingGuides mailbox={mailbox} />
       <LiveTest mailbox={mailbox} />
+      <CanaryCard />
       <AutoAckCard />
     </>
   );

@@ -1,5 +1,5 @@
 /** How each activity outcome is named and coloured on the screen (list badges and chart share these). */
-export const OUTCOMES = ["DELIVERED", "QUEUED", "DEFERRED", "BOUNCED", "DROPPED", "DUPLICATE"] as const;
+export const OUTCOMES = ["DELIVERED", "QUEUED", "DEFERRED", "BOUNCED", "DROPPED", "DUPLICATE", "QUARANTINED"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 export const OUTCOME_LABEL: Record<Outcome, string> = {
@@ -9,6 +9,7 @@ export const OUTCOME_LABEL: Record<Outcome, string> = {
   BOUNCED: "Bounced",
   DROPPED: "Dropped",
   DUPLICATE: "Duplicate",
+  QUARANTINED: "Spam queue",
 };
 
 export const OUTCOME_TONE: Record<Outcome, "green" | "indigo" | "amber" | "red" | "slate"> = {
@@ -18,6 +19,7 @@ export const OUTCOME_TONE: Record<Outcome, "green" | "indigo" | "amber" | "red" 
   BOUNCED: "red",
   DROPPED: "red",
   DUPLICATE: "slate",
+  QUARANTINED: "amber",
 };
 
 /** Chart fill colours (Tailwind palette hex, so the SVG needs no classes). */
@@ -28,6 +30,7 @@ export const OUTCOME_COLOR: Record<Outcome, string> = {
   BOUNCED: "#ef4444",
   DROPPED: "#64748b",
   DUPLICATE: "#cbd5e1",
+  QUARANTINED: "#fcd34d",
 };
 
 const dateTime = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "medium" });

@@ -7,6 +7,8 @@ import type { ActivityOutcome, ActivityRow } from "../activity/record-activity";
 import type { Resolver } from "../dns/resolver";
 import type { AuthenticationResult } from "../mail/authenticate";
 import type { ParsedMessage } from "../mail/parse-message";
+import type { ScannerConfig } from "../spam/scan-message";
+import type { ScanVerdict } from "../spam/scan-verdict";
 import type { RecipientTarget } from "./recipients";
 
 export type IngestDeps = {
@@ -16,6 +18,8 @@ export type IngestDeps = {
   resolver: Resolver;
   trustedArcSealers: string[];
   now?: () => Date;
+  /** R-SPAM-1: rspamd / clamd (RSPAMD_URL, CLAMD, SPAM_FAIL_OPEN); absent = no filtering. */
+  scanner?: ScannerConfig;
 };
 
 export const ingestInboundInput = z.object({
@@ -38,6 +42,8 @@ export type ReceivedMessage = {
   parsed: ParsedMessage;
   auth: AuthenticationResult;
   deps: IngestDeps;
+  /** What the spam and malware scan said (server/inbound/screen-ticket-mail.ts); absent = not configured. */
+  scan?: ScanVerdict;
 };
 
 export type InboundOutcome = {

@@ -14,11 +14,13 @@ import {
   tooManyUnknownRecipients,
   unknownRecipient,
   unknownRecipientsFromIp,
+  scannerUnavailable,
   type SmtpReply,
 } from "./smtp-reply";
 import { underInboundDomain, UnknownRecipientLimiter } from "./recipient-limits";
 import { ingestInbound } from "../inbound/ingest-inbound";
 import { closeMta, ensureSchema, openMta, track } from "./runtime";
+import { isScannerUnavailable } from "../spam/scanner-error";
 
 export { openMta, closeMta, markSchemaReady } from "./runtime";
 
@@ -105,6 +107,7 @@ export async function deliverMessage(message: ReceivedMessage, log?: Logger): Pr
           inboundDomain: rt.env.INBOUND_DOMAIN,
           resolver: rt.authResolver,
           trustedArcSealers: rt.env.TRUSTED_ARC_SEALERS,
+          scanner: { rspamdUrl: rt.env.RSPAMD_URL, clamd: rt.env.CLAMD, failOpen: rt.env.SPAM_FAIL_OPEN },
         },
         {
           raw: message.raw,
@@ -119,6 +122,11 @@ export async function deliverMessage(message: ReceivedMessage, log?: Logger): Pr
     const summary = result.outcomes.map((o) => `${o.outcome.toLowerCase()}`).join(", ") || "no recipient left";
     return accepted(`Message accepted (${summary})`);
   } catch (err) {
+    // R-SPAM-3: a scanner outage is 451 4.7.1, not "local problem".
+    if (isScannerUnavailable(err)) {
+      log?.(`message delivery deferred: ${err.message}`);
+      return scannerUnavailable();
+    }
     return fail(log, "message delivery", err);
   }
 }

@@ -61,3 +61,11 @@ export const unknownRecipientsFromIp = (): SmtpReply => ({
   status: "4.7.1",
   message: "Too many unknown recipients from your address; try again later",
 });
+
+/** R-SPAM-3: rspamd or clamd is configured but did not answer: the sender retries, nothing unscanned gets in. */
+export const scannerUnavailable = (): SmtpReply => ({
+  action: "denysoft",
+  code: 451,
+  status: "4.7.1",
+  message: "Content scanner unavailable, please try again later",
+});

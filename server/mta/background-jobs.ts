@@ -4,7 +4,8 @@
  * re-check (R-DOM-3) and the activity purge (R-ACT-2). They share one shape (BackgroundJob): scripts/mta.ts
  * starts them after Haraka and stops them all before the database is closed.
  */
-import type { BackgroundJob } from "../jobs/periodic-job";
+import { startPeriodicJob, type BackgroundJob } from "../jobs/periodic-job";
+import { purgeSpamQueue } from "../spam-queue/purge-spam-queue";
 import { startActivityPurgeJob } from "./activity-purge";
 import { startOutboundWorker, type WorkerLog } from "./outbound-worker";
 import { openMta } from "./runtime";
@@ -17,6 +18,18 @@ export function startBackgroundJobs(log: WorkerLog): BackgroundJob[] {
     ...(rt.env.OUTBOUND_DELIVERY === "on" ? [startOutboundWorker({ log: (level, m) => log(level, `outbound: ${m}`) })] : []),
     startSendingDomainRecheck(info),
     startActivityPurgeJob(rt.db, { log: info }),
+    // R-SPAM-2: Spam queue items past their tenant's retention.
+    startPeriodicJob({
+      name: "spam queue purge",
+      intervalMs: 60 * 60 * 1000,
+      firstRunMs: 90_000,
+      log: info,
+      run: async () => {
+        const purged = await purgeSpamQueue(rt.db);
+        if (purged) info(`spam queue purge: deleted ${purged} items older than their tenant's retention`);
+        return purged;
+      },
+    }),
   ];
 }
 

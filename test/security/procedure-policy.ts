@@ -95,6 +95,26 @@ export type Policy = {
   foreignName?: { input: (w: World) => unknown; refused?: "BAD_REQUEST" };
 };
 
+/** A Spam queue item of the tenant's (R-SPAM-2), for the procedures that take one. */
+const spamItem = async (w: World, tenant: TenantFixture) =>
+  (
+    await w.db.quarantinedMessage.create({
+      data: {
+        tenantId: tenant.tenantId,
+        kind: "SPAM",
+        scanJson: JSON.stringify({ status: "spam", score: 15, threshold: 6 }),
+        reason: "spam 15/6 GTUBE",
+        envelopeFrom: `offers@${tenant.slug}-spammer.example`,
+        recipients: `support@${tenant.slug}.in.localhost`,
+        fromAddress: `offers@${tenant.slug}-spammer.example`,
+        subject: "You won",
+        remoteIp: "192.0.2.1",
+        raw: new Uint8Array(Buffer.from("Subject: You won\r\n\r\nHello\r\n")),
+        dedupeKey: `policy-${w.unique()}`,
+      },
+    })
+  ).id;
+
 /** An alert rule of the tenant's, for the procedures that take one. */
 const alertRule = async (w: World, tenant: TenantFixture) =>
   (
@@ -430,6 +450,23 @@ export const procedurePolicies: Record<string, Policy> = {
     input: async (w) => ({ ticketIds: [await w.makeTicket(w.own, { unattributed: true })], scope: "sender" }),
     foreign: (w) => ({ ticketIds: [w.other.unattributedTicketId], scope: "domain" }),
   },
+
+  // The Spam queue (R-SPAM-2): ADMIN and SUPPORT; its settings admins only; Mark as spam is a ticket action.
+  "spamQueue.list": { roles: QUEUE },
+  "spamQueue.release": { roles: QUEUE, input: async (w) => ({ id: await spamItem(w, w.own) }), foreign: async (w) => ({ id: await spamItem(w, w.other) }) },
+  "spamQueue.delete": { roles: QUEUE, input: async (w) => ({ id: await spamItem(w, w.own) }), foreign: async (w) => ({ id: await spamItem(w, w.other) }) },
+  "spamQueue.block": {
+    roles: QUEUE,
+    input: async (w) => ({ id: await spamItem(w, w.own), what: "sender" }),
+    foreign: async (w) => ({ id: await spamItem(w, w.other), what: "domain" }),
+  },
+  "spamQueue.markTicket": {
+    roles: ALL,
+    input: async (w) => ({ ticketId: await w.makeTicket(w.own) }),
+    foreign: (w) => ({ ticketId: w.other.ticketId }),
+  },
+  "spamQueue.settings": { roles: ADMIN_ONLY },
+  "spamQueue.updateSettings": { roles: ADMIN_ONLY, input: () => ({ threshold: null, retentionDays: 30 }) },
 
   // Email-gateway settings screens: admins only.
   "sendingDomains.list": { roles: ADMIN_ONLY },

@@ -11,6 +11,7 @@ import { dmarcReportsRouter } from "./dmarc-reports";
 import { profileRouter } from "./profile";
 import { ticketsRouter } from "./tickets";
 import { sendingDomainsRouter } from "./sending-domains";
+import { spamQueueRouter } from "./spam-queue";
 import { unattributedRouter } from "./unattributed";
 import { usersRouter } from "./users";
 
@@ -26,6 +27,7 @@ export const appRouter = createTRPCRouter({
   activity: activityRouter,
   inbound: inboundRouter,
   unattributed: unattributedRouter,
+  spamQueue: spamQueueRouter,
   mtaSts: mtaStsRouter,
   dmarcReports: dmarcReportsRouter,
   cannedResponses: cannedResponsesRouter,

@@ -15,6 +15,7 @@ import {
   MessageSquareText,
   ShieldCheck,
   Ticket,
+  ShieldAlert,
   UserRoundSearch,
   Users,
   type LucideIcon,
@@ -27,6 +28,7 @@ import { UserMenu } from "./user-menu";
 const icons: Record<NavIcon, LucideIcon> = {
   tickets: Ticket,
   unattributed: UserRoundSearch,
+  spam: ShieldAlert,
   clients: Building2,
   inbound: Inbox,
   "sending-domains": Globe,

@@ -104,7 +104,7 @@ describe.each(testProviders())("spam and malware filtering on %s", (provider) =>
     expect(scan.symbols?.map((s) => s.name)).toContain("R_SPF_ALLOW");
     const activity = await db().activityLog.findFirstOrThrow({ where: { tenantId: tenant.id, messageIdHeader: sent.messageId } });
     expect(activity.outcome).toBe("DELIVERED");
-    expect(JSON.parse(activity.decisionsJson!)[0]).toMatch(/^scanned: score /);
+    expect((JSON.parse(activity.decisionsJson!) as string[])[0]).toMatch(/^scanned: score /);
   });
 
   it("R-SPAM-1: an EICAR attachment is quarantined as malware; released, its attachment is still refused", async () => {
@@ -170,10 +170,10 @@ describe.each(testProviders())("spam and malware filtering on %s", (provider) =>
     } finally {
       await rspamd.start();
     }
-    const result = await sendMail(mta, { from: "alice@client.example", to: [mailbox(tenant.slug)], data: retry!.data });
+    const result = await sendMail(mta, { from: "alice@client.example", to: [mailbox(tenant.slug)], data: retry.data });
     expect(result.final?.code).toBe(250);
     // 250 is answered only after the commit.
-    await db().message.findFirstOrThrow({ where: { tenantId: tenant.id, messageIdHeader: retry!.messageId } });
+    await db().message.findFirstOrThrow({ where: { tenantId: tenant.id, messageIdHeader: retry.messageId } });
   }, 300_000);
 
   it("R-SPAM-3: SPAM_FAIL_OPEN=1 accepts mail while rspamd is unreachable, marked not scanned", async () => {

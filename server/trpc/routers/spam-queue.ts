@@ -27,7 +27,13 @@ export const spamQueueRouter = createTRPCRouter({
   list: queueProcedure.query(({ ctx }) => listSpamQueue(ctx.db, ctx.tenantId)),
   release: queueProcedure.input(itemInput).mutation(async ({ ctx, input }) => {
     const { outcome, learned } = await releaseQuarantined(ctx.db, spamDeps(ctx), { tenantId: ctx.tenantId, id: input.id });
-    return { outcome: outcome?.outcome ?? null, ticketNumber: outcome?.ticketNumber ?? null, reason: outcome?.reason ?? null, learned };
+    return {
+      outcome: outcome?.outcome ?? null,
+      ticketId: outcome?.ticketId ?? null,
+      ticketNumber: outcome?.ticketNumber ?? null,
+      reason: outcome?.reason ?? null,
+      learned,
+    };
   }),
   delete: queueProcedure.input(itemInput).mutation(({ ctx, input }) => deleteQuarantined(ctx.db, { tenantId: ctx.tenantId, id: input.id })),
   block: queueProcedure

@@ -107,6 +107,7 @@ export async function deliverMessage(message: ReceivedMessage, log?: Logger): Pr
           inboundDomain: rt.env.INBOUND_DOMAIN,
           resolver: rt.authResolver,
           trustedArcSealers: rt.env.TRUSTED_ARC_SEALERS,
+          gatewayDkim: rt.gatewayDkim,
           scanner: { rspamdUrl: rt.env.RSPAMD_URL, clamd: rt.env.CLAMD, failOpen: rt.env.SPAM_FAIL_OPEN },
         },
         {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { IngestDeps } from "../../inbound/received-message";
+import { gatewayDkimFromEnv } from "../../sending-domains/gateway-dkim";
 import { getSpamSettings, listSpamQueue, spamSettingsInput, updateSpamSettings } from "../../spam-queue/list-spam-queue";
 import { markTicketAsSpam } from "../../spam-queue/mark-as-spam";
 import { blockQuarantined, deleteQuarantined, releaseQuarantined } from "../../spam-queue/spam-queue-actions";
@@ -12,7 +13,10 @@ const itemInput = z.object({ id: z.string().min(1).max(64) });
 
 /** What releasing and learning need from the web process's runtime. */
 function spamDeps(ctx: Pick<Context, "env" | "resolver" | "now">): IngestDeps {
+  const { domain, selector, privateKeyPem } = gatewayDkimFromEnv(ctx.env);
   return {
+    // A released message's acknowledgement is signed like the MTA's (R-UX-1).
+    gatewayDkim: { domain, selector, privateKeyPem },
     secret: ctx.env.APP_SECRET,
     inboundDomain: ctx.env.INBOUND_DOMAIN,
     resolver: ctx.resolver,

@@ -64,7 +64,7 @@ async function startHaraka(
   let output = "";
   child.stdout.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr.on("data", (c: Buffer) => (output += c.toString()));
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 120_000; // tsx compiles the plugin's requires on start: slow on a busy machine
   for (;;) {
     try {
       await new Promise<void>((resolve, reject) => {

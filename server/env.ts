@@ -156,6 +156,12 @@ export const envSchema = z.object({
   CANARY_WAIT_SECONDS: z.coerce.number().int().min(1).default(900),
   /** R-HEALTH-1…4: how often the MTA runs the health job (sends due canaries, settles misses, alerts). */
   HEALTH_CHECK_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
+  /** R-SPAM-1: rspamd's controller (e.g. http://127.0.0.1:11334): scans every inbound message, learns per tenant. */
+  RSPAMD_URL: z.string().url("RSPAMD_URL must be a URL such as http://127.0.0.1:11334").optional(),
+  /** R-SPAM-1: clamd, as a socket path (/run/clamav/clamd.ctl) or host:port: scans attachments (INSTREAM). */
+  CLAMD: z.union([hostPort, z.string().regex(/^\//, "CLAMD must be a socket path or host:port")]).optional(),
+  /** R-SPAM-3: 1 = a configured scanner that is down lets mail in marked "not scanned" instead of answering 451. */
+  SPAM_FAIL_OPEN: z.enum(["0", "1"]).default("0").transform((v) => v === "1"),
 });
 
 export type Env = z.infer<typeof envSchema> & {

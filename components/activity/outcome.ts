@@ -1,6 +1,6 @@
 import { formatDate } from "../ui/format-date";
 /** How each activity outcome is named and coloured on the screen (list badges and chart share these). */
-export const OUTCOMES = ["DELIVERED", "QUEUED", "DEFERRED", "BOUNCED", "DROPPED", "DUPLICATE"] as const;
+export const OUTCOMES = ["DELIVERED", "QUEUED", "DEFERRED", "BOUNCED", "DROPPED", "DUPLICATE", "QUARANTINED"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 export const OUTCOME_LABEL: Record<Outcome, string> = {
@@ -10,6 +10,7 @@ export const OUTCOME_LABEL: Record<Outcome, string> = {
   BOUNCED: "Bounced",
   DROPPED: "Dropped",
   DUPLICATE: "Duplicate",
+  QUARANTINED: "Spam queue",
 };
 
 export const OUTCOME_TONE: Record<Outcome, "green" | "indigo" | "amber" | "red" | "slate"> = {
@@ -19,6 +20,7 @@ export const OUTCOME_TONE: Record<Outcome, "green" | "indigo" | "amber" | "red" 
   BOUNCED: "red",
   DROPPED: "red",
   DUPLICATE: "slate",
+  QUARANTINED: "amber",
 };
 
 /** Chart fill colours (Tailwind palette hex, so the SVG needs no classes). */
@@ -29,6 +31,7 @@ export const OUTCOME_COLOR: Record<Outcome, string> = {
   BOUNCED: "#ef4444",
   DROPPED: "#64748b",
   DUPLICATE: "#cbd5e1",
+  QUARANTINED: "#fcd34d",
 };
 
 export function formatWhen(d: Date | string | null | undefined): string {

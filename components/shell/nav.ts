@@ -3,6 +3,7 @@ import type { Role } from "@/server/users/roles";
 export type NavIcon =
   | "tickets"
   | "unattributed"
+  | "spam"
   | "clients"
   | "inbound"
   | "sending-domains"
@@ -29,6 +30,7 @@ export const navigation: NavSection[] = [
     items: [
       { href: "/tickets", label: "Tickets", icon: "tickets", roles: everyone },
       { href: "/unattributed", label: "Unattributed", icon: "unattributed", roles: ["ADMIN", "SUPPORT"] },
+      { href: "/spam", label: "Spam queue", icon: "spam", roles: ["ADMIN", "SUPPORT"] },
       { href: "/clients", label: "Clients", icon: "clients", roles: everyone },
     ],
   },

@@ -16,6 +16,7 @@ import {
   MessageSquareText,
   ShieldCheck,
   Ticket,
+  ShieldAlert,
   UserRoundSearch,
   Users,
   type LucideIcon,
@@ -28,6 +29,7 @@ import { UserMenu } from "./user-menu";
 const icons: Record<NavIcon, LucideIcon> = {
   tickets: Ticket,
   unattributed: UserRoundSearch,
+  spam: ShieldAlert,
   clients: Building2,
   inbound: Inbox,
   "sending-domains": Globe,

@@ -1,4 +1,5 @@
 "use client";
+import { ScanBadge } from "../spam/scan-badge";
 import { ChevronDown, ChevronUp, Download, FileText, ImageOff, Paperclip } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
 import { Badge } from "../ui/badge";
@@ -116,6 +117,7 @@ export function MessageCard({ message: m }: { message: ThreadMessage }) {
             {m.deliveryDetail && m.deliveryState !== "QUEUED" ? (
               <span className="text-xs text-slate-500">{m.deliveryDetail}</span>
             ) : null}
+            {m.scan ? <ScanBadge scan={m.scan} /> : null}
             {m.auth ? (
               <>
                 <AuthBadge label="SPF" check={m.auth.spf} />

@@ -13,6 +13,7 @@ import { controlClass } from "../ui/field";
 import { PageHeader } from "../ui/page-header";
 import { useTRPC } from "../trpc/client";
 import { MergeDialog } from "./merge-dialog";
+import { MarkAsSpamButton } from "../spam/mark-as-spam-button";
 import { MessageCard } from "./message-card";
 import { NoteComposer } from "./note-composer";
 import { EventLine, NoteCard } from "./thread-entries";
@@ -93,10 +94,13 @@ export function TicketDetail({ ticketId }: { ticketId: string }) {
         }
         actions={
           merged ? null : (
-            <Button variant="secondary" onClick={() => setMerging(true)}>
-              <GitMerge className="size-4" aria-hidden />
-              Merge…
-            </Button>
+            <>
+              <MarkAsSpamButton ticket={t} />
+              <Button variant="secondary" onClick={() => setMerging(true)}>
+                <GitMerge className="size-4" aria-hidden />
+                Merge…
+              </Button>
+            </>
           )
         }
       />

@@ -9,7 +9,8 @@
  *
  * Per message: parse once, authenticate once (mailauth, through `deps.resolver`). Then per tenant and purpose
  * of the envelope recipients, one step each:
- *   - ticket mail (tenant mailbox, reply address): ingest-ticket-mail.ts;
+ *   - ticket mail (tenant mailbox, reply address): screen-ticket-mail.ts (spam and malware, R-SPAM), then
+ *     ingest-ticket-mail.ts;
  *   - DMARC / TLS reports: ingest-report.ts;
  *   - DSNs to a VERP bounce address: ingest-bounce.ts.
  * Ingestion for one tenant is serialised by the tenant lock (server/tenants/lock-tenant.ts).
@@ -21,7 +22,6 @@ import { parseMessage } from "../mail/parse-message";
 import { ingestBounce } from "./ingest-bounce";
 import { ingestCanary } from "./ingest-canary";
 import { ingestReport } from "./ingest-report";
-import { ingestTicketMail } from "./ingest-ticket-mail";
 import {
   ingestInboundInput,
   type IngestDeps,
@@ -30,6 +30,7 @@ import {
   type ReceivedMessage,
 } from "./received-message";
 import { resolveRecipient, type RecipientTarget } from "./recipients";
+import { screenTicketMail } from "./screen-ticket-mail";
 
 export { AUTO_ACK_REASON } from "./acknowledge";
 export { ingestInboundInput, type IngestDeps, type IngestInboundInput, type InboundOutcome } from "./received-message";
@@ -96,7 +97,7 @@ export async function ingestInbound(db: Db, deps: IngestDeps, rawInput: IngestIn
   const outcomes: InboundOutcome[] = [];
   for (const group of groupTargets(targets)) {
     if (group.purpose === "ticket") {
-      const outcome = await ingestTicketMail(db, message, group.targets);
+      const outcome = await screenTicketMail(db, message, group.targets);
       if (outcome) outcomes.push(outcome);
     } else if (group.purpose === "report") outcomes.push(await ingestReport(db, message, group.targets));
     else outcomes.push(await ingestBounce(db, message, group.targets));

@@ -24,6 +24,7 @@ import { elapsedMs, inboundActivity, ingestNow, type InboundOutcome, type Receiv
 import type { RecipientTarget } from "./recipients";
 import { normaliseSenderAddress } from "../mail/addresses";
 import { storeInboundMessage } from "./store-inbound-message";
+import { describeScan } from "../spam/scan-verdict";
 import { findThread } from "./threading";
 
 /** What the steps of one recipient group share. */
@@ -153,7 +154,7 @@ async function ingestIn(tx: Tx, c: TicketMail): Promise<InboundOutcome | null> {
     ...candidates,
     newTicketsPerSenderHour: tenant.newTicketsPerSenderHour,
   });
-  const decisions = [describeClassification(c.classification)];
+  const decisions = [...(m.scan ? [describeScan(m.scan)] : []), describeClassification(c.classification)];
   if (rule && fate.ruleId) {
     decisions.push(`alert rule “${rule.name}” (${describeAlertRuleConditions(rule)})`);
     await tx.$executeRaw`UPDATE "AlertRule" SET "matchCount" = "matchCount" + 1, "lastMatchAt" = ${now} WHERE "id" = ${rule.id}`;

@@ -7,6 +7,8 @@ import type { ActivityOutcome, ActivityRow } from "../activity/record-activity";
 import type { Resolver } from "../dns/resolver";
 import type { AuthenticationResult } from "../mail/authenticate";
 import type { ParsedMessage } from "../mail/parse-message";
+import type { ScannerConfig } from "../spam/scan-message";
+import type { ScanVerdict } from "../spam/scan-verdict";
 import type { RecipientTarget } from "./recipients";
 
 export type IngestDeps = {
@@ -21,6 +23,8 @@ export type IngestDeps = {
    */
   gatewayDkim?: { domain: string; selector: string; privateKeyPem: string };
   now?: () => Date;
+  /** R-SPAM-1: rspamd / clamd (RSPAMD_URL, CLAMD, SPAM_FAIL_OPEN); absent = no filtering. */
+  scanner?: ScannerConfig;
 };
 
 export const ingestInboundInput = z.object({
@@ -43,6 +47,8 @@ export type ReceivedMessage = {
   parsed: ParsedMessage;
   auth: AuthenticationResult;
   deps: IngestDeps;
+  /** What the spam and malware scan said (server/inbound/screen-ticket-mail.ts); absent = not configured. */
+  scan?: ScanVerdict;
 };
 
 export type InboundOutcome = {

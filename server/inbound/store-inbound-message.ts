@@ -57,6 +57,7 @@ export async function storeInboundMessage(
     dmarc: auth.dmarc,
     arc: auth.arc,
     authJson: authJson(auth),
+    scanJson: m.scan ? JSON.stringify(m.scan) : null,
     dedupeKey: a.dedupeKey,
     // HTML-only mail opens Formatted (B2).
     textFromHtml: parsed.textFromHtml,

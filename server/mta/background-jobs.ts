@@ -2,8 +2,9 @@
  * The MTA process's background jobs, each started once on the process's runtime (runtime.ts: one database
  * client, one resolver): the outbound delivery worker (unless OUTBOUND_DELIVERY=off), the sending-domain
  * re-check (R-DOM-3), the activity purge (R-ACT-2), the health checks (R-HEALTH-1…4: forwarding canaries,
- * quiet mailbox, incidents and their mail) and the /metrics listener (R-HEALTH-5). They share one shape
- * (BackgroundJob): scripts/mta.ts starts them after Haraka and stops them all before the database is closed.
+ * quiet mailbox, incidents and their mail), the Spam queue purge (R-SPAM-2) and the /metrics listener
+ * (R-HEALTH-5). They share one shape (BackgroundJob): scripts/mta.ts starts them after Haraka and stops them all
+ * before the database is closed.
  *
  * Which process runs which (SMTP_WORKERS, Haraka's cluster mode):
  * - `single` (SMTP_WORKERS=1): everything, in the one process;
@@ -12,9 +13,10 @@
  * - `worker` of a cluster: only the outbound worker, in every worker. Claims are leases on the shared queue table
  *   (server/outbound/delivery-queue.ts), so several workers and several nodes deliver each job exactly once.
  */
-import type { BackgroundJob } from "../jobs/periodic-job";
 import { startHealthJob } from "../gateway-health/run-health-checks";
+import { startPeriodicJob, type BackgroundJob } from "../jobs/periodic-job";
 import { startMetricsListener } from "../metrics/mta-metrics-listener";
+import { purgeSpamQueue } from "../spam-queue/purge-spam-queue";
 import { startActivityPurgeJob } from "./activity-purge";
 import { startOutboundWorker, type WorkerLog } from "./outbound-worker";
 import { openMta } from "./runtime";
@@ -45,6 +47,18 @@ export function startBackgroundJobs(log: WorkerLog, role: MtaProcessRole = "sing
       timing: { intervalSecondsOverride: rt.env.CANARY_INTERVAL_SECONDS, waitSeconds: rt.env.CANARY_WAIT_SECONDS },
       intervalSeconds: rt.env.HEALTH_CHECK_SECONDS,
       log: info,
+    }),
+    // R-SPAM-2: Spam queue items past their tenant's retention.
+    startPeriodicJob({
+      name: "spam queue purge",
+      intervalMs: ms ?? 60 * 60 * 1000,
+      firstRunMs: ms ?? 90_000,
+      log: info,
+      run: async () => {
+        const purged = await purgeSpamQueue(rt.db);
+        if (purged) info(`spam queue purge: deleted ${purged} items older than their tenant's retention`);
+        return purged;
+      },
     }),
   );
   return jobs;

@@ -15,12 +15,14 @@ import {
   tooManyUnknownRecipients,
   unknownRecipient,
   unknownRecipientsFromIp,
+  scannerUnavailable,
   type SmtpReply,
 } from "./smtp-reply";
 import { underInboundDomain, UnknownRecipientLimiter } from "./recipient-limits";
 import { ingestInbound } from "../inbound/ingest-inbound";
 import { inboundMessages, ingestDuration } from "../metrics/metrics";
 import { closeMta, ensureSchema, openMta, track } from "./runtime";
+import { isScannerUnavailable } from "../spam/scanner-error";
 
 export { openMta, closeMta, markSchemaReady } from "./runtime";
 
@@ -125,6 +127,7 @@ export async function deliverMessage(message: ReceivedMessage, log?: Logger): Pr
           resolver: rt.authResolver,
           trustedArcSealers: rt.env.TRUSTED_ARC_SEALERS,
           gatewayDkim: rt.gatewayDkim,
+          scanner: { rspamdUrl: rt.env.RSPAMD_URL, clamd: rt.env.CLAMD, failOpen: rt.env.SPAM_FAIL_OPEN },
         },
         {
           raw: message.raw,
@@ -142,6 +145,11 @@ export async function deliverMessage(message: ReceivedMessage, log?: Logger): Pr
     return accepted(`Message accepted (${summary})`);
   } catch (err) {
     inboundMessages.inc({ outcome: "failed" });
+    // R-SPAM-3: a scanner outage is 451 4.7.1, not "local problem".
+    if (isScannerUnavailable(err)) {
+      log?.(`message delivery deferred: ${err.message}`);
+      return scannerUnavailable();
+    }
     return fail(log, "message delivery", err);
   }
 }

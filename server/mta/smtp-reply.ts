@@ -62,6 +62,14 @@ export const unknownRecipientsFromIp = (): SmtpReply => ({
   message: "Too many unknown recipients from your address; try again later",
 });
 
+/** R-SPAM-3: rspamd or clamd is configured but did not answer: the sender retries, nothing unscanned gets in. */
+export const scannerUnavailable = (): SmtpReply => ({
+  action: "denysoft",
+  code: 451,
+  status: "4.7.1",
+  message: "Content scanner unavailable, please try again later",
+});
+
 /** More large messages in progress than LARGE_MESSAGE_SLOTS (452 at MAIL FROM, 451 at the end of DATA). */
 export const tooManyLargeMessages = (code: 451 | 452): SmtpReply => ({
   action: "denysoft",

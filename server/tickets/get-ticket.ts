@@ -1,3 +1,4 @@
+import { readScanVerdict, type ScanVerdict } from "../spam/scan-verdict";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { replyAddress } from "../mail/addresses";
@@ -13,6 +14,8 @@ export type ThreadAttachment = { id: string; filename: string; contentType: stri
 
 export type ThreadMessage = {
   id: string;
+  /** R-SPAM-1: the spam/malware scan of an inbound message; null when none was made. */
+  scan: ScanVerdict | null;
   direction: "INBOUND" | "OUTBOUND";
   kind: string;
   from: Mailbox;
@@ -203,6 +206,7 @@ export async function getTicket(
           dmarc: true,
           arc: true,
           authJson: true,
+          scanJson: true,
           deliveryState: true,
           deliveryDetail: true,
           author: { select: { id: true, name: true } },
@@ -225,6 +229,7 @@ export async function getTicket(
       a.inline && a.contentId !== null && html.includes(`cid:${a.contentId}`);
     return {
       id: m.id,
+      scan: m.direction === "INBOUND" ? readScanVerdict(m.scanJson) : null,
       direction: m.direction === "OUTBOUND" ? "OUTBOUND" : "INBOUND",
       kind: m.kind,
       from: { address: m.fromAddress, name: m.fromName },

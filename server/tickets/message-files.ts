@@ -6,6 +6,15 @@ import { ATTACHMENT_CHUNKS, readChunks, SOURCE_CHUNKS } from "../db/chunked-byte
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { renderEmailHtml } from "../mail/sanitize-html";
+import { readScanVerdict } from "../spam/scan-verdict";
+
+/** R-SPAM-1: nothing of a message clamd found malware in is ever served, even after Release. */
+function refuseInfected(scanJson: string | null): void {
+  const scan = readScanVerdict(scanJson);
+  if (scan?.status === "malware") {
+    throw new AppError("FORBIDDEN", `This message carries malware (${scan.malware ?? "unknown"}); its files cannot be downloaded.`);
+  }
+}
 
 /** Inline images larger than this are not embedded in the viewer (they stay downloadable). */
 const MAX_INLINE_IMAGE_BYTES = 5 * 1024 * 1024;
@@ -31,9 +40,10 @@ export function attachmentDisposition(filename: string): string {
 export async function getAttachmentFile(db: Db, tenantId: string, attachmentId: string): Promise<FileDownload> {
   const a = await db.attachment.findFirst({
     where: { id: attachmentId, tenantId },
-    select: { filename: true, contentType: true, content: true, size: true },
+    select: { filename: true, contentType: true, content: true, size: true, message: { select: { scanJson: true } } },
   });
   if (!a) throw new AppError("NOT_FOUND", "Attachment not found.");
+  refuseInfected(a.message.scanJson);
   return { filename: a.filename, contentType: safeContentType(a.contentType), content: await attachmentContent(db, attachmentId, a) };
 }
 
@@ -46,9 +56,10 @@ async function attachmentContent(db: Db, id: string, a: { content: Uint8Array; s
 export async function getMessageSource(db: Db, tenantId: string, messageId: string): Promise<FileDownload> {
   const m = await db.message.findFirst({
     where: { id: messageId, tenantId },
-    select: { subject: true, ticket: { select: { number: true } }, source: { select: { raw: true } } },
+    select: { subject: true, scanJson: true, ticket: { select: { number: true } }, source: { select: { raw: true } } },
   });
   if (!m?.source) throw new AppError("NOT_FOUND", "This message's source is not stored.");
+  refuseInfected(m.scanJson);
   return {
     filename: `ticket-${m.ticket.number}-${messageId}.eml`,
     contentType: "message/rfc822",

@@ -95,6 +95,26 @@ export type Policy = {
   foreignName?: { input: (w: World) => unknown; refused?: "BAD_REQUEST" };
 };
 
+/** A Spam queue item of the tenant's (R-SPAM-2), for the procedures that take one. */
+const spamItem = async (w: World, tenant: TenantFixture) =>
+  (
+    await w.db.quarantinedMessage.create({
+      data: {
+        tenantId: tenant.tenantId,
+        kind: "SPAM",
+        scanJson: JSON.stringify({ status: "spam", score: 15, threshold: 6 }),
+        reason: "spam 15/6 GTUBE",
+        envelopeFrom: `offers-${w.unique()}@${tenant.slug}-spammer.example`,
+        recipients: `support@${tenant.slug}.in.localhost`,
+        fromAddress: null,
+        subject: "You won",
+        remoteIp: "192.0.2.1",
+        raw: new Uint8Array(Buffer.from("Subject: You won\r\n\r\nHello\r\n")),
+        dedupeKey: `policy-${w.unique()}`,
+      },
+    })
+  ).id;
+
 /** An alert rule of the tenant's, for the procedures that take one. */
 const alertRule = async (w: World, tenant: TenantFixture) =>
   (
@@ -430,6 +450,42 @@ export const procedurePolicies: Record<string, Policy> = {
     input: async (w) => ({ ticketIds: [await w.makeTicket(w.own, { unattributed: true })], scope: "sender" }),
     foreign: (w) => ({ ticketIds: [w.other.unattributedTicketId], scope: "domain" }),
   },
+
+  // The Spam queue (R-SPAM-2): ADMIN and SUPPORT; its settings admins only; Mark as spam is a ticket action.
+  "spamQueue.list": { roles: QUEUE },
+  "spamQueue.release": {
+    roles: QUEUE,
+    input: async (w) => {
+      // Release opens a ticket: number it after the fixture's rows (written without the tenant's counter).
+      const top = await w.db.ticket.aggregate({ where: { tenantId: w.own.tenantId }, _max: { number: true } });
+      await w.db.tenant.update({ where: { id: w.own.tenantId }, data: { ticketSeq: (top._max.number ?? 0) + 1 } });
+      return { id: await spamItem(w, w.own) };
+    },
+    foreign: async (w) => ({ id: await spamItem(w, w.other) }),
+  },
+  "spamQueue.delete": { roles: QUEUE, input: async (w) => ({ id: await spamItem(w, w.own) }), foreign: async (w) => ({ id: await spamItem(w, w.other) }) },
+  "spamQueue.block": {
+    roles: QUEUE,
+    input: async (w) => ({ id: await spamItem(w, w.own), what: "sender" }),
+    foreign: async (w) => ({ id: await spamItem(w, w.other), what: "domain" }),
+  },
+  "spamQueue.markTicket": {
+    roles: ALL,
+    // A ticket whose received message keeps its source, as every received one does.
+    input: async (w) => {
+      const ticketId = await w.makeTicket(w.own);
+      const message = await w.db.message.findFirstOrThrow({ where: { ticketId }, select: { id: true } });
+      await w.db.messageSource.upsert({
+        where: { messageId: message.id },
+        create: { messageId: message.id, raw: new Uint8Array(Buffer.from("Subject: x\r\n\r\nHello\r\n")) },
+        update: {},
+      });
+      return { ticketId };
+    },
+    foreign: (w) => ({ ticketId: w.other.ticketId }),
+  },
+  "spamQueue.settings": { roles: ADMIN_ONLY },
+  "spamQueue.updateSettings": { roles: ADMIN_ONLY, input: () => ({ threshold: null, retentionDays: 30 }) },
 
   // Email-gateway settings screens: admins only.
   "sendingDomains.list": { roles: ADMIN_ONLY },

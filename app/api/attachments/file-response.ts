@@ -27,9 +27,13 @@ export function plainResponse(status: number, text: string): Response {
   });
 }
 
-/** A NOT_FOUND AppError → 404 (never a hint that the id exists in another tenant); anything else rethrown. */
+/**
+ * A NOT_FOUND AppError → 404 (never a hint that the id exists in another tenant); FORBIDDEN (a message with
+ * malware, R-SPAM-1) → 403; anything else rethrown.
+ */
 export function notFoundOr(err: unknown): Response {
   if (isAppError(err) && err.code === "NOT_FOUND") return plainResponse(404, err.message);
+  if (isAppError(err) && err.code === "FORBIDDEN") return plainResponse(403, err.message);
   throw err;
 }
 

@@ -12,6 +12,7 @@ import { dmarcReportsRouter } from "./dmarc-reports";
 import { profileRouter } from "./profile";
 import { ticketsRouter } from "./tickets";
 import { sendingDomainsRouter } from "./sending-domains";
+import { spamQueueRouter } from "./spam-queue";
 import { unattributedRouter } from "./unattributed";
 import { usersRouter } from "./users";
 
@@ -27,6 +28,7 @@ export const appRouter = createTRPCRouter({
   activity: activityRouter,
   inbound: inboundRouter,
   unattributed: unattributedRouter,
+  spamQueue: spamQueueRouter,
   mtaSts: mtaStsRouter,
   dmarcReports: dmarcReportsRouter,
   cannedResponses: cannedResponsesRouter,

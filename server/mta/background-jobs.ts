@@ -1,11 +1,12 @@
 /**
  * The MTA process's background jobs, each started once on the process's runtime (runtime.ts: one database
  * client, one resolver): the outbound delivery worker (unless OUTBOUND_DELIVERY=off), the sending-domain
- * re-check (R-DOM-3) and the activity purge (R-ACT-2). They share one shape (BackgroundJob): scripts/mta.ts
+ * re-check (R-DOM-3), the activity purge (R-ACT-2) and the DMARC report reader (R-X-1). They share one shape (BackgroundJob): scripts/mta.ts
  * starts them after Haraka and stops them all before the database is closed.
  */
 import type { BackgroundJob } from "../jobs/periodic-job";
 import { startActivityPurgeJob } from "./activity-purge";
+import { startDmarcReportJob } from "./dmarc-report-job";
 import { startOutboundWorker, type WorkerLog } from "./outbound-worker";
 import { openMta } from "./runtime";
 import { startSendingDomainRecheck } from "./sending-domain-recheck";
@@ -17,6 +18,7 @@ export function startBackgroundJobs(log: WorkerLog): BackgroundJob[] {
     ...(rt.env.OUTBOUND_DELIVERY === "on" ? [startOutboundWorker({ log: (level, m) => log(level, `outbound: ${m}`) })] : []),
     startSendingDomainRecheck(info),
     startActivityPurgeJob(rt.db, { log: info }),
+    startDmarcReportJob(rt.db, { log: info }),
   ];
 }
 

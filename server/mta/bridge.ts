@@ -16,7 +16,7 @@ import {
   unknownRecipientsFromIp,
   type SmtpReply,
 } from "./smtp-reply";
-import { underInboundDomain, UnknownRecipientLimiter } from "./recipient-limits";
+import { recipientDomain, underInboundDomain, UnknownRecipientLimiter } from "./recipient-limits";
 import { ingestInbound } from "../inbound/ingest-inbound";
 import { closeMta, ensureSchema, openMta, track } from "./runtime";
 
@@ -49,7 +49,8 @@ export function connectionClosed(ip: string): void {
  * At RCPT TO (R-IN-1): accept only addresses the gateway owns, at most SMTP_MAX_RECIPIENTS per message; an
  * unreachable database is 451 4.3.0, never a 550 (the address may well be ours). Refused recipients count
  * against the connection's and the IP's enumeration budget (recipient-limits.ts): a spent connection gets 421
- * (the plugin then closes it), a spent IP 450 for every recipient until its window ends.
+ * (the plugin then closes it); an IP that spent its budget for one recipient domain gets 450 for unknown
+ * recipients there until its window ends, while recipients that exist are still accepted.
  */
 export async function checkRecipient(
   input: { address: string; acceptedSoFar: number; remoteIp?: string; unknownSoFar?: number },
@@ -58,11 +59,13 @@ export async function checkRecipient(
   try {
     const rt = openMta();
     const ip = input.remoteIp ?? "";
+    const domain = recipientDomain(input.address);
     if (unknownRecipients.connectionSpent(input.unknownSoFar ?? 0)) return tooManyUnknownRecipients();
-    if (unknownRecipients.ipBlocked(ip)) return unknownRecipientsFromIp();
     if (input.acceptedSoFar >= rt.env.SMTP_MAX_RECIPIENTS) return tooManyRecipients(rt.env.SMTP_MAX_RECIPIENTS);
     const refuse = () => {
-      if (underInboundDomain(input.address, rt.env.INBOUND_DOMAIN)) unknownRecipients.record(ip);
+      // A spent budget (this IP, this recipient domain) answers unknown recipients 450, never known ones.
+      if (unknownRecipients.ipBlocked(ip, domain)) return unknownRecipientsFromIp();
+      if (underInboundDomain(input.address, rt.env.INBOUND_DOMAIN)) unknownRecipients.record(ip, domain);
       return unknownRecipient();
     };
     const ctx = { secret: rt.env.APP_SECRET, inboundDomain: rt.env.INBOUND_DOMAIN };

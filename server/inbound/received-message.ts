@@ -15,6 +15,8 @@ export type IngestDeps = {
   /** DNS for SPF/DKIM/DMARC/ARC (DNS_SERVERS). */
   resolver: Resolver;
   trustedArcSealers: string[];
+  /** The operator's Maildir for postmaster@INBOUND_DOMAIN (DATA_DIR/postmaster); unset → that address has no mailbox. */
+  postmasterDir?: string;
   now?: () => Date;
 };
 

@@ -4,7 +4,8 @@
  * Every function resolves (never rejects) with the reply to give; unexpected errors become 451 4.3.0 here,
  * because a Haraka plugin that throws does not fail the transaction (STACK.md) and mail would be lost.
  */
-import { parseGatewayAddress } from "../mail/addresses";
+import path from "node:path";
+import { isOperatorPostmaster, parseGatewayAddress } from "../mail/addresses";
 import { resolveRecipient } from "../inbound/recipients";
 import {
   accepted,
@@ -69,6 +70,8 @@ export async function checkRecipient(
       return unknownRecipient();
     };
     const ctx = { secret: rt.env.APP_SECRET, inboundDomain: rt.env.INBOUND_DOMAIN };
+    // RFC 5321 §4.5.1: the gateway's own postmaster is always accepted (the operator's Maildir, no database).
+    if (isOperatorPostmaster(input.address, ctx.inboundDomain)) return accepted("Recipient OK");
     // Not one of our address shapes (another domain, a forged token): known without the database, so a relay
     // attempt is refused even while the database is down.
     if (!parseGatewayAddress(ctx.secret, input.address, ctx.inboundDomain)) return refuse();
@@ -108,6 +111,7 @@ export async function deliverMessage(message: ReceivedMessage, log?: Logger): Pr
           inboundDomain: rt.env.INBOUND_DOMAIN,
           resolver: rt.authResolver,
           trustedArcSealers: rt.env.TRUSTED_ARC_SEALERS,
+          postmasterDir: path.join(rt.env.DATA_DIR, "postmaster"),
         },
         {
           raw: message.raw,
@@ -119,7 +123,9 @@ export async function deliverMessage(message: ReceivedMessage, log?: Logger): Pr
         },
       ),
     );
-    const summary = result.outcomes.map((o) => `${o.outcome.toLowerCase()}`).join(", ") || "no recipient left";
+    const summary =
+      [...result.outcomes.map((o) => `${o.outcome.toLowerCase()}`), ...(result.postmaster ? ["for the postmaster"] : [])].join(", ") ||
+      "no recipient left";
     return accepted(`Message accepted (${summary})`);
   } catch (err) {
     return fail(log, "message delivery", err);

@@ -112,6 +112,7 @@ export async function deliverMessage(message: ReceivedMessage, log?: Logger): Pr
           resolver: rt.authResolver,
           trustedArcSealers: rt.env.TRUSTED_ARC_SEALERS,
           postmasterDir: path.join(rt.env.DATA_DIR, "postmaster"),
+          gatewayDkim: rt.gatewayDkim,
         },
         {
           raw: message.raw,

@@ -4,6 +4,7 @@
  * and the whole transaction with it (R-IN-10).
  */
 import type { Tx } from "../db/client";
+import { ATTACHMENT_CHUNKS, isChunked, SOURCE_CHUNKS, writeChunks } from "../db/chunked-bytes";
 import { insertRow, newRowId } from "../db/raw-sql";
 import type { AuthenticationResult } from "../mail/authenticate";
 import type { MailClass } from "../mail/automatic-mail";
@@ -61,21 +62,27 @@ export async function storeInboundMessage(
     textFromHtml: parsed.textFromHtml,
     createdAt: a.now,
   });
-  await insertRow(tx, "MessageSource", { messageId, raw: new Uint8Array(input.raw) });
-  if (parsed.attachments.length) {
-    await tx.attachment.createMany({
-      data: parsed.attachments.map((f) => ({
-        tenantId,
-        messageId,
-        filename: f.filename.slice(0, 255),
-        contentType: f.contentType.slice(0, 255),
-        size: f.size,
-        contentId: f.contentId,
-        inline: f.inline,
-        sha256: f.sha256,
-        content: new Uint8Array(f.content),
-      })),
+  // Large values go in chunks, one statement each (server/db/chunked-bytes.ts): bounded memory per message.
+  const rawChunked = isChunked(input.raw);
+  await insertRow(tx, "MessageSource", { messageId, raw: rawChunked ? new Uint8Array(0) : new Uint8Array(input.raw) });
+  if (rawChunked) await writeChunks(tx, SOURCE_CHUNKS, messageId, input.raw);
+  for (const f of parsed.attachments) {
+    const id = newRowId();
+    const chunked = isChunked(f.content);
+    await insertRow(tx, "Attachment", {
+      id,
+      tenantId,
+      messageId,
+      filename: f.filename.slice(0, 255),
+      contentType: f.contentType.slice(0, 255),
+      size: f.size,
+      contentId: f.contentId,
+      inline: f.inline,
+      sha256: f.sha256,
+      content: chunked ? new Uint8Array(0) : new Uint8Array(f.content),
+      createdAt: a.now,
     });
+    if (chunked) await writeChunks(tx, ATTACHMENT_CHUNKS, id, f.content);
   }
   return messageId;
 }

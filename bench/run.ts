@@ -3,7 +3,7 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 
 const available = readdirSync(import.meta.dirname)
-  .filter((f) => f.endsWith(".ts") && !["run.ts", "smtp-load.ts", "bench-mail.ts", "bench-env.ts"].includes(f))
+  .filter((f) => f.endsWith(".ts") && !["run.ts", "smtp-load.ts", "bench-mail.ts", "bench-env.ts", "large-mail-load.ts"].includes(f))
   .map((f) => f.replace(/\.ts$/, ""));
 const name = process.argv[2];
 if (!name || !available.includes(name)) {

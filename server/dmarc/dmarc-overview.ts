@@ -10,7 +10,8 @@ import { AppError } from "../errors";
 import { displayDomain } from "../domain-names";
 import type { GatewaySenders } from "./gateway-senders";
 import { isUniqueViolation } from "../clients/prisma-errors";
-import { storeDmarcReport, type StoreReportOutcome } from "./store-report";
+import { readReportFile } from "./read-report-file";
+import { storeReadReport, type StoreReportOutcome } from "./store-report";
 
 export const DMARC_PERIODS = ["7d", "30d", "90d", "365d", "all"] as const;
 export type DmarcPeriod = (typeof DMARC_PERIODS)[number];
@@ -346,14 +347,21 @@ export async function uploadDmarcReport(
   if (bytes.length > MAX_UPLOAD_BYTES) {
     throw new AppError("BAD_INPUT", `The file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB.`, { field: "file" });
   }
+  // Read outside any transaction, with the event loop free between slices (issue 19 item 1: an upload of a huge
+  // report must not freeze the web process for everyone else); then a short transaction stores what was read.
+  const read = await readReportFile(bytes);
+  if (!read.ok) {
+    throw new AppError("BAD_INPUT", `This file is not a DMARC aggregate report we can read: ${read.reason}`, { field: "file" });
+  }
   const store = () =>
     db.$transaction(
       (tx) =>
-        storeDmarcReport(tx, {
+        storeReadReport(tx, {
           tenantId: params.tenantId,
           file: { bytes, fileName: input.fileName || null },
           source: "upload",
           keepMalformed: false,
+          read,
         }),
       { maxWait: 15_000, timeout: 60_000 },
     );

@@ -11,21 +11,25 @@
  */
 import { createHash } from "node:crypto";
 import type { Tx } from "../db/client";
-import { domainOf } from "../mail/addresses";
 import type { ParsedMessage } from "../mail/parse-message";
-import { parseAggregateReport, ReportParseError, type AggregateReport } from "./parse-aggregate-report";
-import { unpackReport } from "./unpack-report";
+import type { AggregateReport } from "./parse-aggregate-report";
+import { readReportFile, type ReadReport } from "./read-report-file";
 
 export type ReportFile = { bytes: Buffer; fileName: string | null };
 export type ReportSource = "mail" | "upload";
 
 export type StoreReportOutcome =
-  | { status: "stored"; id: string; orgName: string; reportId: string; domain: string; recordCount: number; messageCount: number }
+  | { status: "stored"; id: string; orgName: string; reportId: string; domain: string; recordCount: number; messageCount: number; truncated?: boolean }
   | { status: "duplicate"; id: string; orgName: string; reportId: string; domain: string }
   | { status: "malformed"; id: string | null; reason: string; fileName: string | null; duplicate?: boolean };
 
 /** Largest file kept as the raw of a report that could not be read (base64 of the bytes beyond this is cut). */
 const MAX_KEPT_BYTES = 4 * 1024 * 1024;
+/**
+ * Largest report XML kept as `raw` (issue 19 item 1: bounded stored size per report). Real reports are far
+ * smaller; a larger one keeps its records and says that its XML was not kept.
+ */
+export const MAX_KEPT_XML_CHARS = 2 * 1024 * 1024;
 const RECORD_BATCH = 500;
 
 export type StoreReportParams = {
@@ -38,48 +42,66 @@ export type StoreReportParams = {
   keepMalformed: boolean;
 };
 
-/** Reads and stores one report file in the caller's transaction. */
+/**
+ * Reads and stores one report file in the caller's transaction. For small files (tests, seeding): production
+ * paths read first, outside any transaction (readReportFile), then call storeReadReport.
+ */
 export async function storeDmarcReport(tx: Tx, params: StoreReportParams): Promise<StoreReportOutcome> {
-  const { tenantId, file } = params;
-  const fileName = file.fileName ? file.fileName.slice(0, 255) : null;
-  const unpacked = unpackReport(file.bytes);
-  let report: AggregateReport | null = null;
-  let failure: { reason: string; partial: ReportParseError["partial"] } | null = null;
-  if (!unpacked.ok) failure = { reason: unpacked.reason, partial: {} };
-  else {
-    try {
-      report = parseAggregateReport(unpacked.xml);
-    } catch (err) {
-      if (!(err instanceof ReportParseError)) throw err;
-      failure = { reason: err.message, partial: err.partial };
-    }
-  }
+  return storeReadReport(tx, { ...params, read: await readReportFile(params.file.bytes) });
+}
 
-  if (!report) {
-    const reason = failure?.reason ?? "The report could not be read.";
+function mb(chars: number): string {
+  return `${(chars / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/**
+ * Records that say the same thing (same source, verdicts, identifiers and auth results) stored as one row with
+ * their counts added: the overview needs no more, and a report that repeats one row thousands of times costs one.
+ */
+function aggregateRecords(records: AggregateReport["records"]) {
+  const rows = new Map<string, { record: AggregateReport["records"][number]; count: number; authJson: string }>();
+  for (const r of records) {
+    const authJson = JSON.stringify({ ...r.authResults, reasons: r.reasons, envelopeTo: r.envelopeTo });
+    const key = JSON.stringify([r.sourceIp, r.disposition, r.dkim, r.spf, r.dkimAligned, r.spfAligned, r.headerFrom, r.envelopeFrom, authJson]);
+    const row = rows.get(key);
+    if (row) row.count = Math.min(row.count + r.count, 2_000_000_000);
+    else rows.set(key, { record: r, count: r.count, authJson });
+  }
+  return [...rows.values()];
+}
+
+/** Stores a report file already read (readReportFile) in the caller's transaction: a few bounded inserts. */
+export async function storeReadReport(tx: Tx, params: StoreReportParams & { read: ReadReport }): Promise<StoreReportOutcome> {
+  const { tenantId, file, read } = params;
+  const fileName = file.fileName ? file.fileName.slice(0, 255) : null;
+
+  if (!read.ok) {
+    const reason = read.reason;
     if (!params.keepMalformed) return { status: "malformed", id: null, reason, fileName };
     const digest = createHash("sha256").update(file.bytes).digest("hex");
-    const orgName = (failure?.partial.orgName ?? params.fallbackOrgName ?? "unknown reporter").slice(0, 200);
-    const reportId = (failure?.partial.reportId ?? `sha256:${digest.slice(0, 40)}`).slice(0, 500);
+    const orgName = (read.partial.orgName ?? params.fallbackOrgName ?? "unknown reporter").slice(0, 200);
+    const reportId = (read.partial.reportId ?? `sha256:${digest.slice(0, 40)}`).slice(0, 500);
     const existing = await tx.dmarcReport.findUnique({
       where: { tenantId_orgName_reportId: { tenantId, orgName, reportId } },
       select: { id: true },
     });
     if (existing) return { status: "malformed", id: existing.id, reason, fileName, duplicate: true };
-    const text = unpacked.ok;
-    const raw = unpacked.ok
-      ? unpacked.xml
-      : file.bytes.subarray(0, MAX_KEPT_BYTES).toString("base64");
+    const text = read.xml !== null;
+    const raw = read.xml !== null ? read.xml.slice(0, MAX_KEPT_XML_CHARS) : file.bytes.subarray(0, MAX_KEPT_BYTES).toString("base64");
+    const cut =
+      read.xml !== null
+        ? read.xml.length > MAX_KEPT_XML_CHARS ? ` (only the first ${mb(MAX_KEPT_XML_CHARS)} of its ${mb(read.xml.length)} of XML is kept)` : ""
+        : file.bytes.length > MAX_KEPT_BYTES ? " (only the first 4 MB of the file is kept)" : "";
     const created = await tx.dmarcReport.create({
       data: {
         tenantId,
         orgName,
-        email: failure?.partial.email?.slice(0, 320) ?? null,
+        email: read.partial.email?.slice(0, 320) ?? null,
         reportId,
-        domain: failure?.partial.domain ?? "",
+        domain: read.partial.domain ?? "",
         raw,
         rawEncoding: text ? "text" : "base64",
-        parseError: file.bytes.length > MAX_KEPT_BYTES && !text ? `${reason} (only the first 4 MB of the file is kept)` : reason,
+        parseError: `${reason}${cut}`,
         source: params.source,
         fileName,
       },
@@ -88,6 +110,7 @@ export async function storeDmarcReport(tx: Tx, params: StoreReportParams): Promi
     return { status: "malformed", id: created.id, reason, fileName };
   }
 
+  const report = read.report;
   const existing = await tx.dmarcReport.findUnique({
     where: { tenantId_orgName_reportId: { tenantId, orgName: report.orgName, reportId: report.reportId } },
     select: { id: true },
@@ -95,7 +118,10 @@ export async function storeDmarcReport(tx: Tx, params: StoreReportParams): Promi
   if (existing) {
     return { status: "duplicate", id: existing.id, orgName: report.orgName, reportId: report.reportId, domain: report.policy.domain };
   }
-  const messageCount = report.records.reduce((sum, r) => sum + r.count, 0);
+  const messageCount = Math.min(report.records.reduce((sum, r) => sum + r.count, 0), 2_000_000_000);
+  const problems = [...report.problems];
+  const keepXml = read.xml.length <= MAX_KEPT_XML_CHARS;
+  if (!keepXml) problems.unshift(`The report's XML (${mb(read.xml.length)}) is larger than ${mb(MAX_KEPT_XML_CHARS)} and is not kept.`);
   const created = await tx.dmarcReport.create({
     data: {
       tenantId,
@@ -112,8 +138,8 @@ export async function storeDmarcReport(tx: Tx, params: StoreReportParams): Promi
         extraContactInfo: report.extraContactInfo,
         errors: report.errors,
       }),
-      raw: unpacked.ok ? unpacked.xml : "",
-      problemsJson: report.problems.length ? JSON.stringify(report.problems.slice(0, 200)) : null,
+      raw: keepXml ? read.xml : "",
+      problemsJson: problems.length ? JSON.stringify(problems.slice(0, 200)) : null,
       recordCount: report.records.length,
       messageCount,
       source: params.source,
@@ -121,12 +147,13 @@ export async function storeDmarcReport(tx: Tx, params: StoreReportParams): Promi
     },
     select: { id: true },
   });
-  for (let i = 0; i < report.records.length; i += RECORD_BATCH) {
+  const rows = aggregateRecords(report.records);
+  for (let i = 0; i < rows.length; i += RECORD_BATCH) {
     await tx.dmarcRecord.createMany({
-      data: report.records.slice(i, i + RECORD_BATCH).map((r) => ({
+      data: rows.slice(i, i + RECORD_BATCH).map(({ record: r, count, authJson }) => ({
         reportId: created.id,
         sourceIp: r.sourceIp,
-        count: r.count,
+        count,
         disposition: r.disposition,
         dkim: r.dkim,
         spf: r.spf,
@@ -134,7 +161,7 @@ export async function storeDmarcReport(tx: Tx, params: StoreReportParams): Promi
         spfAligned: r.spfAligned,
         headerFrom: r.headerFrom,
         envelopeFrom: r.envelopeFrom,
-        authJson: JSON.stringify({ ...r.authResults, reasons: r.reasons, envelopeTo: r.envelopeTo }),
+        authJson,
       })),
     });
   }
@@ -146,6 +173,7 @@ export async function storeDmarcReport(tx: Tx, params: StoreReportParams): Promi
     domain: report.policy.domain,
     recordCount: report.records.length,
     messageCount,
+    truncated: report.truncated,
   };
 }
 
@@ -176,27 +204,13 @@ export function describeStoredReports(outcomes: StoreReportOutcome[]): string {
   if (!outcomes.length) return "DMARC report mailbox: the message carries no report (no .xml, .xml.gz or .zip attachment, no XML body)";
   return outcomes
     .map((o) => {
-      if (o.status === "stored") return `DMARC report ${o.reportId} from ${o.orgName} for ${o.domain} stored (${o.recordCount} records)`;
+      if (o.status === "stored") {
+        const cut = o.truncated ? `, truncated: more than ${o.recordCount} records, the rest not read` : "";
+        return `DMARC report ${o.reportId} from ${o.orgName} for ${o.domain} stored (${o.recordCount} records${cut})`;
+      }
       if (o.status === "duplicate") return `DMARC report ${o.reportId} from ${o.orgName} already stored`;
       return `DMARC report ${o.fileName ?? "(body)"} could not be read: ${o.reason}${o.duplicate ? " (already kept)" : ""}`;
     })
     .join("; ")
     .slice(0, 1000);
-}
-
-/**
- * A mail to the tenant's DMARC-report mailbox (R-X-1): every report it carries is stored (or recognised as a
- * duplicate, or kept as malformed with its reason) in the caller's transaction. Never makes a ticket.
- */
-export async function ingestDmarcReportMail(
-  tx: Tx,
-  params: { tenantId: string; parsed: Pick<ParsedMessage, "attachments" | "text" | "from">; envelopeFrom: string },
-): Promise<{ outcomes: StoreReportOutcome[]; reason: string }> {
-  const sender = params.parsed.from?.address ?? params.envelopeFrom;
-  const fallbackOrgName = sender.includes("@") ? domainOf(sender) : null;
-  const outcomes: StoreReportOutcome[] = [];
-  for (const file of reportFilesOfMessage(params.parsed)) {
-    outcomes.push(await storeDmarcReport(tx, { tenantId: params.tenantId, file, source: "mail", fallbackOrgName, keepMalformed: true }));
-  }
-  return { outcomes, reason: describeStoredReports(outcomes) };
 }

@@ -5,9 +5,15 @@
  * The container is recognised by its magic bytes, not by the file name or content type: Amazon SES sends gzip as
  * `application/octet-stream`, Google sends zip as `application/zip` with a `.zip` name, some send `.xml.gz`
  * named `.zip`. Every decompression is bounded (MAX_XML_BYTES of output), so a zip or gzip bomb fails with a
- * reason instead of filling memory.
+ * reason instead of filling memory. Decompression is asynchronous (zlib's thread pool), off the event loop.
  */
-import { gunzipSync, inflateRawSync } from "node:zlib";
+import { promisify } from "node:util";
+import { gunzip as gunzipCb, inflateRaw as inflateRawCb, type ZlibOptions } from "node:zlib";
+
+// Asynchronous zlib: decompression runs on libuv's thread pool, so unpacking a large report never holds the
+// event loop that SMTP sessions and web requests share (issue 19 item 1).
+const gunzipAsync = promisify<Buffer, ZlibOptions, Buffer>(gunzipCb);
+const inflateRawAsync = promisify<Buffer, ZlibOptions, Buffer>(inflateRawCb);
 
 /** Largest report XML we read (decompressed). Real aggregate reports are kilobytes to a few megabytes. */
 export const MAX_XML_BYTES = 32 * 1024 * 1024;
@@ -29,18 +35,18 @@ function isZip(b: Buffer): boolean {
   return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && (b[2] === 0x03 || b[2] === 0x05) && (b[3] === 0x04 || b[3] === 0x06);
 }
 
-/** Unpacks one report file. Never throws: a file that cannot be read gives `{ ok: false, reason }`. */
-export function unpackReport(input: Buffer): UnpackResult {
+/** Unpacks one report file. Never rejects: a file that cannot be read gives `{ ok: false, reason }`. */
+export async function unpackReport(input: Buffer): Promise<UnpackResult> {
   try {
     let bytes = input;
     const container: ReportContainer[] = [];
     for (let depth = 0; ; depth++) {
       if (depth > MAX_NESTING) throw new UnpackError(`The file is packed more than ${MAX_NESTING} times over.`);
       if (isGzip(bytes)) {
-        bytes = gunzip(bytes);
+        bytes = await gunzip(bytes);
         container.push("gzip");
       } else if (isZip(bytes)) {
-        bytes = unzipReport(bytes);
+        bytes = await unzipReport(bytes);
         container.push("zip");
       } else break;
     }
@@ -53,9 +59,9 @@ export function unpackReport(input: Buffer): UnpackResult {
   }
 }
 
-function gunzip(bytes: Buffer): Buffer {
+async function gunzip(bytes: Buffer): Promise<Buffer> {
   try {
-    return gunzipSync(bytes, { maxOutputLength: MAX_XML_BYTES });
+    return await gunzipAsync(bytes, { maxOutputLength: MAX_XML_BYTES });
   } catch (err) {
     // Mimecast's gzip ends in a stray CRLF, which zlib reads as a damaged second member. Only retried when the
     // first try failed: a real gzip trailer may itself end in 0x0a or 0x0d.
@@ -63,7 +69,7 @@ function gunzip(bytes: Buffer): Buffer {
     while (end > 0 && (bytes[end - 1] === 0x0a || bytes[end - 1] === 0x0d)) end--;
     if (end < bytes.length && !isTooLarge(err)) {
       try {
-        return gunzipSync(bytes.subarray(0, end), { maxOutputLength: MAX_XML_BYTES });
+        return await gunzipAsync(bytes.subarray(0, end), { maxOutputLength: MAX_XML_BYTES });
       } catch {
         // the original error says more
       }
@@ -89,7 +95,7 @@ function zlibReason(what: string, err: unknown): string {
  * (sizes there are right even when the local header defers them to a data descriptor). Stored and deflated
  * entries only; encrypted, multi-disk and ZIP64 archives are refused with a reason.
  */
-export function unzipReport(zip: Buffer): Buffer {
+export async function unzipReport(zip: Buffer): Promise<Buffer> {
   const eocd = findEndOfCentralDirectory(zip);
   const entries = zip.readUInt16LE(eocd + 10);
   const cdSize = zip.readUInt32LE(eocd + 12);
@@ -140,7 +146,7 @@ export function unzipReport(zip: Buffer): Buffer {
   if (entry.method !== 8) throw new UnpackError(`${entry.name} in the zip archive uses an unsupported compression (method ${entry.method}).`);
   try {
     // The declared size bounds the output too: a lying header cannot make us inflate more than it said.
-    return inflateRawSync(data, { maxOutputLength: Math.max(1, Math.min(entry.size, MAX_XML_BYTES)) });
+    return await inflateRawAsync(data, { maxOutputLength: Math.max(1, Math.min(entry.size, MAX_XML_BYTES)) });
   } catch (err) {
     throw new UnpackError(zlibReason("zip", err));
   }

@@ -42,6 +42,11 @@ export async function ingestBounce(db: Db, m: ReceivedMessage, targets: Recipien
       },
       ...(m.deps.now ? { now: m.deps.now() } : {}),
     });
+    if (!applied.applied) {
+      return await log("DROPPED", "delivery status notification names no recipient of the message it was sent about; nothing changed", {
+        messageId: target.messageId,
+      });
+    }
     return await log("DELIVERED", `delivery status notification: ${applied.deliveryState}`, {
       messageId: target.messageId,
       bounceDetail: applied.reason,

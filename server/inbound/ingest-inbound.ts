@@ -18,7 +18,9 @@
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { authenticateMessage } from "../mail/authenticate";
+import { isOperatorPostmaster } from "../mail/addresses";
 import { parseMessage } from "../mail/parse-message";
+import { deliverToOperatorPostmaster } from "./deliver-to-postmaster";
 import { ingestBounce } from "./ingest-bounce";
 import { ingestCanary } from "./ingest-canary";
 import { ingestReport } from "./ingest-report";
@@ -35,7 +37,8 @@ import { screenTicketMail } from "./screen-ticket-mail";
 export { AUTO_ACK_REASON } from "./acknowledge";
 export { ingestInboundInput, type IngestDeps, type IngestInboundInput, type InboundOutcome } from "./received-message";
 
-export type IngestResult = { outcomes: InboundOutcome[] };
+/** `postmaster`: the file name under the operator's Maildir when the message was (also) for postmaster@INBOUND_DOMAIN. */
+export type IngestResult = { outcomes: InboundOutcome[]; postmaster?: string };
 
 type Purpose = "ticket" | "report" | "bounce";
 
@@ -73,8 +76,13 @@ export async function ingestInbound(db: Db, deps: IngestDeps, rawInput: IngestIn
     const target = await resolveRecipient(db, ctx, address);
     if (target) targets.push(target);
   }
+  // RFC 5321 postmaster of the gateway itself: the operator's Maildir (deliver-to-postmaster.ts).
+  const postmaster =
+    deps.postmasterDir && input.recipients.some((r) => isOperatorPostmaster(r, deps.inboundDomain))
+      ? await deliverToOperatorPostmaster(deps.postmasterDir, input.raw, input.receivedAt)
+      : undefined;
   // Every recipient's tenant was deleted between RCPT and end of DATA: there is no one to deliver to.
-  if (!targets.length) return { outcomes: [] };
+  if (!targets.length) return { outcomes: [], ...(postmaster ? { postmaster } : {}) };
 
   const parsed = await parseMessage(input.raw);
   const canary = await ingestCanary(db, { input, parsed, deps }, targets);
@@ -102,5 +110,5 @@ export async function ingestInbound(db: Db, deps: IngestDeps, rawInput: IngestIn
     } else if (group.purpose === "report") outcomes.push(await ingestReport(db, message, group.targets));
     else outcomes.push(await ingestBounce(db, message, group.targets));
   }
-  return { outcomes };
+  return { outcomes, ...(postmaster ? { postmaster } : {}) };
 }

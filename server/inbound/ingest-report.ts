@@ -1,14 +1,16 @@
 /**
  * Mail to a tenant's report mailboxes: TLS-RPT reports (R-STS-3) and DMARC aggregate reports (R-X-1) are
- * stored, each report once, and never open a ticket. The activity row says what became of them.
+ * stored, each report once, and never open a ticket. The activity row says what became of them. DMARC report
+ * files are only queued here (server/dmarc/queue-report-mail.ts) and read in the background, so a huge report
+ * costs the SMTP session a few inserts; the activity row is updated once they are read.
  */
 import type { ActivityOutcome } from "../activity/record-activity";
 import { recordActivity } from "../activity/record-activity";
 import type { Db } from "../db/client";
 import { TRANSACTION_OPTIONS } from "../db/transactions";
-import { ingestDmarcReportMail } from "../dmarc/store-report";
+import { notifyDmarcReportQueued, queueDmarcReportMail } from "../dmarc/queue-report-mail";
 import { describeTlsReportResults, ingestTlsReportMail, isAuthenticatedReportMail } from "../tls-reports/ingest-tls-report-mail";
-import { elapsedMs, inboundActivity, type InboundOutcome, type ReceivedMessage } from "./received-message";
+import { elapsedMs, inboundActivity, ingestNow, type InboundOutcome, type ReceivedMessage } from "./received-message";
 import type { RecipientTarget } from "./recipients";
 
 export async function ingestReport(db: Db, m: ReceivedMessage, targets: RecipientTarget[]): Promise<InboundOutcome> {
@@ -21,20 +23,24 @@ export async function ingestReport(db: Db, m: ReceivedMessage, targets: Recipien
     const authenticated = isAuthenticatedReportMail(m.auth);
     reason = describeTlsReportResults(await ingestTlsReportMail(db, { tenantId, attachments, text, raw: m.input.raw, authenticated }));
   }
+  let queued: string[] = [];
   await db.$transaction(async (tx) => {
     if (targets.some((t) => t.kind === "dmarc-reports")) {
-      const dmarc = await ingestDmarcReportMail(tx, { tenantId, parsed: m.parsed, envelopeFrom: m.input.mailFrom });
+      // Issue 19 item 1: the files are queued as received and read in the background (server/dmarc/).
+      const dmarc = await queueDmarcReportMail(tx, { tenantId, parsed: m.parsed, envelopeFrom: m.input.mailFrom, now: ingestNow(m) });
       reason = dmarc.reason;
-      if (!dmarc.outcomes.length) outcome = "DROPPED";
-      else if (dmarc.outcomes.every((o) => o.status === "duplicate" || (o.status === "malformed" && o.duplicate))) outcome = "DUPLICATE";
+      queued = dmarc.jobIds;
+      if (!queued.length) outcome = "DROPPED";
     }
-    await recordActivity(tx, {
+    const activity = await recordActivity(tx, {
       ...inboundActivity(m, tenantId, targets),
       outcome,
       reason,
       remoteReply: kind,
       processingMs: elapsedMs(m),
     });
+    if (queued.length) await tx.dmarcReportJob.updateMany({ where: { id: { in: queued } }, data: { activityId: activity.id } });
   }, TRANSACTION_OPTIONS);
+  if (queued.length) notifyDmarcReportQueued();
   return { tenantId, recipients: targets.map((t) => t.address), outcome, reason };
 }

@@ -41,6 +41,26 @@ type TicketMail = {
   dedupeKey: string;
 };
 
+/** Where the body starts: after the first empty line (CRLF or bare LF), else nowhere (a message of headers). */
+function bodyOf(raw: Buffer): Buffer {
+  const crlf = raw.indexOf("\r\n\r\n");
+  const lf = raw.indexOf("\n\n");
+  if (crlf < 0 && lf < 0) return raw.subarray(raw.length);
+  const end = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 4 : lf + 2;
+  return raw.subarray(end);
+}
+
+/**
+ * R-IN-10: the same message to the same recipients is one message, however often it arrives — "the same" being
+ * its Message-Id, its sender (From, else the envelope sender) and its body. The Message-Id alone is chosen by the
+ * sender, so anyone could squat a message's id and make the real one look like a duplicate (issue 19 item 5); a
+ * retry after a lost 250 carries the same From and body, while headers (Received) may differ, so they are left out.
+ */
+export function dedupeKeyOf(tenantId: string, messageId: string, recipients: string[], sender: string | null, raw: Buffer): string {
+  const body = createHash("sha256").update(bodyOf(raw)).digest("hex");
+  return createHash("sha256").update(`${tenantId}\0${messageId}\0${recipients.join(",")}\0${sender ?? ""}\0${body}`).digest("hex");
+}
+
 /** Null when the tenant was deleted since its recipients were resolved: there is no one to deliver to. */
 export async function ingestTicketMail(db: Db, m: ReceivedMessage, targets: RecipientTarget[]): Promise<InboundOutcome | null> {
   const { parsed, input } = m;
@@ -58,8 +78,7 @@ export async function ingestTicketMail(db: Db, m: ReceivedMessage, targets: Reci
     envelopeFrom,
     sender: headerFrom ?? envelopeFrom,
     classification: classifyMail(parsed.headers, input.mailFrom),
-    // R-IN-10: the same message (Message-Id) to the same recipient is one message, however often it arrives.
-    dedupeKey: createHash("sha256").update(`${tenantId}\0${parsed.messageId}\0${recipients.join(",")}`).digest("hex"),
+    dedupeKey: dedupeKeyOf(tenantId, parsed.messageId, recipients, headerFrom ?? envelopeFrom, input.raw),
   };
   try {
     return await db.$transaction((tx) => ingestIn(tx, mail), TRANSACTION_OPTIONS);
@@ -84,7 +103,7 @@ async function recordDuplicate(tx: Tx, c: TicketMail): Promise<InboundOutcome | 
   await recordActivity(tx, {
     ...c.base,
     outcome: "DUPLICATE",
-    reason: "already received (same Message-Id and recipient)",
+    reason: "already received (same Message-Id, sender, body and recipient)",
     ticketId: duplicate.ticketId,
     messageId: duplicate.id,
     processingMs: elapsedMs(c.m),

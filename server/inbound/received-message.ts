@@ -17,6 +17,8 @@ export type IngestDeps = {
   /** DNS for SPF/DKIM/DMARC/ARC (DNS_SERVERS). */
   resolver: Resolver;
   trustedArcSealers: string[];
+  /** The operator's Maildir for postmaster@INBOUND_DOMAIN (DATA_DIR/postmaster); unset → that address has no mailbox. */
+  postmasterDir?: string;
   /**
    * The gateway's own DKIM key for `inboundDomain` (server/sending-domains/gateway-dkim.ts): acknowledgements from
    * a tenant that has no verified sending domain yet go out from its gateway address signed with it (R-UX-1).

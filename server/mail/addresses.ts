@@ -6,6 +6,9 @@
  *   reply-<ticketId>-<token>@…      per-ticket reply address (Reply-To of everything we send on a ticket)
  *   bounce-<messageId>-<token>@…    per-outbound-message VERP address (our envelope sender)
  *   dmarc-reports@…, tls-reports@…  the tenant's DMARC aggregate and TLS-RPT report mailboxes
+ *   postmaster@…                    RFC 5321 §4.5.1: the tenant's mailbox too (its mail becomes a ticket)
+ *
+ * and `postmaster@<INBOUND_DOMAIN>` itself is the operator's (isOperatorPostmaster).
  *
  * Token: HMAC-SHA256 under a key derived from APP_SECRET, over (kind, slug, id), truncated to 80 bits and
  * written in lower-case RFC 4648 base32 (16 characters). Lower-case base32 because mail systems lower-case
@@ -28,6 +31,7 @@ export type GatewayAddress = {
 };
 
 const MAILBOX_LOCAL = "support";
+const POSTMASTER_LOCAL = "postmaster";
 const DMARC_LOCAL = "dmarc-reports";
 const TLS_LOCAL = "tls-reports";
 /** 80 bits = 10 bytes = exactly 16 base32 characters. */
@@ -179,7 +183,8 @@ export function parseGatewayAddress(secret: string, address: string, inboundDoma
     const plus = local.indexOf("+");
     if (plus >= 0) local = local.slice(0, plus);
 
-    if (local === MAILBOX_LOCAL) return { slug, kind: "mailbox" };
+    // RFC 5321 §4.5.1: every domain accepts postmaster (any case). The tenant's admins answer it in their helpdesk.
+    if (local === MAILBOX_LOCAL || local === POSTMASTER_LOCAL) return { slug, kind: "mailbox" };
     if (local === DMARC_LOCAL) return { slug, kind: "dmarc-reports" };
     if (local === TLS_LOCAL) return { slug, kind: "tls-reports" };
 
@@ -194,6 +199,20 @@ export function parseGatewayAddress(secret: string, address: string, inboundDoma
   } catch {
     return null;
   }
+}
+
+/**
+ * `postmaster@<INBOUND_DOMAIN>` (any case, angle brackets and a trailing dot tolerated): RFC 5321 §4.5.1 requires
+ * it to be accepted; it belongs to the operator of the gateway, not to a tenant.
+ */
+export function isOperatorPostmaster(address: string, inboundDomain: string): boolean {
+  if (typeof address !== "string" || address.length > 512) return false;
+  let a = address.trim();
+  if (a.startsWith("<") && a.endsWith(">")) a = a.slice(1, -1).trim();
+  const at = a.lastIndexOf("@");
+  if (at <= 0) return false;
+  const base = normaliseDomain(inboundDomain);
+  return Boolean(base) && a.slice(0, at).toLowerCase() === POSTMASTER_LOCAL && normaliseDomain(a.slice(at + 1)) === base;
 }
 
 /** `Name <A@Bücher.Example>` or `a@bücher.example` → `a@xn--bcher-kva.example`; null when not an address. */

@@ -2,22 +2,24 @@
  * The MTA process's background jobs, each started once on the process's runtime (runtime.ts: one database
  * client, one resolver): the outbound delivery worker (unless OUTBOUND_DELIVERY=off), the sending-domain
  * re-check (R-DOM-3), the activity purge (R-ACT-2), the health checks (R-HEALTH-1…4: forwarding canaries,
- * quiet mailbox, incidents and their mail), the Spam queue purge (R-SPAM-2) and the /metrics listener
- * (R-HEALTH-5). They share one shape (BackgroundJob): scripts/mta.ts starts them after Haraka and stops them all
- * before the database is closed.
+ * quiet mailbox, incidents and their mail), the Spam queue purge (R-SPAM-2), the DMARC report reader (R-X-1) and
+ * the /metrics listener (R-HEALTH-5). They share one shape (BackgroundJob): scripts/mta.ts starts them after
+ * Haraka and stops them all before the database is closed.
  *
  * Which process runs which (SMTP_WORKERS, Haraka's cluster mode):
  * - `single` (SMTP_WORKERS=1): everything, in the one process;
  * - `primary` of a cluster: the periodic jobs, so each node runs them exactly once whatever its worker count, and
  *   the node's /metrics, which sums the workers' counters;
- * - `worker` of a cluster: only the outbound worker, in every worker. Claims are leases on the shared queue table
- *   (server/outbound/delivery-queue.ts), so several workers and several nodes deliver each job exactly once.
+ * - `worker` of a cluster: the outbound worker and the DMARC report reader, in every worker (the one that queued a
+ *   report reads it at once). Both claim with leases on shared tables (server/outbound/delivery-queue.ts,
+ *   server/dmarc/process-report-jobs.ts), so several workers and several nodes do each job exactly once.
  */
 import { startHealthJob } from "../gateway-health/run-health-checks";
 import { startPeriodicJob, type BackgroundJob } from "../jobs/periodic-job";
 import { startMetricsListener } from "../metrics/mta-metrics-listener";
 import { purgeSpamQueue } from "../spam-queue/purge-spam-queue";
 import { startActivityPurgeJob } from "./activity-purge";
+import { startDmarcReportJob } from "./dmarc-report-job";
 import { startOutboundWorker, type WorkerLog } from "./outbound-worker";
 import { openMta } from "./runtime";
 import { startSendingDomainRecheck } from "./sending-domain-recheck";
@@ -31,6 +33,7 @@ export function startBackgroundJobs(log: WorkerLog, role: MtaProcessRole = "sing
   if (role !== "primary" && rt.env.OUTBOUND_DELIVERY === "on") {
     jobs.push(startOutboundWorker({ log: (level, m) => log(level, `outbound: ${m}`) }));
   }
+  if (role !== "primary") jobs.push(startDmarcReportJob(rt.db, { log: info }));
   // /metrics (R-HEALTH-5): one listener per node. A worker only answers its primary's requests for its counters.
   jobs.push(startMetricsListener(rt.db, { host: rt.env.MTA_METRICS_HOST, port: rt.env.MTA_METRICS_PORT, role, log: (level, m) => log(level, m) }));
   if (role === "worker") return jobs;

@@ -4,7 +4,8 @@
  * Every function resolves (never rejects) with the reply to give; unexpected errors become 451 4.3.0 here,
  * because a Haraka plugin that throws does not fail the transaction (STACK.md) and mail would be lost.
  */
-import { parseGatewayAddress } from "../mail/addresses";
+import path from "node:path";
+import { isOperatorPostmaster, parseGatewayAddress } from "../mail/addresses";
 import { resolveRecipient } from "../inbound/recipients";
 import {
   accepted,
@@ -18,7 +19,7 @@ import {
   scannerUnavailable,
   type SmtpReply,
 } from "./smtp-reply";
-import { underInboundDomain, UnknownRecipientLimiter } from "./recipient-limits";
+import { recipientDomain, underInboundDomain, UnknownRecipientLimiter } from "./recipient-limits";
 import { ingestInbound } from "../inbound/ingest-inbound";
 import { inboundMessages, ingestDuration } from "../metrics/metrics";
 import { closeMta, ensureSchema, openMta, track } from "./runtime";
@@ -70,7 +71,8 @@ export function connectionClosed(ip: string): void {
  * At RCPT TO (R-IN-1): accept only addresses the gateway owns, at most SMTP_MAX_RECIPIENTS per message; an
  * unreachable database is 451 4.3.0, never a 550 (the address may well be ours). Refused recipients count
  * against the connection's and the IP's enumeration budget (recipient-limits.ts): a spent connection gets 421
- * (the plugin then closes it), a spent IP 450 for every recipient until its window ends.
+ * (the plugin then closes it); an IP that spent its budget for one recipient domain gets 450 for unknown
+ * recipients there until its window ends, while recipients that exist are still accepted.
  */
 export async function checkRecipient(
   input: { address: string; acceptedSoFar: number; remoteIp?: string; unknownSoFar?: number },
@@ -79,14 +81,18 @@ export async function checkRecipient(
   try {
     const rt = openMta();
     const ip = input.remoteIp ?? "";
+    const domain = recipientDomain(input.address);
     if (unknownRecipients.connectionSpent(input.unknownSoFar ?? 0)) return tooManyUnknownRecipients();
-    if (unknownRecipients.ipBlocked(ip)) return unknownRecipientsFromIp();
     if (input.acceptedSoFar >= rt.env.SMTP_MAX_RECIPIENTS) return tooManyRecipients(rt.env.SMTP_MAX_RECIPIENTS);
     const refuse = () => {
-      if (underInboundDomain(input.address, rt.env.INBOUND_DOMAIN)) unknownRecipients.record(ip);
+      // A spent budget (this IP, this recipient domain) answers unknown recipients 450, never known ones.
+      if (unknownRecipients.ipBlocked(ip, domain)) return unknownRecipientsFromIp();
+      if (underInboundDomain(input.address, rt.env.INBOUND_DOMAIN)) unknownRecipients.record(ip, domain);
       return unknownRecipient();
     };
     const ctx = { secret: rt.env.APP_SECRET, inboundDomain: rt.env.INBOUND_DOMAIN };
+    // RFC 5321 §4.5.1: the gateway's own postmaster is always accepted (the operator's Maildir, no database).
+    if (isOperatorPostmaster(input.address, ctx.inboundDomain)) return accepted("Recipient OK");
     // Not one of our address shapes (another domain, a forged token): known without the database, so a relay
     // attempt is refused even while the database is down.
     if (!parseGatewayAddress(ctx.secret, input.address, ctx.inboundDomain)) return refuse();
@@ -126,6 +132,7 @@ export async function deliverMessage(message: ReceivedMessage, log?: Logger): Pr
           inboundDomain: rt.env.INBOUND_DOMAIN,
           resolver: rt.authResolver,
           trustedArcSealers: rt.env.TRUSTED_ARC_SEALERS,
+          postmasterDir: path.join(rt.env.DATA_DIR, "postmaster"),
           gatewayDkim: rt.gatewayDkim,
           scanner: { rspamdUrl: rt.env.RSPAMD_URL, clamd: rt.env.CLAMD, failOpen: rt.env.SPAM_FAIL_OPEN },
         },
@@ -141,7 +148,9 @@ export async function deliverMessage(message: ReceivedMessage, log?: Logger): Pr
     );
     ingestDuration.observe(Math.max(0, Date.now() - message.receivedAtMs) / 1000);
     for (const o of result.outcomes) inboundMessages.inc({ outcome: o.outcome.toLowerCase() });
-    const summary = result.outcomes.map((o) => `${o.outcome.toLowerCase()}`).join(", ") || "no recipient left";
+    const summary =
+      [...result.outcomes.map((o) => `${o.outcome.toLowerCase()}`), ...(result.postmaster ? ["for the postmaster"] : [])].join(", ") ||
+      "no recipient left";
     return accepted(`Message accepted (${summary})`);
   } catch (err) {
     inboundMessages.inc({ outcome: "failed" });

@@ -1,12 +1,18 @@
 /**
  * Recipient enumeration limits (R-IN-1, R-IN-11). Probing which addresses exist costs one refused RCPT per guess,
  * so refused recipients are budgeted: per connection (the session is closed with 421 once it has had
- * `perConnection` refusals) and per client IP over a fixed window (every RCPT from that IP gets 450 until the
- * window ends, known addresses included — otherwise the difference would still answer the attacker's question).
- * The per-connection budget counts every refused recipient (no legitimate session has ten); the per-IP budget only
- * addresses under the inbound domain: a foreign destination (a relay attempt) is refused the same way whatever it
- * is, so it tells a prober nothing, and a relay scanner is already cut off per session. Both answers are temporary: a legitimate sender with a stale list just retries later. Counted in this process
- * only, like the connection limit: each MTA node protects itself without a database round trip.
+ * `perConnection` refusals) and per client IP *and recipient domain* over a fixed window (once spent, unknown
+ * recipients on that domain get 450 instead of 550 until the window ends). The per-connection budget counts every
+ * refused recipient (no legitimate session has ten); the per-IP budget only addresses under the inbound domain: a
+ * foreign destination (a relay attempt) is refused the same way whatever it is, so it tells a prober nothing, and
+ * a relay scanner is already cut off per session.
+ *
+ * Issue 19 item 9: the IP budget is kept per recipient domain — each tenant's subdomain, and the inbound domain
+ * itself — and never refuses a recipient that exists. A Microsoft 365 or Google outbound IP is shared by thousands
+ * of senders: one client's stale list hammering one tenant must not get that IP refused for every tenant, nor the
+ * tenant's real mail from it refused. Both answers are temporary: a legitimate sender with a stale list just
+ * retries later. Counted in this process only, like the connection limit: each MTA node protects itself without
+ * a database round trip.
  */
 import { domainOf, isAtOrUnderDomain } from "../mail/addresses";
 
@@ -29,9 +35,9 @@ export class UnknownRecipientLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** True when this IP has used up its refusals for the current window. */
-  ipBlocked(ip: string): boolean {
-    const w = this.#current(ip);
+  /** True when this IP has used up its refusals for this recipient domain in the current window. */
+  ipBlocked(ip: string, domain: string): boolean {
+    const w = this.#current(budgetKey(ip, domain));
     return w !== undefined && w.count >= this.limits.perIp;
   }
 
@@ -40,13 +46,14 @@ export class UnknownRecipientLimiter {
     return unknownSoFar >= this.limits.perConnection;
   }
 
-  /** Records one refused recipient from this IP. */
-  record(ip: string): void {
-    const w = this.#current(ip);
+  /** Records one refused recipient from this IP to this recipient domain. */
+  record(ip: string, domain: string): void {
+    const key = budgetKey(ip, domain);
+    const w = this.#current(key);
     if (w) w.count++;
     else {
       if (this.#windows.size >= SWEEP_AT) this.#sweep();
-      this.#windows.set(ip, { start: this.now(), count: 1 });
+      this.#windows.set(key, { start: this.now(), count: 1 });
     }
   }
 
@@ -63,6 +70,16 @@ export class UnknownRecipientLimiter {
     const now = this.now();
     for (const [ip, w] of this.#windows) if (now - w.start >= this.limits.windowMs) this.#windows.delete(ip);
   }
+}
+
+function budgetKey(ip: string, domain: string): string {
+  return `${ip}\0${domain}`;
+}
+
+/** The domain of a RCPT address, lower-cased, without a trailing dot or bracket: the per-IP budget's scope. */
+export function recipientDomain(address: string): string {
+  const at = address.lastIndexOf("@");
+  return at < 0 ? "" : address.slice(at + 1).replace(/>$/, "").trim().toLowerCase().replace(/\.+$/, "");
 }
 
 /** Whether an address's domain is the inbound domain or under it (where guessing could find a real recipient). */

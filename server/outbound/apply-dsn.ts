@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { recordActivity } from "../activity/record-activity";
-import type { Db } from "../db/client";
+import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import { markContactsFailing } from "./delivery-queue";
 import { WAITING_JOB_STATES, type DeliveryState, type JobState } from "./delivery-states";
@@ -28,7 +28,46 @@ export const applyDsnInput = z.object({
 });
 export type ApplyDsnInput = z.input<typeof applyDsnInput>;
 
-export type AppliedDsn = { deliveryState: string; reason: string };
+export type AppliedDsn = {
+  deliveryState: string;
+  reason: string;
+  /**
+   * False when the DSN names no recipient of the message (a forged or misdirected notification): nothing was
+   * changed. Anyone who received a message from the gateway knows its VERP address, so the Final-Recipient of a
+   * DSN sent there is only believed for an address the message was really sent to.
+   */
+  applied: boolean;
+};
+
+/** Addresses in a stored JSON list: strings, or {address} objects (Message.toJson/ccJson). */
+function addressesIn(json: string | null): string[] {
+  if (!json) return [];
+  let list: unknown;
+  try {
+    list = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  const parsed = z.array(z.union([z.string(), z.object({ address: z.string() })])).safeParse(list);
+  if (!parsed.success) return [];
+  return parsed.data.map((e) => (typeof e === "string" ? e : e.address).trim().toLowerCase());
+}
+
+/**
+ * The recipients of an outbound message: its To and CC (which are its envelope recipients, enqueue-message.ts)
+ * and whatever its jobs still name (a job drops recipients as they are delivered, so the lists are joined).
+ */
+async function recipientsOfMessage(tx: Tx, message: { id: string; toJson: string; ccJson: string }): Promise<Set<string>> {
+  const jobs = await tx.outboundJob.findMany({
+    where: { messageId: message.id },
+    select: { recipients: true, bouncedRecipients: true, dataRecipients: true },
+  });
+  return new Set([
+    ...addressesIn(message.toJson),
+    ...addressesIn(message.ccJson),
+    ...jobs.flatMap((j) => [...addressesIn(j.recipients), ...addressesIn(j.bouncedRecipients), ...addressesIn(j.dataRecipients)]),
+  ]);
+}
 
 /** "rfc822; Jane@Example.com" → "jane@example.com". */
 function bareRecipient(value: string | null | undefined): string | null {
@@ -42,7 +81,8 @@ function bareRecipient(value: string | null | undefined): string | null {
  * A permanent DSN flips the message to BOUNCED (even after it was DELIVERED to the next hop) with the
  * destination's reason, stops any pending retry, and marks the recipient's contact as failing. A delay notice only
  * adds an activity row: the remote side is still trying, and the final outcome will follow. NOT_FOUND when the
- * message is not an outbound message of the tenant.
+ * message is not an outbound message of the tenant; `applied: false` (nothing changed) when the DSN's
+ * Final-Recipient is not one of the message's recipients.
  */
 export async function applyDsn(db: Db, input: ApplyDsnInput): Promise<AppliedDsn> {
   const { tenantId, messageId, dsn, now = new Date() } = applyDsnInput.parse(input);
@@ -62,10 +102,14 @@ export async function applyDsn(db: Db, input: ApplyDsnInput): Promise<AppliedDsn
     await tx.outboundJob.updateMany({ where: { messageId, tenantId }, data: { updatedAt: now } });
     const message = await tx.message.findFirst({
       where: { id: messageId, tenantId, direction: "OUTBOUND" },
-      select: { id: true, ticketId: true, fromAddress: true, subject: true, messageIdHeader: true, envelopeFrom: true, deliveryState: true },
+      select: { id: true, ticketId: true, fromAddress: true, subject: true, messageIdHeader: true, envelopeFrom: true, deliveryState: true, toJson: true, ccJson: true },
     });
     if (!message) throw new AppError("NOT_FOUND", "Outbound message not found.");
     let deliveryState: string = message.deliveryState ?? ("QUEUED" satisfies DeliveryState);
+    // R-IN-8 / issue 19 item 4: only a DSN about one of this message's own recipients changes anything.
+    if (!recipient || !(await recipientsOfMessage(tx, message)).has(recipient)) {
+      return { deliveryState, reason, applied: false };
+    }
     if (dsn.permanent) {
       deliveryState = "BOUNCED" satisfies DeliveryState;
       await tx.message.update({ where: { id: message.id }, data: { deliveryState, deliveryDetail: reason } });
@@ -91,6 +135,6 @@ export async function applyDsn(db: Db, input: ApplyDsnInput): Promise<AppliedDsn
       bounceDetail: reason,
       createdAt: now,
     });
-    return { deliveryState, reason };
+    return { deliveryState, reason, applied: true };
   });
 }

@@ -9,12 +9,27 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildReportXml } from "../../server/dmarc/__tests__/build-report-xml";
-import { dmarcReportAddress } from "../../server/mail/addresses";
+import { MAX_REPORT_RECORDS } from "../../server/dmarc/parse-aggregate-report";
+import { checkHealth, readSmtpBanner } from "../../server/health/check-health";
+import { dmarcReportAddress, tenantMailbox } from "../../server/mail/addresses";
 import { createTestDatabase, testProviders, type TestDatabase } from "../support/database";
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { createTenantRow } from "../support/gateway-data";
 import { sendMail, startMta, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
 import { buildMessage, uniqueId } from "./helpers";
+
+/** Runs an SMTP exchange that must finish within 2 s (issue 19 item 1: small mail is not held behind a report). */
+async function within2s<T>(run: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("a small mail took longer than 2 s")), 2_000);
+  });
+  try {
+    return await Promise.race([run(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 const fixtures = path.resolve(import.meta.dirname, "../fixtures/dmarc");
 const crlf = (b: Buffer) => Buffer.from(b.toString("latin1").replace(/\r?\n/g, "\r\n"), "latin1");
@@ -27,9 +42,18 @@ describe.each(testProviders())("DMARC report mailbox on %s", (provider) => {
   const rua = () => dmarcReportAddress("acme", TEST_INBOUND_DOMAIN);
   const db = () => database.db;
 
+  /** Until every queued report file has been read (the MTA reads them in the background after the 250). */
+  async function reportsRead() {
+    for (let i = 0; (await db().dmarcReportJob.count({ where: { state: "PENDING" } })) > 0; i++) {
+      if (i > 600) throw new Error(`report files still unread\n${mta.output().slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   async function deliverOk(raw: Buffer, from: string) {
     const result = await sendMail(mta, { from, to: [rua()], data: raw });
     expect(result.final?.code, `${JSON.stringify(result.final)}\n${mta.output().slice(-3000)}`).toBe(250);
+    await reportsRead();
   }
 
   beforeAll(async () => {
@@ -98,5 +122,62 @@ describe.each(testProviders())("DMARC report mailbox on %s", (provider) => {
     await deliverOk(await buildMessage({ from: "dmarc@plain.example", to: rua(), subject: "Report", text: bodyXml }), "dmarc@plain.example");
     expect(await db().dmarcReport.findFirst({ where: { tenantId: acme.id, orgName: "plain.example", reportId: "body-1" } })).toMatchObject({ recordCount: 1 });
     expect(await db().ticket.count({ where: { tenantId: acme.id } })).toBe(0);
+  });
+  it("R-X-1 issue 19 item 1: a report bomb (≈22 MB of XML, 150,000 records, in a small gzip) stalls nobody and is kept truncated with the reason", async () => {
+    // Written compactly, as the report in the finding was (22 MB for 150,000 records).
+    const head = buildReportXml({ orgName: "bomb.example", reportId: uniqueId("bomb"), domain: "acme.example", begin: new Date(Date.now() - 86_400_000), records: [] });
+    const rows: string[] = [];
+    for (let i = 0; i < 150_000; i++) {
+      const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      rows.push(`<record><row><source_ip>${ip}</source_ip><count>1</count></row><identifiers><header_from>acme.example</header_from></identifiers></record>`);
+    }
+    const xml = head.replace("</feedback>", `${rows.join("\n")}\n</feedback>`);
+    expect(xml.length).toBeGreaterThan(20_000_000);
+    expect(xml.length).toBeLessThan(32 * 1024 * 1024);
+    const gz = gzipSync(Buffer.from(xml));
+    const bomb = await buildMessage({
+      from: "dmarc@bomb.example",
+      to: rua(),
+      subject: "Report domain: acme.example",
+      attachments: [{ filename: "bomb.example!acme.example.xml.gz", content: gz, contentType: "application/gzip" }],
+    });
+    // Warm-up: the first mail from this sender (DNS look-ups, first ticket) is not what is measured.
+    const warm = await sendMail(mta, { from: "jane@client.example", to: [tenantMailbox("acme", TEST_INBOUND_DOMAIN)], data: await buildMessage({ from: "jane@client.example", to: tenantMailbox("acme", TEST_INBOUND_DOMAIN) }) });
+    expect(warm.final?.code).toBe(250);
+    const sending = sendMail(mta, { from: "dmarc@bomb.example", to: [rua()], data: bomb });
+    let bombDone = false;
+    void sending.finally(() => (bombDone = true));
+    // While the bomb is accepted and read: a new session's banner, a small mail's 250 and the health check each
+    // come within 2 s (each probe fails by its own 2 s timeout otherwise), round after round until it is read.
+    let rounds = 0;
+    let smallMails = 0;
+    do {
+      await readSmtpBanner("127.0.0.1", mta.port, 2_000);
+      if (bombDone) {
+        // Once the bomb is accepted its file is read in the background: a small mail is answered meanwhile. (While
+        // the bomb's own DATA is still arriving, a small mail waits on what any 600 KB message costs to receive.)
+        const small = uniqueId("client.example");
+        const client = await within2s(async () =>
+          sendMail(mta, { from: "jane@client.example", to: [tenantMailbox("acme", TEST_INBOUND_DOMAIN)], data: await buildMessage({ from: "jane@client.example", to: tenantMailbox("acme", TEST_INBOUND_DOMAIN), messageId: small }) }),
+        );
+        expect(client.final?.code).toBe(250);
+        smallMails++;
+      }
+      const health = await checkHealth(db(), { provider, smtpPort: mta.port, timeoutMs: 2_000 });
+      expect(health.status, JSON.stringify(health)).toBe("ok");
+      rounds++;
+    } while (!bombDone || (await db().dmarcReportJob.count({ where: { state: "PENDING" } })) > 0);
+    expect(rounds).toBeGreaterThan(0);
+    expect(smallMails).toBeGreaterThan(0);
+    expect((await sending).final?.code).toBe(250);
+
+    const report = await db().dmarcReport.findFirstOrThrow({ where: { tenantId: acme.id, orgName: "bomb.example" }, include: { _count: { select: { records: true } } } });
+    expect({ recordCount: report.recordCount, parseError: report.parseError, rawLength: report.raw.length }).toEqual({ recordCount: MAX_REPORT_RECORDS, parseError: null, rawLength: 0 });
+    expect(report._count.records).toBeLessThanOrEqual(MAX_REPORT_RECORDS);
+    const problems = JSON.parse(report.problemsJson ?? "[]") as string[];
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/more than 5,000 records; only the first 5,000 were read/), expect.stringMatching(/XML \(2\d\.\d MB\) is larger than 2\.0 MB and is not kept/)]));
+    const activity = await db().activityLog.findFirstOrThrow({ where: { tenantId: acme.id, envelopeFrom: "dmarc@bomb.example" } });
+    expect(activity).toMatchObject({ outcome: "DELIVERED" });
+    expect(activity.reason).toMatch(/stored \(5000 records, truncated: more than 5000 records, the rest not read\)/);
   });
 });

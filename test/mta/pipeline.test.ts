@@ -367,6 +367,24 @@ describe.each(testProviders())("inbound pipeline on %s", (provider) => {
     expect(rows[1]!.ticketId).toBe(rows[0]!.ticketId);
   });
 
+  it("R-IN-10: Message-Id squatting — a second message with the same Message-Id but another sender or body is kept, not a duplicate (issue 19 item 5)", async () => {
+    const messageId = uniqueId("contoso.example");
+    // Someone who learnt (or guessed) the id of a message that is on its way sends theirs first.
+    const squat = await buildMessage({ from: "mallory@evil.example", to: mailbox("acme"), messageId, text: "squatting" });
+    await deliverOk(squat, { from: "mallory@evil.example", to: mailbox("acme") });
+    const real = await buildMessage({ from: "hank@contoso.example", to: mailbox("acme"), messageId, text: "The real message." });
+    await deliverOk(real, { from: "hank@contoso.example", to: mailbox("acme") });
+    // Same sender, same id, another body (a client that reuses ids): also a message of its own.
+    const edited = await buildMessage({ from: "hank@contoso.example", to: mailbox("acme"), messageId, text: "The real message, edited." });
+    await deliverOk(edited, { from: "hank@contoso.example", to: mailbox("acme") });
+    // The real message retried after a lost 250 (fresh Received/Date headers, same sender and body) is a duplicate.
+    const retried = Buffer.from(`Received: from retry.contoso.example by mx; ${new Date().toUTCString()}\r\n${real.toString("latin1")}`, "latin1");
+    await deliverOk(retried, { from: "hank@contoso.example", to: mailbox("acme") });
+    const stored = await db().message.findMany({ where: { tenantId: acme.id, messageIdHeader: messageId }, orderBy: { createdAt: "asc" } });
+    expect(stored.map((m) => m.textBody?.trim()).sort()).toEqual(["The real message, edited.", "The real message.", "squatting"]);
+    expect((await activityFor(acme.id, messageId)).map((r) => r.outcome).sort()).toEqual(["DELIVERED", "DELIVERED", "DELIVERED", "DUPLICATE"]);
+  });
+
   it("R-IN-8, R-IN-9: the seed's mail loop dies — an out-of-office mailbox gets one acknowledgement, then nothing more and no further ticket", async () => {
     const sender = "helpdesk-ooo@loop.example";
     const first = uniqueId("loop.example");

@@ -15,7 +15,11 @@ import { createTenant } from "../../tenants/create-tenant";
 import { dmarcOverview, getDmarcReport, listDmarcDomains, listDmarcReports, uploadDmarcReport } from "../dmarc-overview";
 import { gatewaySenders, type GatewaySenders } from "../gateway-senders";
 import { reverseDns, reverseName } from "../reverse-dns";
-import { ingestDmarcReportMail, storeDmarcReport } from "../store-report";
+import { processDmarcReportJobs } from "../process-report-jobs";
+import { queueDmarcReportMail, type ReportQuotas } from "../queue-report-mail";
+import { MAX_KEPT_XML_CHARS, storeDmarcReport } from "../store-report";
+import { MAX_REPORT_RECORDS } from "../parse-aggregate-report";
+import type { ParsedMessage } from "../../mail/parse-message";
 import { buildReportXml } from "./build-report-xml";
 
 const fixtures = path.resolve(import.meta.dirname, "../../../test/fixtures/dmarc");
@@ -51,19 +55,70 @@ describe.each(testProviders())("DMARC report storage and overview on %s", (provi
       timeout: 30_000,
     });
 
+  /** A mail to the report mailbox as the MTA hands it over: queued in one transaction, then read by the job. */
+  async function mailReport(tenantId: string, parsed: Pick<ParsedMessage, "attachments" | "text" | "from">, envelopeFrom: string, quotas?: ReportQuotas) {
+    const queued = await t.db.$transaction((tx) => queueDmarcReportMail(tx, { tenantId, parsed, envelopeFrom, now: new Date() }, quotas));
+    await processDmarcReportJobs(t.db);
+    const jobs = await t.db.dmarcReportJob.findMany({ where: { id: { in: queued.jobIds } } });
+    return { queued, results: jobs.map((j) => j.result ?? ""), jobs };
+  }
+
   it("R-X-1 stores a real report (Google zip mail) with its records, once; the tenant's other copy is separate", async () => {
     const eml = readFileSync(path.join(fixtures, "stalwart-mail-auth/100.eml"));
     const { parseMessage } = await import("../../mail/parse-message");
     const parsed = await parseMessage(eml);
-    const first = await t.db.$transaction((tx) => ingestDmarcReportMail(tx, { tenantId: tenantA, parsed, envelopeFrom: "noreply-dmarc-support@google.com" }));
-    expect(first.outcomes).toEqual([expect.objectContaining({ status: "stored", orgName: "google.com", domain: "stalw.art", recordCount: 1 })]);
-    expect(first.reason).toMatch(/DMARC report 5264580628977113351 from google.com for stalw.art stored \(1 records\)/);
-    const again = await t.db.$transaction((tx) => ingestDmarcReportMail(tx, { tenantId: tenantA, parsed, envelopeFrom: "x@google.com" }));
-    expect(again.outcomes).toEqual([expect.objectContaining({ status: "duplicate" })]);
+    const first = await mailReport(tenantA, parsed, "noreply-dmarc-support@google.com");
+    expect(first.results).toEqual([expect.stringMatching(/DMARC report 5264580628977113351 from google.com for stalw.art stored \(1 records\)/)]);
+    // The job is done and no longer holds the file.
+    expect(first.jobs[0]).toMatchObject({ state: "DONE" });
+    expect(first.jobs[0]!.bytes.length).toBe(0);
+    const again = await mailReport(tenantA, parsed, "x@google.com");
+    expect(again.results).toEqual([expect.stringMatching(/already stored/)]);
     expect(await t.db.dmarcReport.count({ where: { tenantId: tenantA, orgName: "google.com" } })).toBe(1);
     // Another tenant receiving the same report stores its own copy.
-    const other = await t.db.$transaction((tx) => ingestDmarcReportMail(tx, { tenantId: tenantB, parsed, envelopeFrom: "x@google.com" }));
-    expect(other.outcomes[0]?.status).toBe("stored");
+    const other = await mailReport(tenantB, parsed, "x@google.com");
+    expect(other.results).toEqual([expect.stringMatching(/stored/)]);
+    expect(await t.db.dmarcReport.count({ where: { tenantId: tenantB, orgName: "google.com" } })).toBe(1);
+  });
+
+  it("R-X-1 issue 19 item 1: a report over the record cap is kept truncated with the reason; identical records are one row", async () => {
+    const many = Array.from({ length: MAX_REPORT_RECORDS + 700 }, (_, i) => ({
+      ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+      count: 1,
+      evaluated: { dkim: "pass" as const, spf: "fail" as const },
+    }));
+    const xml = buildReportXml({ orgName: "bomb.example", reportId: "cap-1", domain: "capped.example", begin: day(1), records: many });
+    const outcome = await store(tenantA, gzipSync(Buffer.from(xml)), "cap.xml.gz");
+    expect(outcome).toMatchObject({ status: "stored", recordCount: MAX_REPORT_RECORDS, messageCount: MAX_REPORT_RECORDS, truncated: true });
+    const row = await t.db.dmarcReport.findUniqueOrThrow({ where: { id: outcome.id! }, include: { _count: { select: { records: true } } } });
+    expect(row._count.records).toBe(MAX_REPORT_RECORDS);
+    expect((JSON.parse(row.problemsJson ?? "[]") as string[])[0]).toMatch(/more than 5,000 records; only the first 5,000 were read/);
+    expect(row.raw.length).toBeLessThanOrEqual(MAX_KEPT_XML_CHARS);
+
+    const same = Array.from({ length: 3_000 }, () => ({ ip: "192.0.2.7", count: 2, evaluated: { dkim: "fail" as const, spf: "fail" as const } }));
+    const repeated = buildReportXml({ orgName: "bomb.example", reportId: "same-1", domain: "capped.example", begin: day(1), records: same });
+    const folded = await store(tenantA, Buffer.from(repeated));
+    expect(folded).toMatchObject({ status: "stored", recordCount: 3_000, messageCount: 6_000 });
+    expect(await t.db.dmarcRecord.findMany({ where: { reportId: folded.id! }, select: { sourceIp: true, count: true } })).toEqual([{ sourceIp: "192.0.2.7", count: 6_000 }]);
+  });
+
+  it("R-X-1 issue 19 item 1: report files are queued within per-sender and per-tenant daily quotas; over them, not queued and said why", async () => {
+    const tenant = (await createTenant(t.db, { slug: "quota", name: "Quota MSP" })).id;
+    const file = (n: number) => ({
+      attachments: [{ filename: `r${n}.xml`, contentType: "text/xml", content: Buffer.from(buildReportXml({ orgName: "q.example", reportId: `q-${n}`, domain: "q.example", begin: day(1), records: [] })) }],
+      text: "",
+      from: null,
+    }) as unknown as Pick<ParsedMessage, "attachments" | "text" | "from">;
+    const quotas = { perTenantPerDay: 3, perSenderPerDay: 2 };
+    expect((await mailReport(tenant, file(1), "a@one.example", quotas)).queued.jobIds).toHaveLength(1);
+    expect((await mailReport(tenant, file(2), "a@one.example", quotas)).queued.jobIds).toHaveLength(1);
+    const perSender = await mailReport(tenant, file(3), "b@one.example", quotas);
+    expect(perSender.queued).toMatchObject({ jobIds: [], overQuota: true });
+    expect(perSender.queued.reason).toMatch(/one\.example has sent 2 report files in 24 hours \(at most 2\)/);
+    expect((await mailReport(tenant, file(4), "a@two.example", quotas)).queued.jobIds).toHaveLength(1);
+    const perTenant = await mailReport(tenant, file(5), "a@three.example", quotas);
+    expect(perTenant.queued.reason).toMatch(/this tenant's mailbox has had 3 report files in 24 hours \(at most 3\)/);
+    expect(await t.db.dmarcReport.count({ where: { tenantId: tenant } })).toBe(3);
   });
 
   it("R-X-1 the 2286-record report is stored whole, totals kept on the report", async () => {
@@ -102,11 +157,9 @@ describe.each(testProviders())("DMARC report storage and overview on %s", (provi
   });
 
   it("R-X-1 a mail without any report is not stored and says so", async () => {
-    const result = await t.db.$transaction((tx) =>
-      ingestDmarcReportMail(tx, { tenantId: tenantA, parsed: { attachments: [], text: "Hello, please verify your address", from: null }, envelopeFrom: "" }),
-    );
-    expect(result.outcomes).toEqual([]);
-    expect(result.reason).toMatch(/carries no report/);
+    const result = await mailReport(tenantA, { attachments: [], text: "Hello, please verify your address", from: null }, "");
+    expect(result.queued.jobIds).toEqual([]);
+    expect(result.queued.reason).toMatch(/carries no report/);
   });
 
   it("R-X-1 upload: stored, duplicate reported as such, unreadable refused next to the file field", async () => {

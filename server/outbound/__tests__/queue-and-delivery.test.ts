@@ -187,7 +187,7 @@ describe.each(testProviders())("outbound queue on %s", (provider) => {
       tenantId, messageId: q.messageId,
       dsn: { status: "5.7.1", diagnosticCode: "smtp; 550 5.7.1 Message rejected as spam", finalRecipient: "rfc822; Jane@Client.example", spamScore: 7.5, permanent: true },
     });
-    expect(dsn).toEqual({ deliveryState: "BOUNCED", reason: "5.7.1 smtp; 550 5.7.1 Message rejected as spam (spam score 7.5)" });
+    expect(dsn).toEqual({ deliveryState: "BOUNCED", reason: "5.7.1 smtp; 550 5.7.1 Message rejected as spam (spam score 7.5)", applied: true });
     expect(await t.db.contact.findUniqueOrThrow({ where: { id: contactId } })).toMatchObject({ emailFailing: true, lastBounceReason: dsn.reason });
     const log = await t.db.activityLog.findMany({ where: { messageId: q.messageId }, orderBy: { createdAt: "asc" } });
     expect(log.map((l) => l.outcome).sort()).toEqual(["BOUNCED", "DEFERRED", "DELIVERED", "QUEUED"]);
@@ -198,6 +198,30 @@ describe.each(testProviders())("outbound queue on %s", (provider) => {
     const other = await t.db.tenant.findUniqueOrThrow({ where: { slug: "other" } });
     const nf = await refused(applyDsn(t.db, { tenantId: other.id, messageId: q.messageId, dsn: { status: "5.1.1", permanent: true } }));
     expect(nf.code).toBe("NOT_FOUND");
+  });
+
+  it("R-IN-8 a forged DSN naming someone who was not a recipient of the message changes nothing (issue 19 item 4)", async () => {
+    // Anyone who got a message from the gateway knows its VERP address; a DSN sent there naming another contact
+    // must neither flag that contact nor bounce the message.
+    const client = await t.db.client.findFirstOrThrow({ where: { tenantId } });
+    const ceo = await t.db.contact.create({ data: { tenantId, clientId: client.id, email: "ceo@client-a.example", name: "CEO" } });
+    const q = await queueReply(t.db, { tenantId, ticketId, authorId: userId, to: ["jane@client.example"], bodyText: "forged", secret: SECRET, inboundDomain: INBOUND });
+    await claimOutboundJobs(t.db, { workerId: "w1", limit: 1 });
+    await recordForAll(t.db, { jobId: q.jobId, workerId: "w1", kind: "delivered", reply: "250 ok" });
+    const forged = await applyDsn(t.db, {
+      tenantId, messageId: q.messageId,
+      dsn: { status: "5.1.1", diagnosticCode: "smtp; 550 attacker's words", finalRecipient: "rfc822; ceo@client-a.example", permanent: true },
+    });
+    expect(forged).toMatchObject({ applied: false, deliveryState: "DELIVERED" });
+    expect(await t.db.contact.findUniqueOrThrow({ where: { id: ceo.id } })).toMatchObject({ emailFailing: false, lastBounceReason: null });
+    expect(await t.db.message.findUniqueOrThrow({ where: { id: q.messageId } })).toMatchObject({ deliveryState: "DELIVERED" });
+    expect(await t.db.activityLog.count({ where: { messageId: q.messageId, outcome: "BOUNCED" } })).toBe(0);
+    // Without a Final-Recipient there is no recipient to believe either.
+    expect(await applyDsn(t.db, { tenantId, messageId: q.messageId, dsn: { status: "5.1.1", permanent: true } })).toMatchObject({ applied: false });
+    // The real recipient, after delivery (the job no longer lists her), still counts.
+    const real = await applyDsn(t.db, { tenantId, messageId: q.messageId, dsn: { status: "5.1.1", finalRecipient: "rfc822; jane@client.example", permanent: true } });
+    expect(real).toMatchObject({ applied: true, deliveryState: "BOUNCED" });
+    await t.db.contact.update({ where: { id: contactId }, data: { emailFailing: false } });
   });
 
   it("R-OUT-4 a 5xx bounces and marks the contact; 4xx past two days gives up", async () => {

@@ -1,0 +1,103 @@
+/**
+ * R-X-1, issue 19 item 1: reads the report files queue-report-mail.ts queued, one at a time, in the background:
+ * each file is read with bounded work and the event loop free (readReportFile: zlib on the thread pool, the XML in
+ * slices, at most MAX_REPORT_RECORDS records), outside any transaction; then what was read is stored in one short
+ * transaction (storeReadReport: a capped number of aggregated rows), which also closes the job and updates the
+ * activity row of the mail that brought it.
+ *
+ * A job is claimed with a lease, so several MTA processes share the queue and a process that died mid-file leaves
+ * it to be taken again; a file that has failed MAX_ATTEMPTS times is given up with its reason, never retried forever.
+ */
+import { isUniqueViolation } from "../clients/prisma-errors";
+import type { Db, Tx } from "../db/client";
+import { TRANSACTION_OPTIONS } from "../db/transactions";
+import { readReportFile, type ReadReport } from "./read-report-file";
+import { describeStoredReports, storeReadReport, type StoreReportOutcome } from "./store-report";
+
+const LEASE_MS = 5 * 60_000;
+const MAX_ATTEMPTS = 3;
+/** Finished jobs (their bytes already emptied) are kept this long: the per-day quotas count them. */
+const KEEP_DONE_MS = 2 * 24 * 60 * 60 * 1000;
+
+type Job = { id: string; tenantId: string; sender: string; fileName: string | null; bytes: Uint8Array; attempts: number; activityId: string | null };
+
+async function claimNext(db: Db, now: Date): Promise<Job | null> {
+  const free = { OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] };
+  for (;;) {
+    const next = await db.dmarcReportJob.findFirst({ where: { state: "PENDING", ...free }, orderBy: { createdAt: "asc" }, select: { id: true } });
+    if (!next) return null;
+    const { count } = await db.dmarcReportJob.updateMany({
+      where: { id: next.id, state: "PENDING", ...free },
+      data: { lockedUntil: new Date(now.getTime() + LEASE_MS), attempts: { increment: 1 } },
+    });
+    if (count) {
+      return db.dmarcReportJob.findUniqueOrThrow({
+        where: { id: next.id },
+        select: { id: true, tenantId: true, sender: true, fileName: true, bytes: true, attempts: true, activityId: true },
+      });
+    }
+    // Another process claimed it between our read and our update: look again.
+  }
+}
+
+/** Closes the job and, once every file of its mail is done, says on the mail's activity row what became of them. */
+async function finish(tx: Tx, job: Job, result: string, outcome: StoreReportOutcome | null): Promise<void> {
+  await tx.dmarcReportJob.update({
+    where: { id: job.id },
+    data: { state: "DONE", result: result.slice(0, 1000), bytes: new Uint8Array(0), lockedUntil: null },
+  });
+  if (!job.activityId) return;
+  const siblings = await tx.dmarcReportJob.findMany({ where: { activityId: job.activityId }, select: { state: true, result: true } });
+  if (siblings.some((s) => s.state !== "DONE")) return;
+  const duplicate = outcome?.status === "duplicate" || (outcome?.status === "malformed" && outcome.duplicate === true);
+  const allDuplicates = siblings.length === 1 ? duplicate : siblings.every((s) => /already (stored|kept)/.test(s.result ?? ""));
+  await tx.activityLog.updateMany({
+    where: { id: job.activityId, tenantId: job.tenantId },
+    data: { outcome: allDuplicates ? "DUPLICATE" : "DELIVERED", reason: siblings.map((s) => s.result).join("; ").slice(0, 1000) },
+  });
+}
+
+async function store(db: Db, job: Job, read: ReadReport): Promise<StoreReportOutcome> {
+  const once = () =>
+    db.$transaction(async (tx) => {
+      const outcome = await storeReadReport(tx, {
+        tenantId: job.tenantId,
+        file: { bytes: Buffer.from(job.bytes), fileName: job.fileName },
+        source: "mail",
+        fallbackOrgName: job.sender || null,
+        keepMalformed: true,
+        read,
+      });
+      await finish(tx, job, describeStoredReports([outcome]), outcome);
+      return outcome;
+    }, TRANSACTION_OPTIONS);
+  try {
+    return await once();
+  } catch (err) {
+    // The same report was stored by another mail (or an upload) between our check and our insert.
+    if (!isUniqueViolation(err)) throw err;
+    return once();
+  }
+}
+
+/**
+ * Reads and stores queued report files until none is left (or `limit` were done); resolves with how many were
+ * processed. Database errors reject (the periodic runner logs them and tries again; the lease frees the job).
+ */
+export async function processDmarcReportJobs(db: Db, options: { now?: () => Date; limit?: number } = {}): Promise<number> {
+  const now = options.now ?? (() => new Date());
+  let done = 0;
+  for (; done < (options.limit ?? 100); done++) {
+    const job = await claimNext(db, now());
+    if (!job) break;
+    if (job.attempts > MAX_ATTEMPTS) {
+      const reason = `DMARC report ${job.fileName ?? "(body)"} could not be read: it failed ${MAX_ATTEMPTS} times and was given up`;
+      await db.$transaction((tx) => finish(tx, job, reason, null), TRANSACTION_OPTIONS);
+      continue;
+    }
+    const read = await readReportFile(Buffer.from(job.bytes));
+    await store(db, job, read);
+  }
+  await db.dmarcReportJob.deleteMany({ where: { state: "DONE", createdAt: { lt: new Date(now().getTime() - KEEP_DONE_MS) } } });
+  return done;
+}

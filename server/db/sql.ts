@@ -16,6 +16,8 @@ import { prismaDialect } from "./kysely-prisma";
 export type { DB } from "./generated/kysely/types";
 /** A Kysely client or transaction on the gateway's database. */
 export type Sql = Kysely<DB>;
+/** What hot-path functions take: a Kysely transaction, or a Prisma client or transaction (see sqlOf). */
+export type SqlConn = Db | Tx | Sql;
 
 const direct = new WeakMap<object, Sql>();
 const providers = new WeakMap<object, "sqlite" | "postgresql">();
@@ -35,7 +37,7 @@ function providerOf(db: Db | Tx): "sqlite" | "postgresql" {
   return active === "postgresql" || active === "postgres" ? "postgresql" : "sqlite";
 }
 
-export function sqlOf(db: Db | Tx | Sql): Sql {
+export function sqlOf(db: SqlConn): Sql {
   if (db instanceof Kysely) return db;
   const attached = direct.get(db);
   if (attached) return attached;

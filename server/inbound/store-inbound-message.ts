@@ -3,8 +3,8 @@
  * attachments. `dedupeKey` is unique: a second arrival of the same message to the same recipients fails here,
  * and the whole transaction with it (R-IN-10).
  */
-import type { Tx } from "../db/client";
-import { insertRow, newRowId } from "../db/raw-sql";
+import { newRowId } from "../db/raw-sql";
+import { sqlOf, type SqlConn } from "../db/sql";
 import type { AuthenticationResult } from "../mail/authenticate";
 import type { MailClass } from "../mail/automatic-mail";
 import type { ReceivedMessage } from "./received-message";
@@ -19,63 +19,77 @@ function authJson(auth: AuthenticationResult): string | null {
 }
 
 /** Auto-replies and reports kept on the ticket they answer are AUTOMATIC; automated notifications AUTOMATED. */
-const MESSAGE_KIND: Record<MailClass, string> = { human: "REPLY", automated: "AUTOMATED", "auto-reply": "AUTOMATIC", report: "AUTOMATIC" };
+const MESSAGE_KIND: Record<MailClass, string> = {
+  human: "REPLY",
+  automated: "AUTOMATED",
+  "auto-reply": "AUTOMATIC",
+  report: "AUTOMATIC",
+};
 
 /** Stores the message on `ticketId`; resolves with the new message's id. */
 export async function storeInboundMessage(
-  tx: Tx,
+  conn: SqlConn,
   m: ReceivedMessage,
   a: { tenantId: string; ticketId: string; sender: string | null; mailClass: MailClass; dedupeKey: string; now: Date },
 ): Promise<string> {
   const { parsed, input, auth } = m;
   const { tenantId } = a;
   const messageId = newRowId();
-  await insertRow(tx, "Message", {
-    id: messageId,
-    tenantId,
-    ticketId: a.ticketId,
-    direction: "INBOUND",
-    kind: MESSAGE_KIND[a.mailClass],
-    messageIdHeader: parsed.messageId,
-    inReplyTo: parsed.inReplyTo,
-    references: parsed.references.join(" ") || null,
-    threadTopic: parsed.threadTopic,
-    threadIndex: parsed.threadIndex,
-    fromAddress: parsed.from?.address ?? a.sender ?? "",
-    fromName: parsed.from?.name || null,
-    toJson: JSON.stringify(parsed.to),
-    ccJson: JSON.stringify(parsed.cc),
-    subject: parsed.subject,
-    sentAt: input.receivedAt,
-    textBody: parsed.text,
-    newText: parsed.newText,
-    htmlBody: parsed.html,
-    headersJson: JSON.stringify(parsed.headers),
-    spf: auth.spf,
-    dkim: auth.dkim,
-    dmarc: auth.dmarc,
-    arc: auth.arc,
-    authJson: authJson(auth),
-    dedupeKey: a.dedupeKey,
-    // HTML-only mail opens Formatted (B2).
-    textFromHtml: parsed.textFromHtml,
-    createdAt: a.now,
-  });
-  await insertRow(tx, "MessageSource", { messageId, raw: new Uint8Array(input.raw) });
+  const tx = sqlOf(conn);
+  await tx
+    .insertInto("Message")
+    .values({
+      id: messageId,
+      tenantId,
+      ticketId: a.ticketId,
+      direction: "INBOUND",
+      kind: MESSAGE_KIND[a.mailClass],
+      messageIdHeader: parsed.messageId,
+      inReplyTo: parsed.inReplyTo,
+      references: parsed.references.join(" ") || null,
+      threadTopic: parsed.threadTopic,
+      threadIndex: parsed.threadIndex,
+      fromAddress: parsed.from?.address ?? a.sender ?? "",
+      fromName: parsed.from?.name || null,
+      toJson: JSON.stringify(parsed.to),
+      ccJson: JSON.stringify(parsed.cc),
+      subject: parsed.subject,
+      sentAt: input.receivedAt,
+      textBody: parsed.text,
+      newText: parsed.newText,
+      htmlBody: parsed.html,
+      headersJson: JSON.stringify(parsed.headers),
+      spf: auth.spf,
+      dkim: auth.dkim,
+      dmarc: auth.dmarc,
+      arc: auth.arc,
+      authJson: authJson(auth),
+      dedupeKey: a.dedupeKey,
+      // HTML-only mail opens Formatted (B2).
+      textFromHtml: parsed.textFromHtml,
+      createdAt: a.now,
+    })
+    .execute();
+  await tx.insertInto("MessageSource").values({ messageId, raw: input.raw }).execute();
   if (parsed.attachments.length) {
-    await tx.attachment.createMany({
-      data: parsed.attachments.map((f) => ({
-        tenantId,
-        messageId,
-        filename: f.filename.slice(0, 255),
-        contentType: f.contentType.slice(0, 255),
-        size: f.size,
-        contentId: f.contentId,
-        inline: f.inline,
-        sha256: f.sha256,
-        content: new Uint8Array(f.content),
-      })),
-    });
+    await tx
+      .insertInto("Attachment")
+      .values(
+        parsed.attachments.map((f) => ({
+          id: newRowId(),
+          createdAt: a.now,
+          tenantId,
+          messageId,
+          filename: f.filename.slice(0, 255),
+          contentType: f.contentType.slice(0, 255),
+          size: f.size,
+          contentId: f.contentId,
+          inline: f.inline,
+          sha256: f.sha256,
+          content: f.content,
+        })),
+      )
+      .execute();
   }
   return messageId;
 }

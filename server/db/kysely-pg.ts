@@ -8,9 +8,10 @@ import { PostgresDialect, type Dialect } from "kysely";
 
 const TIMESTAMP = 1114;
 const parseTimestamp = (text: string) => new Date(`${text.replace(" ", "T")}Z`);
+type Parser = (text: string) => unknown;
 const types = {
-  getTypeParser: (oid: number, format?: "text" | "binary") =>
-    oid === TIMESTAMP && format !== "binary" ? parseTimestamp : pg.types.getTypeParser(oid, format as "text"),
+  getTypeParser: (oid: number, format?: "text" | "binary"): Parser =>
+    oid === TIMESTAMP && format !== "binary" ? parseTimestamp : (pg.types.getTypeParser(oid) as Parser),
 };
 
 const bindValue = (value: unknown): unknown => (value instanceof Date ? value.toISOString() : value);

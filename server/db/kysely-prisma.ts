@@ -42,8 +42,7 @@ class PrismaConnection implements DatabaseConnection {
     const changes = await this.tx.$executeRawUnsafe(query.sql, ...query.parameters);
     return { rows: [], numAffectedRows: BigInt(changes) };
   }
-  // eslint-disable-next-line require-yield -- not used
-  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+  streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error("streaming is not supported over Prisma");
   }
 }
@@ -51,11 +50,11 @@ class PrismaConnection implements DatabaseConnection {
 class PrismaDriver implements Driver {
   constructor(private readonly tx: Tx) {}
   async init(): Promise<void> {}
-  async acquireConnection(): Promise<DatabaseConnection> {
-    return new PrismaConnection(this.tx);
+  acquireConnection(): Promise<DatabaseConnection> {
+    return Promise.resolve(new PrismaConnection(this.tx));
   }
-  async beginTransaction(): Promise<void> {
-    throw new Error("a transaction over Prisma is opened with Prisma's $transaction");
+  beginTransaction(): Promise<void> {
+    return Promise.reject(new Error("a transaction over Prisma is opened with Prisma's $transaction"));
   }
   async commitTransaction(): Promise<void> {}
   async rollbackTransaction(): Promise<void> {}

@@ -99,11 +99,10 @@ class Connection implements DatabaseConnection {
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const { info } = this.statements;
     if (this.release || !info.isolate) return this.statements.execute<R>(query);
-    return inTurn(info.turns, async () => this.statements.execute<R>(query));
+    return inTurn(info.turns, () => Promise.resolve(this.statements.execute<R>(query)));
   }
 
-  // eslint-disable-next-line require-yield -- not used on the hot path
-  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+  streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error("streaming is not supported on this connection");
   }
 
@@ -119,9 +118,9 @@ class SqliteTurnDriver implements Driver {
   async init(): Promise<void> {
     this.#statements = new Statements(await this.connect());
   }
-  async acquireConnection(): Promise<DatabaseConnection> {
-    if (!this.#statements) throw new Error("the SQLite connection is not open");
-    return new Connection(this.#statements);
+  acquireConnection(): Promise<DatabaseConnection> {
+    if (!this.#statements) return Promise.reject(new Error("the SQLite connection is not open"));
+    return Promise.resolve(new Connection(this.#statements));
   }
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     const c = connection as Connection;
@@ -134,13 +133,13 @@ class SqliteTurnDriver implements Driver {
       throw err;
     }
   }
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await this.#end(connection as Connection, "COMMIT");
+  commitTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.#end(connection as Connection, "COMMIT");
   }
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await this.#end(connection as Connection, "ROLLBACK");
+  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.#end(connection as Connection, "ROLLBACK");
   }
-  async #end(c: Connection, sql: string): Promise<void> {
+  #end(c: Connection, sql: string): Promise<void> {
     try {
       c.run(sql);
     } catch (err) {
@@ -151,10 +150,12 @@ class SqliteTurnDriver implements Driver {
       c.release?.();
       c.release = null;
     }
+    return Promise.resolve();
   }
   async releaseConnection(): Promise<void> {}
-  async destroy(): Promise<void> {
+  destroy(): Promise<void> {
     this.#statements = null;
+    return Promise.resolve();
   }
 }
 

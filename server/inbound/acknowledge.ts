@@ -80,9 +80,12 @@ export async function maybeAutoAcknowledge(
     };
   } catch (err) {
     if (!isAppError(err)) throw err;
-    // No verified sending domain yet: acknowledge from the tenant's own inbound address, which is the
-    // gateway's domain (no DKIM key of the MSP's to sign with, and never an unverified MSP domain, R-OUT-2).
+    // No verified sending domain yet: acknowledge from the tenant's own inbound address, under the gateway's
+    // domain and signed with the gateway's key as day-one replies are (R-UX-1); never from an unverified MSP
+    // domain (R-OUT-2). Relaxed DMARC alignment covers <slug>.INBOUND_DOMAIN with d=INBOUND_DOMAIN.
     from = { address: tenantMailbox(a.slug, deps.inboundDomain), name: a.tenant.defaultFromName ?? a.tenant.name };
+    const gateway = deps.gatewayDkim;
+    signing = gateway ? { domain: gateway.domain, selector: gateway.selector, privateKeyPem: gateway.privateKeyPem } : null;
   }
 
   const messageId = newRowId();

@@ -15,6 +15,11 @@ export type IngestDeps = {
   /** DNS for SPF/DKIM/DMARC/ARC (DNS_SERVERS). */
   resolver: Resolver;
   trustedArcSealers: string[];
+  /**
+   * The gateway's own DKIM key for `inboundDomain` (server/sending-domains/gateway-dkim.ts): acknowledgements from
+   * a tenant that has no verified sending domain yet go out from its gateway address signed with it (R-UX-1).
+   */
+  gatewayDkim?: { domain: string; selector: string; privateKeyPem: string };
   now?: () => Date;
 };
 

@@ -105,6 +105,7 @@ export async function deliverMessage(message: ReceivedMessage, log?: Logger): Pr
           inboundDomain: rt.env.INBOUND_DOMAIN,
           resolver: rt.authResolver,
           trustedArcSealers: rt.env.TRUSTED_ARC_SEALERS,
+          gatewayDkim: rt.gatewayDkim,
         },
         {
           raw: message.raw,

@@ -7,6 +7,7 @@ import { createDb, type Db } from "../db/client";
 import { applyMigrations } from "../db/migrate";
 import { cachingResolver, createResolver, type Resolver } from "../dns/resolver";
 import { loadEnv, type Env } from "../env";
+import { gatewayDkimFromEnv, type GatewayDkim } from "../sending-domains/gateway-dkim";
 import { ConnectionLimiter } from "./connection-limits";
 
 export type MtaRuntime = {
@@ -16,6 +17,8 @@ export type MtaRuntime = {
   /** The resolver inbound authentication uses: `resolver` behind a short cache (DNS_CACHE_SECONDS). */
   authResolver: Resolver;
   limiter: ConnectionLimiter;
+  /** The gateway's DKIM key (GATEWAY_DKIM_KEY, or generated into DATA_DIR): an unreadable key stops the start. */
+  gatewayDkim: GatewayDkim;
 };
 
 /**
@@ -44,6 +47,7 @@ export function openMta(): MtaRuntime {
     resolver,
     authResolver: env.DNS_CACHE_SECONDS ? cachingResolver(resolver, { ttlMs: env.DNS_CACHE_SECONDS * 1_000 }) : resolver,
     limiter: new ConnectionLimiter(env.SMTP_MAX_CONNECTIONS_PER_IP),
+    gatewayDkim: gatewayDkimFromEnv(env),
   };
   return runtime;
 }

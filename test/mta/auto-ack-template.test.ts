@@ -1,15 +1,21 @@
 /**
  * R-IN-9 over real SMTP: the acknowledgement the pipeline queues uses the wording the tenant saved in the
- * Inbound settings (server/tenants/auto-ack-settings.ts), with every placeholder filled.
+ * Inbound settings (server/tenants/auto-ack-settings.ts), with every placeholder filled; and a tenant with no
+ * sending domain yet acknowledges from its gateway address, signed with the gateway's own key (R-UX-1).
  */
+import { dkimVerify } from "mailauth/lib/dkim/verify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createResolver } from "../../server/dns/resolver";
 import { tenantMailbox } from "../../server/mail/addresses";
+import { gatewayDkim } from "../../server/sending-domains/gateway-dkim";
 import { updateAutoAckSettings } from "../../server/tenants/auto-ack-settings";
 import { createTestDatabase, testProviders, type TestDatabase } from "../support/database";
-import { startDnsServer, type TestDnsServer } from "../support/dns-server";
+import { splitTxt, startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { createTenantRow } from "../support/gateway-data";
 import { sendMail, startMta, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
 import { buildMessage, uniqueId } from "./helpers";
+
+type DNSResolver = NonNullable<Parameters<typeof dkimVerify>[1]>["resolver"];
 
 describe.each(testProviders())("auto-acknowledgement wording on %s", (provider) => {
   let database: TestDatabase;
@@ -67,5 +73,14 @@ describe.each(testProviders())("auto-acknowledgement wording on %s", (provider) 
       `Hi Carol Customer (${n}),\n${tenant.name} is on it: Laptop fan noise.\nHello Carol Customer,`,
     );
     expect(Buffer.from(ack.source!.raw).toString()).toContain(`Subject: Got it: Laptop fan noise [#${n}]`);
+
+    // R-UX-1: no sending domain yet, so it comes from the gateway address, DKIM-signed with the gateway's key (the
+    // one the MTA generated into its data directory), and the signature verifies against that published key.
+    expect(ack.fromAddress).toBe(tenantMailbox("ackwords", TEST_INBOUND_DOMAIN));
+    const key = gatewayDkim({ inboundDomain: TEST_INBOUND_DOMAIN, selector: mta.env.GATEWAY_DKIM_SELECTOR ?? "gateway", dataDir: mta.dataDir });
+    dns.set(`${key.selector}._domainkey.${TEST_INBOUND_DOMAIN}`, [{ type: "TXT", data: splitTxt(`v=DKIM1; k=rsa; p=${key.publicKeyBase64}`) }]);
+    const resolver = createResolver({ servers: [dns.address], timeoutMs: 1_000, tries: 1 });
+    const verified = await dkimVerify(Buffer.from(ack.source!.raw), { resolver: resolver as DNSResolver });
+    expect(verified.results[0]).toMatchObject({ signingDomain: TEST_INBOUND_DOMAIN, selector: key.selector, status: { result: "pass" } });
   });
 });

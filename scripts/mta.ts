@@ -13,6 +13,7 @@
  * SIGTERM/SIGINT: stop listening and claiming, give back outbound jobs not yet at the end of DATA, let in-flight
  * messages commit and in-flight deliveries record their reply, close the database, exit.
  */
+import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type * as Env from "../server/env";
@@ -21,6 +22,7 @@ import type * as Tls from "../server/mta/tls-certificate";
 import type * as Bridge from "../server/mta/bridge";
 import type * as Jobs from "../server/mta/background-jobs";
 import type * as DataDir from "../server/data-dir/protect-data-dir";
+import type * as Settings from "../server/mta/mta-settings";
 
 const root = path.resolve(import.meta.dirname, "..");
 const require = createRequire(import.meta.url);
@@ -30,6 +32,7 @@ const { loadEnv } = require("../server/env.ts") as typeof Env;
 const { applyMigrations } = require("../server/db/migrate.ts") as typeof Migrate;
 const { ensureTlsCertificate } = require("../server/mta/tls-certificate.ts") as typeof Tls;
 const { protectDataDir, sqliteFileOf } = require("../server/data-dir/protect-data-dir.ts") as typeof DataDir;
+const { spoolDir } = require("../server/mta/mta-settings.ts") as typeof Settings;
 
 function log(line: string): void {
   console.log(`[mta] ${line}`);
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
   // Relative paths (prisma/migrations, DATA_DIR) are the project root's, whoever started us.
   process.chdir(root);
 
+  mkdirSync(spoolDir(env), { recursive: true, mode: 0o700 });
   const tls = await ensureTlsCertificate(env);
   if (tls.created) log(`generated a self-signed STARTTLS certificate: ${tls.cert}`);
 

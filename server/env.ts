@@ -84,6 +84,9 @@ export const envSchema = z.object({
   SMTP_MAX_SIZE: z.coerce.number().int().positive().default(25 * 1024 * 1024),
   SMTP_MAX_RECIPIENTS: z.coerce.number().int().positive().default(50),
   SMTP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(20),
+  /** Large messages (LARGE_MESSAGE_BYTES or more) received, parsed and stored at once per MTA node; more get a 4xx. */
+  LARGE_MESSAGE_SLOTS: z.coerce.number().int().min(1).max(1000).default(2),
+  LARGE_MESSAGE_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
   SMTP_TLS_CERT: z.string().optional(),
   SMTP_TLS_KEY: z.string().optional(),
   /** ARC sealers whose earlier DMARC pass overrides a forwarding failure (R-IN-3). */

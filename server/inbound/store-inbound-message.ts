@@ -3,6 +3,7 @@
  * attachments. `dedupeKey` is unique: a second arrival of the same message to the same recipients fails here,
  * and the whole transaction with it (R-IN-10).
  */
+import { ATTACHMENT_CHUNKS, isChunked, SOURCE_CHUNKS, writeChunks } from "../db/chunked-bytes";
 import { newRowId } from "../db/raw-sql";
 import { sqlOf, type SqlConn } from "../db/sql";
 import type { AuthenticationResult } from "../mail/authenticate";
@@ -70,26 +71,33 @@ export async function storeInboundMessage(
       createdAt: a.now,
     })
     .execute();
-  await tx.insertInto("MessageSource").values({ messageId, raw: input.raw }).execute();
-  if (parsed.attachments.length) {
+  // Large values go in chunks, one statement each (server/db/chunked-bytes.ts): bounded memory per message.
+  const rawChunked = isChunked(input.raw);
+  await tx
+    .insertInto("MessageSource")
+    .values({ messageId, raw: rawChunked ? new Uint8Array(0) : input.raw })
+    .execute();
+  if (rawChunked) await writeChunks(tx, SOURCE_CHUNKS, messageId, input.raw);
+  for (const f of parsed.attachments) {
+    const id = newRowId();
+    const chunked = isChunked(f.content);
     await tx
       .insertInto("Attachment")
-      .values(
-        parsed.attachments.map((f) => ({
-          id: newRowId(),
-          createdAt: a.now,
-          tenantId,
-          messageId,
-          filename: f.filename.slice(0, 255),
-          contentType: f.contentType.slice(0, 255),
-          size: f.size,
-          contentId: f.contentId,
-          inline: f.inline,
-          sha256: f.sha256,
-          content: f.content,
-        })),
-      )
+      .values({
+        id,
+        tenantId,
+        messageId,
+        filename: f.filename.slice(0, 255),
+        contentType: f.contentType.slice(0, 255),
+        size: f.size,
+        contentId: f.contentId,
+        inline: f.inline,
+        sha256: f.sha256,
+        content: chunked ? new Uint8Array(0) : f.content,
+        createdAt: a.now,
+      })
       .execute();
+    if (chunked) await writeChunks(tx, ATTACHMENT_CHUNKS, id, f.content);
   }
   return messageId;
 }

@@ -10,6 +10,7 @@ import {
   accepted,
   temporaryFailure,
   tooManyConnections,
+  tooManyLargeMessages,
   tooManyRecipients,
   tooManyUnknownRecipients,
   unknownRecipient,
@@ -38,6 +39,23 @@ export function connectionOpened(ip: string): SmtpReply {
   const rt = openMta();
   if (!rt.limiter.tryOpen(ip)) return tooManyConnections(rt.env.SMTP_MAX_CONNECTIONS_PER_IP);
   return accepted();
+}
+
+/**
+ * A large message's slot (issue 19 item 13, server/mta/large-message-slots.ts): at MAIL FROM with the declared
+ * SIZE (`atEndOfData` false, 452 when none is free) or at the end of DATA with the received size when nothing was
+ * declared (451). `held`: a slot was taken, to be given back with largeMessageDone when the transaction ends.
+ */
+export function largeMessageStarting(bytes: number, atEndOfData: boolean): { reply: SmtpReply; held: boolean } {
+  const slots = openMta().largeMessages;
+  if (!slots.isLarge(bytes)) return { reply: accepted(), held: false };
+  if (!slots.tryTake()) return { reply: tooManyLargeMessages(atEndOfData ? 451 : 452), held: false };
+  return { reply: accepted(), held: true };
+}
+
+/** When a transaction that held a large message's slot ends (answered, reset or disconnected). */
+export function largeMessageDone(): void {
+  openMta().largeMessages.release();
 }
 
 /** At disconnect, for connections connectionOpened accepted. */

@@ -9,6 +9,7 @@ import { cachingResolver, createResolver, type Resolver } from "../dns/resolver"
 import { loadEnv, type Env } from "../env";
 import { gatewayDkimFromEnv, type GatewayDkim } from "../sending-domains/gateway-dkim";
 import { ConnectionLimiter } from "./connection-limits";
+import { LargeMessageSlots } from "./large-message-slots";
 
 export type MtaRuntime = {
   env: Env;
@@ -17,6 +18,7 @@ export type MtaRuntime = {
   /** The resolver inbound authentication uses: `resolver` behind a short cache (DNS_CACHE_SECONDS). */
   authResolver: Resolver;
   limiter: ConnectionLimiter;
+  largeMessages: LargeMessageSlots;
   /** The gateway's DKIM key (GATEWAY_DKIM_KEY, or generated into DATA_DIR): an unreadable key stops the start. */
   gatewayDkim: GatewayDkim;
 };
@@ -47,6 +49,7 @@ export function openMta(): MtaRuntime {
     resolver,
     authResolver: env.DNS_CACHE_SECONDS ? cachingResolver(resolver, { ttlMs: env.DNS_CACHE_SECONDS * 1_000 }) : resolver,
     limiter: new ConnectionLimiter(env.SMTP_MAX_CONNECTIONS_PER_IP),
+    largeMessages: new LargeMessageSlots(env.LARGE_MESSAGE_SLOTS, env.LARGE_MESSAGE_BYTES),
     gatewayDkim: gatewayDkimFromEnv(env),
   };
   return runtime;

@@ -61,3 +61,11 @@ export const unknownRecipientsFromIp = (): SmtpReply => ({
   status: "4.7.1",
   message: "Too many unknown recipients from your address; try again later",
 });
+
+/** More large messages in progress than LARGE_MESSAGE_SLOTS (452 at MAIL FROM, 451 at the end of DATA). */
+export const tooManyLargeMessages = (code: 451 | 452): SmtpReply => ({
+  action: "denysoft",
+  code,
+  status: "4.3.1",
+  message: "Too many large messages in progress; try again later",
+});

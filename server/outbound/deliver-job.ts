@@ -4,14 +4,14 @@
  * (STARTTLS whenever the server offers it), and record every recipient's outcome: 2xx delivered, 4xx or no
  * answer deferred, 5xx bounced with the remote text.
  *
- * Delivering twice is what a crash can cause in any MTA (RFC 1047): the remote server said 250, the sender died
- * before writing that down, and the retry sends the message again. Here, just before the end-of-data dot goes out,
- * the job records (under the worker's claim) that the message is in flight to these recipients. A worker that
- * claims a job with that mark set knows its predecessor died after sending the message and before recording the
- * reply; it does not send it again but records it delivered, unconfirmed. The only window left is between
- * committing that mark and writing the dot (a few microseconds): a crash there records a message as delivered
- * (unconfirmed) that the remote side discarded. A dropped connection after the dot (no reply) is deferred and
- * resent, as every MTA does — the remote side said nothing, so it cannot have promised delivery.
+ * A crash may cause a rare duplicate, never a loss (RFC 1047). A job counts as delivered only once the remote server
+ * answered 250 to the end-of-data dot and that reply is recorded. Just before the dot goes out, the job records
+ * (under the worker's claim) that the message is in flight to these recipients: if that write fails or the claim is
+ * lost, the dot is never sent, so a job taken over by another worker is never delivered by both. A worker that dies
+ * after the dot and before recording the reply leaves the job SENDING with that mark; once its lease runs out the
+ * job is claimed again and sent again, noted as a possible duplicate in the activity log (the receiver may have
+ * kept the first copy; a Message-Id-deduplicating receiver drops it). A dropped connection after the dot (no reply)
+ * is deferred and resent, as every MTA does — the remote side said nothing, so it cannot have promised delivery.
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
@@ -263,12 +263,16 @@ function describeRoute(route: Route, tls: boolean): string {
  */
 export async function deliverJob(db: Db, job: ClaimedJob, ctx: DeliverJobContext): Promise<DeliveredJob | null> {
   const { options, workerId } = ctx;
+  // The previous worker died after its dot went out and before recording the reply: send again (at worst a
+  // duplicate, never a loss) and say so in the activity log.
+  const resend = job.interrupted ? `sent again after the worker stopped at ${job.interrupted.at.toISOString()} past the end of DATA; may arrive twice` : null;
   const record = async (outcomes: RecipientOutcome[], extra: { via?: string; note?: string; nextAttemptAt?: Date } = {}) => {
     const input = {
       jobId: job.id,
       workerId,
       outcomes,
       ...extra,
+      ...(resend && !extra.note ? { note: resend } : {}),
       ...(options.retryScheduleMs ? { retryScheduleMs: options.retryScheduleMs } : {}),
     };
     // The remote reply is in hand: a database blip must not lose it (the lease keeps the job ours meanwhile).
@@ -281,19 +285,6 @@ export async function deliverJob(db: Db, job: ClaimedJob, ctx: DeliverJobContext
       }
     }
   };
-
-  if (job.interrupted) {
-    const inFlight = new Set(job.interrupted.recipients.map((r) => r.toLowerCase()));
-    const at = job.interrupted.at.toISOString();
-    return record(
-      job.recipients.map((recipient) =>
-        inFlight.has(recipient.toLowerCase())
-          ? { recipient, kind: "delivered", reply: `Unconfirmed: the message was sent at ${at} and the worker stopped before the reply was recorded` }
-          : { recipient, kind: "deferred", reply: "Retrying after the worker stopped" },
-      ),
-      { note: "not sent again, so it cannot arrive twice", nextAttemptAt: new Date() },
-    );
-  }
 
   // Nothing left to send to (every recipient finished in earlier attempts): close the job.
   if (job.recipients.length === 0) return record([]);

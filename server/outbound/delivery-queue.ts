@@ -201,7 +201,7 @@ export const recordDeliveryAttemptInput = z.object({
   /** Overrides the back-off for deferred recipients. */
   nextAttemptAt: z.date().optional(),
   retryScheduleMs: z.array(z.number().positive()).optional(),
-  /** A note for the activity rows (e.g. an unconfirmed delivery after a crash). */
+  /** A note for the activity rows (e.g. a message sent again after a crash, which may arrive twice). */
   note: z.string().max(500).optional(),
   now: z.date().optional(),
 });

@@ -2,6 +2,7 @@
  * What the ticket page's route handlers serve (R-TKT-1): attachments, raw sources and the sandboxed HTML view
  * of a message, each found only within the caller's tenant (another tenant's id is simply "not found").
  */
+import { ATTACHMENT_CHUNKS, readChunks, SOURCE_CHUNKS } from "../db/chunked-bytes";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { renderEmailHtml } from "../mail/sanitize-html";
@@ -30,10 +31,15 @@ export function attachmentDisposition(filename: string): string {
 export async function getAttachmentFile(db: Db, tenantId: string, attachmentId: string): Promise<FileDownload> {
   const a = await db.attachment.findFirst({
     where: { id: attachmentId, tenantId },
-    select: { filename: true, contentType: true, content: true },
+    select: { filename: true, contentType: true, content: true, size: true },
   });
   if (!a) throw new AppError("NOT_FOUND", "Attachment not found.");
-  return { filename: a.filename, contentType: safeContentType(a.contentType), content: a.content };
+  return { filename: a.filename, contentType: safeContentType(a.contentType), content: await attachmentContent(db, attachmentId, a) };
+}
+
+/** An attachment's bytes: its own column, or its chunks when it was stored in pieces (a large attachment). */
+async function attachmentContent(db: Db, id: string, a: { content: Uint8Array; size: number }): Promise<Uint8Array> {
+  return a.content.byteLength === 0 && a.size > 0 ? readChunks(db, ATTACHMENT_CHUNKS, id) : a.content;
 }
 
 /** The message exactly as received or sent, as an .eml download. */
@@ -46,7 +52,7 @@ export async function getMessageSource(db: Db, tenantId: string, messageId: stri
   return {
     filename: `ticket-${m.ticket.number}-${messageId}.eml`,
     contentType: "message/rfc822",
-    content: m.source.raw,
+    content: m.source.raw.byteLength ? m.source.raw : await readChunks(db, SOURCE_CHUNKS, messageId),
   };
 }
 
@@ -72,22 +78,17 @@ export async function getMessageHtmlDocument(
       htmlBody: true,
       attachments: {
         where: { contentId: { not: null } },
-        select: { contentId: true, contentType: true, size: true, content: true },
+        select: { id: true, contentId: true, contentType: true, size: true, content: true },
       },
     },
   });
   if (!m) throw new AppError("NOT_FOUND", "Message not found.");
-  const images = new Map(
-    m.attachments
-      .filter(
-        (a) =>
-          a.contentId && INLINE_IMAGE_TYPES.has(safeContentType(a.contentType)) && a.size <= MAX_INLINE_IMAGE_BYTES,
-      )
-      .map((a) => [
-        a.contentId!.toLowerCase(),
-        `data:${safeContentType(a.contentType)};base64,${Buffer.from(a.content).toString("base64")}`,
-      ]),
-  );
+  const images = new Map<string, string>();
+  for (const a of m.attachments) {
+    if (!a.contentId || !INLINE_IMAGE_TYPES.has(safeContentType(a.contentType)) || a.size > MAX_INLINE_IMAGE_BYTES) continue;
+    const content = await attachmentContent(db, a.id, a);
+    images.set(a.contentId.toLowerCase(), `data:${safeContentType(a.contentType)};base64,${Buffer.from(content).toString("base64")}`);
+  }
   const body = renderEmailHtml(m.htmlBody ?? "", {
     loadRemote: options.loadRemote,
     inlineImage: (cid) => images.get(cid.toLowerCase()) ?? null,

@@ -5,7 +5,8 @@
  * authenticates (the product's CPU work before any database write), all measured in one run.
  *
  * Options (env): BENCH_MESSAGES (default 2000), BENCH_SESSIONS (20), BENCH_RATE (100 msg/s for the latency
- * phase), BENCH_LATENCY_SECONDS (20), BENCH_POSTGRES_URL or TEST_POSTGRES_URL (adds the PostgreSQL rows).
+ * phase), BENCH_LATENCY_SECONDS (20), BENCH_POSTGRES_URL or TEST_POSTGRES_URL (adds the PostgreSQL rows),
+ * BENCH_SMTP_WORKERS (`1,2`: a full-pipeline row per SMTP_WORKERS value, per database).
  */
 import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -27,6 +28,8 @@ const sessions = Number(process.env.BENCH_SESSIONS ?? 20);
 const rate = Number(process.env.BENCH_RATE ?? 100);
 const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
 const postgresUrl = benchPostgresUrl();
+/** SMTP_WORKERS of the full-pipeline rows: one process (the test default) and Haraka's cluster mode. */
+const workerCounts = (process.env.BENCH_SMTP_WORKERS ?? "1,2").split(",").map(Number).filter((n) => n >= 1);
 
 /** The bench mail as the load generator sends it. */
 async function signedMessages(count: number, rcptTo: string, tag: string): Promise<LoadMessage[]> {
@@ -235,17 +238,22 @@ async function main(): Promise<void> {
   }
 
   const providers: Provider[] = postgresUrl ? ["sqlite", "postgresql"] : ["sqlite"];
-  for (const provider of providers) {
+  for (const [provider, smtpWorkers] of providers.flatMap((p) => workerCounts.map((w) => [p, w] as const))) {
     const database = await createTestDatabase(provider);
     const tenant = await createTenantRow(database.db, "bench", { autoAckEnabled: false });
     await createClientRow(database.db, tenant.id, { name: "Bench Client", primaryDomain: benchSenderDomain });
-    const mta = await startMta({ databaseUrl: database.url, dnsServers: dns.address, env: { SMTP_MAX_CONNECTIONS_PER_IP: "200" } });
+    const mta = await startMta({
+      databaseUrl: database.url,
+      dnsServers: dns.address,
+      env: { SMTP_MAX_CONNECTIONS_PER_IP: "200", SMTP_WORKERS: String(smtpWorkers) },
+    });
     try {
-      const row = await measure(`full pipeline, ${provider}`, provider, mta.host, mta.port);
+      const setup = `full pipeline, ${provider}${smtpWorkers > 1 ? `, SMTP_WORKERS=${smtpWorkers}` : ""}`;
+      const row = await measure(setup, `${provider}-w${smtpWorkers}`, mta.host, mta.port);
       const tickets = await database.db.ticket.count({ where: { tenantId: tenant.id } });
       const stored = await database.db.message.count({ where: { tenantId: tenant.id } });
       const accepted = row.throughput.accepted + row.latency.accepted;
-      console.log(`  ${provider} done: accepted ${accepted}, stored ${stored} messages in ${tickets} tickets`);
+      console.log(`  ${setup} done: accepted ${accepted}, stored ${stored} messages in ${tickets} tickets`);
       if (firstFailures(row)) console.log(`  first failures: ${firstFailures(row)}`);
       rows.push(row);
     } finally {

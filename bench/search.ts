@@ -1,17 +1,21 @@
 /**
  * `npm run bench:search` (issue 21 item 3): the Tickets list's full-text search at 1,000,000 messages, on SQLite
  * (FTS5) and, with TEST_POSTGRES_URL / BENCH_POSTGRES_URL, PostgreSQL (tsvector + GIN). Seeds two tenants'
- * tickets of about four messages each (70% / 30%) with bulk inserts in transactions, the indexes kept by the
- * database as in production (SQLite: the FTS5 triggers fire per row; PostgreSQL: the generated column is computed
- * per row and the GIN index is built once after loading). Then times listTickets with a search, as the tRPC
+ * tickets of about four messages each (70% / 30%), the indexes kept by the database as in production (SQLite:
+ * bulk inserts in transactions, the FTS5 triggers fire per row; PostgreSQL: COPY, the generated column computed
+ * per row, the GIN index built once after loading); prints each database's seeding time. Then times listTickets with a search, as the tRPC
  * router calls it: the first page (25 tickets, ranked, with snippets and status counts). Prints p50/p95 per query,
  * in the shape of `npm run bench:activity`.
  *
  * Options (env): BENCH_SEARCH_MESSAGES (1000000), BENCH_SEARCH_RUNS (25 per query), BENCH_SEARCH_PROVIDERS
- * (e.g. "sqlite" to skip PostgreSQL).
+ * (e.g. "sqlite" to skip PostgreSQL), BENCH_SEARCH_KEEP (keep the seeded databases, print their URLs),
+ * BENCH_SEARCH_SEEDED ("sqlite=<url> postgresql=<url>": time the queries on databases kept before, no seeding).
  */
 import Database from "better-sqlite3";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import { createTestDatabase, type Provider, type TestDatabase } from "../test/support/database";
 import { createTenant } from "../server/tenants/create-tenant";
 import { listTickets, type ListTicketsInput } from "../server/tickets/list-tickets";
@@ -146,39 +150,42 @@ async function seedSqlite(t: TestDatabase, tenantA: string, tenantB: string, cli
   sqlite.close();
 }
 
+/** One row of COPY's text format: tab-separated, \N for null, backslash escapes. */
+function copyLine(row: (string | number | null)[]): string {
+  return `${row.map((v) => (v === null ? "\\N" : String(v).replace(/[\\\t\n\r]/g, (c) => ({ "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" })[c]!))).join("\t")}\n`;
+}
+
 async function seedPostgres(t: TestDatabase, tenantA: string, tenantB: string, clients: Map<string, string[]>): Promise<void> {
   const client = new pg.Client({ connectionString: t.url });
   await client.connect();
   // Built once after loading, as one would for a bulk import: much faster than a million GIN insertions.
   await client.query(`DROP INDEX "Message_searchVector_idx"`);
   const ts = (ms: number) => new Date(ms).toISOString().replace("T", " ").replace("Z", "");
-  const unnest = (table: string, columns: string[], types: string[]) =>
-    `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) SELECT * FROM unnest(${columns.map((_, i) => `$${i + 1}::${types[i]}[]`).join(", ")})`;
-  const ticketSql = unnest("Ticket", TICKET_COLUMNS, ["text", "text", "int", "text", "text", "text", "timestamp(3)", "timestamp(3)", "timestamp(3)"]);
-  const messageSql = unnest("Message", MESSAGE_COLUMNS, ["text", "text", "text", "text", "text", "text", "text", "text", "text", "timestamp(3)", "text", "text", "timestamp(3)"]);
-  let tickets: unknown[][] = TICKET_COLUMNS.map(() => []);
-  let messages: unknown[][] = MESSAGE_COLUMNS.map(() => []);
-  let count = 0;
+  const copy = async (table: string, columns: string[], text: string) => {
+    const sql = `COPY "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) FROM STDIN`;
+    await pipeline(Readable.from([text]), client.query(copyFrom(sql)));
+  };
+  let tickets: string[] = [];
+  let messages: string[] = [];
   let done = 0;
   const flush = async () => {
     await client.query("BEGIN");
-    await client.query(ticketSql, tickets);
-    await client.query(messageSql, messages);
+    await copy("Ticket", TICKET_COLUMNS, tickets.join(""));
+    await copy("Message", MESSAGE_COLUMNS, messages.join(""));
     await client.query("COMMIT");
-    done += count * MESSAGES_PER_TICKET;
+    done += messages.length;
     if (done % 200_000 === 0) console.log(`    postgresql: ${done} messages`);
-    tickets = TICKET_COLUMNS.map(() => []);
-    messages = MESSAGE_COLUMNS.map(() => []);
-    count = 0;
+    tickets = [];
+    messages = [];
   };
   for (const item of generate(tenantA, tenantB, clients)) {
-    item.ticket.forEach((v, i) => tickets[i]!.push(TICKET_DATES.includes(i) ? ts(v as number) : v));
-    for (const m of item.messages) m.forEach((v, i) => messages[i]!.push(MESSAGE_DATES.includes(i) ? ts(v as number) : v));
-    count++;
-    if (count === 2_500) await flush();
+    tickets.push(copyLine(item.ticket.map((v, i) => (TICKET_DATES.includes(i) ? ts(v as number) : v))));
+    for (const m of item.messages) messages.push(copyLine(m.map((v, i) => (MESSAGE_DATES.includes(i) ? ts(v as number) : v))));
+    if (tickets.length === 10_000) await flush();
   }
-  if (count) await flush();
+  if (tickets.length) await flush();
   console.log("    postgresql: building the GIN index");
+  await client.query(`SET maintenance_work_mem = '256MB'`);
   await client.query(`CREATE INDEX "Message_searchVector_idx" ON "Message" USING GIN ("searchVector")`);
   await client.query(`VACUUM ANALYZE`);
   await client.end();
@@ -186,7 +193,26 @@ async function seedPostgres(t: TestDatabase, tenantA: string, tenantB: string, c
 
 type Case = { name: string; input: (i: number) => ListTicketsInput };
 
-async function benchProvider(provider: Provider) {
+/** A database seeded by an earlier run kept with BENCH_SEARCH_KEEP (BENCH_SEARCH_SEEDED="sqlite=<url> postgresql=<url>"). */
+function seededUrl(provider: Provider): string | undefined {
+  return process.env.BENCH_SEARCH_SEEDED?.split(/\s+/).find((e) => e.startsWith(`${provider}=`))?.slice(provider.length + 1);
+}
+
+async function seededDatabase(provider: Provider, url: string): Promise<{ t: TestDatabase; clients: Map<string, string[]> }> {
+  const { createDb } = await import("../server/db/client");
+  const database = { provider, url } as const;
+  const db = createDb(database);
+  const clients = new Map<string, string[]>();
+  for (const slug of ["bench-a", "bench-b"]) {
+    const tenant = await db.tenant.findUniqueOrThrow({ where: { slug }, select: { id: true } });
+    const rows = await db.client.findMany({ where: { tenantId: tenant.id }, orderBy: { name: "asc" }, select: { id: true, name: true } });
+    clients.set(tenant.id, rows.sort((a, b) => Number(a.name.split(" ")[1]) - Number(b.name.split(" ")[1])).map((r) => r.id));
+  }
+  console.log(`  ${provider}: the database seeded before (${url})`);
+  return { t: { provider, database, url, db, drop: () => db.$disconnect() }, clients };
+}
+
+async function seededFresh(provider: Provider): Promise<{ t: TestDatabase; clients: Map<string, string[]> }> {
   console.log(`  ${provider}: seeding…`);
   let t = await createTestDatabase(provider);
   const tenantA = (await createTenant(t.db, { slug: "bench-a", name: "Bench A" })).id;
@@ -200,11 +226,18 @@ async function benchProvider(provider: Provider) {
   const started = performance.now();
   if (provider === "sqlite") await seedSqlite(t, tenantA, tenantB, clients);
   else await seedPostgres(t, tenantA, tenantB, clients);
-  console.log(`    seeded ${totalMessages} messages in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`    ${provider}: seeded ${totalMessages} messages in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   if (provider === "sqlite") {
     const { createDb } = await import("../server/db/client");
     t = { ...t, db: createDb(t.database) };
   }
+  return { t, clients };
+}
+
+async function benchProvider(provider: Provider) {
+  const url = seededUrl(provider);
+  const { t, clients } = url ? await seededDatabase(provider, url) : await seededFresh(provider);
+  const tenantA = [...clients.keys()][0]!;
   const db = t.db;
   const busyClient = clients.get(tenantA)![0]!;
   const cases: Case[] = [
@@ -232,7 +265,8 @@ async function benchProvider(provider: Provider) {
     }
     out.push({ name: c.name, p50: percentile(times, 50), p95: percentile(times, 95) });
   }
-  await t.drop();
+  if (process.env.BENCH_SEARCH_KEEP) console.log(`    kept ${provider} database: ${t.url}`);
+  else await t.drop();
   return out;
 }
 

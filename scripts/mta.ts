@@ -10,9 +10,16 @@
  * 5. starts the background jobs (server/mta/background-jobs.ts): the outbound delivery worker unless
  *    OUTBOUND_DELIVERY=off, the sending-domain re-check and the activity purge, all on the process's one client.
  *
+ * SMTP_WORKERS > 1 (Haraka's cluster mode): this process is the primary; Haraka forks the workers from this same
+ * script (node:cluster re-runs it with the same --import tsx), which skip steps 2 and 3 (done by the primary
+ * before it forked them), listen on the shared port and run only the outbound worker; the primary runs only the
+ * periodic jobs (background-jobs.ts says why).
+ *
  * SIGTERM/SIGINT: stop listening and claiming, give back outbound jobs not yet at the end of DATA, let in-flight
- * messages commit and in-flight deliveries record their reply, close the database, exit.
+ * messages commit and in-flight deliveries record their reply, close the database, exit. A primary first asks
+ * every worker to do so (an IPC message) and waits for them to exit.
  */
+import cluster from "node:cluster";
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -38,27 +45,38 @@ function log(line: string): void {
   console.log(`[mta] ${line}`);
 }
 
+/** Set by the primary for the workers it forks (they inherit its environment): migrations were applied. */
+const SCHEMA_READY_MARK = "OPSMERGE_MTA_SCHEMA_READY";
+/** The IPC message a primary sends its workers on SIGTERM/SIGINT. */
+const STOP_MESSAGE = "opsmerge:stop";
+
 async function main(): Promise<void> {
   const env = loadEnv();
-  protectDataDir(env.DATA_DIR, sqliteFileOf(env.database));
   // Relative paths (prisma/migrations, DATA_DIR) are the project root's, whoever started us.
   process.chdir(root);
-
-  mkdirSync(spoolDir(env), { recursive: true, mode: 0o700 });
-  const tls = await ensureTlsCertificate(env);
-  if (tls.created) log(`generated a self-signed STARTTLS certificate: ${tls.cert}`);
-
   // The bridge is the plugins' own instance, so the state set here (schema ready) is the state they see.
   const bridge = require("../server/mta/bridge.ts") as typeof Bridge;
-  try {
-    const applied = await applyMigrations(env.database);
-    if (applied.length) log(`applied migrations: ${applied.join(", ")}`);
-    bridge.markSchemaReady();
-  } catch (err) {
-    console.error(
-      `[mta] database unreachable at start (${err instanceof Error ? err.message : String(err)}); ` +
-        "answering 451 until it is back",
-    );
+  const role: Jobs.MtaProcessRole = cluster.isWorker ? "worker" : env.SMTP_WORKERS > 1 ? "primary" : "single";
+
+  if (role === "worker") {
+    if (process.env[SCHEMA_READY_MARK] === "1") bridge.markSchemaReady();
+  } else {
+    protectDataDir(env.DATA_DIR, sqliteFileOf(env.database));
+    mkdirSync(spoolDir(env), { recursive: true, mode: 0o700 });
+    const tls = await ensureTlsCertificate(env);
+    if (tls.created) log(`generated a self-signed STARTTLS certificate: ${tls.cert}`);
+    try {
+      const applied = await applyMigrations(env.database);
+      if (applied.length) log(`applied migrations: ${applied.join(", ")}`);
+      bridge.markSchemaReady();
+      process.env[SCHEMA_READY_MARK] = "1";
+    } catch (err) {
+      console.error(
+        `[mta] database unreachable at start (${err instanceof Error ? err.message : String(err)}); ` +
+          "answering 451 until it is back",
+      );
+    }
+    if (role === "primary") log(`cluster mode: ${env.SMTP_WORKERS} SMTP worker processes`);
   }
 
   process.env.HARAKA = path.join(root, "mta");
@@ -74,26 +92,55 @@ async function main(): Promise<void> {
   const jobs = jobsModule.startBackgroundJobs((level, message) => {
     if (levels.indexOf(level) < shown) return;
     (level === "error" || level === "warn" ? console.error : console.log)(`[mta] ${message}`);
-  });
+  }, role);
 
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) process.exit(1);
+    if (stopping) {
+      // A worker asked by its primary after its own signal (Ctrl-C reaches the whole process group): already on it.
+      if (signal === STOP_MESSAGE) return;
+      process.exit(1);
+    }
     stopping = true;
-    log(`${signal}: stopping`);
+    if (role !== "worker" || signal !== STOP_MESSAGE) log(`${signal}: stopping`);
     server.stopListeners();
     // Haraka's own SIGINT handler may exit first; either way nothing was answered 250 without a commit, and an
     // outbound job cut short is recovered from its lease (server/outbound/deliver-job.ts).
-    void jobsModule
-      .stopBackgroundJobs(jobs)
+    void stopWorkers()
+      .then(() => jobsModule.stopBackgroundJobs(jobs))
       .catch((err: unknown) => console.error(`[mta] stopping the background jobs failed: ${String(err)}`))
       .then(() => bridge.shutdown((m) => console.error(`[mta] ${m}`)))
       .finally(() => process.exit(0));
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
+  if (role === "worker") process.on("message", (m) => m === STOP_MESSAGE && stop(STOP_MESSAGE));
   // Haraka's own SIGINT handler exits at once without closing the database: replace it with the orderly stop.
   process.removeAllListeners("SIGINT");
   process.on("SIGINT", () => stop("SIGINT"));
+}
+
+/** On a cluster primary: asks every worker to stop (each finishes its own work) and waits for them to exit. */
+async function stopWorkers(): Promise<void> {
+  if (!cluster.isPrimary) return;
+  // Haraka restarts a worker that exits on a signal or an error: not while we are stopping.
+  cluster.removeAllListeners("exit");
+  const workers = Object.values(cluster.workers ?? {}).flatMap((w) => (w && !w.isDead() ? [w] : []));
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            w.kill("SIGKILL");
+            resolve();
+          }, 20_000);
+          w.once("exit", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          w.send(STOP_MESSAGE);
+        }),
+    ),
+  );
 }
 
 main().catch((err: unknown) => {

@@ -46,10 +46,14 @@ export const FREE_MAIL_DOMAINS: ReadonlySet<string> = new Set([
   "163.com",
 ]);
 
-/** Returns the A-label form of a domain or null when it is not a valid internet domain name. */
-export function toDomainName(input: string): string | null {
+/**
+ * The one normalisation of a domain name: the A-label (punycode), lower-case form of `input` (trimmed, one leading
+ * "@" and one trailing dot dropped), or null when it is not a valid internet domain name (addresses, URLs, IP
+ * literals, control characters and single labels are not). Callers that must refuse bad input throw badDomain.
+ */
+export function normaliseDomain(input: string): string | null {
   const trimmed = input.trim().replace(/^@/, "").replace(/\.$/, "");
-  if (trimmed === "" || /\s|\/|:|@/.test(trimmed)) return null;
+  if (trimmed === "" || /[\s@/\\:?#[\]\p{Cc}]/u.test(trimmed)) return null;
   const ascii = domainToASCII(trimmed.toLowerCase());
   if (ascii === "" || ascii.length > 253) return null;
   const labels = ascii.split(".");
@@ -60,15 +64,16 @@ export function toDomainName(input: string): string | null {
   return ascii;
 }
 
-/**
- * Normalises a domain typed by a person; throws BAD_INPUT naming `field` when it is not a domain name.
- */
-export function normaliseDomain(input: string, field = "domain"): string {
-  const domain = toDomainName(input);
-  if (!domain) {
-    throw new AppError("BAD_INPUT", `“${input.trim()}” is not a valid domain name (for example: acme.com).`, { field });
-  }
-  return domain;
+/** The error for a domain typed by a person that normaliseDomain refused: `normaliseDomain(x) ?? badDomain(x, field)`. */
+export function badDomain(input: string, field = "domain"): never {
+  throw new AppError("BAD_INPUT", `“${input.trim()}” is not a valid domain name (for example: acme.com).`, { field });
+}
+
+/** An address with its domain in A-label form when the domain is valid; otherwise as given. */
+export function withAsciiDomain(address: string): string {
+  const at = address.lastIndexOf("@");
+  const domain = at > 0 ? normaliseDomain(address.slice(at + 1)) : null;
+  return domain ? `${address.slice(0, at)}@${domain}` : address;
 }
 
 /** The Unicode form people read (bücher.de rather than xn--bcher-kva.de). */

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 
 const hostPort = z
@@ -81,6 +82,16 @@ export const envSchema = z.object({
     .optional(),
   /** How long a claim on a job holds without being renewed (the worker renews it while delivering). */
   OUTBOUND_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(120),
+  /**
+   * SMTP processes of this MTA node (Haraka's cluster mode): the primary forks this many workers that share the
+   * SMTP port; `1` runs everything in one process. Default: the number of CPUs.
+   */
+  SMTP_WORKERS: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
+  /**
+   * First run and interval, in seconds, of the MTA's periodic jobs (sending-domain re-check, activity purge), for
+   * tests; unset → 30 s then every 10 minutes (re-check) and 1 minute then hourly (purge).
+   */
+  PERIODIC_JOB_SECONDS: z.coerce.number().positive().max(86_400).optional(),
   SMTP_MAX_SIZE: z.coerce.number().int().positive().default(25 * 1024 * 1024),
   SMTP_MAX_RECIPIENTS: z.coerce.number().int().positive().default(50),
   SMTP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(20),

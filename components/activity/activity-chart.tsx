@@ -6,9 +6,9 @@ import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 import { useTRPC } from "../trpc/client";
 import { OUTCOME_COLOR, OUTCOME_LABEL, OUTCOMES } from "./outcome";
+import { formatDate } from "../ui/format-date";
 
 const RANGES = [7, 14, 30, 90] as const;
-const dayFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
 
 /**
  * R-ACT-2: log entries per day by outcome, a stacked bar per UTC day, in plain SVG. Entries, not messages: a sent
@@ -70,7 +70,7 @@ export function ActivityChart() {
                 {buckets.map((b, i) => {
                   let y = height;
                   const x = i * (barWidth + gap);
-                  const label = `${dayFormat.format(new Date(b.start))}: ${OUTCOMES.filter((o) => b.counts[o])
+                  const label = `${formatDate(b.start, "utcDayMonth")}: ${OUTCOMES.filter((o) => b.counts[o])
                     .map((o) => `${b.counts[o]} ${OUTCOME_LABEL[o].toLowerCase()}`)
                     .join(", ") || "none"}`;
                   return (
@@ -85,7 +85,7 @@ export function ActivityChart() {
                       })}
                       {buckets.length <= 14 || i % Math.ceil(buckets.length / 10) === 0 ? (
                         <text x={x + barWidth / 2} y={height + 13} textAnchor="middle" fontSize="10" fill="#64748b">
-                          {dayFormat.format(new Date(b.start))}
+                          {formatDate(b.start, "utcDayMonth")}
                         </text>
                       ) : null}
                     </g>

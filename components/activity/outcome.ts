@@ -1,3 +1,4 @@
+import { formatDate } from "../ui/format-date";
 /** How each activity outcome is named and coloured on the screen (list badges and chart share these). */
 export const OUTCOMES = ["DELIVERED", "QUEUED", "DEFERRED", "BOUNCED", "DROPPED", "DUPLICATE"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -30,7 +31,6 @@ export const OUTCOME_COLOR: Record<Outcome, string> = {
   DUPLICATE: "#cbd5e1",
 };
 
-const dateTime = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "medium" });
 export function formatWhen(d: Date | string | null | undefined): string {
-  return d ? dateTime.format(new Date(d)) : "";
+  return formatDate(d, "dateTimeSeconds");
 }

@@ -1,8 +1,6 @@
-import { formatDateTime } from "../ui/format-date";
+import { formatDate, formatDateTime } from "../ui/format-date";
 
 const numberFormat = new Intl.NumberFormat("en-GB");
-const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
-const shortDate = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
 
 export function count(n: number): string {
   return numberFormat.format(n);
@@ -16,11 +14,11 @@ export function share(part: number, whole: number): string {
 }
 
 export function day(d: Date | string | null | undefined): string {
-  return d ? dateFormat.format(new Date(d)) : "—";
+  return formatDate(d, "utcDate", "—");
 }
 
 export function shortDay(d: Date | string): string {
-  return shortDate.format(new Date(d));
+  return formatDate(d, "utcDayMonth");
 }
 
 export function when(d: Date | string | null | undefined): string {

@@ -9,12 +9,12 @@ import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { CopyButton } from "../ui/copy-button";
 import { useTRPC } from "../trpc/client";
+import { formatDate } from "../ui/format-date";
 
 const POLL_MS = 2_000;
 /** Stop polling after this long; the admin can start again. */
 const GIVE_UP_MS = 15 * 60_000;
 
-const time = new Intl.DateTimeFormat("en-GB", { timeStyle: "medium" });
 
 /**
  * R-X-2: the live forwarding test. "Start test" takes the server's time; the card then polls the gateway's
@@ -73,7 +73,7 @@ export function LiveTest({ mailbox }: { mailbox: string }) {
                   <>
                     <Loader2 className="size-4 animate-spin text-indigo-600" aria-hidden />
                     <span role="status">
-                      Waiting for mail since {time.format(since)}… send a message to your support address now.
+                      Waiting for mail since {formatDate(since, "time")}… send a message to your support address now.
                     </span>
                     <Button variant="ghost" size="sm" onClick={() => setStopped(true)}>
                       Stop
@@ -120,7 +120,7 @@ export function LiveTest({ mailbox }: { mailbox: string }) {
                           </p>
                         )}
                         <p className="mt-1 flex flex-wrap items-center gap-1.5 text-xs text-slate-500">
-                          {time.format(new Date(r.createdAt))}
+                          {formatDate(r.createdAt, "time")}
                           {r.spf ? <Badge>SPF {r.spf}</Badge> : null}
                           {r.dkim ? <Badge>DKIM {r.dkim}</Badge> : null}
                           {r.dmarc ? <Badge>DMARC {r.dmarc}</Badge> : null}

@@ -4,7 +4,7 @@ import type { TlsReportSummary } from "@/server/tls-reports/summarise-tls-report
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Card, CardHeader } from "../ui/card";
-import { formatDateTime } from "../ui/format-date";
+import { formatDate, formatDateTime, type DateFormat } from "../ui/format-date";
 
 const CHART_DAYS = 14;
 const DAY_MS = 86_400_000;
@@ -13,16 +13,8 @@ const number = new Intl.NumberFormat("en-GB");
 export function when(d: Date | string | null | undefined): string {
   return formatDateTime(d);
 }
-const dayLabel = new Intl.DateTimeFormat("en-GB", {
-  weekday: "short",
-  day: "numeric",
-  month: "short",
-  timeZone: "UTC",
-});
-const shortDay = new Intl.DateTimeFormat("en-GB", { day: "numeric", timeZone: "UTC" });
-
-function fmtDay(day: string, f = dayLabel): string {
-  return f.format(new Date(`${day}T00:00:00Z`));
+function fmtDay(day: string, f: DateFormat = "utcWeekdayDayMonth"): string {
+  return formatDate(`${day}T00:00:00Z`, f);
 }
 
 type SummaryQuery = {
@@ -216,7 +208,7 @@ function DayChart({ summary }: { summary: TlsReportSummary }) {
       <div className="mt-1.5 flex gap-1.5 text-center text-[11px] text-slate-400" aria-hidden>
         {days.map((day) => (
           <span key={day} className="flex-1">
-            {fmtDay(day, shortDay)}
+            {fmtDay(day, "utcDayOfMonth")}
           </span>
         ))}
       </div>

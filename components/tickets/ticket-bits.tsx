@@ -1,7 +1,7 @@
 "use client";
 import type { ReactNode } from "react";
 import { Badge } from "../ui/badge";
-import { formatDateTime } from "../ui/format-date";
+import { formatDate, formatDateTime } from "../ui/format-date";
 
 export type TicketStatus = "OPEN" | "PENDING" | "CLOSED";
 export const STATUS_LABEL: Record<TicketStatus, string> = { OPEN: "Open", PENDING: "Pending", CLOSED: "Closed" };
@@ -15,8 +15,6 @@ export function StatusBadge({ status }: { status: TicketStatus }) {
   return <Badge tone={STATUS_TONE[status]}>{STATUS_LABEL[status]}</Badge>;
 }
 
-const timeOnly = new Intl.DateTimeFormat("en-GB", { timeStyle: "short" });
-const dayMonth = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short" });
 
 export function fullDate(d: Date | string): string {
   return formatDateTime(d);
@@ -28,9 +26,9 @@ export function RelativeDate({ value }: { value: Date | string }) {
   const now = new Date();
   const text =
     d.toDateString() === now.toDateString()
-      ? timeOnly.format(d)
+      ? formatDate(d, "shortTime")
       : d.getFullYear() === now.getFullYear()
-        ? dayMonth.format(d)
+        ? formatDate(d, "dayMonth")
         : formatDateTime(d);
   return (
     <time dateTime={d.toISOString()} title={fullDate(d)}>

@@ -4,6 +4,7 @@ import { Inbox, MessagesSquare, Search, X } from "lucide-react";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useState } from "react";
+import { createFilterNavigator, readFilters, readKind, TABS, type Filters } from "./list-filters";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
@@ -12,9 +13,8 @@ import { cn } from "../ui/cn";
 import { controlClass } from "../ui/field";
 import { PageHeader } from "../ui/page-header";
 import { useTRPC } from "../trpc/client";
-import { RelativeDate, STATUS_LABEL, type TicketStatus } from "./ticket-bits";
+import { RelativeDate, STATUS_LABEL } from "./ticket-bits";
 
-const TABS: TicketStatus[] = ["OPEN", "PENDING", "CLOSED"];
 const UNATTRIBUTED = "unattributed";
 const UNASSIGNED = "unassigned";
 /** Typing waits this long before the search goes into the URL and runs. */
@@ -25,34 +25,6 @@ export type TicketsListScope = {
   clientId: string;
   requesters: { id: string; email: string; name: string | null }[];
 };
-
-/** The list's filters as they stand in the URL (`?status=&client=&requester=&assignee=&q=`). */
-type Kind = "" | "only" | "exclude";
-type Filters = { status: TicketStatus; client: string; requester: string; assignee: string; automated: Kind; q: string };
-
-function readKind(value: string | null): Kind {
-  return value === "only" || value === "exclude" ? value : "";
-}
-
-function readFilters(params: URLSearchParams): Filters {
-  const status = params.get("status")?.toUpperCase();
-  return {
-    status: TABS.includes(status as TicketStatus) ? (status as TicketStatus) : "OPEN",
-    client: params.get("client") ?? "",
-    requester: params.get("requester") ?? "",
-    assignee: params.get("assignee") ?? "",
-    automated: readKind(params.get("automated")),
-    q: params.get("q") ?? "",
-  };
-}
-
-function filtersQuery(f: Filters): string {
-  const params = new URLSearchParams();
-  if (f.status !== "OPEN") params.set("status", f.status.toLowerCase());
-  for (const key of ["client", "requester", "assignee", "automated", "q"] as const) if (f[key]) params.set(key, f[key]);
-  const query = params.toString();
-  return query ? `?${query}` : "";
-}
 
 /**
  * R-TKT-1: the tickets of one status, filtered by client, requester, assignee and words from their mail (best
@@ -74,8 +46,16 @@ export function TicketsList({ mailbox, scope }: { mailbox: string; scope?: Ticke
     setTypedFor(filters.q);
     setSearch(filters.q);
   }
+  // Each change builds on the newest filters, even while the previous change is still on its way to the URL.
+  const [navigator] = useState(() => createFilterNavigator(() => window.location.search));
+  useEffect(() => navigator.arrived(), [navigator, params]);
+  useEffect(() => {
+    const onPop = () => navigator.reset();
+    window.addEventListener("popstate", onPop);
+    return () => window.removeEventListener("popstate", onPop);
+  }, [navigator]);
   const navigate = (next: Partial<Filters>, mode: "push" | "replace" = "push") => {
-    const url = `${pathname}${filtersQuery({ ...filters, ...next })}`;
+    const url = `${pathname}${navigator.next(next)}`;
     if (mode === "push") router.push(url, { scroll: false });
     else router.replace(url, { scroll: false });
   };
@@ -84,10 +64,10 @@ export function TicketsList({ mailbox, scope }: { mailbox: string; scope?: Ticke
     if (q === filters.q) return;
     const timer = setTimeout(() => {
       // The first word typed is a step Back can undo; refining it is not.
-      navigate({ q }, filters.q ? "replace" : "push");
+      navigate({ q }, navigator.current().q ? "replace" : "push");
     }, TYPING_MS);
     return () => clearTimeout(timer);
-    // `navigate` reads the URL `params` holds: that is the dependency.
+    // Runs again when the URL changes (Back, Forward, another filter), as `filters.q` comes from it.
   }, [search, params]);
   const options = useQuery({ ...trpc.tickets.filterOptions.queryOptions(), enabled: !scope });
   const requesters = scope?.requesters ?? options.data?.requesters;
@@ -336,7 +316,7 @@ export function TicketsList({ mailbox, scope }: { mailbox: string; scope?: Ticke
               Showing {items.length} of {counts?.[status] ?? items.length} {STATUS_LABEL[status].toLowerCase()}{" "}
               {(counts?.[status] ?? items.length) === 1 ? "ticket" : "tickets"}
               {filters.q ? ", best match first" : ""}
-              {list.data?.pages[0]?.capped ? " among the newest 2,000 matching messages (add a word to narrow the search)" : ""}
+              {list.data?.pages[0]?.capped ? " among the newest 1,000 matching messages (add a word to narrow the search)" : ""}
             </span>
             {list.hasNextPage ? (
               <Button

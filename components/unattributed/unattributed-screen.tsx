@@ -19,12 +19,9 @@ import {
   type FollowUp,
   type QueueTicket,
 } from "./action-dialogs";
+import { formatDate } from "../ui/format-date";
+import { DomainFilter } from "./domain-filter";
 
-const shortDate = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
-const longDate = new Intl.DateTimeFormat("en-GB", { dateStyle: "full", timeStyle: "short" });
-
-/** Sender-domain chips shown before "+N more" (B3: the rest used to be unreachable). */
-const DOMAIN_CHIPS = 8;
 
 type Open =
   | { kind: "set-client"; tickets: QueueTicket[] }
@@ -50,7 +47,6 @@ export function UnattributedScreen() {
   const [search, setSearch] = useState("");
   const deferred = useDeferredValue(search.trim());
   const [domain, setDomain] = useState("");
-  const [showAllDomains, setShowAllDomains] = useState(false);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [open, setOpen] = useState<Open>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
@@ -171,43 +167,14 @@ export function UnattributedScreen() {
             className="block w-full rounded-md border-0 py-2 pr-3 pl-9 text-sm shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-500 focus:outline-none"
           />
         </div>
-        {byDomain.data && byDomain.data.length > 0 ? (
-          <div role="group" aria-label="Filter by sender domain" className="flex flex-wrap items-center gap-1.5">
-            <span className="text-xs font-medium text-slate-500">By domain:</span>
-            {byDomain.data.filter((d, i) => showAllDomains || i < DOMAIN_CHIPS || d.domain === domain).map((d) => {
-              const active = domain === d.domain;
-              return (
-                <button
-                  key={d.domain}
-                  type="button"
-                  aria-pressed={active}
-                  onClick={() => {
-                    setDomain(active ? "" : d.domain);
-                    setSelected(new Set());
-                  }}
-                  className={cn(
-                    "inline-flex items-center gap-1 rounded-full px-2.5 py-1 text-xs font-medium ring-1 ring-inset",
-                    active ? "bg-indigo-600 text-white ring-indigo-600" : "bg-white text-slate-700 ring-slate-300 hover:bg-slate-50",
-                  )}
-                >
-                  {d.domain}
-                  <span className={cn("tabular-nums", active ? "text-indigo-100" : "text-slate-400")}>{d.count}</span>
-                </button>
-              );
-            })}
-            {byDomain.data.length > DOMAIN_CHIPS ? (
-              <Button size="sm" variant="ghost" aria-expanded={showAllDomains} onClick={() => setShowAllDomains((s) => !s)}>
-                {showAllDomains ? "Fewer" : `+${byDomain.data.length - DOMAIN_CHIPS} more`}
-              </Button>
-            ) : null}
-            {domain ? (
-              <Button size="sm" variant="ghost" onClick={() => setDomain("")}>
-                <X className="size-3.5" aria-hidden />
-                Clear filter
-              </Button>
-            ) : null}
-          </div>
-        ) : null}
+        <DomainFilter
+          domains={byDomain.data ?? []}
+          domain={domain}
+          onChange={(d) => {
+            setDomain(d);
+            setSelected(new Set());
+          }}
+        />
       </div>
 
       {selectedTickets.length > 0 ? (
@@ -329,8 +296,8 @@ export function UnattributedScreen() {
                       )}
                     </td>
                     <td className="px-4 py-3.5 whitespace-nowrap text-slate-600">
-                      <time dateTime={new Date(t.receivedAt).toISOString()} title={longDate.format(new Date(t.receivedAt))}>
-                        {shortDate.format(new Date(t.receivedAt))}
+                      <time dateTime={new Date(t.receivedAt).toISOString()} title={formatDate(t.receivedAt, "longDateTime")}>
+                        {formatDate(t.receivedAt, "shortDateTime")}
                       </time>
                       <div className="mt-0.5 text-xs text-slate-500" data-testid="message-count">
                         {plural(t.messageCount, "message")}

@@ -1,7 +1,7 @@
 /** Shapes of client and contact input, shared by the domain functions and the tRPC routers. */
 import { z } from "zod";
 import { AppError } from "../errors";
-import { toDomainName } from "../domain-names";
+import { normaliseDomain } from "../domain-names";
 
 export const clientName = z.string().trim().min(1, "Enter the client's name.").max(120, "Use at most 120 characters.");
 export const clientNotes = z.string().trim().max(2000, "Use at most 2000 characters.");
@@ -25,7 +25,7 @@ export function normaliseEmail(input: string, field = "email"): string {
   const value = input.trim().toLowerCase();
   const at = value.lastIndexOf("@");
   const local = value.slice(0, at);
-  const domain = at > 0 ? toDomainName(value.slice(at + 1)) : null;
+  const domain = at > 0 ? normaliseDomain(value.slice(at + 1)) : null;
   if (at <= 0 || !domain || !LOCAL_PART_RE.test(local) || local.startsWith(".") || local.endsWith(".") || local.includes("..")) {
     throw new AppError("BAD_INPUT", `“${input.trim()}” is not a valid email address.`, { field });
   }

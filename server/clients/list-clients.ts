@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../db/client";
-import { displayDomain, toDomainName } from "../domain-names";
+import { displayDomain, normaliseDomain } from "../domain-names";
 import { containsInsensitive } from "./prisma-errors";
 
 export const listClientsInput = z.object({ search: z.string().trim().max(200).default("") });
@@ -12,7 +12,7 @@ export type ListClientsInput = z.input<typeof listClientsInput>;
  */
 export async function listClients(db: Db, tenantId: string, input: ListClientsInput = {}) {
   const { search } = listClientsInput.parse(input);
-  const asDomain = search ? (toDomainName(search) ?? search.toLowerCase()) : "";
+  const asDomain = search ? (normaliseDomain(search) ?? search.toLowerCase()) : "";
   const clients = await db.client.findMany({
     where: {
       tenantId,

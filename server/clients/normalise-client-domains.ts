@@ -1,6 +1,6 @@
 import type { Tx } from "../db/client";
 import { AppError } from "../errors";
-import { displayDomain, isFreeMailDomain, normaliseDomain } from "../domain-names";
+import { displayDomain, isFreeMailDomain, normaliseDomain, badDomain } from "../domain-names";
 
 /** A domain row to store, with the form field it was typed in (for error messages). */
 export type ClientDomainRow = { domain: string; isPrimary: boolean; field: string };
@@ -13,7 +13,7 @@ export function normaliseClientDomains(primaryDomain: string, aliasDomains: stri
   const rows: ClientDomainRow[] = [];
   const seen = new Map<string, string>();
   const add = (raw: string, field: string, isPrimary: boolean) => {
-    const domain = normaliseDomain(raw, field);
+    const domain = normaliseDomain(raw) ?? badDomain(raw, field);
     if (isFreeMailDomain(domain)) {
       throw new AppError(
         "BAD_INPUT",

@@ -11,6 +11,7 @@
  */
 import { isIP } from "node:net";
 import { Parser } from "htmlparser2";
+import { domainOf } from "../mail/addresses";
 import { isDkimAligned, isSpfAligned, type AlignmentMode } from "./alignment";
 
 export type DkimAuthResult = { domain: string; selector: string | null; result: string; humanResult: string | null };
@@ -133,10 +134,9 @@ function word(el: El | null | undefined, name: string): string | null {
   return text(el, name, 64)?.toLowerCase() ?? null;
 }
 
-function domainOf(value: string | null): string | null {
-  if (!value) return null;
-  // Some reporters write an address or a trailing dot where a domain belongs.
-  const d = value.slice(value.lastIndexOf("@") + 1).replace(/\.+$/, "").toLowerCase();
+/** A domain as a report gives it; some reporters write an address or a trailing dot where a domain belongs. */
+function reportedDomain(value: string | null): string | null {
+  const d = value ? domainOf(value) : "";
   return d && !/\s/.test(d) ? d.slice(0, 253) : null;
 }
 
@@ -177,9 +177,9 @@ export function parseAggregateReport(xml: string): AggregateReport {
   const published = child(feedback, "policy_published");
   const email = text(meta, "email", 320);
   const rawReportId = text(meta, "report_id", 500);
-  const orgName = text(meta, "org_name", 200) ?? domainOf(email) ?? "unknown reporter";
+  const orgName = text(meta, "org_name", 200) ?? reportedDomain(email) ?? "unknown reporter";
   if (!text(meta, "org_name")) problems.push("org_name is empty; the reporter is named after its email address");
-  const domain = domainOf(text(published, "domain"));
+  const domain = reportedDomain(text(published, "domain"));
   const partial = { orgName, email, ...(rawReportId ? { reportId: rawReportId } : {}), ...(domain ? { domain } : {}) };
   if (!meta) throw new ReportParseError("The report has no <report_metadata>.", partial);
   if (!rawReportId) throw new ReportParseError("The report has no report_id.", partial);
@@ -214,16 +214,16 @@ export function parseAggregateReport(xml: string): AggregateReport {
     const evaluated = child(row, "policy_evaluated");
     const identifiers = child(record, "identifiers");
     const auth = child(record, "auth_results");
-    const headerFrom = domainOf(text(identifiers, "header_from")) ?? null;
-    const envelopeFrom = domainOf(text(identifiers, "envelope_from"));
+    const headerFrom = reportedDomain(text(identifiers, "header_from")) ?? null;
+    const envelopeFrom = reportedDomain(text(identifiers, "envelope_from"));
     const dkimResults: DkimAuthResult[] = childrenOf(auth, "dkim").map((d) => ({
-      domain: domainOf(text(d, "domain")) ?? "",
+      domain: reportedDomain(text(d, "domain")) ?? "",
       selector: text(d, "selector", 255),
       result: word(d, "result") ?? "none",
       humanResult: text(d, "human_result", 500),
     }));
     const spfResults: SpfAuthResult[] = childrenOf(auth, "spf").map((s) => ({
-      domain: domainOf(text(s, "domain")) ?? "",
+      domain: reportedDomain(text(s, "domain")) ?? "",
       scope: word(s, "scope"),
       result: word(s, "result") ?? "none",
       humanResult: text(s, "human_result", 500),
@@ -245,7 +245,7 @@ export function parseAggregateReport(xml: string): AggregateReport {
       dmarcPass: dkim === "pass" || spf === "pass",
       headerFrom,
       envelopeFrom,
-      envelopeTo: domainOf(text(identifiers, "envelope_to")),
+      envelopeTo: reportedDomain(text(identifiers, "envelope_to")),
       reasons: childrenOf(evaluated, "reason").map((r) => ({ type: word(r, "type") ?? "other", comment: text(r, "comment", 500) })),
       authResults: { dkim: dkimResults, spf: spfResults },
     });

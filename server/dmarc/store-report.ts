@@ -11,6 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Tx } from "../db/client";
+import { domainOf } from "../mail/addresses";
 import type { ParsedMessage } from "../mail/parse-message";
 import { parseAggregateReport, ReportParseError, type AggregateReport } from "./parse-aggregate-report";
 import { unpackReport } from "./unpack-report";
@@ -192,7 +193,7 @@ export async function ingestDmarcReportMail(
   params: { tenantId: string; parsed: Pick<ParsedMessage, "attachments" | "text" | "from">; envelopeFrom: string },
 ): Promise<{ outcomes: StoreReportOutcome[]; reason: string }> {
   const sender = params.parsed.from?.address ?? params.envelopeFrom;
-  const fallbackOrgName = sender.includes("@") ? sender.slice(sender.lastIndexOf("@") + 1).toLowerCase() : null;
+  const fallbackOrgName = sender.includes("@") ? domainOf(sender) : null;
   const outcomes: StoreReportOutcome[] = [];
   for (const file of reportFilesOfMessage(params.parsed)) {
     outcomes.push(await storeDmarcReport(tx, { tenantId: params.tenantId, file, source: "mail", fallbackOrgName, keepMalformed: true }));

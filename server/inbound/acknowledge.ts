@@ -15,6 +15,7 @@ import { outboundMessageId } from "../outbound/message-id";
 import { sendingDomainPrivateKey } from "../sending-domains/manage-sending-domains";
 import { resolveFromAddress } from "../sending-domains/resolve-from-address";
 import type { LockedTenant } from "../tenants/lock-tenant";
+import { isOwnAddress, loadOwnAddresses } from "../tenants/own-addresses";
 import type { FiledTicket } from "./file-ticket";
 import type { ReceivedMessage } from "./received-message";
 
@@ -54,7 +55,7 @@ export async function maybeAutoAcknowledge(
   if (!may.ok) return not(may.reason);
   if (!a.sender) return not("no sender address");
   const sender = a.sender;
-  if (await isOwnSendingAddress(tx, a.tenantId, sender, a.tenant.defaultFromAddress)) return not("own address");
+  if (isOwnAddress(await loadOwnAddresses(tx, a.tenantId, deps.inboundDomain), sender)) return not("own address");
   const since = new Date(a.now.getTime() - 3_600_000);
   const { n: recent } = await sqlOf(tx)
     .selectFrom("ActivityLog")
@@ -157,23 +158,3 @@ export async function maybeAutoAcknowledge(
   };
 }
 
-/** The tenant's own client-facing addresses: acknowledging them would mail the forwarding mailbox itself. */
-async function isOwnSendingAddress(
-  tx: SqlConn,
-  tenantId: string,
-  sender: string,
-  defaultFrom: string | null,
-): Promise<boolean> {
-  if (defaultFrom && defaultFrom.toLowerCase() === sender) return true;
-  const sql = sqlOf(tx);
-  const rows = await sql
-    .selectFrom("user")
-    .select("id")
-    .where("tenantId", "=", tenantId)
-    .where("sendAsAddress", "=", sender)
-    .unionAll(
-      sql.selectFrom("Client").select("id").where("tenantId", "=", tenantId).where("sendingAddress", "=", sender),
-    )
-    .execute();
-  return rows.length > 0;
-}

@@ -22,7 +22,7 @@ import { maybeAutoAcknowledge } from "./acknowledge";
 import { fileTicket, type FilingTarget } from "./file-ticket";
 import { elapsedMs, inboundActivity, ingestNow, type InboundOutcome, type ReceivedMessage } from "./received-message";
 import type { RecipientTarget } from "./recipients";
-import { normaliseSenderAddress } from "./routing";
+import { normaliseSenderAddress } from "../mail/addresses";
 import { storeInboundMessage } from "./store-inbound-message";
 import { findThread } from "./threading";
 

@@ -7,7 +7,6 @@
 import { sqlOf, type SqlConn } from "../db/sql";
 import { domainOf, normaliseSenderAddress } from "../mail/addresses";
 
-export { normaliseSenderAddress };
 
 export type Route = {
   clientId: string | null;

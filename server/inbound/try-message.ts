@@ -10,7 +10,7 @@ import { AppError } from "../errors";
 import { listAlertRules } from "../alert-rules/manage-alert-rules";
 import { describeAlertRuleConditions, matchAlertRule } from "../alert-rules/match-alert-rule";
 import { classifyMail, describeClassification, mayAutoAcknowledge, type HeaderList, type MailClass } from "../mail/automatic-mail";
-import { normaliseSenderAddress } from "./routing";
+import { normaliseSenderAddress } from "../mail/addresses";
 import { normaliseSubject } from "../mail/normalise-subject";
 import { parseMessage } from "../mail/parse-message";
 import { findThread } from "./threading";

@@ -19,6 +19,8 @@ export type PeriodicJobOptions<T> = {
   intervalMs: number;
   firstRunMs: number;
   log?: (line: string) => void;
+  /** Called after each run that succeeded (the MTA logs which process ran it). */
+  onRun?: () => void;
 };
 
 export function startPeriodicJob<T>(options: PeriodicJobOptions<T>): PeriodicJob<T> {
@@ -31,6 +33,10 @@ export function startPeriodicJob<T>(options: PeriodicJobOptions<T>): PeriodicJob
     if (stopped) return Promise.resolve(null);
     running ??= options
       .run()
+      .then((result) => {
+        options.onRun?.();
+        return result;
+      })
       .catch((err: unknown) => {
         // The database or DNS may be down; the next interval tries again.
         log(`${options.name} failed (will retry next interval): ${err instanceof Error ? err.message : String(err)}`);

@@ -15,6 +15,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { domainToASCII } from "node:url";
+import { normaliseDomain } from "../domain-names";
 import { firstBracketed } from "./header-text";
 
 export type GatewayAddressKind = "mailbox" | "reply" | "bounce" | "dmarc-reports" | "tls-reports";
@@ -39,14 +40,20 @@ const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const ID_RE = /^[a-z0-9]{1,40}$/;
 const TOKEN_RE = /^[a-z2-7]{16}$/;
 
-/** A domain as address matching compares it: trimmed, lower case, without a trailing dot. */
-function normaliseDomain(domain: string): string {
-  return domain.trim().toLowerCase().replace(/\.+$/, "");
+/**
+ * The one domainOf: the domain of an email address (after its last "@"; a bare domain is its own) as the gateway
+ * compares domains, normalised by normaliseDomain (A-label, lower case); a part that is no valid domain name is
+ * only trimmed and lower-cased, so it still compares equal to nothing stored.
+ */
+export function domainOf(address: string): string {
+  const raw = address.slice(address.lastIndexOf("@") + 1);
+  return normaliseDomain(raw) ?? raw.trim().toLowerCase().replace(/\.+$/, "");
 }
 
-/** The domain of an email address (after its last "@"), as address matching compares it. */
-export function domainOf(address: string): string {
-  return normaliseDomain(address.slice(address.lastIndexOf("@") + 1));
+/** Whether `domain` is `base` or a name under it (both as domainOf gives them; `base` may end in a dot). */
+export function isAtOrUnderDomain(domain: string, base: string): boolean {
+  const b = domainOf(base);
+  return Boolean(b) && (domain === b || domain.endsWith(`.${b}`));
 }
 
 function assertSlug(slug: string): void {
@@ -59,7 +66,7 @@ function assertId(id: string, what: string): void {
 
 function tenantDomain(slug: string, inboundDomain: string): string {
   assertSlug(slug);
-  return `${slug}.${normaliseDomain(inboundDomain)}`;
+  return `${slug}.${domainOf(inboundDomain)}`;
 }
 
 function base32(bytes: Buffer): string {
@@ -142,8 +149,8 @@ export function parseGatewayAddress(secret: string, address: string, inboundDoma
     const at = a.lastIndexOf("@");
     if (at <= 0) return null;
     let local = a.slice(0, at).toLowerCase();
-    const domain = normaliseDomain(a.slice(at + 1));
-    const base = normaliseDomain(inboundDomain);
+    const domain = domainOf(a);
+    const base = domainOf(inboundDomain);
     if (!base || !domain.endsWith(`.${base}`)) return null;
     const slug = domain.slice(0, domain.length - base.length - 1);
     if (!SLUG_RE.test(slug)) return null;

@@ -18,6 +18,7 @@
  *   forwards, which is exactly how MSPs forward their support mailbox to us.
  */
 import { firstBracketed, stripComments } from "./header-text";
+import { domainOf, isAtOrUnderDomain } from "./addresses";
 
 export type HeaderList = readonly (readonly [string, string])[];
 
@@ -232,11 +233,8 @@ export function mayAutoAcknowledge(input: {
   const at = address.lastIndexOf("@");
   if (!address || at <= 0 || at === address.length - 1) return { ok: false, reason: "no sender address" };
   if (/[\r\n\s,;<>]/.test(address)) return { ok: false, reason: "invalid sender address" };
-  const domain = address.slice(at + 1).replace(/\.$/, "");
-  for (const own of input.ownDomains) {
-    const d = own.trim().toLowerCase().replace(/\.$/, "");
-    if (d && (domain === d || domain.endsWith(`.${d}`))) return { ok: false, reason: "own address" };
-  }
+  const domain = domainOf(address);
+  if (input.ownDomains.some((own) => isAtOrUnderDomain(domain, own))) return { ok: false, reason: "own address" };
   if (isNoReplyAddress(address)) return { ok: false, reason: "no-reply address" };
   if (!input.senderAuthenticated) return { ok: false, reason: "sender not authenticated" };
   return { ok: true };

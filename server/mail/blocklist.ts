@@ -8,8 +8,9 @@
  * below is the classic greedy two-pointer algorithm with one remembered star: O(pattern × address) in the worst
  * case, with both bounded in length, so no input can make it hang.
  */
-import { domainToASCII } from "node:url";
 import { z } from "zod";
+import { normaliseDomain } from "../domain-names.ts";
+import { domainOf } from "./addresses.ts";
 import { AppError } from "../errors.ts";
 
 export type BlocklistKind = "EMAIL" | "DOMAIN" | "PATTERN";
@@ -20,7 +21,6 @@ export type BlocklistEntry = { id: string; kind: string; value: string };
 const MAX_LENGTH = 254;
 /** atext of RFC 5322 (plus `.`); UTF-8 is allowed in local parts for SMTPUTF8 senders. */
 const LOCAL_RE = /^[a-z0-9.!#$%&'+\-/=^_`{|}~\u0080-\uffff]+$/u;
-const LABEL_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const PATTERN_RE = /^[a-z0-9.!#$%&'+\-/=^_`{|}~*?@]+$/;
 
 const rawInput = z.string().max(1000, "That is too long to be an email address, domain or pattern.");
@@ -29,19 +29,6 @@ function bad(message: string): never {
   throw new AppError("BAD_INPUT", message, { field: "value" });
 }
 
-/** Lower-cases and converts an IDN to its A-label form; null when it is not a valid host name. */
-function normaliseDomain(input: string): string | null {
-  const d = input.replace(/\.$/, "");
-  if (!d || d.length > 253) return null;
-  const ascii = domainToASCII(d).toLowerCase();
-  if (!ascii || ascii.length > 253) return null;
-  const labels = ascii.split(".");
-  if (labels.length < 2) return null;
-  if (!labels.every((l) => LABEL_RE.test(l))) return null;
-  // A top-level label is never all digits; this also rejects IPv4 literals.
-  if (/^\d+$/.test(labels[labels.length - 1]!)) return null;
-  return ascii;
-}
 
 function normaliseEmail(input: string): string | null {
   const at = input.lastIndexOf("@");
@@ -144,8 +131,7 @@ function normaliseSender(address: string): { address: string; domain: string } |
   const at = a.lastIndexOf("@");
   if (at <= 0 || at === a.length - 1 || a.length > 1000) return null;
   const local = a.slice(0, at).toLowerCase();
-  const rawDomain = a.slice(at + 1).replace(/\.$/, "");
-  const domain = (domainToASCII(rawDomain) || rawDomain).toLowerCase();
+  const domain = domainOf(a);
   return { address: `${local}@${domain}`, domain };
 }
 

@@ -15,6 +15,7 @@ import addressparser from "nodemailer/lib/addressparser/index.js";
 import { convert as convertHtmlToText } from "html-to-text";
 import { sanitizeEmailHtml } from "./sanitize-html.ts";
 import { splitReply } from "./reply-text.ts";
+import { FALLBACK_HEAD_LIMIT, isValidUtf8, parseFallback, splitRaw } from "./parse-fallback.ts";
 
 export type MailAddress = { address: string; name: string };
 
@@ -71,8 +72,6 @@ const MAX_REFERENCES = 200;
 const MAX_HTML_TO_TEXT = 4 * 1024 * 1024;
 /** Deeper HTML is flattened by html-to-text beyond this depth (mailparser uses the same bound). */
 const MAX_HTML_DEPTH = 1000;
-const FALLBACK_HEAD_LIMIT = 256 * 1024;
-const FALLBACK_BODY_LIMIT = 1024 * 1024;
 
 function sha256(data: Buffer | string): string {
   return createHash("sha256").update(data).digest("hex");
@@ -135,66 +134,6 @@ function bareAddresses(values: string[]): string[] {
     for (const a of addressparser(v, { flatten: true })) if (a.address) out.push(a.address.toLowerCase());
   }
   return out;
-}
-
-/** The header block of a raw message (up to the first empty line), bounded for the fallback path. */
-function splitRaw(raw: Buffer): { head: Buffer; body: Buffer } {
-  const crlf = raw.indexOf("\r\n\r\n");
-  const lf = raw.indexOf("\n\n");
-  let end = -1;
-  let sep = 0;
-  if (crlf >= 0 && (lf < 0 || crlf <= lf)) [end, sep] = [crlf, 4];
-  else if (lf >= 0) [end, sep] = [lf, 2];
-  if (end < 0) return { head: raw, body: Buffer.alloc(0) };
-  return { head: raw.subarray(0, end), body: raw.subarray(end + sep) };
-}
-
-function isValidUtf8(buf: Buffer): boolean {
-  try {
-    new TextDecoder("utf-8", { fatal: true }).decode(buf);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function parseFallback(raw: Buffer, problems: string[]): Promise<ParsedMail> {
-  const { head, body } = splitRaw(raw);
-  let h = head.subarray(0, FALLBACK_HEAD_LIMIT);
-  if (head.length > FALLBACK_HEAD_LIMIT) {
-    const lastLf = h.lastIndexOf("\n");
-    if (lastLf > 0) h = h.subarray(0, lastLf);
-    problems.push(`header block truncated to ${FALLBACK_HEAD_LIMIT} bytes`);
-  }
-  // Keep the headers, drop the MIME structure: the body becomes one plain-text part, so nothing in it is
-  // interpreted again.
-  const headText = h
-    .toString("latin1")
-    .split(/\r?\n(?![ \t])/)
-    .filter((l) => !/^(content-type|content-transfer-encoding|mime-version)\s*:/i.test(l))
-    .join("\r\n");
-  const synthetic = Buffer.concat([
-    Buffer.from(headText, "latin1"),
-    Buffer.from("\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"),
-  ]);
-  let mail: ParsedMail;
-  try {
-    mail = await simpleParser(synthetic, {
-      skipHtmlToText: true,
-      skipTextToHtml: true,
-      skipImageLinks: true,
-      maxChildNodes: 10,
-    });
-  } catch (err) {
-    problems.push(`headers unreadable: ${(err as Error).message}`);
-    mail = { attachments: [], headers: new Map(), headerLines: [], html: false } as unknown as ParsedMail;
-  }
-  const shown = body.subarray(0, FALLBACK_BODY_LIMIT);
-  if (body.length > FALLBACK_BODY_LIMIT) problems.push(`body shown truncated to ${FALLBACK_BODY_LIMIT} bytes`);
-  mail.text = isValidUtf8(shown) ? shown.toString("utf8") : shown.toString("latin1");
-  mail.html = false;
-  mail.attachments = [];
-  return mail;
 }
 
 /**

@@ -5,7 +5,7 @@
  * database side is manage-mta-sts.ts.
  */
 import { z } from "zod";
-import { tlsReportAddress } from "../mail/addresses";
+import { domainOf, tlsReportAddress } from "../mail/addresses";
 
 export const MTA_STS_MODES = ["testing", "enforce", "none"] as const;
 export const mtaStsMode = z.enum(MTA_STS_MODES);
@@ -33,12 +33,9 @@ export type MtaStsNames = {
   reportUrl: string;
 };
 
-function normaliseDomain(domain: string): string {
-  return domain.trim().toLowerCase().replace(/\.+$/, "");
-}
 
 export function mtaStsNames(slug: string, inboundDomain: string): MtaStsNames {
-  const policyDomain = `${slug}.${normaliseDomain(inboundDomain)}`;
+  const policyDomain = `${slug}.${domainOf(inboundDomain)}`;
   const policyHost = `mta-sts.${policyDomain}`;
   return {
     policyDomain,
@@ -92,7 +89,7 @@ export function slugFromPolicyHost(host: string | null | undefined, inboundDomai
     h = h.slice(0, colon);
   }
   h = h.replace(/\.+$/, "");
-  const suffix = `.${normaliseDomain(inboundDomain)}`;
+  const suffix = `.${domainOf(inboundDomain)}`;
   if (!h.startsWith("mta-sts.") || !h.endsWith(suffix)) return null;
   const slug = h.slice("mta-sts.".length, h.length - suffix.length);
   return /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(slug) ? slug : null;

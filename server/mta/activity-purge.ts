@@ -11,7 +11,7 @@ export type ActivityPurgeJob = PeriodicJob<number>;
 
 export function startActivityPurgeJob(
   db: Db,
-  options: { intervalMs?: number; firstRunMs?: number; log?: (line: string) => void; now?: () => Date } = {},
+  options: { intervalMs?: number; firstRunMs?: number; log?: (line: string) => void; onRun?: () => void; now?: () => Date } = {},
 ): ActivityPurgeJob {
   const log = options.log ?? (() => undefined);
   return startPeriodicJob({
@@ -19,6 +19,7 @@ export function startActivityPurgeJob(
     intervalMs: options.intervalMs ?? 60 * 60 * 1000,
     firstRunMs: options.firstRunMs ?? 60_000,
     log,
+    ...(options.onRun ? { onRun: options.onRun } : {}),
     run: async () => {
       const r = await purgeExpiredActivity(db, options.now?.() ?? new Date());
       if (r.deleted) log(`activity purge: deleted ${r.deleted} rows older than their tenant's retention`);

@@ -40,9 +40,9 @@ export function harakaSettings(env: Env = loadEnv()): Record<string, unknown> {
     "smtp.ini": {
       main: {
         listen: `${env.SMTP_HOST.includes(":") ? `[${env.SMTP_HOST}]` : env.SMTP_HOST}:${env.SMTP_PORT}`,
-        // One process per node; scale out with more nodes on the same database instead of Haraka's cluster mode,
-        // so signals, init hooks and the database client stay simple.
-        nodes: 0,
+        // SMTP_WORKERS > 1: Haraka's cluster mode, that many worker processes sharing the listener (the primary
+        // only supervises them and runs the periodic jobs, server/mta/background-jobs.ts); 1: one process.
+        nodes: env.SMTP_WORKERS > 1 ? env.SMTP_WORKERS : 0,
         daemonize: false,
         graceful_shutdown: false,
         inactivity_timeout: 300,

@@ -53,7 +53,7 @@ export function startOutboundWorker(options: { log: WorkerLog }): OutboundWorker
     const work = deliverJob(rt.db, job, { workerId: claimId, leaseMs, options: delivery, signal: stopSignal.signal })
       .then((done) => {
         if (!done) return log("info", `job ${job.id} given back (stopping)`);
-        log("info", `job ${job.id} ${done.state}${done.via ? ` via ${done.via}` : ""}: ${done.reason}`);
+        log("info", `job ${job.id} ${done.state}${done.via ? ` via ${done.via}` : ""} by ${claimId}: ${done.reason}`);
       })
       .catch((err: unknown) => {
         // CONFLICT: the lease ran out and another worker took the job over; it records the outcome.

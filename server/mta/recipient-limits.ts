@@ -8,6 +8,8 @@
  * is, so it tells a prober nothing, and a relay scanner is already cut off per session. Both answers are temporary: a legitimate sender with a stale list just retries later. Counted in this process
  * only, like the connection limit: each MTA node protects itself without a database round trip.
  */
+import { domainOf, isAtOrUnderDomain } from "../mail/addresses";
+
 export type UnknownRecipientLimits = { perConnection: number; perIp: number; windowMs: number };
 
 export const UNKNOWN_RECIPIENT_LIMITS: UnknownRecipientLimits = {
@@ -65,14 +67,6 @@ export class UnknownRecipientLimiter {
 
 /** Whether an address's domain is the inbound domain or under it (where guessing could find a real recipient). */
 export function underInboundDomain(address: string, inboundDomain: string): boolean {
-  const at = address.lastIndexOf("@");
-  if (at < 0) return false;
-  const domain = address
-    .slice(at + 1)
-    .replace(/>$/, "")
-    .trim()
-    .toLowerCase()
-    .replace(/\.+$/, "");
-  const base = inboundDomain.trim().toLowerCase().replace(/\.+$/, "");
-  return domain === base || domain.endsWith(`.${base}`);
+  if (!address.includes("@")) return false;
+  return isAtOrUnderDomain(domainOf(address.replace(/>$/, "")), inboundDomain);
 }

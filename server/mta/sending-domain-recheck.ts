@@ -6,12 +6,16 @@
  *   const recheck = startSendingDomainRecheck((m) => log(m));   // after Haraka is started
  *   await recheck.stop();                                        // in the SIGTERM/SIGINT handler, before shutdown
  */
-import { startRecheckJob, type RecheckJob } from "../sending-domains/recheck-job";
+import { startRecheckJob, type RecheckJob, type RecheckJobOptions } from "../sending-domains/recheck-job";
 import { openMta } from "./runtime";
 
-export function startSendingDomainRecheck(log: (line: string) => void = () => undefined): RecheckJob {
+export function startSendingDomainRecheck(
+  log: (line: string) => void = () => undefined,
+  timing: Pick<RecheckJobOptions, "intervalMs" | "firstRunDelayMs" | "onRun"> = {},
+): RecheckJob {
   const rt = openMta();
   return startRecheckJob({
+    ...timing,
     db: rt.db,
     resolver: rt.resolver,
     spfInclude: rt.env.SPF_INCLUDE,

@@ -7,6 +7,7 @@ import { recordActivity } from "../activity/record-activity";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { markContactsFailing } from "./delivery-queue";
+import { WAITING_JOB_STATES, type DeliveryState, type JobState } from "./delivery-states";
 
 export const applyDsnInput = z.object({
   tenantId: z.string().min(1),
@@ -64,14 +65,14 @@ export async function applyDsn(db: Db, input: ApplyDsnInput): Promise<AppliedDsn
       select: { id: true, ticketId: true, fromAddress: true, subject: true, messageIdHeader: true, envelopeFrom: true, deliveryState: true },
     });
     if (!message) throw new AppError("NOT_FOUND", "Outbound message not found.");
-    let deliveryState = message.deliveryState ?? "QUEUED";
+    let deliveryState: string = message.deliveryState ?? ("QUEUED" satisfies DeliveryState);
     if (dsn.permanent) {
-      deliveryState = "BOUNCED";
+      deliveryState = "BOUNCED" satisfies DeliveryState;
       await tx.message.update({ where: { id: message.id }, data: { deliveryState, deliveryDetail: reason } });
       // A job still waiting to retry must not send again to an address that has failed for good.
       await tx.outboundJob.updateMany({
-        where: { messageId: message.id, state: { in: ["QUEUED", "DEFERRED"] } },
-        data: { state: "BOUNCED", lastReply: reason },
+        where: { messageId: message.id, state: { in: [...WAITING_JOB_STATES] } },
+        data: { state: "BOUNCED" satisfies JobState, lastReply: reason },
       });
       if (recipient) await markContactsFailing(tx, tenantId, [recipient], reason, now);
     }

@@ -8,7 +8,7 @@ import MailComposer from "nodemailer/lib/mail-composer";
 import { encodeWord } from "nodemailer/lib/mime-funcs";
 import { z } from "zod";
 import { AppError } from "../errors";
-import { normaliseDomain } from "../sending-domains/domain-name";
+import { withAsciiDomain } from "../domain-names";
 
 /** Relays reject very long References headers: keep the thread root and the latest entries. */
 export const REFERENCES_KEEP_LAST = 20;
@@ -43,9 +43,7 @@ export function headerText(value: string): string {
 export function safeAddress(value: string, field: string): string {
   const s = value.trim();
   if (CONTROL_RE.test(s)) throw new AppError("BAD_INPUT", `${field}: an address must not contain line breaks.`, { field });
-  const at = s.lastIndexOf("@");
-  const domain = at > 0 ? normaliseDomain(s.slice(at + 1)) : null;
-  const ascii = domain ? `${s.slice(0, at)}@${domain}` : s;
+  const ascii = withAsciiDomain(s);
   if (!z.email().safeParse(ascii).success) {
     throw new AppError("BAD_INPUT", `${field}: "${stripControl(s).slice(0, 100)}" is not a valid email address.`, { field });
   }

@@ -14,6 +14,7 @@ import { recordActivity } from "../activity/record-activity";
 import type { Db } from "../db/client";
 import { sqlOf, sqlTransaction, type DB, type SqlConn } from "../db/sql";
 import { AppError } from "../errors";
+import { JOB_STATE_RANK, WAITING_JOB_STATES, jobStateOf, type AttemptState, type DeliveryState, type JobState } from "./delivery-states";
 
 /**
  * Wait before the next attempt after the Nth failed attempt (1-based): 1m, 5m, 15m, 1h, 2h, 4h, then every 8h.
@@ -64,7 +65,7 @@ export type ClaimOutboundJobsInput = z.input<typeof claimOutboundJobsInput>;
 function due(now: Date) {
   return (eb: ExpressionBuilder<DB, "OutboundJob">) =>
     eb.or([
-      eb.and([eb("state", "in", ["QUEUED", "DEFERRED"]), eb("nextAttemptAt", "<=", now)]),
+      eb.and([eb("state", "in", [...WAITING_JOB_STATES]), eb("nextAttemptAt", "<=", now)]),
       eb.and([eb("state", "=", "SENDING"), eb("lockedUntil", "<", now)]),
     ]);
 }
@@ -207,23 +208,20 @@ export const recordDeliveryAttemptInput = z.object({
 });
 export type RecordDeliveryAttemptInput = z.input<typeof recordDeliveryAttemptInput>;
 
-export type DeliveryState = "DELIVERED" | "DEFERRED" | "BOUNCED";
 export type RecordedDelivery = {
   /** The job's state after this attempt. */
-  state: DeliveryState;
+  state: AttemptState;
   /** The message's state over all its jobs (a DSN's BOUNCED is never undone). */
-  messageState: string;
+  messageState: DeliveryState;
   nextAttemptAt: Date | null;
   reason: string;
 };
 
-const STATE_RANK: Record<string, number> = { BOUNCED: 4, DEFERRED: 3, SENDING: 2, QUEUED: 2, DELIVERED: 1 };
-
-/** The message's state from its jobs': any bounce wins, then pending retries, then in progress, then delivered. */
-function messageStateOf(jobs: { state: string; bouncedRecipients: string | null }[], current: string | null): string {
+/** The message's state from its jobs' (JOB_STATE_RANK): the worst wins; a job in progress leaves it QUEUED. */
+function messageStateOf(jobs: { state: string; bouncedRecipients: string | null }[], current: string | null): DeliveryState {
   // A job still retrying some recipients may already have had others refused for good.
   if (current === "BOUNCED" || jobs.some((j) => j.bouncedRecipients)) return "BOUNCED";
-  const worst = jobs.map((j) => j.state).reduce((a, b) => ((STATE_RANK[b] ?? 0) > (STATE_RANK[a] ?? 0) ? b : a), "DELIVERED");
+  const worst = jobs.map((j) => jobStateOf(j.state)).reduce<JobState>((a, b) => (JOB_STATE_RANK[b] > JOB_STATE_RANK[a] ? b : a), "DELIVERED");
   return worst === "SENDING" ? "QUEUED" : worst;
 }
 
@@ -296,7 +294,7 @@ export async function recordDeliveryAttempt(db: Db, rawInput: RecordDeliveryAtte
     const refused = outcomes.filter((o) => o.kind === "bounced");
     const delivered = outcomes.filter((o) => o.kind === "delivered");
     const bouncedAll = [...new Set([...jsonList(job.bouncedRecipients), ...[...refused, ...gaveUp].map((o) => o.recipient.toLowerCase())])];
-    const state: DeliveryState = deferred.length ? "DEFERRED" : bouncedAll.length ? "BOUNCED" : "DELIVERED";
+    const state: AttemptState = deferred.length ? "DEFERRED" : bouncedAll.length ? "BOUNCED" : "DELIVERED";
 
     const { numUpdatedRows } = await tx
       .updateTable("OutboundJob")
@@ -318,7 +316,7 @@ export async function recordDeliveryAttempt(db: Db, rawInput: RecordDeliveryAtte
     }
 
     const groups: { state: DeliveryState; items: RecipientOutcome[] }[] = [];
-    const byState: [DeliveryState, RecipientOutcome[]][] = [["DELIVERED", delivered], ["DEFERRED", deferred], ["BOUNCED", [...refused, ...gaveUp]]];
+    const byState: [AttemptState, RecipientOutcome[]][] = [["DELIVERED", delivered], ["DEFERRED", deferred], ["BOUNCED", [...refused, ...gaveUp]]];
     for (const [state, items] of byState) {
       for (const same of groupBy(items, (o) => o.reply).values()) groups.push({ state, items: same });
     }

@@ -1,5 +1,4 @@
 /** Sending domains (R-DOM-1…4) and the From resolution (R-OUT-1, R-OUT-2): the module's public surface. */
-export { normaliseDomain, domainOfAddress } from "./domain-name";
 export {
   addSendingDomain,
   addSendingDomainInput,

@@ -10,7 +10,7 @@ import type { Tx } from "../db/client";
 import { AppError } from "../errors";
 import { DKIM_KEY_PURPOSE, openString, seal } from "../crypto/secret-box";
 import { displayDomain, isPublicSuffix, isUnderFreeMailDomain } from "../domain-names";
-import { normaliseDomain } from "./domain-name";
+import { normaliseDomain } from "../domain-names";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 

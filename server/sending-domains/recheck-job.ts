@@ -27,6 +27,7 @@ export type RecheckJobOptions = {
   /** Domains per run (oldest check first). */
   limit?: number;
   log?: (line: string) => void;
+  onRun?: () => void;
   now?: () => Date;
 };
 
@@ -41,6 +42,7 @@ export function startRecheckJob(options: RecheckJobOptions): RecheckJob {
     intervalMs: options.intervalMs ?? RECHECK_INTERVAL_MS,
     firstRunMs: options.firstRunDelayMs ?? FIRST_RUN_DELAY_MS,
     log,
+    ...(options.onRun ? { onRun: options.onRun } : {}),
     run: async () => {
       const result = await recheckDueDomains(options.db, {
         resolver: options.resolver,

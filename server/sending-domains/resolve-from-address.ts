@@ -9,7 +9,8 @@ import type { Tx } from "../db/client";
 import { sqlOf, type SqlConn } from "../db/sql";
 import { AppError } from "../errors";
 import { tenantMailbox } from "../mail/addresses";
-import { domainOfAddress, normaliseDomain } from "./domain-name";
+import { normaliseDomain, withAsciiDomain } from "../domain-names";
+import { domainOf } from "../mail/addresses";
 import type { DomainCheck } from "./verify-sending-domain";
 
 export type ResolvedFrom = {
@@ -45,11 +46,7 @@ const addressSchema = z
   .max(254, "is too long")
   .refine((s) => !CONTROL_RE.test(s), "must not contain line breaks or control characters")
   // IDN domains are validated (and stored) in their ASCII form; the local part stays as typed.
-  .transform((s) => {
-    const at = s.lastIndexOf("@");
-    const domain = at > 0 ? normaliseDomain(s.slice(at + 1)) : null;
-    return domain ? `${s.slice(0, at)}@${domain}` : s;
-  })
+  .transform(withAsciiDomain)
   .pipe(z.email("is not a valid email address"));
 
 const nameSchema = z
@@ -79,7 +76,7 @@ function unmetRecords(d: DomainRow): string {
  * of the tenant's sending domains; PRECONDITION (field) naming the unmet record when it is not verified.
  */
 async function verifiedDomainFor(db: SqlConn, tenantId: string, address: string, field: string): Promise<DomainRow> {
-  const domain = domainOfAddress(address);
+  const domain = address.lastIndexOf("@") > 0 ? normaliseDomain(domainOf(address)) : null;
   if (!domain) throw new AppError("BAD_INPUT", `${address} is not a valid email address.`, { field });
   const row = await sqlOf(db)
     .selectFrom("SendingDomain")
@@ -106,9 +103,7 @@ function cleanName(name: string): string {
 
 /** Lower-cases the domain part only: local parts are case-sensitive in principle, domains never are. */
 function canonicalAddress(address: string): string {
-  const at = address.lastIndexOf("@");
-  const domain = normaliseDomain(address.slice(at + 1)) ?? address.slice(at + 1).toLowerCase();
-  return `${address.slice(0, at)}@${domain}`;
+  return `${address.slice(0, address.lastIndexOf("@"))}@${domainOf(address)}`;
 }
 
 function parseField<T>(schema: z.ZodType<T>, value: unknown, field: string, label: string): T {
@@ -287,7 +282,7 @@ export async function setClientSendingOverride(db: Tx, input: SetClientSendingOv
   let address: string | null = null;
   if (input.address) {
     address = canonicalAddress(parseField(addressSchema, input.address, "sendingAddress", "The sending address"));
-    if (domainOfAddress(address) !== domain.domain) {
+    if (domainOf(address) !== domain.domain) {
       throw new AppError("BAD_INPUT", `The sending address must be on ${domain.domain}.`, { field: "sendingAddress" });
     }
   }

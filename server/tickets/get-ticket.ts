@@ -1,6 +1,7 @@
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
-import { domainOf, replyAddress } from "../mail/addresses";
+import { replyAddress } from "../mail/addresses";
+import { isOwnAddress, loadOwnAddresses } from "../tenants/own-addresses";
 import { inlineHtmlDocument } from "./message-files";
 import { ticketEventKind, type TicketEventKind } from "./record-ticket-event";
 import { parseMailboxes, parseTicketStatus, type Mailbox, type TicketStatus } from "./ticket-fields";
@@ -144,34 +145,6 @@ function messageAuth(m: {
   };
 }
 
-/**
- * Recognises the tenant's own addresses (its inbound domain, its sending domains and default From, its users):
- * never a participant to add as a contact, never copied on a reply.
- */
-export async function ownAddressMatcher(
-  db: Db,
-  tenantId: string,
-  inboundDomain: string,
-): Promise<(address: string) => boolean> {
-  const [tenant, domains, users] = await Promise.all([
-    db.tenant.findUnique({ where: { id: tenantId }, select: { defaultFromAddress: true } }),
-    db.sendingDomain.findMany({ where: { tenantId }, select: { domain: true } }),
-    db.user.findMany({ where: { tenantId }, select: { email: true, sendAsAddress: true } }),
-  ]);
-  const addresses = new Set(
-    [tenant?.defaultFromAddress, ...users.flatMap((u) => [u.email, u.sendAsAddress])]
-      .filter((a): a is string => Boolean(a))
-      .map((a) => a.toLowerCase()),
-  );
-  const sendingDomains = new Set(domains.map((d) => d.domain));
-  const inbound = inboundDomain.toLowerCase();
-  return (address: string) => {
-    const a = address.trim().toLowerCase();
-    const domain = domainOf(a);
-    return addresses.has(a) || sendingDomains.has(domain) || domain === inbound || domain.endsWith(`.${inbound}`);
-  };
-}
-
 /** One ticket with its whole thread (date order), people and reply address, in the caller's tenant. */
 export async function getTicket(
   db: Db,
@@ -275,11 +248,11 @@ export async function getTicket(
     };
   });
 
-  const isOwn = await ownAddressMatcher(db, tenantId, params.inboundDomain);
+  const own = await loadOwnAddresses(db, tenantId, params.inboundDomain);
   const people = new Map<string, Mailbox>();
   const add = (m: Mailbox) => {
     const key = m.address.trim().toLowerCase();
-    if (!key.includes("@") || isOwn(key)) return;
+    if (!key.includes("@") || isOwnAddress(own, key)) return;
     const seen = people.get(key);
     if (!seen || (!seen.name && m.name)) people.set(key, { address: key, name: m.name });
   };
@@ -309,7 +282,7 @@ export async function getTicket(
   const requesterBox: Mailbox | null = ticket.requester
     ? { address: ticket.requester.email, name: ticket.requester.name }
     : (messages.find((m) => m.direction === "INBOUND")?.from ?? null);
-  const to = requesterBox && !isOwn(requesterBox.address) ? [requesterBox] : [];
+  const to = requesterBox && !isOwnAddress(own, requesterBox.address) ? [requesterBox] : [];
   const toKey = to[0]?.address.toLowerCase();
   const cc = participants.filter((p) => p.address !== toKey).map((p) => ({ address: p.address, name: p.name }));
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { THREAD_MESSAGE_COUNT } from "./message-count";
+import { threadMessageCounts } from "./message-count";
 import type { Db } from "../db/client";
 import { matchTickets, messageSnippets, type SearchFilters, type TicketSnippet } from "./search-tickets";
 import { parseTicketStatus, ticketStatus, ticketStatuses, type TicketStatus } from "./ticket-fields";
@@ -67,7 +67,6 @@ const itemSelect = {
   assignee: { select: { id: true, name: true } },
   mergedInto: { select: { id: true, number: true } },
   automated: true,
-  _count: { select: { messages: THREAD_MESSAGE_COUNT } },
 } as const;
 
 /**
@@ -99,8 +98,9 @@ export async function listTickets(db: Db, tenantId: string, input: ListTicketsIn
   const counts = emptyCounts();
   for (const g of grouped) counts[parseTicketStatus(g.status)] += g._count._all;
   const page = rows.slice(0, parsed.limit);
+  const messageCounts = await threadMessageCounts(db, page.map((t) => t.id));
   return {
-    items: page.map((t) => toItem(t, null)),
+    items: page.map((t) => toItem(t, messageCounts.get(t.id) ?? 0, null)),
     nextCursor: rows.length > parsed.limit ? (page.at(-1)?.id ?? null) : null,
     counts,
     capped: false,
@@ -111,9 +111,9 @@ function emptyCounts(): Record<TicketStatus, number> {
   return Object.fromEntries(ticketStatuses.map((s) => [s, 0])) as Record<TicketStatus, number>;
 }
 
-type ItemRow = Omit<TicketListItem, "status" | "messageCount" | "snippet"> & { status: string; _count: { messages: number } };
+type ItemRow = Omit<TicketListItem, "status" | "messageCount" | "snippet"> & { status: string };
 
-function toItem(t: ItemRow, snippet: TicketSnippet | null): TicketListItem {
+function toItem(t: ItemRow, messageCount: number, snippet: TicketSnippet | null): TicketListItem {
   return {
     id: t.id,
     number: t.number,
@@ -124,7 +124,7 @@ function toItem(t: ItemRow, snippet: TicketSnippet | null): TicketListItem {
     assignee: t.assignee,
     mergedInto: t.mergedInto,
     automated: t.automated,
-    messageCount: t._count.messages,
+    messageCount,
     lastActivityAt: t.lastActivityAt,
     createdAt: t.createdAt,
     snippet,
@@ -138,21 +138,24 @@ async function searchTickets(
   input: z.output<typeof listTicketsInput>,
   filters: SearchFilters,
 ): Promise<TicketList> {
-  const { tickets: matches, windowFull } = await matchTickets(db, tenantId, input.search, filters);
+  const { tickets: matches, windowFull, query } = await matchTickets(db, tenantId, input.search, filters);
   const counts = emptyCounts();
   for (const m of matches) counts[parseTicketStatus(m.status)] += 1;
   const ofStatus = matches.filter((m) => m.status === input.status);
   const start = input.cursor ? ofStatus.findIndex((m) => m.ticketId === input.cursor) + 1 : 0;
   const page = ofStatus.slice(start, start + input.limit);
-  const [rows, snippets] = await Promise.all([
-    db.ticket.findMany({ where: { tenantId, id: { in: page.map((m) => m.ticketId) } }, select: itemSelect }),
-    messageSnippets(db, tenantId, input.search, page.flatMap((m) => (m.messageId ? [m.messageId] : []))),
+  const ids = page.map((m) => m.ticketId);
+  const [rows, messageCounts, snippets] = await Promise.all([
+    db.ticket.findMany({ where: { tenantId, id: { in: ids } }, select: itemSelect }),
+    threadMessageCounts(db, ids),
+    messageSnippets(db, tenantId, query, page.flatMap((m) => (m.messageId ? [m.messageId] : []))),
   ]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   const items = page.flatMap((m) => {
     const row = byId.get(m.ticketId);
     const segments = m.messageId ? snippets.get(m.messageId) : undefined;
-    return row ? [toItem(row, m.messageId && segments ? { messageId: m.messageId, segments } : null)] : [];
+    const snippet = m.messageId && segments ? { messageId: m.messageId, segments } : null;
+    return row ? [toItem(row, messageCounts.get(row.id) ?? 0, snippet)] : [];
   });
   return {
     items,

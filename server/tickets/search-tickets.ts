@@ -5,25 +5,31 @@
  * 20261206213000_message_search), so no write path calls anything here. The ticket number is found through its
  * unique index, not the text index.
  *
- * Tickets are ranked by their best message (bm25 on SQLite, ts_rank_cd on PostgreSQL); the snippet comes from
- * that message, with the matched words marked. Snippets are returned as segments, never as HTML, so the page
- * renders them as text.
+ * What a search costs must not grow with the table (the Tickets list at a million messages: npm run
+ * bench:search). So the index is asked only for what it answers cheaply at any size: the tenant's newest
+ * matching messages, newest first, stopping at SEARCH_WINDOW. Nothing asks it for a relevance score: SQLite's
+ * bm25() and a rank-ordered MATCH read every matching message of the table to weigh each word, seconds for a
+ * common word. The window is ranked here instead (rankMatches), by where the words are, and the snippets of the
+ * one page shown are cut here too (server/search/match-words.ts), the same way on both databases.
+ *
+ * The last word is a prefix only while it is being typed: when no message of the tenant has it as a whole word
+ * ("überw", "certif"). A whole word matches that word: on SQLite a prefix reads the doclists of every word it
+ * begins, all at once, so "printer*" would cost as much as reading every message about printers.
  */
 import type { Db } from "../db/client";
 import { Prisma } from "../db/generated/sqlite/client";
 import { searchWords } from "../search/fold-text";
+import { containsAll, snippet, type SnippetSegment, type WordQuery } from "../search/match-words";
+
+export type { SnippetSegment } from "../search/match-words";
 
 /**
  * A search ranks the newest this-many messages that contain its words, not every one: a common word can be in a
- * third of a million messages, and ranking them all costs seconds. Taking the newest matches is cheap on both
- * indexes (FTS5 walks its doclists newest first; PostgreSQL reads the matches' dates), so a page costs about the
- * same whatever the table size, like the Activity screen's scan window. The list says when a search reached it.
+ * third of a million messages. Taking the newest matches is cheap on both indexes (FTS5 walks its doclists newest
+ * first; PostgreSQL walks the tenant's messages by date, or reads a rare word's few matches from the GIN index),
+ * so a page costs about the same whatever the table size. The list says when a search reached it.
  */
-export const SEARCH_WINDOW = 2_000;
-
-/** Marks around a matched word inside the database's snippet; control characters no mail text relies on. */
-const HIT_START = "\u0002";
-const HIT_END = "\u0003";
+export const SEARCH_WINDOW = 1_000;
 
 export type SearchFilters = {
   /** A client id, or null for tickets without a client. */
@@ -35,11 +41,30 @@ export type SearchFilters = {
   automated?: boolean;
 };
 
-export type TicketMatch = { ticketId: string; status: string; /** The best-matching message; null for a number. */ messageId: string | null };
-export type TicketMatches = { tickets: TicketMatch[]; /** The search reached SEARCH_WINDOW messages. */ windowFull: boolean };
-
-export type SnippetSegment = { text: string; hit: boolean };
+export type TicketMatch = {
+  ticketId: string;
+  status: string;
+  /** The message the snippet comes from (the ticket's newest matching one); null for a number. */
+  messageId: string | null;
+};
+export type TicketMatches = {
+  tickets: TicketMatch[];
+  /** The search reached SEARCH_WINDOW messages. */
+  windowFull: boolean;
+  /** The words as searched, for the snippets of the page shown (messageSnippets). */
+  query: WordQuery;
+};
 export type TicketSnippet = { messageId: string; segments: SnippetSegment[] };
+
+/** One matching message of the window, newest first, with what ranking looks at. */
+export type WindowRow = {
+  messageId: string;
+  ticketId: string;
+  status: string;
+  ticketSubject: string;
+  fromName: string | null;
+  fromAddress: string;
+};
 
 function isPostgres(db: object): boolean {
   return (db as { _activeProvider?: string })._activeProvider === "postgresql";
@@ -48,18 +73,17 @@ function isPostgres(db: object): boolean {
 /** The indexed text columns: the user's words never match "tenantId", the last column. */
 const TEXT_COLUMNS = `{subject fromName fromAddress newText textBody}`;
 
-/**
- * An FTS5 query: every word must occur in the text columns, the last may be the start of a word (typing "überw"
- * finds it); with a tenant, only that tenant's messages (its id is one token of the "tenantId" column).
- */
-function fts5Query(words: string[], tenantId?: string): string {
-  const text = `${TEXT_COLUMNS} : (${words.map((w, i) => `"${w}"${i === words.length - 1 ? "*" : ""}`).join(" ")})`;
-  return tenantId ? `tenantId : "${tenantId.replace(/"/g, "")}" AND ${text}` : text;
+/** An FTS5 query: every word in the text columns (the last maybe a prefix), only in the tenant's messages. */
+function fts5Query(q: WordQuery, tenantId: string): string {
+  const last = q.words.length - 1;
+  const words = q.words.map((w, i) => `"${w}"${q.prefixLast && i === last ? "*" : ""}`).join(" ");
+  return `tenantId : "${tenantId.replace(/"/g, "")}" AND ${TEXT_COLUMNS} : (${words})`;
 }
 
-/** The same query for to_tsquery('simple', …). */
-function tsQuery(words: string[]): string {
-  return words.map((w, i) => `'${w}'${i === words.length - 1 ? ":*" : ""}`).join(" & ");
+/** The same query for to_tsquery('simple', …). Words hold only letters, digits and marks (searchWords). */
+function tsQuery(q: WordQuery): string {
+  const last = q.words.length - 1;
+  return q.words.map((w, i) => `'${w}'${q.prefixLast && i === last ? ":*" : ""}`).join(" & ");
 }
 
 function filterSql(f: SearchFilters): Prisma.Sql {
@@ -74,12 +98,81 @@ function filterSql(f: SearchFilters): Prisma.Sql {
 }
 
 /**
- * The tenant's tickets whose messages contain every word of `text` (the last as a prefix), best first, each with
- * its best message, every status (the caller counts and filters by status); among the newest SEARCH_WINDOW
- * matching messages. A text of digits (`1042`, `#1042`) also finds that ticket number, first.
+ * The words of `text` as the indexes are asked for them: the last one a prefix unless a message of the tenant
+ * has it as a whole word (one index lookup that stops at the first such message).
+ */
+export async function wordQuery(db: Db, tenantId: string, text: string): Promise<WordQuery> {
+  const words = searchWords(text);
+  if (!words.length) return { words, prefixLast: false };
+  const whole: WordQuery = { words: words.slice(-1), prefixLast: false };
+  const found = isPostgres(db)
+    ? await db.$queryRaw<unknown[]>`
+        SELECT 1 FROM "Message" WHERE "tenantId" = ${tenantId} AND "searchVector" @@ to_tsquery('simple', ${tsQuery(whole)}) LIMIT 1`
+    : await db.$queryRaw<unknown[]>`
+        SELECT 1 FROM "MessageSearch" WHERE "MessageSearch" MATCH ${fts5Query(whole, tenantId)} LIMIT 1`;
+  return { words, prefixLast: found.length === 0 };
+}
+
+/** The tenant's newest SEARCH_WINDOW messages containing the words, newest first, within the filters. */
+async function windowRows(db: Db, tenantId: string, q: WordQuery, where: Prisma.Sql): Promise<{ rows: WindowRow[]; full: boolean }> {
+  type Row = WindowRow & { windowRows: number | bigint };
+  const rows = isPostgres(db)
+    ? await db.$queryRaw<Row[]>`
+        WITH "recent" AS MATERIALIZED (
+          SELECT m."id", m."ticketId", m."fromName", m."fromAddress", m."createdAt" FROM "Message" m
+          WHERE m."tenantId" = ${tenantId} AND m."searchVector" @@ to_tsquery('simple', ${tsQuery(q)})
+          ORDER BY m."createdAt" DESC LIMIT ${SEARCH_WINDOW}
+        )
+        SELECT r."id" AS "messageId", t."id" AS "ticketId", t."status", t."subject" AS "ticketSubject",
+          r."fromName", r."fromAddress", (SELECT COUNT(*) FROM "recent") AS "windowRows"
+        FROM "recent" r JOIN "Ticket" t ON t."id" = r."ticketId"
+        WHERE t."tenantId" = ${tenantId} ${where}
+        ORDER BY r."createdAt" DESC, r."id" DESC`
+    : // FTS5 walks the tenant's matches newest first (rowid order) and stops at the window.
+      await db.$queryRaw<Row[]>`
+        WITH "recent" AS MATERIALIZED (
+          SELECT rowid AS "rid" FROM "MessageSearch" WHERE "MessageSearch" MATCH ${fts5Query(q, tenantId)}
+          ORDER BY rowid DESC LIMIT ${SEARCH_WINDOW}
+        )
+        SELECT m."id" AS "messageId", t."id" AS "ticketId", t."status", t."subject" AS "ticketSubject",
+          m."fromName", m."fromAddress", (SELECT COUNT(*) FROM "recent") AS "windowRows"
+        FROM "recent" r JOIN "Message" m ON m.rowid = r."rid" JOIN "Ticket" t ON t."id" = m."ticketId"
+        WHERE m."tenantId" = ${tenantId} AND t."tenantId" = ${tenantId} ${where}
+        ORDER BY r."rid" DESC`;
+  return { rows, full: Number(rows[0]?.windowRows ?? 0) >= SEARCH_WINDOW };
+}
+
+/**
+ * The tickets of a window, best first: the words in the ticket's subject, then in a sender's name or address,
+ * then the tickets with more matching messages, then the newest match. Each with its newest matching message.
+ */
+export function rankMatches(rows: WindowRow[], q: WordQuery): TicketMatch[] {
+  type Ranked = TicketMatch & { place: number; hits: number; subject: boolean; sender: boolean };
+  const byTicket = new Map<string, Ranked>();
+  rows.forEach((r, place) => {
+    const sender = containsAll(`${r.fromName ?? ""} ${r.fromAddress}`, q);
+    const seen = byTicket.get(r.ticketId);
+    if (seen) {
+      seen.hits += 1;
+      seen.sender ||= sender;
+      return;
+    }
+    const subject = containsAll(r.ticketSubject, q);
+    byTicket.set(r.ticketId, { ticketId: r.ticketId, status: r.status, messageId: r.messageId, place, hits: 1, subject, sender });
+  });
+  const weight = (t: Ranked) => (t.subject ? 2 : 0) + (t.sender ? 1 : 0);
+  return [...byTicket.values()]
+    .sort((a, b) => weight(b) - weight(a) || b.hits - a.hits || a.place - b.place)
+    .map(({ ticketId, status, messageId }) => ({ ticketId, status, messageId }));
+}
+
+/**
+ * The tenant's tickets whose messages contain every word of `text` (the last while typed as a prefix), best
+ * first, each with its newest matching message, every status (the caller counts and filters by status); among
+ * the newest SEARCH_WINDOW matching messages. A text of digits (`1042`, `#1042`) also finds that ticket number,
+ * first.
  */
 export async function matchTickets(db: Db, tenantId: string, text: string, filters: SearchFilters = {}): Promise<TicketMatches> {
-  const words = searchWords(text);
   const where = filterSql(filters);
   const tickets: TicketMatch[] = [];
   const number = /^\s*#?(\d{1,9})\s*$/.exec(text)?.[1];
@@ -89,81 +182,33 @@ export async function matchTickets(db: Db, tenantId: string, text: string, filte
       WHERE t."tenantId" = ${tenantId} AND t."number" = ${Number(number)} ${where}`;
     tickets.push(...byNumber);
   }
-  if (!words.length) return { tickets, windowFull: false };
-  type Row = TicketMatch & { windowRows: number | bigint };
-  const rows = isPostgres(db)
-    ? await db.$queryRaw<Row[]>`
-        WITH "recent" AS MATERIALIZED (
-          SELECT m."id" FROM "Message" m
-          WHERE m."searchVector" @@ to_tsquery('simple', ${tsQuery(words)}) AND m."tenantId" = ${tenantId}
-          ORDER BY m."createdAt" DESC LIMIT ${SEARCH_WINDOW}
-        ), "best" AS (
-          SELECT DISTINCT ON (t."id") t."id" AS "ticketId", t."status" AS "status", m."id" AS "messageId",
-            ts_rank_cd(m."searchVector", to_tsquery('simple', ${tsQuery(words)})) AS "rank"
-          FROM "recent" r JOIN "Message" m ON m."id" = r."id" JOIN "Ticket" t ON t."id" = m."ticketId"
-          WHERE t."tenantId" = ${tenantId} ${where}
-          ORDER BY t."id", "rank" DESC, m."id"
-        )
-        SELECT "ticketId", "status", "messageId", (SELECT COUNT(*) FROM "recent") AS "windowRows"
-        FROM "best" ORDER BY "rank" DESC, "ticketId" DESC`
-    : // FTS5 walks the matches newest first (rowid order) and stops at the window; bm25 then ranks those. The
-      // message column is the one of the row MIN() picked (SQLite's bare-column rule): the ticket's best message.
-      await db.$queryRaw<Row[]>`
-        WITH "recent" AS MATERIALIZED (
-          SELECT rowid AS "rid", bm25("MessageSearch", 4.0, 3.0, 3.0, 2.0, 1.0, 0.0) AS "rank"
-          FROM "MessageSearch" WHERE "MessageSearch" MATCH ${fts5Query(words, tenantId)}
-          ORDER BY rowid DESC LIMIT ${SEARCH_WINDOW}
-        )
-        SELECT t."id" AS "ticketId", t."status" AS "status", m."id" AS "messageId", MIN(r."rank") AS "best",
-          (SELECT COUNT(*) FROM "recent") AS "windowRows"
-        FROM "recent" r JOIN "Message" m ON m.rowid = r."rid" JOIN "Ticket" t ON t."id" = m."ticketId"
-        WHERE m."tenantId" = ${tenantId} AND t."tenantId" = ${tenantId} ${where}
-        GROUP BY t."id", t."status"
-        ORDER BY "best" ASC, t."id" DESC`;
+  const query = await wordQuery(db, tenantId, text);
+  if (!query.words.length) return { tickets, windowFull: false, query };
+  const { rows, full } = await windowRows(db, tenantId, query, where);
   const seen = new Set(tickets.map((m) => m.ticketId));
-  for (const r of rows) if (!seen.has(r.ticketId)) tickets.push({ ticketId: r.ticketId, status: r.status, messageId: r.messageId });
-  return { tickets, windowFull: Number(rows[0]?.windowRows ?? 0) >= SEARCH_WINDOW };
+  for (const m of rankMatches(rows, query)) if (!seen.has(m.ticketId)) tickets.push(m);
+  return { tickets, windowFull: full, query };
 }
 
-/** Splits a marked snippet into plain and matched segments, whitespace collapsed. */
-export function snippetSegments(marked: string): SnippetSegment[] {
-  const segments: SnippetSegment[] = [];
-  const text = marked.replace(/\s+/g, " ").trim();
-  let hit = false;
-  for (const part of text.split(new RegExp(`[${HIT_START}${HIT_END}]`))) {
-    if (part) segments.push({ text: part, hit });
-    hit = !hit;
-  }
-  return segments;
-}
+/** How much of a long mail the snippet looks through: a search passage is near the top in practice. */
+const SNIPPET_SCAN_CHARS = 50_000;
 
-type SnippetRow = { messageId: string; body: string | null; subject: string | null };
+type SnippetRow = { messageId: string; subject: string; fromName: string | null; fromAddress: string; body: string | null };
 
 /**
- * The snippets of `messageIds` for `text`: the passage around the matched words (body first, else the subject),
- * the words marked. Keyed by message id.
+ * The snippets of `messageIds` (one page) for the words `q` (matchTickets' query): the passage around the
+ * matched words of the mail's text, else of its subject, else its sender; keyed by message id.
  */
-export async function messageSnippets(db: Db, tenantId: string, text: string, messageIds: string[]): Promise<Map<string, SnippetSegment[]>> {
-  const words = searchWords(text);
+export async function messageSnippets(db: Db, tenantId: string, q: WordQuery, messageIds: string[]): Promise<Map<string, SnippetSegment[]>> {
   const out = new Map<string, SnippetSegment[]>();
-  if (!words.length || !messageIds.length) return out;
-  const ids = Prisma.join(messageIds);
-  const rows = isPostgres(db)
-    ? await db.$queryRaw<SnippetRow[]>`
-        SELECT m."id" AS "messageId",
-          ts_headline('simple', left(coalesce(m."textBody", ''), 200000), q, ${`StartSel=${HIT_START}, StopSel=${HIT_END}, MaxWords=24, MinWords=10, MaxFragments=1`}) AS "body",
-          ts_headline('simple', m."subject", q, ${`StartSel=${HIT_START}, StopSel=${HIT_END}, HighlightAll=true`}) AS "subject"
-        FROM "Message" m, to_tsquery('simple', ${tsQuery(words)}) q
-        WHERE m."tenantId" = ${tenantId} AND m."id" IN (${ids})`
-    : await db.$queryRaw<SnippetRow[]>`
-        SELECT m."id" AS "messageId", snippet("MessageSearch", -1, ${HIT_START}, ${HIT_END}, '…', 24) AS "body", NULL AS "subject"
-        FROM "MessageSearch" JOIN "Message" m ON m.rowid = "MessageSearch".rowid
-        WHERE "MessageSearch" MATCH ${fts5Query(words)} AND "MessageSearch".rowid IN (
-          SELECT rowid FROM "Message" WHERE "tenantId" = ${tenantId} AND "id" IN (${ids})
-        )`;
+  if (!messageIds.length || !q.words.length) return out;
+  const rows = await db.$queryRaw<SnippetRow[]>`
+    SELECT "id" AS "messageId", "subject", "fromName", "fromAddress", substr("textBody", 1, ${SNIPPET_SCAN_CHARS}) AS "body"
+    FROM "Message" WHERE "tenantId" = ${tenantId} AND "id" IN (${Prisma.join(messageIds)})`;
   for (const r of rows) {
-    const marked = [r.body, r.subject].find((s) => s?.includes(HIT_START)) ?? r.body ?? r.subject ?? "";
-    out.set(r.messageId, snippetSegments(marked));
+    const segments =
+      snippet(r.body, q) ?? snippet(r.subject, q) ?? snippet(`${r.fromName ?? ""} <${r.fromAddress}>`.trim(), q, 12);
+    if (segments) out.set(r.messageId, segments);
   }
   return out;
 }

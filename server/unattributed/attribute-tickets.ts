@@ -13,7 +13,7 @@ import { AppError } from "../errors";
 import { addClientDomain } from "../clients/add-client-domain";
 import { normaliseEmail } from "../clients/client-fields";
 import { isUniqueViolation } from "../clients/prisma-errors";
-import { displayDomain, displayEmail, isFreeMailDomain, normaliseDomain } from "../domain-names";
+import { displayDomain, displayEmail, isFreeMailDomain, normaliseDomain, badDomain } from "../domain-names";
 import { recordTicketEvents } from "../tickets/record-ticket-event";
 import { loadActionTickets, type ActionTicket } from "./queued-tickets";
 import { TRANSACTION_OPTIONS } from "../db/transactions";
@@ -266,7 +266,7 @@ export async function attributeQueuedFrom(
   actorId: string | null = null,
 ): Promise<AttributeResult> {
   const data = parse(attributeQueuedFromInput, input);
-  const value = data.scope === "domain" ? normaliseDomain(data.value, "value") : normaliseEmail(data.value, "value");
+  const value = data.scope === "domain" ? (normaliseDomain(data.value) ?? badDomain(data.value, "value")) : normaliseEmail(data.value, "value");
   return inTenantTransaction(db, tenantId, async (tx) => {
     const client = await loadClient(tx, tenantId, data.clientId);
     const rows = await tx.ticket.findMany({ where: queuedFromWhere(tenantId, data.scope, value), select: { id: true } });

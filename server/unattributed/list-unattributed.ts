@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { THREAD_MESSAGE_COUNT } from "../tickets/message-count";
+import { threadMessageCounts } from "../tickets/message-count";
 import type { Db } from "../db/client";
 import { containsInsensitive } from "../clients/prisma-errors";
-import { displayDomain, displayEmail, domainAndParents, isFreeMailDomain, toDomainName } from "../domain-names";
+import { displayDomain, displayEmail, domainAndParents, isFreeMailDomain, normaliseDomain } from "../domain-names";
 import { QUEUED, fromDomainOrSubdomain } from "./queue-rules";
 import { domainOf } from "../mail/addresses";
 
@@ -53,7 +53,7 @@ function whereFor(db: Db, tenantId: string, search: string, domain: string) {
     });
   }
   if (domain) {
-    const ascii = toDomainName(domain) ?? domain.toLowerCase();
+    const ascii = normaliseDomain(domain) ?? domain.toLowerCase();
     and.push({ requester: fromDomainOrSubdomain(ascii) });
   }
   return { tenantId, ...QUEUED, ...(and.length ? { AND: and } : {}) };
@@ -82,13 +82,15 @@ export async function listUnattributed(db: Db, tenantId: string, input: ListUnat
         createdAt: true,
         lastActivityAt: true,
         requester: { select: { email: true, name: true } },
-        _count: { select: { messages: THREAD_MESSAGE_COUNT } },
       },
     }),
     db.ticket.count({ where }),
   ]);
   const page = rows.slice(0, limit);
-  const owners = await domainOwners(db, tenantId, page.map((t) => (t.requester ? domainOf(t.requester.email) : null)));
+  const [owners, messageCounts] = await Promise.all([
+    domainOwners(db, tenantId, page.map((t) => (t.requester ? domainOf(t.requester.email) : null))),
+    threadMessageCounts(db, page.map((t) => t.id)),
+  ]);
   return {
     tickets: page.map((t) => {
       const senderDomain = t.requester ? domainOf(t.requester.email) : null;
@@ -99,7 +101,7 @@ export async function listUnattributed(db: Db, tenantId: string, input: ListUnat
         status: t.status,
         receivedAt: t.createdAt,
         lastActivityAt: t.lastActivityAt,
-        messageCount: t._count.messages,
+        messageCount: messageCounts.get(t.id) ?? 0,
         sender: t.requester ? { email: displayEmail(t.requester.email), name: t.requester.name } : null,
         senderDomain: senderDomain ? displayDomain(senderDomain) : null,
         senderDomainIsFreeMail: senderDomain ? isFreeMailDomain(senderDomain) : false,

@@ -16,7 +16,8 @@ import { globMatch, matchBlocklist, parseBlocklistInput, type BlocklistEntry } f
 import { normaliseLineEndings, parseDsn } from "../../server/mail/dsn";
 import { parseMessage } from "../../server/mail/parse-message";
 import { splitReply } from "../../server/mail/reply-text";
-import { domainCandidates, normaliseSenderAddress } from "../../server/inbound/routing";
+import { domainCandidates } from "../../server/inbound/routing";
+import { normaliseSenderAddress } from "../../server/mail/addresses";
 import { sanitizeEmailHtml } from "../../server/mail/sanitize-html";
 import { AppError } from "../../server/errors";
 import { firstBracketed, stripComments, trimTrailingBlanks } from "../../server/mail/header-text";

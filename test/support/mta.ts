@@ -20,7 +20,7 @@ export const TEST_INBOUND_DOMAIN = "in.test.local";
 export type MtaProcess = {
   host: string;
   port: number;
-  /** The process id (fault tests pause the process with SIGSTOP/SIGCONT). */
+  /** The process id (fault tests pause the process with SIGSTOP/SIGCONT); with SMTP_WORKERS > 1 the primary's. */
   pid: number;
   dataDir: string;
   env: Record<string, string>;
@@ -39,7 +39,7 @@ export type StartMtaOptions = {
   startTimeoutMs?: number;
 };
 
-/** Starts the MTA and resolves once it has bound its port and greets with 220. */
+/** Starts the MTA and resolves once it (every SMTP worker, with SMTP_WORKERS > 1) has bound its port and greets with 220. */
 export async function startMta(options: StartMtaOptions): Promise<MtaProcess> {
   const ownDataDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "opsmerge-mta-"));
@@ -52,6 +52,9 @@ export async function startMta(options: StartMtaOptions): Promise<MtaProcess> {
     INBOUND_DOMAIN: TEST_INBOUND_DOMAIN,
     LOG_LEVEL: process.env.MTA_LOG_LEVEL ?? "warn",
     NODE_ENV: "test",
+    // One process unless a test asks for Haraka's cluster mode: fault tests signal `pid`, and the machine's
+    // cores are shared by parallel test files.
+    SMTP_WORKERS: "1",
     ...(options.dnsServers ? { DNS_SERVERS: options.dnsServers } : {}),
     ...options.env,
   };
@@ -69,9 +72,11 @@ export async function startMta(options: StartMtaOptions): Promise<MtaProcess> {
       () => reject(new Error(`MTA did not start within ${options.startTimeoutMs ?? 60_000} ms:\n${output}`)),
       options.startTimeoutMs ?? 60_000,
     );
+    // In cluster mode every worker prints the line: ready once all of them listen.
+    const workers = Number(env.SMTP_WORKERS) || 1;
     const onData = () => {
       const m = /OPSMERGE_MTA_READY [^\s]*?:(\d+)/.exec(output);
-      if (!m) return;
+      if (!m || (output.match(/OPSMERGE_MTA_READY /g)?.length ?? 0) < workers) return;
       clearTimeout(timer);
       child.stdout.off("data", onData);
       resolve(Number(m[1]));

@@ -15,7 +15,7 @@ import { sqlOf } from "../../db/sql";
 import { listTickets } from "../list-tickets";
 import { mergeTickets } from "../merge-tickets";
 import { replyToTicket } from "../reply-to-ticket";
-import { snippetSegments } from "../search-tickets";
+import { snippet } from "../../search/match-words";
 
 const mail = { secret: TEST_APP_SECRET, inboundDomain: TEST_INBOUND_DOMAIN };
 
@@ -145,13 +145,37 @@ describe.each(testProviders())("ticket full-text search on %s", (provider) => {
     });
   });
 
+  it("R-TKT-1 a whole word finds that word; a word being typed finds the words it begins, judged in the tenant's own mail only", async () => {
+    const scanner = await mailTicket(a, { subject: "Flatbed", text: "The zorbascanner on floor 5 is jammed." });
+    const scanners = await mailTicket(a, { subject: "Flatbeds", text: "All zorbascanners need new rollers." });
+    expect(await found(a, "zorbascanner")).toEqual([scanner.id]);
+    expect((await found(a, "zorbascan")).sort()).toEqual([scanner.id, scanners.id].sort());
+    // Another tenant having the whole word changes nothing here (nor says anything about its mail).
+    await mailTicket(b, { subject: "Other", text: "quibblerack" });
+    const racks = await mailTicket(a, { subject: "Racks", text: "Two quibblerackmounts arrived." });
+    expect(await found(a, "quibblerack")).toEqual([racks.id]);
+  });
+
+  it("R-TKT-1 ranks the words in the ticket's subject first, then in a sender, then more matching mails, then the newest", async () => {
+    const older = await mailTicket(a, { subject: "Two mails", text: "The yodelbox rattles." });
+    await replyToTicket(
+      t.db,
+      { tenantId: a.tenantId, authorId: a.userId, ...mail },
+      { ticketId: older.id, to: [{ address: "someone@client-a.example" }], body: "Is the yodelbox still rattling?" },
+    );
+    const newest = await mailTicket(a, { subject: "One mail", text: "A yodelbox arrived." });
+    const sender = await mailTicket(a, { subject: "From them", text: "Hello yodelbox.", fromName: "Yodelbox Sales" });
+    const subject = await mailTicket(a, { subject: "Yodelbox broken", text: "See subject." });
+    expect(await found(a, "yodelbox")).toEqual([subject.id, sender.id, older.id, newest.id]);
+  });
+
   it("R-TKT-1 returns snippets as text segments: markup in a mail stays text", async () => {
     const html = await mailTicket(a, { subject: "Markup", text: 'Look: if a < b && c > "d" then kaboomword here' });
     const [item] = (await listTickets(t.db, a.tenantId, { search: "kaboomword" })).items;
     expect(item!.id).toBe(html.id);
     expect(item!.snippet!.segments.map((s) => s.text).join("")).toContain('a < b && c > "d"');
     expect(item!.snippet!.segments.find((s) => s.hit)?.text).toBe("kaboomword");
-    expect(snippetSegments("a \u0002b\u0003  c")).toEqual([
+    expect(snippet("a  b\n\n c", { words: ["b"], prefixLast: false })).toEqual([
       { text: "a ", hit: false },
       { text: "b", hit: true },
       { text: " c", hit: false },

@@ -1,7 +1,7 @@
 /** Test seeding for the Unattributed queue: tickets shaped the way ingestion writes them. */
 import { randomBytes } from "node:crypto";
 import type { Db } from "../../db/client";
-import { normaliseSenderAddress } from "../../inbound/routing";
+import { normaliseSenderAddress } from "../../mail/addresses";
 
 let number = 0;
 let clock = Date.parse("2026-11-01T09:00:00Z");

@@ -24,9 +24,13 @@ type Provider = (typeof providers)[number];
 /** The schema text for one provider: the source with its datasource provider and client output swapped. */
 function schemaFor(source: string, provider: Provider): string {
   if (provider === "sqlite") {
-    return source.replace('output     = "../server/db/generated/sqlite"', 'output     = "../../server/db/generated/sqlite"');
+    return source
+      .replace('output     = "../server/db/generated/sqlite"', 'output     = "../../server/db/generated/sqlite"')
+      .replace('output               = "../server/db/generated/kysely"', 'output               = "../../server/db/generated/kysely"');
   }
   const swapped = source
+    // The Kysely types are generated once, from the SQLite variant.
+    .replace(/\ngenerator kysely \{[^}]*\}\n/, "\n")
     .replace('provider = "sqlite"', 'provider = "postgresql"')
     .replace('url      = "file:./unused.db"', 'url      = "postgresql://unused@localhost/unused"')
     .replace('output     = "../server/db/generated/sqlite"', 'output     = "../../server/db/generated/postgresql"');

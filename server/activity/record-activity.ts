@@ -3,9 +3,9 @@
  * same transaction as the change it describes, so the log never claims what did not commit. Values are bounded
  * here — the log is filtered and listed at millions of rows, and sender-controlled text has no length limit.
  */
-import type { Tx } from "../db/client";
 import type { ActivityDirection, ActivityOutcome } from "./activity-kinds";
-import { insertRow, newRowId } from "../db/raw-sql";
+import { newRowId } from "../db/raw-sql";
+import { sqlOf, type SqlConn } from "../db/sql";
 
 export type { ActivityDirection, ActivityOutcome } from "./activity-kinds";
 
@@ -72,38 +72,44 @@ function headersJson(headers: ActivityRow["headers"]): string | null {
   return JSON.stringify(kept);
 }
 
-/** Written raw (server/db/raw-sql.ts): one row per message on the MTA's hot path. */
-export async function recordActivity(db: Tx, row: ActivityRow): Promise<{ id: string }> {
+/** Written through Kysely (server/db/sql.ts): one row per message on the MTA's hot path. */
+export async function recordActivity(db: SqlConn, row: ActivityRow): Promise<{ id: string }> {
   const id = newRowId();
-  await insertRow(db, "ActivityLog", {
-    id,
-    createdAt: row.createdAt ?? new Date(),
-    tenantId: row.tenantId,
-    direction: row.direction,
-    outcome: row.outcome,
-    reason: cut(row.reason, SHORT),
-    envelopeFrom: cut(row.envelopeFrom, SHORT),
-    envelopeTo: cut(row.envelopeTo, LONG),
-    // Lower-case, so the exact-address filter is an index equality (R-ACT-2).
-    fromAddress: cut(row.fromAddress?.toLowerCase(), INDEXED),
-    toAddress: cut(row.toAddress?.toLowerCase(), INDEXED),
-    subject: cut(row.subject, INDEXED),
-    messageIdHeader: cut(row.messageIdHeader, SHORT),
-    ticketId: row.ticketId ?? null,
-    messageId: row.messageId ?? null,
-    blocklistEntryId: row.blocklistEntryId ?? null,
-    alertRuleId: row.alertRuleId ?? null,
-    decisionsJson: row.decisions?.length ? JSON.stringify(row.decisions.slice(0, 20).map((d) => cut(d, SHORT))) : null,
-    spf: cut(row.spf, 40),
-    dkim: cut(row.dkim, 40),
-    dmarc: cut(row.dmarc, 40),
-    arc: cut(row.arc, 40),
-    remoteReply: cut(row.remoteReply, LONG),
-    bounceDetail: cut(row.bounceDetail, LONG),
-    nextAttemptAt: row.nextAttemptAt ?? null,
-    processingMs: row.processingMs === null || row.processingMs === undefined ? null : Math.max(0, Math.round(row.processingMs)),
-    remoteIp: cut(row.remoteIp, 64),
-    headersJson: headersJson(row.headers),
-  });
+  await sqlOf(db)
+    .insertInto("ActivityLog")
+    .values({
+      id,
+      createdAt: row.createdAt ?? new Date(),
+      tenantId: row.tenantId,
+      direction: row.direction,
+      outcome: row.outcome,
+      reason: cut(row.reason, SHORT),
+      envelopeFrom: cut(row.envelopeFrom, SHORT),
+      envelopeTo: cut(row.envelopeTo, LONG),
+      // Lower-case, so the exact-address filter is an index equality (R-ACT-2).
+      fromAddress: cut(row.fromAddress?.toLowerCase(), INDEXED),
+      toAddress: cut(row.toAddress?.toLowerCase(), INDEXED),
+      subject: cut(row.subject, INDEXED),
+      messageIdHeader: cut(row.messageIdHeader, SHORT),
+      ticketId: row.ticketId ?? null,
+      messageId: row.messageId ?? null,
+      blocklistEntryId: row.blocklistEntryId ?? null,
+      alertRuleId: row.alertRuleId ?? null,
+      decisionsJson: row.decisions?.length
+        ? JSON.stringify(row.decisions.slice(0, 20).map((d) => cut(d, SHORT)))
+        : null,
+      spf: cut(row.spf, 40),
+      dkim: cut(row.dkim, 40),
+      dmarc: cut(row.dmarc, 40),
+      arc: cut(row.arc, 40),
+      remoteReply: cut(row.remoteReply, LONG),
+      bounceDetail: cut(row.bounceDetail, LONG),
+      nextAttemptAt: row.nextAttemptAt ?? null,
+      processingMs:
+        row.processingMs === null || row.processingMs === undefined ? null : Math.max(0, Math.round(row.processingMs)),
+      remoteIp: cut(row.remoteIp, 64),
+      headersJson: headersJson(row.headers),
+    })
+    .execute();
   return { id };
 }

@@ -7,6 +7,7 @@
  */
 import { Prisma } from "./generated/sqlite/client";
 import type { Tx } from "./client";
+import { sqlOf, type SqlConn } from "./sql";
 
 /** Values larger than this are chunked; smaller ones stay in their row's own column. */
 export const CHUNK_VALUES_OVER = 1024 * 1024;
@@ -28,14 +29,15 @@ export function isChunked(bytes: Uint8Array): boolean {
   return bytes.byteLength > CHUNK_VALUES_OVER;
 }
 
-/** Writes `bytes` as chunks 0…n-1 of `id`. */
-export async function writeChunks(tx: Tx, where: ChunkTable, id: string, bytes: Uint8Array): Promise<void> {
-  const table = Prisma.raw(`"${where.table}"`);
-  const key = Prisma.raw(`"${where.key}"`);
+/** Writes `bytes` as chunks 0…n-1 of `id`, in the caller's transaction (Kysely or Prisma, see server/db/sql.ts). */
+export async function writeChunks(tx: SqlConn, where: ChunkTable, id: string, bytes: Uint8Array): Promise<void> {
+  const db = sqlOf(tx);
   for (let offset = 0, seq = 0; offset < bytes.byteLength; offset += BYTES_CHUNK, seq++) {
     // A copy of one chunk: the driver must not see a view into the whole message.
     const data = new Uint8Array(bytes.subarray(offset, offset + BYTES_CHUNK));
-    await tx.$executeRaw`INSERT INTO ${table} (${key}, "seq", "data") VALUES (${id}, ${seq}, ${data})`;
+    const row = { seq, data };
+    if (where.table === "MessageSourceChunk") await db.insertInto("MessageSourceChunk").values({ messageId: id, ...row }).execute();
+    else await db.insertInto("AttachmentChunk").values({ attachmentId: id, ...row }).execute();
   }
 }
 

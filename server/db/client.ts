@@ -6,7 +6,14 @@ import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client";
 import { PrismaClient as PostgresClient } from "./generated/postgresql/client";
+import { Kysely } from "kysely";
+import pg from "pg";
 import type { Env } from "../env";
+import type { DB } from "./generated/kysely/types";
+import { postgresDialect } from "./kysely-pg";
+import { sqliteDialect, type SqliteConnectionInfo, type SqliteHandle } from "./kysely-sqlite";
+import { attachSql } from "./sql";
+import { createTurns, inTurn } from "./turns";
 
 export type Db = SqliteClient;
 /** A client or an interactive transaction: what domain functions take as their first argument. */
@@ -35,85 +42,72 @@ export type DbOptions = {
 
 export function createDb(database: Env["database"], options: DbOptions = {}): Db {
   if (database.provider === "postgresql") {
-    const adapter = new PrismaPg({
-      connectionString: database.url,
-      max: options.poolSize ?? 10,
-      connectionTimeoutMillis: 5_000,
-    });
-    return new PostgresClient({ adapter }) as unknown as Db;
+    // One pool for Prisma and the Kysely hot path; Prisma's $disconnect ends it.
+    const pool = new pg.Pool({ connectionString: database.url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000 });
+    const client = new PostgresClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) }) as unknown as Db;
+    attachSql(client, "postgresql", new Kysely<DB>({ dialect: postgresDialect(pool) }));
+    return client;
   }
   const factory = new PrismaBetterSQLite3({
     url: database.url.replace(/^file:/, ""),
     timeout: options.busyTimeoutMs ?? 10_000,
   });
-  if (options.beginImmediate) immediateTransactions(factory);
-  if (options.isolateTransactions) isolateTransactions(factory);
-  return new SqliteClient({ adapter: factory });
+  const connection = shareConnection(factory, options);
+  const client = new SqliteClient({ adapter: factory });
+  const connect = async (): Promise<SqliteConnectionInfo> => {
+    await client.$connect();
+    return connection;
+  };
+  attachSql(client, "sqlite", new Kysely<DB>({ dialect: sqliteDialect(connect) }));
+  return client;
 }
 
 type SqliteAdapterFactory = InstanceType<typeof PrismaBetterSQLite3>;
 type SqliteAdapter = Awaited<ReturnType<SqliteAdapterFactory["connect"]>>;
-type Statements = { prepare(sql: string): unknown };
-
-/**
- * The adapter opens interactive transactions with a deferred `BEGIN`. With the web and the MTA process writing
- * one file, a transaction that reads first and writes later then fails at once with SQLITE_BUSY ("Operation has
- * timed out") whenever the other process committed in between: SQLite cannot upgrade a stale read snapshot, and
- * the busy timeout does not apply. `BEGIN IMMEDIATE` takes the write lock up front, waiting up to the busy
- * timeout for it, so every transaction sees the latest data and commits. Readers are not blocked (WAL). The wait
- * is synchronous in better-sqlite3, so two such clients in one process would wait on each other: one per process.
- */
-function immediateTransactions(factory: SqliteAdapterFactory): SqliteAdapterFactory {
-  const connect = factory.connect.bind(factory);
-  factory.connect = async (): Promise<SqliteAdapter> => {
-    const adapter = await connect();
-    const database = (adapter as unknown as { client: Statements }).client;
-    const prepare = database.prepare.bind(database);
-    database.prepare = (sql: string) => prepare(sql === "BEGIN" ? "BEGIN IMMEDIATE" : sql);
-    return adapter;
-  };
-  return factory;
-}
-
 type Queryable = Pick<SqliteAdapter, "queryRaw" | "executeRaw">;
 
 /**
- * The adapter keeps one connection per process, and only transactions wait for each other (its mutex): a
- * statement outside a transaction runs on the connection while another caller's transaction is open, and so
- * becomes part of it. A write there (an outbound claim, a lease renewal) resolves as if committed and is then
- * undone when that transaction rolls back (an ingest that ends in 451, say). Here every transaction, from BEGIN
- * to COMMIT or ROLLBACK, and every statement outside one take turns, first come first served, so neither waits
- * on the other for long.
+ * Prisma's adapter opens the process's one better-sqlite3 connection; this hands it to the Kysely hot path too
+ * (server/db/kysely-sqlite.ts), with one set of turns: a transaction of either client holds the connection from
+ * BEGIN to COMMIT or ROLLBACK, so neither begins inside the other's.
+ *
+ * beginImmediate: the adapter opens interactive transactions with a deferred `BEGIN`. With the web and the MTA
+ * process writing one file, a transaction that reads first and writes later then fails at once with SQLITE_BUSY
+ * ("Operation has timed out") whenever the other process committed in between: SQLite cannot upgrade a stale
+ * read snapshot, and the busy timeout does not apply. `BEGIN IMMEDIATE` takes the write lock up front, waiting
+ * up to the busy timeout for it, so every transaction sees the latest data and commits. Readers are not blocked
+ * (WAL). The wait is synchronous in better-sqlite3, so two such clients in one process would wait on each
+ * other: one per process.
+ *
+ * isolateTransactions: only transactions wait for each other, so a statement outside a transaction would run on
+ * the connection while another caller's transaction is open, and so become part of it. A write there (an
+ * outbound claim, a lease renewal) resolves as if committed and is then undone when that transaction rolls back
+ * (an ingest that ends in 451, say). With this option every statement outside a transaction takes its turn too,
+ * first come first served, so neither waits on the other for long.
  */
-function isolateTransactions(factory: SqliteAdapterFactory): SqliteAdapterFactory {
+function shareConnection(factory: SqliteAdapterFactory, options: DbOptions): Promise<SqliteConnectionInfo> {
+  const turns = createTurns();
+  let opened!: (info: SqliteConnectionInfo) => void;
+  const info = new Promise<SqliteConnectionInfo>((resolve) => (opened = resolve));
   const connect = factory.connect.bind(factory);
   factory.connect = async (): Promise<SqliteAdapter> => {
     const adapter = await connect();
-    let tail: Promise<void> = Promise.resolve();
-    /** Resolves with the release function once every earlier holder has released. */
-    const acquire = (): Promise<() => void> => {
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      const turn = tail.then(() => release);
-      tail = tail.then(() => released);
-      return turn;
-    };
-    const exclusive =
-      <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-      async (...args: A): Promise<R> => {
-        const release = await acquire();
-        try {
-          return await fn(...args);
-        } finally {
-          release();
-        }
-      };
-    const q = adapter as Queryable;
-    q.queryRaw = exclusive(q.queryRaw.bind(adapter));
-    q.executeRaw = exclusive(q.executeRaw.bind(adapter));
+    const database = (adapter as unknown as { client: SqliteHandle }).client;
+    if (options.beginImmediate) {
+      const prepare = database.prepare.bind(database);
+      database.prepare = (sql: string) => prepare(sql === "BEGIN" ? "BEGIN IMMEDIATE" : sql);
+    }
+    const isolate = Boolean(options.isolateTransactions);
+    if (isolate) {
+      const q = adapter as Queryable;
+      const query = q.queryRaw.bind(adapter);
+      const execute = q.executeRaw.bind(adapter);
+      q.queryRaw = (...args) => inTurn(turns, () => query(...args));
+      q.executeRaw = (...args) => inTurn(turns, () => execute(...args));
+    }
     const startTransaction = adapter.startTransaction.bind(adapter);
     adapter.startTransaction = async (...args: Parameters<SqliteAdapter["startTransaction"]>) => {
-      const release = await acquire();
+      const release = await turns.acquire();
       try {
         const tx = await startTransaction(...args);
         let ended = false;
@@ -131,8 +125,8 @@ function isolateTransactions(factory: SqliteAdapterFactory): SqliteAdapterFactor
         throw err;
       }
     };
+    opened({ database, turns, isolate, beginImmediate: Boolean(options.beginImmediate) });
     return adapter;
   };
-  return factory;
+  return info;
 }
-

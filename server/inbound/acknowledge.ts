@@ -3,8 +3,8 @@
  * and if so the message itself, queued in the ticket's transaction.
  */
 import { isAppError } from "../errors";
-import type { Tx } from "../db/client";
 import { newRowId } from "../db/raw-sql";
+import { sqlOf, type SqlConn } from "../db/sql";
 import { bounceAddress, domainOf, replyAddress, tenantMailbox } from "../mail/addresses";
 import { mayAutoAcknowledge, type MailClassification } from "../mail/automatic-mail";
 import { autoAckValues, DEFAULT_ACK_SUBJECT, DEFAULT_ACK_TEMPLATE, renderAutoAck } from "../mail/auto-ack-template";
@@ -30,7 +30,7 @@ export const AUTO_ACK_REASON = "auto-acknowledgement";
  * transaction. Returns a note for the activity reason and the decision in words (R-AUTO-3).
  */
 export async function maybeAutoAcknowledge(
-  tx: Tx,
+  tx: SqlConn,
   m: ReceivedMessage,
   a: {
     tenantId: string;
@@ -57,10 +57,17 @@ export async function maybeAutoAcknowledge(
   const sender = a.sender;
   if (isOwnAddress(await loadOwnAddresses(tx, a.tenantId, deps.inboundDomain), sender)) return not("own address");
   const since = new Date(a.now.getTime() - 3_600_000);
-  const [{ n: recent } = { n: 0 }] = await tx.$queryRaw<{ n: number | bigint }[]>`SELECT COUNT(*) AS "n" FROM "ActivityLog"
-    WHERE "tenantId" = ${a.tenantId} AND "toAddress" = ${sender} AND "createdAt" >= ${since}
-      AND "direction" = 'OUTBOUND' AND "reason" = ${AUTO_ACK_REASON}`;
-  if (Number(recent) >= a.tenant.autoAckPerSenderHour) return not(`limit of ${a.tenant.autoAckPerSenderHour} per sender per hour`);
+  const { n: recent } = await sqlOf(tx)
+    .selectFrom("ActivityLog")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("tenantId", "=", a.tenantId)
+    .where("toAddress", "=", sender)
+    .where("createdAt", ">=", since)
+    .where("direction", "=", "OUTBOUND")
+    .where("reason", "=", AUTO_ACK_REASON)
+    .executeTakeFirstOrThrow();
+  if (Number(recent) >= a.tenant.autoAckPerSenderHour)
+    return not(`limit of ${a.tenant.autoAckPerSenderHour} per sender per hour`);
 
   let from: { address: string; name: string };
   let signing: { domain: string; selector: string; privateKeyPem: string } | null = null;
@@ -98,7 +105,12 @@ export async function maybeAutoAcknowledge(
   let messageIdHeader: string;
   let raw: Buffer;
   try {
-    messageIdHeader = outboundMessageId(deps.secret, { tenantSlug: a.slug, ticketId: a.ticket.id, messageId, domain: domainOf(from.address) });
+    messageIdHeader = outboundMessageId(deps.secret, {
+      tenantSlug: a.slug,
+      ticketId: a.ticket.id,
+      messageId,
+      domain: domainOf(from.address),
+    });
     const composed = await composeOutboundMessage({
       from,
       to,
@@ -139,6 +151,10 @@ export async function maybeAutoAcknowledge(
     at: a.now,
     reason: AUTO_ACK_REASON,
   });
-  return { note: "; auto-acknowledgement queued", decision: "acknowledged: an authenticated person opened a new ticket", messageId };
+  return {
+    note: "; auto-acknowledgement queued",
+    decision: "acknowledged: an authenticated person opened a new ticket",
+    messageId,
+  };
 }
 

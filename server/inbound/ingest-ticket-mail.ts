@@ -7,8 +7,8 @@
 import { createHash } from "node:crypto";
 import { recordActivity, type ActivityOutcome, type ActivityRow } from "../activity/record-activity";
 import { isUniqueViolation } from "../clients/prisma-errors";
-import type { Db, Tx } from "../db/client";
-import { TRANSACTION_OPTIONS } from "../db/transactions";
+import type { Db } from "../db/client";
+import { sqlTransaction, type Sql } from "../db/sql";
 import { describeAlertRuleConditions, matchAlertRule } from "../alert-rules/match-alert-rule";
 import { isSenderAuthenticated } from "../mail/authenticate";
 import { classifyMail, describeClassification, type MailClassification } from "../mail/automatic-mail";
@@ -62,7 +62,11 @@ export function dedupeKeyOf(tenantId: string, messageId: string, recipients: str
 }
 
 /** Null when the tenant was deleted since its recipients were resolved: there is no one to deliver to. */
-export async function ingestTicketMail(db: Db, m: ReceivedMessage, targets: RecipientTarget[]): Promise<InboundOutcome | null> {
+export async function ingestTicketMail(
+  db: Db,
+  m: ReceivedMessage,
+  targets: RecipientTarget[],
+): Promise<InboundOutcome | null> {
   const { parsed, input } = m;
   const tenantId = targets[0]!.tenantId;
   const recipients = targets.map((t) => t.address).sort();
@@ -81,24 +85,34 @@ export async function ingestTicketMail(db: Db, m: ReceivedMessage, targets: Reci
     dedupeKey: dedupeKeyOf(tenantId, parsed.messageId, recipients, headerFrom ?? envelopeFrom, input.raw),
   };
   try {
-    return await db.$transaction((tx) => ingestIn(tx, mail), TRANSACTION_OPTIONS);
+    // Kysely on the driver (server/db/sql.ts): the per-message transaction is the MTA's hottest code.
+    return await sqlTransaction(db, (tx) => ingestIn(tx, mail));
   } catch (err) {
     // A duplicate is caught by the unique dedupeKey when its message row is inserted (the first attempt rolls
     // back whole), which saves a look-up on every message for what is rare: a sender retrying after a lost 250.
     if (!isUniqueViolation(err)) throw err;
-    const duplicate = await db.$transaction((tx) => recordDuplicate(tx, mail), TRANSACTION_OPTIONS);
+    const duplicate = await sqlTransaction(db, (tx) => recordDuplicate(tx, mail));
     if (duplicate) return duplicate;
     throw err;
   }
 }
 
-function outcomeOf(c: TicketMail, outcome: ActivityOutcome, reason: string, extra: Partial<InboundOutcome> = {}): InboundOutcome {
+function outcomeOf(
+  c: TicketMail,
+  outcome: ActivityOutcome,
+  reason: string,
+  extra: Partial<InboundOutcome> = {},
+): InboundOutcome {
   return { tenantId: c.tenantId, recipients: c.recipients, outcome, reason, ...extra };
 }
 
-async function recordDuplicate(tx: Tx, c: TicketMail): Promise<InboundOutcome | null> {
+async function recordDuplicate(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> {
   if (!(await lockTenant(tx, c.tenantId))) return null;
-  const duplicate = await tx.message.findUnique({ where: { dedupeKey: c.dedupeKey }, select: { id: true, ticketId: true } });
+  const duplicate = await tx
+    .selectFrom("Message")
+    .select(["id", "ticketId"])
+    .where("dedupeKey", "=", c.dedupeKey)
+    .executeTakeFirst();
   if (!duplicate) return null;
   await recordActivity(tx, {
     ...c.base,
@@ -111,13 +125,13 @@ async function recordDuplicate(tx: Tx, c: TicketMail): Promise<InboundOutcome | 
   return outcomeOf(c, "DUPLICATE", "duplicate", { ticketId: duplicate.ticketId, messageId: duplicate.id });
 }
 
-async function drop(tx: Tx, c: TicketMail, reason: string, extra: Partial<ActivityRow> = {}): Promise<InboundOutcome> {
+async function drop(tx: Sql, c: TicketMail, reason: string, extra: Partial<ActivityRow> = {}): Promise<InboundOutcome> {
   extra = { decisions: [describeClassification(c.classification), `dropped: ${reason}`], ...extra };
   await recordActivity(tx, { ...c.base, outcome: "DROPPED", reason, processingMs: elapsedMs(c.m), ...extra });
   return outcomeOf(c, "DROPPED", reason);
 }
 
-async function ingestIn(tx: Tx, c: TicketMail): Promise<InboundOutcome | null> {
+async function ingestIn(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> {
   const { m, tenantId } = c;
   const { parsed, auth, deps } = m;
   const tenant = await lockTenant(tx, tenantId);
@@ -125,13 +139,23 @@ async function ingestIn(tx: Tx, c: TicketMail): Promise<InboundOutcome | null> {
 
   if (auth.action === "drop") return drop(tx, c, auth.reason ?? "authentication");
 
-  const entries = await tx.$queryRaw<BlocklistEntry[]>`SELECT "id", "kind", "value" FROM "BlocklistEntry"
-    WHERE "tenantId" = ${tenantId} AND "removedAt" IS NULL ORDER BY "createdAt" ASC, "id" ASC`;
+  const entries: BlocklistEntry[] = await tx
+    .selectFrom("BlocklistEntry")
+    .select(["id", "kind", "value"])
+    .where("tenantId", "=", tenantId)
+    .where("removedAt", "is", null)
+    .orderBy("createdAt", "asc")
+    .orderBy("id", "asc")
+    .execute();
   const blocked =
     (c.headerFrom ? matchBlocklist(entries, c.headerFrom) : null) ??
     (c.envelopeFrom ? matchBlocklist(entries, c.envelopeFrom) : null);
   if (blocked) {
-    await tx.blocklistEntry.update({ where: { id: blocked.id }, data: { dropCount: { increment: 1 }, lastDropAt: ingestNow(m) } });
+    await tx
+      .updateTable("BlocklistEntry")
+      .set((eb) => ({ dropCount: eb("dropCount", "+", 1), lastDropAt: ingestNow(m) }))
+      .where("id", "=", blocked.id)
+      .execute();
     return drop(tx, c, `blocklist: ${blocked.kind.toLowerCase()} ${blocked.value}`, { blocklistEntryId: blocked.id });
   }
 
@@ -164,7 +188,13 @@ async function ingestIn(tx: Tx, c: TicketMail): Promise<InboundOutcome | null> {
   const threadRef = thread ? await ticketRef(tx, thread.ticketId) : null;
   const candidates: FoldCandidates =
     ticketMail && !threadRef
-      ? await findFoldCandidates(tx, { tenantId, sender: c.sender, subjectKey, windowHours: tenant.foldWindowHours, now })
+      ? await findFoldCandidates(tx, {
+          tenantId,
+          sender: c.sender,
+          subjectKey,
+          windowHours: tenant.foldWindowHours,
+          now,
+        })
       : { repeatOf: null, correlated: null, newestFromSender: null, recentTickets: { burst: 0, hour: 0 } };
   const fate = decideTicketFate({
     mailClass: c.classification.mailClass,
@@ -176,10 +206,15 @@ async function ingestIn(tx: Tx, c: TicketMail): Promise<InboundOutcome | null> {
   const decisions = [...(m.scan ? [describeScan(m.scan)] : []), describeClassification(c.classification)];
   if (rule && fate.ruleId) {
     decisions.push(`alert rule “${rule.name}” (${describeAlertRuleConditions(rule)})`);
-    await tx.$executeRaw`UPDATE "AlertRule" SET "matchCount" = "matchCount" + 1, "lastMatchAt" = ${now} WHERE "id" = ${rule.id}`;
+    await tx
+      .updateTable("AlertRule")
+      .set((eb) => ({ matchCount: eb("matchCount", "+", 1), lastMatchAt: now }))
+      .where("id", "=", rule.id)
+      .execute();
   }
   const fateWords = describeTicketFate(fate, tenant);
-  if (fate.kind === "drop") return drop(tx, c, fate.reason, { alertRuleId: fate.ruleId, decisions: [...decisions, fateWords] });
+  if (fate.kind === "drop")
+    return drop(tx, c, fate.reason, { alertRuleId: fate.ruleId, decisions: [...decisions, fateWords] });
   decisions.push(fateWords);
 
   const { ticket, created, route } = await fileTicket(tx, m, {
@@ -231,9 +266,8 @@ async function ingestIn(tx: Tx, c: TicketMail): Promise<InboundOutcome | null> {
   });
 }
 
-async function ticketRef(tx: Tx, ticketId: string): Promise<{ id: string; number: number } | null> {
-  const [row] = await tx.$queryRaw<{ id: string; number: number | bigint }[]>`SELECT "id", "number" FROM "Ticket" WHERE "id" = ${ticketId}`;
-  return row ? { id: row.id, number: Number(row.number) } : null;
+async function ticketRef(tx: Sql, ticketId: string): Promise<{ id: string; number: number } | null> {
+  return (await tx.selectFrom("Ticket").select(["id", "number"]).where("id", "=", ticketId).executeTakeFirst()) ?? null;
 }
 
 /** What fileTicket does for a fate that keeps the mail. */

@@ -4,8 +4,7 @@
  * (mail.example.com → example.com) → that client; else the Unattributed queue (clientId null). Domains are
  * compared lower-cased and IDN-normalised (A-labels), the form ClientDomain rows are stored in.
  */
-import type { Tx } from "../db/client";
-import { sqlList } from "../db/raw-sql";
+import { sqlOf, type SqlConn } from "../db/sql";
 import { domainOf, normaliseSenderAddress } from "../mail/addresses";
 
 
@@ -38,19 +37,28 @@ export function domainCandidates(domain: string): string[] {
   return out.reverse();
 }
 
-export async function routeSender(db: Tx, tenantId: string, senderAddress: string | null): Promise<Route> {
+export async function routeSender(db: SqlConn, tenantId: string, senderAddress: string | null): Promise<Route> {
   const address = normaliseSenderAddress(senderAddress);
   if (!address) return { clientId: null, via: "unattributed", contactId: null };
-  // Raw (server/db/raw-sql.ts): the router runs for every new ticket the MTA opens.
-  const [contact = null] = await db.$queryRaw<{ id: string; clientId: string | null; name: string | null }[]>`
-    SELECT "id", "clientId", "name" FROM "Contact" WHERE "tenantId" = ${tenantId} AND "email" = ${address}`;
+  const sql = sqlOf(db);
+  const contact =
+    (await sql
+      .selectFrom("Contact")
+      .select(["id", "clientId", "name"])
+      .where("tenantId", "=", tenantId)
+      .where("email", "=", address)
+      .executeTakeFirst()) ?? null;
   if (contact?.clientId) return { clientId: contact.clientId, via: "contact", contactId: contact.id, contact };
 
   const domain = domainOf(address);
   const candidates = domainCandidates(domain);
   const rows = candidates.length
-    ? await db.$queryRaw<{ domain: string; clientId: string }[]>`SELECT "domain", "clientId" FROM "ClientDomain"
-        WHERE "tenantId" = ${tenantId} AND "domain" IN (${sqlList(candidates)})`
+    ? await sql
+        .selectFrom("ClientDomain")
+        .select(["domain", "clientId"])
+        .where("tenantId", "=", tenantId)
+        .where("domain", "in", candidates)
+        .execute()
     : [];
   for (const candidate of candidates) {
     const row = rows.find((r) => r.domain === candidate);

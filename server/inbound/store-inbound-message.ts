@@ -3,9 +3,9 @@
  * attachments. `dedupeKey` is unique: a second arrival of the same message to the same recipients fails here,
  * and the whole transaction with it (R-IN-10).
  */
-import type { Tx } from "../db/client";
 import { ATTACHMENT_CHUNKS, isChunked, SOURCE_CHUNKS, writeChunks } from "../db/chunked-bytes";
-import { insertRow, newRowId } from "../db/raw-sql";
+import { newRowId } from "../db/raw-sql";
+import { sqlOf, type SqlConn } from "../db/sql";
 import type { AuthenticationResult } from "../mail/authenticate";
 import type { MailClass } from "../mail/automatic-mail";
 import type { ReceivedMessage } from "./received-message";
@@ -20,69 +20,84 @@ function authJson(auth: AuthenticationResult): string | null {
 }
 
 /** Auto-replies and reports kept on the ticket they answer are AUTOMATIC; automated notifications AUTOMATED. */
-const MESSAGE_KIND: Record<MailClass, string> = { human: "REPLY", automated: "AUTOMATED", "auto-reply": "AUTOMATIC", report: "AUTOMATIC" };
+const MESSAGE_KIND: Record<MailClass, string> = {
+  human: "REPLY",
+  automated: "AUTOMATED",
+  "auto-reply": "AUTOMATIC",
+  report: "AUTOMATIC",
+};
 
 /** Stores the message on `ticketId`; resolves with the new message's id. */
 export async function storeInboundMessage(
-  tx: Tx,
+  conn: SqlConn,
   m: ReceivedMessage,
   a: { tenantId: string; ticketId: string; sender: string | null; mailClass: MailClass; dedupeKey: string; now: Date },
 ): Promise<string> {
   const { parsed, input, auth } = m;
   const { tenantId } = a;
   const messageId = newRowId();
-  await insertRow(tx, "Message", {
-    id: messageId,
-    tenantId,
-    ticketId: a.ticketId,
-    direction: "INBOUND",
-    kind: MESSAGE_KIND[a.mailClass],
-    messageIdHeader: parsed.messageId,
-    inReplyTo: parsed.inReplyTo,
-    references: parsed.references.join(" ") || null,
-    threadTopic: parsed.threadTopic,
-    threadIndex: parsed.threadIndex,
-    fromAddress: parsed.from?.address ?? a.sender ?? "",
-    fromName: parsed.from?.name || null,
-    toJson: JSON.stringify(parsed.to),
-    ccJson: JSON.stringify(parsed.cc),
-    subject: parsed.subject,
-    sentAt: input.receivedAt,
-    textBody: parsed.text,
-    newText: parsed.newText,
-    htmlBody: parsed.html,
-    headersJson: JSON.stringify(parsed.headers),
-    spf: auth.spf,
-    dkim: auth.dkim,
-    dmarc: auth.dmarc,
-    arc: auth.arc,
-    authJson: authJson(auth),
-    scanJson: m.scan ? JSON.stringify(m.scan) : null,
-    dedupeKey: a.dedupeKey,
-    // HTML-only mail opens Formatted (B2).
-    textFromHtml: parsed.textFromHtml,
-    createdAt: a.now,
-  });
+  const tx = sqlOf(conn);
+  await tx
+    .insertInto("Message")
+    .values({
+      id: messageId,
+      tenantId,
+      ticketId: a.ticketId,
+      direction: "INBOUND",
+      kind: MESSAGE_KIND[a.mailClass],
+      messageIdHeader: parsed.messageId,
+      inReplyTo: parsed.inReplyTo,
+      references: parsed.references.join(" ") || null,
+      threadTopic: parsed.threadTopic,
+      threadIndex: parsed.threadIndex,
+      fromAddress: parsed.from?.address ?? a.sender ?? "",
+      fromName: parsed.from?.name || null,
+      toJson: JSON.stringify(parsed.to),
+      ccJson: JSON.stringify(parsed.cc),
+      subject: parsed.subject,
+      sentAt: input.receivedAt,
+      textBody: parsed.text,
+      newText: parsed.newText,
+      htmlBody: parsed.html,
+      headersJson: JSON.stringify(parsed.headers),
+      spf: auth.spf,
+      dkim: auth.dkim,
+      dmarc: auth.dmarc,
+      arc: auth.arc,
+      authJson: authJson(auth),
+      scanJson: m.scan ? JSON.stringify(m.scan) : null,
+      dedupeKey: a.dedupeKey,
+      // HTML-only mail opens Formatted (B2).
+      textFromHtml: parsed.textFromHtml,
+      createdAt: a.now,
+    })
+    .execute();
   // Large values go in chunks, one statement each (server/db/chunked-bytes.ts): bounded memory per message.
   const rawChunked = isChunked(input.raw);
-  await insertRow(tx, "MessageSource", { messageId, raw: rawChunked ? new Uint8Array(0) : new Uint8Array(input.raw) });
+  await tx
+    .insertInto("MessageSource")
+    .values({ messageId, raw: rawChunked ? new Uint8Array(0) : input.raw })
+    .execute();
   if (rawChunked) await writeChunks(tx, SOURCE_CHUNKS, messageId, input.raw);
   for (const f of parsed.attachments) {
     const id = newRowId();
     const chunked = isChunked(f.content);
-    await insertRow(tx, "Attachment", {
-      id,
-      tenantId,
-      messageId,
-      filename: f.filename.slice(0, 255),
-      contentType: f.contentType.slice(0, 255),
-      size: f.size,
-      contentId: f.contentId,
-      inline: f.inline,
-      sha256: f.sha256,
-      content: chunked ? new Uint8Array(0) : new Uint8Array(f.content),
-      createdAt: a.now,
-    });
+    await tx
+      .insertInto("Attachment")
+      .values({
+        id,
+        tenantId,
+        messageId,
+        filename: f.filename.slice(0, 255),
+        contentType: f.contentType.slice(0, 255),
+        size: f.size,
+        contentId: f.contentId,
+        inline: f.inline,
+        sha256: f.sha256,
+        content: chunked ? new Uint8Array(0) : f.content,
+        createdAt: a.now,
+      })
+      .execute();
     if (chunked) await writeChunks(tx, ATTACHMENT_CHUNKS, id, f.content);
   }
   return messageId;

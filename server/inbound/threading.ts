@@ -7,8 +7,7 @@
  * Only the receiving tenant's tickets are ever considered: a token or Message-Id of another tenant is ignored,
  * never an error and never a hint that it exists. Merged tickets resolve to their survivor (R-TKT-3).
  */
-import type { Tx } from "../db/client";
-import { sqlList } from "../db/raw-sql";
+import { sqlOf, type SqlConn } from "../db/sql";
 import { parseOutboundMessageId } from "../outbound/message-id";
 import { parseGatewayAddress } from "../mail/addresses";
 
@@ -31,7 +30,7 @@ const MAX_MERGE_HOPS = 16;
 /** References looked up per message: the most recent ones carry the thread; the rest is history. */
 const MAX_REFERENCES = 50;
 
-export async function findThread(db: Tx, input: FindThreadInput): Promise<ThreadMatch | null> {
+export async function findThread(db: SqlConn, input: FindThreadInput): Promise<ThreadMatch | null> {
   for (const address of input.addresses) {
     const parsed = parseGatewayAddress(input.secret, address, input.inboundDomain);
     if (parsed?.kind !== "reply" || parsed.slug !== input.slug || !parsed.ticketId) continue;
@@ -59,10 +58,16 @@ export async function findThread(db: Tx, input: FindThreadInput): Promise<Thread
     if (survivor) return { ticketId: survivor, via };
   }
 
-  // Raw (server/db/raw-sql.ts), as is survivingTicket: threading runs for every message the MTA receives.
-  const stored = await db.$queryRaw<{ messageIdHeader: string; ticketId: string }[]>`
-    SELECT "messageIdHeader", "ticketId" FROM "Message"
-    WHERE "tenantId" = ${input.tenantId} AND "messageIdHeader" IN (${sqlList(ordered.map((o) => o.id))})`;
+  const stored = await sqlOf(db)
+    .selectFrom("Message")
+    .select(["messageIdHeader", "ticketId"])
+    .where("tenantId", "=", input.tenantId)
+    .where(
+      "messageIdHeader",
+      "in",
+      ordered.map((o) => o.id),
+    )
+    .execute();
   if (!stored.length) return null;
   const byId = new Map(stored.map((m) => [m.messageIdHeader, m.ticketId]));
   for (const { id, via } of ordered) {
@@ -75,11 +80,16 @@ export async function findThread(db: Tx, input: FindThreadInput): Promise<Thread
 }
 
 /** The ticket a merged ticket's mail goes to, within the tenant; null when it does not exist there. */
-export async function survivingTicket(db: Tx, tenantId: string, ticketId: string): Promise<string | null> {
+export async function survivingTicket(db: SqlConn, tenantId: string, ticketId: string): Promise<string | null> {
+  const sql = sqlOf(db);
   let id = ticketId;
   for (let hop = 0; hop <= MAX_MERGE_HOPS; hop++) {
-    const [ticket] = await db.$queryRaw<{ id: string; mergedIntoId: string | null }[]>`
-      SELECT "id", "mergedIntoId" FROM "Ticket" WHERE "id" = ${id} AND "tenantId" = ${tenantId}`;
+    const ticket = await sql
+      .selectFrom("Ticket")
+      .select(["id", "mergedIntoId"])
+      .where("id", "=", id)
+      .where("tenantId", "=", tenantId)
+      .executeTakeFirst();
     if (!ticket) return null;
     if (!ticket.mergedIntoId || ticket.mergedIntoId === ticket.id) return ticket.id;
     id = ticket.mergedIntoId;

@@ -8,10 +8,11 @@
  * whose worker died is claimed again once the lease runs out. Leases compare against each node's clock, so nodes
  * must keep their clocks in sync (NTP) to well within OUTBOUND_LEASE_SECONDS.
  */
+import type { ExpressionBuilder } from "kysely";
 import { z } from "zod";
 import { recordActivity } from "../activity/record-activity";
-import type { Db, Tx } from "../db/client";
-import { TRANSACTION_OPTIONS } from "../db/transactions";
+import type { Db } from "../db/client";
+import { sqlOf, sqlTransaction, type DB, type SqlConn } from "../db/sql";
 import { AppError } from "../errors";
 import { JOB_STATE_RANK, WAITING_JOB_STATES, jobStateOf, type AttemptState, type DeliveryState, type JobState } from "./delivery-states";
 
@@ -60,14 +61,13 @@ export const claimOutboundJobsInput = z.object({
 });
 export type ClaimOutboundJobsInput = z.input<typeof claimOutboundJobsInput>;
 
-function dueWhere(now: Date) {
-  return {
-    OR: [
-      { state: { in: [...WAITING_JOB_STATES] }, nextAttemptAt: { lte: now } },
-      // A worker that claimed the job and died: its lease has run out.
-      { state: "SENDING", lockedUntil: { lt: now } },
-    ],
-  };
+/** Due: queued or deferred and its time has come, or claimed by a worker that died (its lease has run out). */
+function due(now: Date) {
+  return (eb: ExpressionBuilder<DB, "OutboundJob">) =>
+    eb.or([
+      eb.and([eb("state", "in", [...WAITING_JOB_STATES]), eb("nextAttemptAt", "<=", now)]),
+      eb.and([eb("state", "=", "SENDING"), eb("lockedUntil", "<", now)]),
+    ]);
 }
 
 function jsonList(value: string | null): string[] {
@@ -80,34 +80,37 @@ function jsonList(value: string | null): string[] {
  * Claims up to `limit` due jobs for `workerId`, oldest due first; each claim increments `attempts` so a job that
  * keeps crashing its worker still reaches the give-up limit.
  */
-export async function claimOutboundJobs(db: Tx, input: ClaimOutboundJobsInput): Promise<ClaimedJob[]> {
+export async function claimOutboundJobs(conn: SqlConn, input: ClaimOutboundJobsInput): Promise<ClaimedJob[]> {
   const { workerId, limit, leaseMs, now = new Date() } = claimOutboundJobsInput.parse(input);
+  const db = sqlOf(conn);
   const lockedUntil = new Date(now.getTime() + leaseMs);
   // Read more candidates than needed: other workers are claiming from the same head of the queue.
-  const candidates = await db.outboundJob.findMany({
-    where: dueWhere(now),
-    orderBy: { nextAttemptAt: "asc" },
-    take: limit * 3,
-    select: { id: true },
-  });
+  const candidates = await db
+    .selectFrom("OutboundJob")
+    .select("id")
+    .where(due(now))
+    .orderBy("nextAttemptAt", "asc")
+    .limit(limit * 3)
+    .execute();
   const claimed: string[] = [];
   for (const { id } of candidates) {
     if (claimed.length >= limit) break;
-    const { count } = await db.outboundJob.updateMany({
-      where: { id, ...dueWhere(now) },
-      data: { state: "SENDING", lockedBy: workerId, lockedUntil, attempts: { increment: 1 } },
-    });
-    if (count === 1) claimed.push(id);
+    const { numUpdatedRows } = await db
+      .updateTable("OutboundJob")
+      .set((eb) => ({ state: "SENDING", lockedBy: workerId, lockedUntil, attempts: eb("attempts", "+", 1), updatedAt: new Date() }))
+      .where("id", "=", id)
+      .where(due(now))
+      .executeTakeFirst();
+    if (numUpdatedRows === 1n) claimed.push(id);
   }
   if (claimed.length === 0) return [];
-  const rows = await db.outboundJob.findMany({
-    where: { id: { in: claimed }, lockedBy: workerId },
-    select: {
-      id: true, tenantId: true, messageId: true, envelopeFrom: true, recipients: true, raw: true, attempts: true, lockedUntil: true,
-      dataSentAt: true, dataRecipients: true,
-    },
-    orderBy: { nextAttemptAt: "asc" },
-  });
+  const rows = await db
+    .selectFrom("OutboundJob")
+    .select(["id", "tenantId", "messageId", "envelopeFrom", "recipients", "raw", "attempts", "lockedUntil", "dataSentAt", "dataRecipients"])
+    .where("id", "in", claimed)
+    .where("lockedBy", "=", workerId)
+    .orderBy("nextAttemptAt", "asc")
+    .execute();
   return rows.map((r) => ({
     id: r.id,
     tenantId: r.tenantId,
@@ -122,18 +125,20 @@ export async function claimOutboundJobs(db: Tx, input: ClaimOutboundJobsInput): 
 }
 
 /** The claim is still this worker's and its lease has not run out. */
-function heldWhere(jobId: string, workerId: string, now: Date) {
-  return { id: jobId, state: "SENDING", lockedBy: workerId, lockedUntil: { gt: now } };
+function held(jobId: string, workerId: string, now: Date) {
+  return (eb: ExpressionBuilder<DB, "OutboundJob">) =>
+    eb.and([eb("id", "=", jobId), eb("state", "=", "SENDING"), eb("lockedBy", "=", workerId), eb("lockedUntil", ">", now)]);
 }
 
 /** Extends the worker's claim while a delivery runs. False when the claim was lost (lease ran out, taken over). */
-export async function renewLease(db: Tx, input: { jobId: string; workerId: string; leaseMs: number; now?: Date }): Promise<boolean> {
+export async function renewLease(db: SqlConn, input: { jobId: string; workerId: string; leaseMs: number; now?: Date }): Promise<boolean> {
   const now = input.now ?? new Date();
-  const { count } = await db.outboundJob.updateMany({
-    where: heldWhere(input.jobId, input.workerId, now),
-    data: { lockedUntil: new Date(now.getTime() + input.leaseMs) },
-  });
-  return count === 1;
+  const { numUpdatedRows } = await sqlOf(db)
+    .updateTable("OutboundJob")
+    .set({ lockedUntil: new Date(now.getTime() + input.leaseMs), updatedAt: new Date() })
+    .where(held(input.jobId, input.workerId, now))
+    .executeTakeFirst();
+  return numUpdatedRows === 1n;
 }
 
 /**
@@ -141,28 +146,41 @@ export async function renewLease(db: Tx, input: { jobId: string; workerId: strin
  * when the claim is no longer this worker's: the caller must then abort without sending the dot, so a job taken
  * over by another worker is never delivered by both.
  */
-export async function markDataSending(db: Tx, input: { jobId: string; workerId: string; recipients: string[]; now?: Date }): Promise<void> {
+export async function markDataSending(db: SqlConn, input: { jobId: string; workerId: string; recipients: string[]; now?: Date }): Promise<void> {
   const now = input.now ?? new Date();
-  const { count } = await db.outboundJob.updateMany({
-    where: heldWhere(input.jobId, input.workerId, now),
-    data: { dataSentAt: now, dataRecipients: JSON.stringify(input.recipients) },
-  });
-  if (count !== 1) throw new AppError("CONFLICT", "This delivery is no longer held by this worker.");
+  const { numUpdatedRows } = await sqlOf(db)
+    .updateTable("OutboundJob")
+    .set({ dataSentAt: now, dataRecipients: JSON.stringify(input.recipients), updatedAt: new Date() })
+    .where(held(input.jobId, input.workerId, now))
+    .executeTakeFirst();
+  if (numUpdatedRows !== 1n) throw new AppError("CONFLICT", "This delivery is no longer held by this worker.");
 }
 
 /**
  * Gives a claimed job back untouched (nothing was sent: the worker is stopping). No activity row: nothing happened.
  * The attempt it counted is taken back.
  */
-export async function releaseClaim(db: Tx, input: { jobId: string; workerId: string }): Promise<boolean> {
-  const job = await db.outboundJob.findFirst({ where: { id: input.jobId, state: "SENDING", lockedBy: input.workerId }, select: { attempts: true } });
+export async function releaseClaim(conn: SqlConn, input: { jobId: string; workerId: string }): Promise<boolean> {
+  const db = sqlOf(conn);
+  const job = await db
+    .selectFrom("OutboundJob")
+    .select("attempts")
+    .where("id", "=", input.jobId)
+    .where("state", "=", "SENDING")
+    .where("lockedBy", "=", input.workerId)
+    .executeTakeFirst();
   if (!job) return false;
   const attempts = Math.max(job.attempts - 1, 0);
-  const { count } = await db.outboundJob.updateMany({
-    where: { id: input.jobId, state: "SENDING", lockedBy: input.workerId, dataSentAt: null },
-    data: { state: attempts > 0 ? "DEFERRED" : "QUEUED", attempts, lockedBy: null, lockedUntil: null, nextAttemptAt: new Date() },
-  });
-  return count === 1;
+  const now = new Date();
+  const { numUpdatedRows } = await db
+    .updateTable("OutboundJob")
+    .set({ state: attempts > 0 ? "DEFERRED" : "QUEUED", attempts, lockedBy: null, lockedUntil: null, nextAttemptAt: now, updatedAt: now })
+    .where("id", "=", input.jobId)
+    .where("state", "=", "SENDING")
+    .where("lockedBy", "=", input.workerId)
+    .where("dataSentAt", "is", null)
+    .executeTakeFirst();
+  return numUpdatedRows === 1n;
 }
 
 export const recipientOutcome = z.object({
@@ -223,27 +241,38 @@ function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
 export async function recordDeliveryAttempt(db: Db, rawInput: RecordDeliveryAttemptInput): Promise<RecordedDelivery> {
   const input = recordDeliveryAttemptInput.parse(rawInput);
   const now = input.now ?? new Date();
-  return db.$transaction(async (tx) => {
+  return sqlTransaction(db, async (tx) => {
     // Write first: on SQLite this takes the write lock before the transaction reads anything (a deferred transaction
     // that reads first fails with SQLITE_BUSY when another process wrote in between); on PostgreSQL it locks the job's
     // row, so no other node can claim it until this commits. It also checks the claim is still this worker's.
-    const held = await tx.outboundJob.updateMany({
-      where: { id: input.jobId, state: "SENDING", ...(input.workerId ? { lockedBy: input.workerId } : {}) },
-      data: { lockedUntil: new Date(now.getTime() + 60_000) },
-    });
-    if (held.count === 0) {
-      const exists = await tx.outboundJob.count({ where: { id: input.jobId } });
+    const stillHeld = (eb: ExpressionBuilder<DB, "OutboundJob">) =>
+      eb.and([
+        eb("id", "=", input.jobId),
+        eb("state", "=", "SENDING"),
+        ...(input.workerId ? [eb("lockedBy", "=", input.workerId)] : []),
+      ]);
+    const holding = await tx
+      .updateTable("OutboundJob")
+      .set({ lockedUntil: new Date(now.getTime() + 60_000), updatedAt: new Date() })
+      .where(stillHeld)
+      .executeTakeFirst();
+    if (holding.numUpdatedRows === 0n) {
+      const exists = await tx.selectFrom("OutboundJob").select("id").where("id", "=", input.jobId).executeTakeFirst();
       if (!exists) throw new AppError("NOT_FOUND", "Outbound job not found.");
       throw new AppError("CONFLICT", "This delivery is no longer held by this worker (finished or taken over after the lease ran out).");
     }
-    const job = await tx.outboundJob.findUnique({
-      where: { id: input.jobId },
-      select: {
-        id: true, tenantId: true, messageId: true, envelopeFrom: true, recipients: true, attempts: true, createdAt: true, bouncedRecipients: true,
-        message: { select: { ticketId: true, fromAddress: true, subject: true, messageIdHeader: true } },
-      },
-    });
-    if (!job) throw new AppError("NOT_FOUND", "Outbound job not found.");
+    const row = await tx
+      .selectFrom("OutboundJob as j")
+      .leftJoin("Message as m", "m.id", "j.messageId")
+      .select([
+        "j.id", "j.tenantId", "j.messageId", "j.envelopeFrom", "j.recipients", "j.attempts", "j.createdAt", "j.bouncedRecipients",
+        "m.ticketId", "m.fromAddress", "m.subject", "m.messageIdHeader",
+      ])
+      .where("j.id", "=", input.jobId)
+      .executeTakeFirst();
+    if (!row) throw new AppError("NOT_FOUND", "Outbound job not found.");
+    const { ticketId, fromAddress, subject, messageIdHeader, ...rest } = row;
+    const job = { ...rest, message: row.messageId && fromAddress !== null ? { ticketId, fromAddress, subject, messageIdHeader } : null };
 
     const byRecipient = new Map(input.outcomes.map((o) => [o.recipient.toLowerCase(), o]));
     const outcomes: RecipientOutcome[] = jsonList(job.recipients).map(
@@ -267,10 +296,11 @@ export async function recordDeliveryAttempt(db: Db, rawInput: RecordDeliveryAtte
     const bouncedAll = [...new Set([...jsonList(job.bouncedRecipients), ...[...refused, ...gaveUp].map((o) => o.recipient.toLowerCase())])];
     const state: AttemptState = deferred.length ? "DEFERRED" : bouncedAll.length ? "BOUNCED" : "DELIVERED";
 
-    const { count } = await tx.outboundJob.updateMany({
-      where: { id: job.id, state: "SENDING", ...(input.workerId ? { lockedBy: input.workerId } : {}) },
-      data: {
+    const { numUpdatedRows } = await tx
+      .updateTable("OutboundJob")
+      .set({
         state,
+        updatedAt: new Date(),
         lastReply: (gaveUp[0] ?? refused[0] ?? deferred[0] ?? delivered[0])?.reply.slice(0, 2000) ?? null,
         lockedBy: null,
         lockedUntil: null,
@@ -278,9 +308,10 @@ export async function recordDeliveryAttempt(db: Db, rawInput: RecordDeliveryAtte
         dataRecipients: null,
         bouncedRecipients: bouncedAll.length ? JSON.stringify(bouncedAll) : null,
         ...(deferred.length ? { recipients: JSON.stringify(deferred.map((o) => o.recipient)), nextAttemptAt: nextAttemptAt! } : {}),
-      },
-    });
-    if (count === 0) {
+      })
+      .where(stillHeld)
+      .executeTakeFirst();
+    if (numUpdatedRows === 0n) {
       throw new AppError("CONFLICT", "This delivery is no longer held by this worker (finished or taken over after the lease ran out).");
     }
 
@@ -331,30 +362,37 @@ export async function recordDeliveryAttempt(db: Db, rawInput: RecordDeliveryAtte
     const reason = (gaveUp[0] ?? refused[0] ?? deferred[0] ?? delivered[0])?.reply ?? "";
     // Account mail (invitations, password resets) has no message: its job is all there is.
     if (!job.messageId) return { state, messageState: state, nextAttemptAt, reason };
-    const [current] = await tx.$queryRaw<{ deliveryState: string | null }[]>`
-      UPDATE "Message" SET "deliveryState" = "deliveryState" WHERE "id" = ${job.messageId} RETURNING "deliveryState"`;
+    const current = await tx
+      .updateTable("Message")
+      .set((eb) => ({ deliveryState: eb.ref("deliveryState") }))
+      .where("id", "=", job.messageId)
+      .returning("deliveryState")
+      .executeTakeFirst();
     if (!current) throw new AppError("NOT_FOUND", "The outbound job's message no longer exists.");
-    const jobs = await tx.outboundJob.findMany({ where: { messageId: job.messageId }, select: { state: true, bouncedRecipients: true } });
+    const jobs = await tx.selectFrom("OutboundJob").select(["state", "bouncedRecipients"]).where("messageId", "=", job.messageId).execute();
     const messageState = messageStateOf(jobs, current.deliveryState);
     const detail = (refused[0] ?? gaveUp[0] ?? deferred[0] ?? delivered[0])?.reply ?? null;
-    await tx.message.update({
-      where: { id: job.messageId },
-      data: {
+    await tx
+      .updateTable("Message")
+      .set({
         deliveryState: messageState,
         // A DSN's bounce reason stays what the ticket shows.
         ...(current.deliveryState === "BOUNCED" ? {} : { deliveryDetail: detail }),
-      },
-    });
+      })
+      .where("id", "=", job.messageId)
+      .execute();
     return { state, messageState, nextAttemptAt, reason };
-  }, TRANSACTION_OPTIONS);
+  });
 }
 
 /** Marks the tenant's contacts with these addresses as failing (shown on the ticket, R-OUT-4). */
-export async function markContactsFailing(db: Tx, tenantId: string, emails: string[], reason: string, at: Date): Promise<number> {
+export async function markContactsFailing(db: SqlConn, tenantId: string, emails: string[], reason: string, at: Date): Promise<number> {
   if (emails.length === 0) return 0;
-  const { count } = await db.contact.updateMany({
-    where: { tenantId, email: { in: emails.map((e) => e.toLowerCase()) } },
-    data: { emailFailing: true, lastBounceAt: at, lastBounceReason: reason.slice(0, 1000) },
-  });
-  return count;
+  const { numUpdatedRows } = await sqlOf(db)
+    .updateTable("Contact")
+    .set({ emailFailing: true, lastBounceAt: at, lastBounceReason: reason.slice(0, 1000), updatedAt: new Date() })
+    .where("tenantId", "=", tenantId)
+    .where("email", "in", emails.map((e) => e.toLowerCase()))
+    .executeTakeFirst();
+  return Number(numUpdatedRows);
 }

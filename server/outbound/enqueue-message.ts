@@ -10,8 +10,8 @@
  * delivery jobs (messageId null, like account mail) and the activity row; the caller keeps its own record of it.
  */
 import { recordActivity } from "../activity/record-activity";
-import type { Tx } from "../db/client";
-import { insertRow, newRowId } from "../db/raw-sql";
+import { newRowId } from "../db/raw-sql";
+import { sqlOf, type SqlConn } from "../db/sql";
 import { domainOf } from "../mail/addresses";
 import type { Mailbox } from "./compose-message";
 import type { DeliveryState, JobState } from "./delivery-states";
@@ -85,29 +85,33 @@ function byDomain(recipients: string[]): string[][] {
 }
 
 /** Writes the message, its jobs and its activity row in `tx` (see the file header). */
-export async function enqueueMessage(tx: Tx, input: EnqueueMessageInput): Promise<EnqueuedMessage> {
+export async function enqueueMessage(conn: SqlConn, input: EnqueueMessageInput): Promise<EnqueuedMessage> {
   const { tenantId, messageId, at } = input;
   const cc = input.cc ?? [];
   const recipients = envelopeRecipients(input.to, cc);
-  const raw = new Uint8Array(input.raw);
+  const raw = input.raw;
   const ticketId = input.ticketId;
   const threaded = ticketId !== null;
-  if (threaded) await insertMessageRow(tx, input, ticketId, raw);
+  const tx = sqlOf(conn);
+  if (threaded) await insertMessageRow(conn, input, ticketId);
   const jobIds: string[] = [];
   for (const group of byDomain(recipients)) {
     const id = newRowId();
-    await insertRow(tx, "OutboundJob", {
-      id,
-      tenantId,
-      messageId: threaded ? messageId : null,
-      envelopeFrom: input.envelopeFrom,
-      recipients: JSON.stringify(group),
-      raw,
-      state: "QUEUED" satisfies JobState,
-      nextAttemptAt: at,
-      createdAt: at,
-      updatedAt: at,
-    });
+    await tx
+      .insertInto("OutboundJob")
+      .values({
+        id,
+        tenantId,
+        messageId: threaded ? messageId : null,
+        envelopeFrom: input.envelopeFrom,
+        recipients: JSON.stringify(group),
+        raw,
+        state: "QUEUED" satisfies JobState,
+        nextAttemptAt: at,
+        createdAt: at,
+        updatedAt: at,
+      })
+      .execute();
     jobIds.push(id);
   }
   await recordActivity(tx, {
@@ -129,47 +133,57 @@ export async function enqueueMessage(tx: Tx, input: EnqueueMessageInput): Promis
 }
 
 /** The thread entry of a ticket's outbound message: Message, MessageSource and attachments. */
-async function insertMessageRow(tx: Tx, input: EnqueueMessageInput, ticketId: string, raw: Uint8Array): Promise<void> {
+async function insertMessageRow(conn: SqlConn, input: EnqueueMessageInput, ticketId: string): Promise<void> {
   const { tenantId, messageId, at } = input;
   const cc = input.cc ?? [];
-  await insertRow(tx, "Message", {
-    id: messageId,
-    tenantId,
-    ticketId,
-    direction: "OUTBOUND",
-    kind: input.kind,
-    messageIdHeader: input.messageIdHeader,
-    inReplyTo: input.inReplyTo ?? null,
-    references: input.references?.join(" ") || null,
-    threadTopic: input.threadTopic ?? null,
-    threadIndex: input.threadIndex ?? null,
-    fromAddress: input.from.address,
-    fromName: input.from.name || null,
-    toJson: mailboxesJson(input.to),
-    ccJson: mailboxesJson(cc),
-    subject: input.subject,
-    sentAt: at,
-    textBody: input.text,
-    newText: input.text,
-    htmlBody: input.html ?? null,
-    deliveryState: "QUEUED" satisfies DeliveryState,
-    authorId: input.authorId ?? null,
-    envelopeFrom: input.envelopeFrom,
-    idempotencyKey: input.idempotencyKey ?? null,
-    createdAt: at,
-  });
-  await insertRow(tx, "MessageSource", { messageId, raw });
+  const raw = input.raw;
+  const tx = sqlOf(conn);
+  await tx
+    .insertInto("Message")
+    .values({
+      id: messageId,
+      tenantId,
+      ticketId,
+      direction: "OUTBOUND",
+      kind: input.kind,
+      messageIdHeader: input.messageIdHeader,
+      inReplyTo: input.inReplyTo ?? null,
+      references: input.references?.join(" ") || null,
+      threadTopic: input.threadTopic ?? null,
+      threadIndex: input.threadIndex ?? null,
+      fromAddress: input.from.address,
+      fromName: input.from.name || null,
+      toJson: mailboxesJson(input.to),
+      ccJson: mailboxesJson(cc),
+      subject: input.subject,
+      sentAt: at,
+      textBody: input.text,
+      newText: input.text,
+      htmlBody: input.html ?? null,
+      deliveryState: "QUEUED" satisfies DeliveryState,
+      authorId: input.authorId ?? null,
+      envelopeFrom: input.envelopeFrom,
+      idempotencyKey: input.idempotencyKey ?? null,
+      createdAt: at,
+    })
+    .execute();
+  await tx.insertInto("MessageSource").values({ messageId, raw }).execute();
   if (input.attachments?.length) {
-    await tx.attachment.createMany({
-      data: input.attachments.map((a) => ({
-        tenantId,
-        messageId,
-        filename: a.filename,
-        contentType: a.contentType,
-        size: a.content.length,
-        sha256: a.sha256,
-        content: new Uint8Array(a.content),
-      })),
-    });
+    await tx
+      .insertInto("Attachment")
+      .values(
+        input.attachments.map((a) => ({
+          id: newRowId(),
+          createdAt: at,
+          tenantId,
+          messageId,
+          filename: a.filename,
+          contentType: a.contentType,
+          size: a.content.length,
+          sha256: a.sha256,
+          content: a.content,
+        })),
+      )
+      .execute();
   }
 }

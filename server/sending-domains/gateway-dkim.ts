@@ -76,7 +76,10 @@ export function gatewayDkim(options: GatewayDkimOptions): GatewayDkim {
     publicKeyBase64 = createPublicKey(key).export({ type: "spki", format: "der" }).toString("base64");
   } catch (err) {
     const where = options.configuredKey ? "GATEWAY_DKIM_KEY" : gatewayDkimKeyFile(options.dataDir);
-    throw new Error(`The gateway DKIM key (${where}) is unreadable: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new Error(
+      `The gateway DKIM key (${where}) is unreadable: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   }
   const dkim = { domain: options.inboundDomain, selector: options.selector, privateKeyPem, publicKeyBase64 };
   cache.set(cacheKey, dkim);

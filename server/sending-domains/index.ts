@@ -71,4 +71,10 @@ export {
   type UserSendAs,
   type VerifiedDomainOption,
 } from "./sending-domain-pages";
-export { startRecheckJob, RECHECK_INTERVAL_MS, RECHECK_MAX_AGE_MS, type RecheckJob, type RecheckJobOptions } from "./recheck-job";
+export {
+  startRecheckJob,
+  RECHECK_INTERVAL_MS,
+  RECHECK_MAX_AGE_MS,
+  type RecheckJob,
+  type RecheckJobOptions,
+} from "./recheck-job";

@@ -2,6 +2,7 @@
  * Sending domains of a tenant (R-DOM-1): add (validated, IDN-normalised, RSA-2048 DKIM key generated, private key
  * sealed with secret-box), list, get, remove. Every query is scoped by tenantId (R-TEN-1).
  */
+import { sqlOf, type SqlConn } from "../db/sql";
 import { generateKeyPair } from "node:crypto";
 import { promisify } from "node:util";
 import { z } from "zod";
@@ -97,7 +98,10 @@ export async function addSendingDomain(db: Tx, input: AddSendingDomainInput): Pr
       { field: "domain" },
     );
   }
-  const existing = await db.sendingDomain.findUnique({ where: { tenantId_domain: { tenantId, domain } }, select: { id: true } });
+  const existing = await db.sendingDomain.findUnique({
+    where: { tenantId_domain: { tenantId, domain } },
+    select: { id: true },
+  });
   if (existing) throw new AppError("CONFLICT", `${domain} is already a sending domain.`, { field: "domain" });
 
   const { publicKey, privateKey } = await generateKeyPairAsync("rsa", {
@@ -147,8 +151,18 @@ export async function removeSendingDomain(db: Tx, tenantId: string, id: string):
 }
 
 /** The decrypted DKIM private key (PEM) of a tenant's sending domain, for signing only; it never leaves the server. */
-export async function sendingDomainPrivateKey(db: Tx, secret: string, tenantId: string, id: string): Promise<string> {
-  const row = await db.sendingDomain.findFirst({ where: { id, tenantId }, select: { dkimPrivateKeyEnc: true } });
+export async function sendingDomainPrivateKey(
+  db: SqlConn,
+  secret: string,
+  tenantId: string,
+  id: string,
+): Promise<string> {
+  const row = await sqlOf(db)
+    .selectFrom("SendingDomain")
+    .select("dkimPrivateKeyEnc")
+    .where("id", "=", id)
+    .where("tenantId", "=", tenantId)
+    .executeTakeFirst();
   if (!row) throw new AppError("NOT_FOUND", "Sending domain not found.");
   return openString(secret, DKIM_KEY_PURPOSE, row.dkimPrivateKeyEnc);
 }

@@ -3,7 +3,14 @@
  * record when the domain already has one), DKIM at `<selector>._domainkey.<domain>`, DMARC at `_dmarc.<domain>`.
  */
 import { resolveTxtJoined, type Resolver } from "../dns/resolver";
-import { countSpfRecordLookups, isSpfRecord, mergeSpf, SPF_LOOKUP_LIMIT, spfAuthorises, type SpfLookupCount } from "./spf";
+import {
+  countSpfRecordLookups,
+  isSpfRecord,
+  mergeSpf,
+  SPF_LOOKUP_LIMIT,
+  spfAuthorises,
+  type SpfLookupCount,
+} from "./spf";
 
 /** DNS providers take a TXT value as character-strings of at most 255 octets each (RFC 1035 §3.3). */
 export const TXT_CHUNK = 255;

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import type { Tx } from "../db/client";
+import { sqlOf, type SqlConn } from "../db/sql";
 import { AppError } from "../errors";
 import { tenantMailbox } from "../mail/addresses";
 import { normaliseDomain, withAsciiDomain } from "../domain-names";
@@ -74,13 +75,15 @@ function unmetRecords(d: DomainRow): string {
  * Finds the verified sending domain for `address` in the tenant. BAD_INPUT (field) when the domain is not one
  * of the tenant's sending domains; PRECONDITION (field) naming the unmet record when it is not verified.
  */
-async function verifiedDomainFor(db: Tx, tenantId: string, address: string, field: string): Promise<DomainRow> {
+async function verifiedDomainFor(db: SqlConn, tenantId: string, address: string, field: string): Promise<DomainRow> {
   const domain = address.lastIndexOf("@") > 0 ? normaliseDomain(domainOf(address)) : null;
   if (!domain) throw new AppError("BAD_INPUT", `${address} is not a valid email address.`, { field });
-  const row = await db.sendingDomain.findUnique({
-    where: { tenantId_domain: { tenantId, domain } },
-    select: { id: true, domain: true, selector: true, verified: true, checkJson: true },
-  });
+  const row = await sqlOf(db)
+    .selectFrom("SendingDomain")
+    .select(["id", "domain", "selector", "verified", "checkJson"])
+    .where("tenantId", "=", tenantId)
+    .where("domain", "=", domain)
+    .executeTakeFirst();
   if (!row) {
     throw new AppError(
       "BAD_INPUT",
@@ -122,44 +125,64 @@ export type ResolveFromAddressInput = z.infer<typeof resolveFromAddressInput>;
  * PRECONDITION when no From address is configured at all. No silent fallback to a lower-priority address: the
  * technician chose that address, and sending from another one would surprise the client.
  */
-export async function resolveFromAddress(db: Tx, input: ResolveFromAddressInput): Promise<ResolvedFrom>;
+export async function resolveFromAddress(db: SqlConn, input: ResolveFromAddressInput): Promise<ResolvedFrom>;
 /**
  * With `gateway`, a tenant that has configured no From at all (no send-as address, client override or default
  * support address, each of which needs a verified domain) gets its gateway address instead of the refusal (R-UX-1).
  */
-export async function resolveFromAddress(db: Tx, input: ResolveFromAddressInput, gateway: GatewaySender): Promise<ResolvedFrom | GatewayFrom>;
 export async function resolveFromAddress(
-  db: Tx,
+  db: SqlConn,
+  input: ResolveFromAddressInput,
+  gateway: GatewaySender,
+): Promise<ResolvedFrom | GatewayFrom>;
+export async function resolveFromAddress(
+  db: SqlConn,
   input: ResolveFromAddressInput,
   gateway?: GatewaySender,
 ): Promise<ResolvedFrom | GatewayFrom> {
   const { tenantId, userId, clientId } = resolveFromAddressInput.parse(input);
-  const tenant = await db.tenant.findUnique({
-    where: { id: tenantId },
-    select: { name: true, slug: true, defaultFromAddress: true, defaultFromName: true },
-  });
+  // Kysely (server/db/sql.ts): this runs inside the MTA's ingest transaction for every acknowledgement.
+  const sql = sqlOf(db);
+  const tenant = await sql
+    .selectFrom("Tenant")
+    .select(["name", "slug", "defaultFromAddress", "defaultFromName"])
+    .where("id", "=", tenantId)
+    .executeTakeFirst();
   if (!tenant) throw new AppError("NOT_FOUND", "Tenant not found.");
   const tenantName = tenant.defaultFromName ?? tenant.name;
 
   let chosen: { address: string; name: string; source: ResolvedFrom["source"]; field: string } | undefined;
   if (userId) {
-    const user = await db.user.findFirst({ where: { id: userId, tenantId }, select: { sendAsAddress: true, sendAsName: true, name: true } });
+    const user = await sql
+      .selectFrom("user")
+      .select(["sendAsAddress", "sendAsName", "name"])
+      .where("id", "=", userId)
+      .where("tenantId", "=", tenantId)
+      .executeTakeFirst();
     if (user?.sendAsAddress) {
-      chosen = { address: user.sendAsAddress, name: user.sendAsName ?? user.name, source: "user", field: "sendAsAddress" };
+      chosen = {
+        address: user.sendAsAddress,
+        name: user.sendAsName ?? user.name,
+        source: "user",
+        field: "sendAsAddress",
+      };
     }
   }
   if (!chosen && clientId) {
-    const client = await db.client.findFirst({
-      where: { id: clientId, tenantId },
-      select: { sendingAddress: true, sendingName: true, sendingDomain: { select: { domain: true } } },
-    });
+    const client = await sql
+      .selectFrom("Client")
+      .leftJoin("SendingDomain", "SendingDomain.id", "Client.sendingDomainId")
+      .select(["Client.sendingAddress", "Client.sendingName", "SendingDomain.domain"])
+      .where("Client.id", "=", clientId)
+      .where("Client.tenantId", "=", tenantId)
+      .executeTakeFirst();
     const name = client?.sendingName ?? tenantName;
     if (client?.sendingAddress) {
       chosen = { address: client.sendingAddress, name, source: "client", field: "sendingAddress" };
-    } else if (client?.sendingDomain) {
+    } else if (client?.domain) {
       // A domain override without an address keeps the tenant default's mailbox name on the client's domain.
       const local = tenant.defaultFromAddress?.slice(0, tenant.defaultFromAddress.lastIndexOf("@")) || "support";
-      chosen = { address: `${local}@${client.sendingDomain.domain}`, name, source: "client", field: "sendingDomainId" };
+      chosen = { address: `${local}@${client.domain}`, name, source: "client", field: "sendingDomainId" };
     }
   }
   if (!chosen && tenant.defaultFromAddress) {
@@ -184,7 +207,10 @@ export async function resolveFromAddress(
   const domain = await verifiedDomainFor(db, tenantId, chosen.address, chosen.field).catch((err: unknown) => {
     // At send time an unknown domain is a missing precondition too (the domain was removed after being chosen).
     if (err instanceof AppError && err.code === "BAD_INPUT") {
-      throw new AppError("PRECONDITION", `Cannot send from ${chosen.address}: ${err.message}`, { field: chosen.field, cause: err });
+      throw new AppError("PRECONDITION", `Cannot send from ${chosen.address}: ${err.message}`, {
+        field: chosen.field,
+        cause: err,
+      });
     }
     throw err;
   });
@@ -237,7 +263,10 @@ export async function setClientSendingOverride(db: Tx, input: SetClientSendingOv
   const client = await db.client.findFirst({ where: { id: clientId, tenantId }, select: { id: true } });
   if (!client) throw new AppError("NOT_FOUND", "Client not found.");
   if (sendingDomainId === null) {
-    await db.client.update({ where: { id: clientId }, data: { sendingDomainId: null, sendingAddress: null, sendingName: null } });
+    await db.client.update({
+      where: { id: clientId },
+      data: { sendingDomainId: null, sendingAddress: null, sendingName: null },
+    });
     return;
   }
   const domain = await db.sendingDomain.findFirst({
@@ -258,7 +287,10 @@ export async function setClientSendingOverride(db: Tx, input: SetClientSendingOv
     }
   }
   const name = input.name ? parseField(nameSchema, input.name, "sendingName", "The sender name") || null : null;
-  await db.client.update({ where: { id: clientId }, data: { sendingDomainId: domain.id, sendingAddress: address, sendingName: name } });
+  await db.client.update({
+    where: { id: clientId },
+    data: { sendingDomainId: domain.id, sendingAddress: address, sendingName: name },
+  });
 }
 
 export const setTenantDefaultFromInput = z.object({

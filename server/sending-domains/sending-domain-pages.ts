@@ -68,7 +68,11 @@ function summary(d: SendingDomainView, clientCount: number): SendingDomainSummar
 export async function listSendingDomainSummaries(db: Tx, tenantId: string): Promise<SendingDomainSummary[]> {
   const [domains, counts] = await Promise.all([
     listSendingDomains(db, tenantId),
-    db.client.groupBy({ by: ["sendingDomainId"], where: { tenantId, sendingDomainId: { not: null } }, _count: { _all: true } }),
+    db.client.groupBy({
+      by: ["sendingDomainId"],
+      where: { tenantId, sendingDomainId: { not: null } },
+      _count: { _all: true },
+    }),
   ]);
   const byDomain = new Map(counts.map((c) => [c.sendingDomainId, c._count._all]));
   return domains.map((d) => summary(d, byDomain.get(d.id) ?? 0));
@@ -155,7 +159,10 @@ export type TenantDefaultFrom = {
 /** The tenant's client-facing support address (R-DOM-4 tenant default) and the domains it may be on. */
 export async function getTenantDefaultFrom(db: Tx, tenantId: string): Promise<TenantDefaultFrom> {
   const [tenant, verifiedDomains] = await Promise.all([
-    db.tenant.findUnique({ where: { id: tenantId }, select: { name: true, defaultFromAddress: true, defaultFromName: true } }),
+    db.tenant.findUnique({
+      where: { id: tenantId },
+      select: { name: true, defaultFromAddress: true, defaultFromName: true },
+    }),
     listVerifiedSendingDomains(db, tenantId),
   ]);
   if (!tenant) throw new AppError("NOT_FOUND", "Tenant not found.");
@@ -180,7 +187,10 @@ export type UserSendAs = {
 /** User profile → Email → Default sending address: the current value and the domains it may be on. */
 export async function getUserSendAs(db: Tx, tenantId: string, userId: string): Promise<UserSendAs> {
   const [user, tenant, verifiedDomains] = await Promise.all([
-    db.user.findFirst({ where: { id: userId, tenantId }, select: { name: true, sendAsAddress: true, sendAsName: true } }),
+    db.user.findFirst({
+      where: { id: userId, tenantId },
+      select: { name: true, sendAsAddress: true, sendAsName: true },
+    }),
     db.tenant.findUnique({ where: { id: tenantId }, select: { defaultFromAddress: true } }),
     listVerifiedSendingDomains(db, tenantId),
   ]);
@@ -204,14 +214,26 @@ export type ClientSendingOverride = {
 };
 
 /** Client → Settings → Email: the client's sending override and the domains it may be on. */
-export async function getClientSendingOverride(db: Tx, tenantId: string, clientId: string): Promise<ClientSendingOverride> {
+export async function getClientSendingOverride(
+  db: Tx,
+  tenantId: string,
+  clientId: string,
+): Promise<ClientSendingOverride> {
   const [client, tenant, domains] = await Promise.all([
     db.client.findFirst({
       where: { id: clientId, tenantId },
-      select: { sendingAddress: true, sendingName: true, sendingDomain: { select: { id: true, domain: true, verified: true } } },
+      select: {
+        sendingAddress: true,
+        sendingName: true,
+        sendingDomain: { select: { id: true, domain: true, verified: true } },
+      },
     }),
     db.tenant.findUnique({ where: { id: tenantId }, select: { defaultFromAddress: true } }),
-    db.sendingDomain.findMany({ where: { tenantId }, select: { id: true, domain: true, verified: true }, orderBy: { domain: "asc" } }),
+    db.sendingDomain.findMany({
+      where: { tenantId },
+      select: { id: true, domain: true, verified: true },
+      orderBy: { domain: "asc" },
+    }),
   ]);
   if (!client) throw new AppError("NOT_FOUND", "No such client.");
   const sd = client.sendingDomain;

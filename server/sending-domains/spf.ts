@@ -102,7 +102,11 @@ export async function countSpfLookups(resolver: Resolver, domain: string): Promi
  * redirects through the resolver. Loop-safe: a domain already on the current include path is not walked again
  * (it is reported in `loops`); the walk stops once WALK_CAP look-ups have been counted.
  */
-export async function countSpfRecordLookups(resolver: Resolver, record: string, ownDomain?: string): Promise<SpfLookupCount> {
+export async function countSpfRecordLookups(
+  resolver: Resolver,
+  record: string,
+  ownDomain?: string,
+): Promise<SpfLookupCount> {
   const acc: SpfLookupCount = { lookups: 0, exceedsLimit: false, loops: [], problems: [] };
   await walk(resolver, record, ownDomain ? [ownDomain.toLowerCase()] : [], acc);
   acc.exceedsLimit = acc.lookups > SPF_LOOKUP_LIMIT;

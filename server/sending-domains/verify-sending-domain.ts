@@ -100,7 +100,12 @@ async function checkSpf(resolver: Resolver, domain: string, o: CheckOptions): Pr
   return { ...base, expected: record, status: "verified", message: `SPF record at ${domain} is verified` };
 }
 
-async function checkDkim(resolver: Resolver, domain: string, selector: string, publicKey: string): Promise<RecordCheck> {
+async function checkDkim(
+  resolver: Resolver,
+  domain: string,
+  selector: string,
+  publicKey: string,
+): Promise<RecordCheck> {
   const host = dkimHost(domain, selector);
   const all = await txt(resolver, host);
   const expected = dkimRecordValue(publicKey);
@@ -111,7 +116,11 @@ async function checkDkim(resolver: Resolver, domain: string, selector: string, p
   const base = { host, expected, found: all, required: true };
   if (all.length === 0) return { ...base, status: "missing", message: `DKIM record at ${host} is missing` };
   if (records.length === 0) {
-    return { ...base, status: "wrong", message: `DKIM record at ${host} is wrong: the TXT record there is not a DKIM key (no p= tag)` };
+    return {
+      ...base,
+      status: "wrong",
+      message: `DKIM record at ${host} is wrong: the TXT record there is not a DKIM key (no p= tag)`,
+    };
   }
   if (records.length > 1) {
     return {
@@ -131,7 +140,12 @@ async function checkDkim(resolver: Resolver, domain: string, selector: string, p
   }
   // Providers sometimes insert spaces or line breaks inside a long p= value; they are not part of the key.
   const p = (tags.get("p") ?? "").replace(/\s+/g, "");
-  if (!p) return { ...base, status: "wrong", message: `DKIM record at ${host} is wrong: its key is empty (p=), which revokes it` };
+  if (!p)
+    return {
+      ...base,
+      status: "wrong",
+      message: `DKIM record at ${host} is wrong: its key is empty (p=), which revokes it`,
+    };
   if (p !== publicKey) {
     return {
       ...base,
@@ -160,10 +174,18 @@ async function checkDmarc(resolver: Resolver, domain: string, o: CheckOptions): 
   const tags = parseTags(found[0]!);
   const p = tags.get("p");
   if (p === undefined || p === "") {
-    return { ...base, status: "wrong", message: `DMARC record at ${host} is wrong: it has no p= (policy) tag, so receivers ignore it` };
+    return {
+      ...base,
+      status: "wrong",
+      message: `DMARC record at ${host} is wrong: it has no p= (policy) tag, so receivers ignore it`,
+    };
   }
   if (!/^(none|quarantine|reject)$/i.test(p)) {
-    return { ...base, status: "wrong", message: `DMARC record at ${host} is wrong: p=${p} should be none, quarantine or reject` };
+    return {
+      ...base,
+      status: "wrong",
+      message: `DMARC record at ${host} is wrong: p=${p} should be none, quarantine or reject`,
+    };
   }
   let message = `DMARC record at ${host} is verified`;
   if (o.dmarcRua && !(tags.get("rua") ?? "").toLowerCase().includes(o.dmarcRua.toLowerCase())) {
@@ -184,7 +206,13 @@ export async function checkSendingDomainRecords(
     checkDkim(resolver, d.domain, d.selector, d.dkimPublicKey),
     checkDmarc(resolver, d.domain, options),
   ]);
-  return { checkedAt: now.toISOString(), spf, dkim, dmarc, verified: spf.status === "verified" && dkim.status === "verified" };
+  return {
+    checkedAt: now.toISOString(),
+    spf,
+    dkim,
+    dmarc,
+    verified: spf.status === "verified" && dkim.status === "verified",
+  };
 }
 
 export const verifySendingDomainInput = z.object({
@@ -240,7 +268,13 @@ function previousDrift(checkJson: string | null): DomainCheck["drift"] {
   }
 }
 
-async function runCheck(db: Tx, row: CheckRow, resolver: Resolver, spfInclude: string, inboundDomain?: string): Promise<DomainCheck> {
+async function runCheck(
+  db: Tx,
+  row: CheckRow,
+  resolver: Resolver,
+  spfInclude: string,
+  inboundDomain?: string,
+): Promise<DomainCheck> {
   const dmarcRua = inboundDomain ? dmarcReportAddress(row.tenant.slug, inboundDomain) : undefined;
   const now = new Date();
   const check = await checkSendingDomainRecords(resolver, row, { spfInclude, ...(dmarcRua ? { dmarcRua } : {}) }, now);
@@ -296,7 +330,8 @@ export async function recheckDueDomains(
     try {
       const check = await runCheck(db, row, options.resolver, options.spfInclude, options.inboundDomain);
       result.checked += 1;
-      if (check.drift && row.verified) result.drifted.push({ id: row.id, tenantId: row.tenantId, domain: row.domain, problems: check.drift.records });
+      if (check.drift && row.verified)
+        result.drifted.push({ id: row.id, tenantId: row.tenantId, domain: row.domain, problems: check.drift.records });
     } catch (err) {
       result.failed.push({ id: row.id, domain: row.domain, error: err instanceof Error ? err.message : String(err) });
     }

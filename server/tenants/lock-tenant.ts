@@ -5,8 +5,7 @@
  * limit then stay exact with several MTA processes: on PostgreSQL a row lock, on SQLite the write lock (waited
  * for by the busy timeout).
  */
-import type { Tx } from "../db/client";
-import { sqlBoolean } from "../db/raw-sql";
+import { sqlOf, type SqlConn } from "../db/sql";
 
 /** What ingestion needs of the tenant, read in the locking statement itself. */
 export type LockedTenant = {
@@ -22,24 +21,24 @@ export type LockedTenant = {
 };
 
 /** Takes the tenant's lock (must be the transaction's first statement). Null when the tenant no longer exists. */
-export async function lockTenant(tx: Tx, tenantId: string): Promise<LockedTenant | null> {
-  type Row = Omit<LockedTenant, "autoAckEnabled" | "autoAckPerSenderHour" | "foldWindowHours" | "newTicketsPerSenderHour"> & {
-    autoAckEnabled: boolean | number | bigint;
-    autoAckPerSenderHour: number | bigint;
-    foldWindowHours: number | bigint;
-    newTicketsPerSenderHour: number | bigint;
-  };
-  const rows = await tx.$queryRaw<Row[]>`UPDATE "Tenant" SET "ticketSeq" = "ticketSeq" WHERE "id" = ${tenantId}
-    RETURNING "name", "defaultFromAddress", "defaultFromName", "autoAckEnabled", "autoAckSubject", "autoAckTemplate",
-      "autoAckPerSenderHour", "foldWindowHours", "newTicketsPerSenderHour"`;
-  const row = rows[0];
+export async function lockTenant(tx: SqlConn, tenantId: string): Promise<LockedTenant | null> {
+  const row = await sqlOf(tx)
+    .updateTable("Tenant")
+    .set((eb) => ({ ticketSeq: eb.ref("ticketSeq") }))
+    .where("id", "=", tenantId)
+    .returning([
+      "name",
+      "defaultFromAddress",
+      "defaultFromName",
+      "autoAckEnabled",
+      "autoAckSubject",
+      "autoAckTemplate",
+      "autoAckPerSenderHour",
+      "foldWindowHours",
+      "newTicketsPerSenderHour",
+    ])
+    .executeTakeFirst();
   if (!row) return null;
-  // SQLite returns booleans and integers as numbers (or bigints); PostgreSQL as booleans and numbers.
-  return {
-    ...row,
-    autoAckEnabled: sqlBoolean(row.autoAckEnabled),
-    autoAckPerSenderHour: Number(row.autoAckPerSenderHour),
-    foldWindowHours: Number(row.foldWindowHours),
-    newTicketsPerSenderHour: Number(row.newTicketsPerSenderHour),
-  };
+  // A RETURNING column has no declared type on SQLite: the boolean comes back as 0 or 1 there.
+  return { ...row, autoAckEnabled: Boolean(Number(row.autoAckEnabled)) };
 }

@@ -5,7 +5,7 @@
  * acknowledged (R-IN-9: the tenant's forwarding mailbox would loop), never added to a ticket as a participant and
  * never copied on a reply.
  */
-import type { Tx } from "../db/client";
+import { sqlOf, type SqlConn } from "../db/sql";
 import { domainOf, isAtOrUnderDomain } from "../mail/addresses";
 
 export type OwnAddresses = {
@@ -24,13 +24,18 @@ export function isOwnAddress(own: OwnAddresses, address: string): boolean {
 }
 
 /** Reads the tenant's own addresses (a few small queries; call once per request or per message). */
-export async function loadOwnAddresses(db: Tx, tenantId: string, inboundDomain: string): Promise<OwnAddresses> {
-  const [tenant, domains, users, clients] = await Promise.all([
-    db.tenant.findUnique({ where: { id: tenantId }, select: { defaultFromAddress: true } }),
-    db.sendingDomain.findMany({ where: { tenantId }, select: { domain: true } }),
-    db.user.findMany({ where: { tenantId }, select: { email: true, sendAsAddress: true } }),
-    db.client.findMany({ where: { tenantId, sendingAddress: { not: null } }, select: { sendingAddress: true } }),
-  ]);
+export async function loadOwnAddresses(db: SqlConn, tenantId: string, inboundDomain: string): Promise<OwnAddresses> {
+  // Kysely (server/db/sql.ts), one query after the other: this runs inside the MTA's ingest transaction.
+  const sql = sqlOf(db);
+  const tenant = await sql.selectFrom("Tenant").select("defaultFromAddress").where("id", "=", tenantId).executeTakeFirst();
+  const domains = await sql.selectFrom("SendingDomain").select("domain").where("tenantId", "=", tenantId).execute();
+  const users = await sql.selectFrom("user").select(["email", "sendAsAddress"]).where("tenantId", "=", tenantId).execute();
+  const clients = await sql
+    .selectFrom("Client")
+    .select("sendingAddress")
+    .where("tenantId", "=", tenantId)
+    .where("sendingAddress", "is not", null)
+    .execute();
   const addresses = [tenant?.defaultFromAddress, ...users.flatMap((u) => [u.email, u.sendAsAddress]), ...clients.map((c) => c.sendingAddress)];
   return {
     addresses: new Set(addresses.filter((a): a is string => Boolean(a)).map((a) => a.trim().toLowerCase())),

@@ -4,7 +4,8 @@
  * without its change) cannot be committed.
  */
 import { z } from "zod";
-import type { Tx } from "../db/client";
+import { newRowId } from "../db/raw-sql";
+import { sqlOf, type SqlConn } from "../db/sql";
 
 export const ticketEventKinds = ["STATUS", "ASSIGNEE", "CLIENT", "MERGED_INTO", "MERGED_FROM"] as const;
 export const ticketEventKind = z.enum(ticketEventKinds);
@@ -22,17 +23,23 @@ export type TicketEventInput = {
 };
 
 /** Records changes in one statement; a "change" to the same value is not one and records nothing. */
-export async function recordTicketEvents(tx: Tx, events: readonly TicketEventInput[]): Promise<void> {
+export async function recordTicketEvents(tx: SqlConn, events: readonly TicketEventInput[]): Promise<void> {
   const changes = events.filter((e) => e.from !== e.to);
   if (!changes.length) return;
-  await tx.ticketEvent.createMany({
-    data: changes.map((e) => ({
-      tenantId: e.tenantId,
-      ticketId: e.ticketId,
-      actorId: e.actorId,
-      kind: ticketEventKind.parse(e.kind),
-      fromValue: e.from,
-      toValue: e.to,
-    })),
-  });
+  const createdAt = new Date();
+  await sqlOf(tx)
+    .insertInto("TicketEvent")
+    .values(
+      changes.map((e) => ({
+        id: newRowId(),
+        createdAt,
+        tenantId: e.tenantId,
+        ticketId: e.ticketId,
+        actorId: e.actorId,
+        kind: ticketEventKind.parse(e.kind),
+        fromValue: e.from,
+        toValue: e.to,
+      })),
+    )
+    .execute();
 }

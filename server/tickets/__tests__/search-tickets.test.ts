@@ -10,7 +10,8 @@ import { createTestDatabase, testProviders, type TestDatabase } from "../../../t
 import { startDnsServer, type TestDnsServer } from "../../../test/support/dns-server";
 import { TEST_APP_SECRET, TEST_INBOUND_DOMAIN } from "../../../test/support/mta";
 import { seedSendingTenant, type SendingTenant } from "../../../test/support/outbound-data";
-import { insertRow, newRowId } from "../../db/raw-sql";
+import { newRowId } from "../../db/raw-sql";
+import { sqlOf } from "../../db/sql";
 import { listTickets } from "../list-tickets";
 import { mergeTickets } from "../merge-tickets";
 import { replyToTicket } from "../reply-to-ticket";
@@ -25,7 +26,7 @@ describe.each(testProviders())("ticket full-text search on %s", (provider) => {
   let b: SendingTenant;
   let seq = 0;
 
-  /** A ticket with its first mail, written with raw SQL as inbound ingestion writes it. */
+  /** A ticket with its first mail, written through Kysely as inbound ingestion writes it. */
   async function mailTicket(
     tenant: SendingTenant,
     m: { subject: string; text: string; newText?: string; from?: string; fromName?: string },
@@ -34,32 +35,39 @@ describe.each(testProviders())("ticket full-text search on %s", (provider) => {
     const now = new Date(Date.UTC(2026, 4, 1, 9, seq));
     const ticketId = newRowId();
     await t.db.$transaction(async (tx) => {
-      await insertRow(tx, "Ticket", {
-        id: ticketId,
-        tenantId: tenant.tenantId,
-        number: seq,
-        subject: m.subject,
-        status: "OPEN",
-        clientId: tenant.clientId,
-        createdAt: now,
-        updatedAt: now,
-        lastActivityAt: now,
-      });
-      await insertRow(tx, "Message", {
-        id: newRowId(),
-        tenantId: tenant.tenantId,
-        ticketId,
-        direction: "INBOUND",
-        kind: "REPLY",
-        messageIdHeader: `search-${seq}@${provider}.test`,
-        fromAddress: m.from ?? "someone@client-a.example",
-        fromName: m.fromName ?? null,
-        subject: m.subject,
-        sentAt: now,
-        textBody: m.text,
-        newText: m.newText ?? m.text,
-        createdAt: now,
-      });
+      const sql = sqlOf(tx);
+      await sql
+        .insertInto("Ticket")
+        .values({
+          id: ticketId,
+          tenantId: tenant.tenantId,
+          number: seq,
+          subject: m.subject,
+          status: "OPEN",
+          clientId: tenant.clientId,
+          createdAt: now,
+          updatedAt: now,
+          lastActivityAt: now,
+        })
+        .execute();
+      await sql
+        .insertInto("Message")
+        .values({
+          id: newRowId(),
+          tenantId: tenant.tenantId,
+          ticketId,
+          direction: "INBOUND",
+          kind: "REPLY",
+          messageIdHeader: `search-${seq}@${provider}.test`,
+          fromAddress: m.from ?? "someone@client-a.example",
+          fromName: m.fromName ?? null,
+          subject: m.subject,
+          sentAt: now,
+          textBody: m.text,
+          newText: m.newText ?? m.text,
+          createdAt: now,
+        })
+        .execute();
     });
     return { id: ticketId, number: seq };
   }
@@ -69,8 +77,18 @@ describe.each(testProviders())("ticket full-text search on %s", (provider) => {
 
   beforeAll(async () => {
     [t, dns] = await Promise.all([createTestDatabase(provider), startDnsServer()]);
-    a = await seedSendingTenant(t.db, dns, { slug: "srcha", domain: "srcha-msp.example", clientDomain: "client-a.example", contacts: [] });
-    b = await seedSendingTenant(t.db, dns, { slug: "srchb", domain: "srchb-msp.example", clientDomain: "client-b.example", contacts: [] });
+    a = await seedSendingTenant(t.db, dns, {
+      slug: "srcha",
+      domain: "srcha-msp.example",
+      clientDomain: "client-a.example",
+      contacts: [],
+    });
+    b = await seedSendingTenant(t.db, dns, {
+      slug: "srchb",
+      domain: "srchb-msp.example",
+      clientDomain: "client-b.example",
+      contacts: [],
+    });
   });
   afterAll(async () => {
     await Promise.all([t?.drop(), dns?.close()]);
@@ -122,7 +140,9 @@ describe.each(testProviders())("ticket full-text search on %s", (provider) => {
       expect.arrayContaining(["firewall", "appliance"]),
     );
     expect(snippet.segments.map((s) => s.text).join("")).toContain("mentioned the");
-    expect(await t.db.message.findUniqueOrThrow({ where: { id: snippet.messageId } })).toMatchObject({ ticketId: passing.id });
+    expect(await t.db.message.findUniqueOrThrow({ where: { id: snippet.messageId } })).toMatchObject({
+      ticketId: passing.id,
+    });
   });
 
   it("R-TKT-1 a whole word finds that word; a word being typed finds the words it begins, judged in the tenant's own mail only", async () => {
@@ -169,7 +189,11 @@ describe.each(testProviders())("ticket full-text search on %s", (provider) => {
     await replyToTicket(
       t.db,
       { tenantId: a.tenantId, authorId: a.userId, ...mail },
-      { ticketId: first.id, to: [{ address: "someone@client-a.example" }], body: "Please power-cycle the quokkafeeder and retry." },
+      {
+        ticketId: first.id,
+        to: [{ address: "someone@client-a.example" }],
+        body: "Please power-cycle the quokkafeeder and retry.",
+      },
     );
     expect(await found(a, "quokkafeeder")).toEqual([first.id]);
 
@@ -177,14 +201,22 @@ describe.each(testProviders())("ticket full-text search on %s", (provider) => {
     expect(await found(a, "duplexunit")).toEqual([first.id]);
     expect(await found(a, "duplexunit", "CLOSED")).toEqual([]);
 
-    const message = await t.db.message.findFirstOrThrow({ where: { ticketId: first.id, textBody: { contains: "floor 3" } } });
-    await t.db.message.update({ where: { id: message.id }, data: { textBody: "The scanner on floor 4 jams.", newText: null } });
+    const message = await t.db.message.findFirstOrThrow({
+      where: { ticketId: first.id, textBody: { contains: "floor 3" } },
+    });
+    await t.db.message.update({
+      where: { id: message.id },
+      data: { textBody: "The scanner on floor 4 jams.", newText: null },
+    });
     expect(await found(a, "floor 4")).toEqual([first.id]);
     expect(await found(a, "3 jams")).toEqual([]);
 
     const gone = await mailTicket(a, { subject: "Temporary", text: "ephemeralword" });
     expect(await found(a, "ephemeralword")).toEqual([gone.id]);
-    await t.db.$transaction([t.db.message.deleteMany({ where: { ticketId: gone.id } }), t.db.ticket.delete({ where: { id: gone.id } })]);
+    await t.db.$transaction([
+      t.db.message.deleteMany({ where: { ticketId: gone.id } }),
+      t.db.ticket.delete({ where: { id: gone.id } }),
+    ]);
     expect(await found(a, "ephemeralword")).toEqual([]);
   });
 });

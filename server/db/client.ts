@@ -44,6 +44,9 @@ export function createDb(database: Env["database"], options: DbOptions = {}): Db
   if (database.provider === "postgresql") {
     // One pool for Prisma and the Kysely hot path; Prisma's $disconnect ends it.
     const pool = new pg.Pool({ connectionString: database.url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000 });
+    // An idle connection the server ends (restart, failover, pg_terminate_backend) is dropped from the pool and
+    // the next query opens a new one; unhandled, its error would end the process and every session in flight.
+    pool.on("error", () => {});
     const client = new PostgresClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) }) as unknown as Db;
     attachSql(client, "postgresql", new Kysely<DB>({ dialect: postgresDialect(pool) }));
     return client;

@@ -22,9 +22,16 @@ export function postgresDialect(pool: pg.Pool): Dialect {
     pool: {
       connect: async () => {
         const client = await pool.connect();
+        // While checked out, a client has no pool listener: a connection lost between two statements of a
+        // transaction would be an uncaught 'error' and end the process. Its next query fails instead (→ 451).
+        const lost = () => {};
+        client.on("error", lost);
         return {
           query: (text: string, values: readonly unknown[]) => client.query({ text, values: values.map(bindValue), types }),
-          release: (err?: boolean | Error) => client.release(err),
+          release: (err?: boolean | Error) => {
+            client.removeListener("error", lost);
+            client.release(err);
+          },
         };
       },
       end: async () => {},

@@ -43,12 +43,16 @@ export function useMetricsDatabase(client: Db): void {
   db = client;
 }
 
+/** The outbound queue as read once per scrape: both queue gauges come from the one read. */
+let queueRead: ReturnType<typeof outboundQueue> | undefined;
+const queueNow = (client: Db) => (queueRead ??= outboundQueue(client, {}, new Date()));
+
 new Gauge({
   name: "opsmerge_outbound_queue_depth",
   help: "Outbound delivery jobs waiting (queued, sending or deferred), all tenants.",
   registers: [stateRegistry],
   async collect() {
-    if (db) this.set((await outboundQueue(db, {}, new Date())).depth);
+    if (db) this.set((await queueNow(db)).depth);
   },
 });
 
@@ -57,7 +61,7 @@ new Gauge({
   help: "Age of the oldest waiting outbound delivery job, in seconds (0 when none waits).",
   registers: [stateRegistry],
   async collect() {
-    if (db) this.set((await outboundQueue(db, {}, new Date())).oldestAgeSeconds ?? 0);
+    if (db) this.set((await queueNow(db)).oldestAgeSeconds ?? 0);
   },
 });
 
@@ -84,6 +88,7 @@ new Gauge({
  */
 export async function renderMetrics(options: { cluster?: boolean } = {}): Promise<{ body: string; contentType: string }> {
   const work = options.cluster ? await clusterWork().clusterMetrics() : await workRegistry.metrics();
+  queueRead = undefined;
   return { body: `${work.trimEnd()}\n\n${await stateRegistry.metrics()}`, contentType: stateRegistry.contentType };
 }
 

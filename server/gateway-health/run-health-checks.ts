@@ -7,6 +7,7 @@ import type { AlertMailDeps } from "./alert-mail";
 import { runCanaryCycle, type CanaryTiming } from "./canary-cycle";
 import { healthSummary } from "./health-summary";
 import { updateIncidents } from "./health-incidents";
+import type { JobLease } from "../jobs/job-lease";
 import { startPeriodicJob, type PeriodicJob } from "../jobs/periodic-job";
 
 export type HealthRun = { canariesSent: number; canariesMissed: number; opened: number; resolved: number; reminded: number };
@@ -25,7 +26,15 @@ export async function runHealthChecks(db: Db, deps: AlertMailDeps, timing: Canar
   return run;
 }
 
-export type HealthJobOptions = { db: Db; deps: AlertMailDeps; timing: CanaryTiming; intervalSeconds: number; log?: (line: string) => void };
+export type HealthJobOptions = {
+  db: Db;
+  deps: AlertMailDeps;
+  timing: CanaryTiming;
+  intervalSeconds: number;
+  log?: (line: string) => void;
+  /** One process across the nodes runs the checks, so canaries and alert mails go out once. */
+  lease?: JobLease;
+};
 
 /** The periodic health job (server/jobs/periodic-job.ts): first run a few seconds after start. */
 export function startHealthJob(options: HealthJobOptions): PeriodicJob<HealthRun> {
@@ -35,6 +44,7 @@ export function startHealthJob(options: HealthJobOptions): PeriodicJob<HealthRun
     intervalMs,
     firstRunMs: Math.min(intervalMs, 5_000),
     log: options.log,
+    ...(options.lease ? { lease: options.lease } : {}),
     run: async () => {
       const run = await runHealthChecks(options.db, options.deps, options.timing);
       if (run.canariesSent || run.canariesMissed || run.opened || run.resolved || run.reminded) {

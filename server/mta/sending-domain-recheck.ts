@@ -11,7 +11,7 @@ import { openMta } from "./runtime";
 
 export function startSendingDomainRecheck(
   log: (line: string) => void = () => undefined,
-  timing: Pick<RecheckJobOptions, "intervalMs" | "firstRunDelayMs" | "onRun"> = {},
+  timing: Pick<RecheckJobOptions, "intervalMs" | "firstRunDelayMs" | "onRun" | "lease"> = {},
 ): RecheckJob {
   const rt = openMta();
   return startRecheckJob({

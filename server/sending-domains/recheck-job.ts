@@ -7,6 +7,7 @@
  */
 import type { Tx } from "../db/client";
 import type { Resolver } from "../dns/resolver";
+import type { JobLease } from "../jobs/job-lease";
 import { startPeriodicJob, type PeriodicJob } from "../jobs/periodic-job";
 import { recheckDueDomains, type RecheckResult } from "./verify-sending-domain";
 
@@ -29,6 +30,8 @@ export type RecheckJobOptions = {
   log?: (line: string) => void;
   onRun?: () => void;
   now?: () => Date;
+  /** One process across the nodes runs the re-check (server/jobs/job-lease.ts). */
+  lease?: JobLease;
 };
 
 export type RecheckJob = PeriodicJob<RecheckResult>;
@@ -43,6 +46,7 @@ export function startRecheckJob(options: RecheckJobOptions): RecheckJob {
     firstRunMs: options.firstRunDelayMs ?? FIRST_RUN_DELAY_MS,
     log,
     ...(options.onRun ? { onRun: options.onRun } : {}),
+    ...(options.lease ? { lease: options.lease } : {}),
     run: async () => {
       const result = await recheckDueDomains(options.db, {
         resolver: options.resolver,

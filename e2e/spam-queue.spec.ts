@@ -103,6 +103,15 @@ test("R-SPAM-2 a GTUBE message waits in the Spam queue with its score; Release m
   await expect(badge).toContainText("Spam 15");
   await expect(badge).toHaveAttribute("title", /GTUBE/);
   await expect(item).toContainText("spam 15/6 GTUBE");
+  // Search by sender or subject, in any case; a search that finds nothing says so.
+  const search = page.getByLabel("Search the Spam queue");
+  await search.fill("PRIZES-SPAMQ");
+  await expect(page.getByTestId("spam-item")).toHaveCount(1);
+  await expect(page.getByTestId("spam-count")).toHaveText("1 matching held message.");
+  await search.fill("no such spam anywhere");
+  await expect(page.getByText("Nothing held matches “no such spam anywhere”.")).toBeVisible();
+  await search.fill("");
+  await expect(item).toBeVisible();
   await page.setViewportSize({ width: 390, height: 800 });
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await page.screenshot({ path: `e2e/screenshots/spam-queue-phone-${project}.png`, fullPage: true });

@@ -1,18 +1,17 @@
 "use client";
 import Link from "next/link";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ShieldAlert } from "lucide-react";
-import { useState } from "react";
+import { keepPreviousData, useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import { Search, ShieldAlert } from "lucide-react";
+import { useDeferredValue, useState } from "react";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { Card } from "../ui/card";
 import { formErrorsOf } from "../ui/form-errors";
+import { formatDate } from "../ui/format-date";
 import { PageHeader } from "../ui/page-header";
 import { useTRPC } from "../trpc/client";
 import { ScanBadge } from "./scan-badge";
 import { SpamSettingsCard } from "./spam-settings-card";
-
-const when = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
 
 type Notice = { text: string; ticket?: { id: string; number: number } | undefined };
 type Pending = { id: string; action: "release" | "delete" | "sender" | "domain" } | null;
@@ -27,11 +26,16 @@ function learnedWords(learned: string): string {
 export function SpamQueueScreen({ isAdmin }: { isAdmin: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const list = useQuery(trpc.spamQueue.list.queryOptions());
+  const [search, setSearch] = useState("");
+  const deferred = useDeferredValue(search.trim());
+  const list = useInfiniteQuery({
+    ...trpc.spamQueue.list.infiniteQueryOptions(deferred ? { search: deferred } : {}, { getNextPageParam: (page) => page.nextCursor ?? undefined }),
+    placeholderData: keepPreviousData,
+  });
   const [notice, setNotice] = useState<Notice | null>(null);
   const [pending, setPending] = useState<Pending>(null);
   const [confirmBlock, setConfirmBlock] = useState<{ id: string; what: "sender" | "domain"; message: string } | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.spamQueue.list.queryKey() });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.spamQueue.list.pathKey() });
 
   const release = useMutation(trpc.spamQueue.release.mutationOptions());
   const remove = useMutation(trpc.spamQueue.delete.mutationOptions());
@@ -76,7 +80,8 @@ export function SpamQueueScreen({ isAdmin }: { isAdmin: boolean }) {
   }
 
   const busy = (id: string, action: NonNullable<Pending>["action"]) => pending?.id === id && pending.action === action;
-  const items = list.data?.items ?? [];
+  const items = list.data?.pages.flatMap((p) => p.items) ?? [];
+  const total = list.data?.pages[0]?.total ?? 0;
 
   return (
     <div>
@@ -116,6 +121,17 @@ export function SpamQueueScreen({ isAdmin }: { isAdmin: boolean }) {
           </Alert>
         </div>
       ) : null}
+      <div className="relative mb-4 max-w-md">
+        <Search className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400" aria-hidden />
+        <input
+          type="search"
+          aria-label="Search the Spam queue"
+          placeholder="Search by sender or subject"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          className="block w-full rounded-md border-0 py-2 pr-3 pl-9 text-sm shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-500 focus:outline-none"
+        />
+      </div>
       <Card>
         {list.isPending ? (
           <p className="px-5 py-8 text-sm text-slate-500">Loading the Spam queue…</p>
@@ -123,6 +139,8 @@ export function SpamQueueScreen({ isAdmin }: { isAdmin: boolean }) {
           <div className="p-5">
             <Alert>The Spam queue could not be loaded: {list.error.message}</Alert>
           </div>
+        ) : items.length === 0 && deferred ? (
+          <p className="px-5 py-8 text-center text-sm text-slate-600">Nothing held matches “{deferred}”.</p>
         ) : items.length === 0 ? (
           <div className="flex flex-col items-center px-5 py-10 text-center">
             <ShieldAlert className="size-8 text-slate-300" aria-hidden />
@@ -140,7 +158,7 @@ export function SpamQueueScreen({ isAdmin }: { isAdmin: boolean }) {
                       {item.scan ? <ScanBadge scan={item.scan} /> : null}
                     </div>
                     <p className="mt-1 break-all text-sm text-slate-600">
-                      From {item.fromAddress || item.envelopeFrom || "<>"} · to {item.recipients.join(", ")} · {when.format(new Date(item.createdAt))}
+                      From {item.fromAddress || item.envelopeFrom || "<>"} · to {item.recipients.join(", ")} · {formatDate(item.createdAt, "shortDateTime")}
                       {item.ticketNumber ? ` · was ticket #${item.ticketNumber}` : ""}
                     </p>
                     <p className="mt-1 break-words text-xs text-slate-500">{item.reason}</p>
@@ -164,10 +182,18 @@ export function SpamQueueScreen({ isAdmin }: { isAdmin: boolean }) {
             ))}
           </ul>
         )}
-        {list.data && list.data.total > items.length ? (
-          <p className="border-t border-slate-200 px-5 py-3 text-xs text-slate-500">
-            Showing the newest {items.length} of {list.data.total}.
-          </p>
+        {items.length > 0 ? (
+          <div className="flex flex-wrap items-center justify-between gap-3 border-t border-slate-200 px-5 py-3">
+            <p className="text-xs text-slate-500" data-testid="spam-count">
+              {items.length === total ? `${total}` : `The newest ${items.length} of ${total}`}
+              {deferred ? " matching" : ""} held {total === 1 ? "message" : "messages"}.
+            </p>
+            {list.hasNextPage ? (
+              <Button size="sm" variant="secondary" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+                {list.isFetchingNextPage ? "Loading older…" : "Show older"}
+              </Button>
+            ) : null}
+          </div>
         ) : null}
       </Card>
       {isAdmin ? <SpamSettingsCard /> : null}

@@ -4,10 +4,12 @@
  */
 import { z } from "zod";
 import type { Db } from "../db/client";
+import { containsInsensitive } from "../clients/prisma-errors";
 import { AppError } from "../errors";
 import { readScanVerdict, type ScanVerdict } from "../spam/scan-verdict";
 
-export const SPAM_QUEUE_PAGE = 200;
+/** Items per page; older ones follow with `nextCursor` ("Show older"). */
+export const SPAM_QUEUE_PAGE = 50;
 
 export type SpamQueueItem = {
   id: string;
@@ -23,12 +25,47 @@ export type SpamQueueItem = {
   ticketNumber: number | null;
 };
 
-export async function listSpamQueue(db: Db, tenantId: string): Promise<{ items: SpamQueueItem[]; total: number }> {
+const cursorPattern = /^\d{1,15}\.[A-Za-z0-9_-]{1,64}$/;
+
+export const spamQueueListInput = z
+  .object({
+    /** Sender (header or envelope) or subject contains this, in any case. */
+    search: z.string().trim().max(200, "At most 200 characters.").optional(),
+    /** From a previous page's `nextCursor`: the items older than its last one. */
+    cursor: z.string().regex(cursorPattern, "That page link is not valid any more.").optional(),
+  })
+  .default({});
+
+export type SpamQueuePage = {
+  items: SpamQueueItem[];
+  /** Pass back as `cursor` for the next (older) page; null when there is nothing older. */
+  nextCursor: string | null;
+  /** Items held for the tenant that match the search (all of them without one). */
+  total: number;
+};
+
+/** One page of the Spam queue, newest first on (createdAt, id), continued by keyset, never by OFFSET. */
+export async function listSpamQueue(db: Db, tenantId: string, input: z.input<typeof spamQueueListInput> = {}): Promise<SpamQueuePage> {
+  const { search, cursor } = spamQueueListInput.parse(input);
+  const matching = search
+    ? {
+        OR: [
+          { fromAddress: containsInsensitive(db, search) },
+          { envelopeFrom: containsInsensitive(db, search) },
+          { subject: containsInsensitive(db, search) },
+        ],
+      }
+    : {};
+  const where = { tenantId, ...matching };
+  const after = cursor ? decodeCursor(cursor) : null;
   const [rows, total] = await Promise.all([
     db.quarantinedMessage.findMany({
-      where: { tenantId },
+      where: after
+        ? { AND: [where, { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }] }
+        : where,
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      take: SPAM_QUEUE_PAGE,
+      // One more than a page tells whether anything older is left.
+      take: SPAM_QUEUE_PAGE + 1,
       select: {
         id: true,
         createdAt: true,
@@ -42,17 +79,25 @@ export async function listSpamQueue(db: Db, tenantId: string): Promise<{ items: 
         ticketNumber: true,
       },
     }),
-    db.quarantinedMessage.count({ where: { tenantId } }),
+    db.quarantinedMessage.count({ where }),
   ]);
+  const page = rows.slice(0, SPAM_QUEUE_PAGE);
+  const last = page.at(-1);
   return {
     total,
-    items: rows.map((r) => ({
+    nextCursor: rows.length > SPAM_QUEUE_PAGE && last ? `${last.createdAt.getTime()}.${last.id}` : null,
+    items: page.map(({ scanJson, ...r }) => ({
       ...r,
       kind: r.kind === "MALWARE" ? "MALWARE" : "SPAM",
-      scan: readScanVerdict(r.scanJson),
+      scan: readScanVerdict(scanJson),
       recipients: r.recipients.split(",").filter(Boolean),
     })),
   };
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const dot = cursor.indexOf(".");
+  return { createdAt: new Date(Number(cursor.slice(0, dot))), id: cursor.slice(dot + 1) };
 }
 
 export type SpamSettings = {

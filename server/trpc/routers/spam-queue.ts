@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { IngestDeps } from "../../inbound/received-message";
 import { gatewayDkimFromEnv } from "../../sending-domains/gateway-dkim";
-import { getSpamSettings, listSpamQueue, spamSettingsInput, updateSpamSettings } from "../../spam-queue/list-spam-queue";
+import { getSpamSettings, listSpamQueue, spamQueueListInput, spamSettingsInput, updateSpamSettings } from "../../spam-queue/list-spam-queue";
 import { markTicketAsSpam } from "../../spam-queue/mark-as-spam";
 import { blockQuarantined, deleteQuarantined, releaseQuarantined } from "../../spam-queue/spam-queue-actions";
 import { adminProcedure, createTRPCRouter, protectedProcedure, roleProcedure } from "../init";
@@ -28,7 +28,7 @@ function spamDeps(ctx: Pick<Context, "env" | "resolver" | "now">): IngestDeps {
 
 /** R-SPAM-2: the Spam queue, its actions, the per-tenant settings, and "Mark as spam" on a ticket. */
 export const spamQueueRouter = createTRPCRouter({
-  list: queueProcedure.query(({ ctx }) => listSpamQueue(ctx.db, ctx.tenantId)),
+  list: queueProcedure.input(spamQueueListInput).query(({ ctx, input }) => listSpamQueue(ctx.db, ctx.tenantId, input)),
   release: queueProcedure.input(itemInput).mutation(async ({ ctx, input }) => {
     const { outcome, learned } = await releaseQuarantined(ctx.db, spamDeps(ctx), { tenantId: ctx.tenantId, id: input.id });
     return {

@@ -1,5 +1,6 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
+import { roundTripWords } from "@/server/gateway-health/forwarding-status";
 import { ArrowRight, Loader2 } from "lucide-react";
 import Link from "next/link";
 import { Alert } from "../ui/alert";
@@ -90,7 +91,7 @@ export function HealthScreen() {
                   <tr key={f.address}>
                     <td className="px-5 py-2 break-all text-slate-900">{f.address}</td>
                     <td className="px-2 py-2 text-slate-600">{formatDateTime(f.lastArrivedAt, "never")}</td>
-                    <td className="px-5 py-2 text-right text-slate-600">{f.lastLatencyMs === null ? "–" : `${(f.lastLatencyMs / 1000).toFixed(1)} s`}</td>
+                    <td className="px-5 py-2 text-right text-slate-600">{f.lastLatencyMs === null ? "–" : roundTripWords(f.lastLatencyMs)}</td>
                   </tr>
                 ))}
               </tbody>

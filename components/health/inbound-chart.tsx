@@ -1,9 +1,9 @@
+import { formatDate } from "../ui/format-date";
+
 /** Inbound ticket mail per UTC day for the last 14 days (R-HEALTH-3): plain SVG bars with a title each. */
 const WIDTH = 560;
 const HEIGHT = 140;
 const PAD = { top: 8, right: 8, bottom: 22, left: 32 };
-
-const dayLabel = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
 
 export function InboundChart({ perDay }: { perDay: { day: string; count: number }[] }) {
   const max = Math.max(4, ...perDay.map((d) => d.count));
@@ -25,7 +25,7 @@ export function InboundChart({ perDay }: { perDay: { day: string; count: number 
       ))}
       {perDay.map((d, i) => {
         const x = PAD.left + i * slot + (slot - barW) / 2;
-        const label = dayLabel.format(new Date(`${d.day}T00:00:00Z`));
+        const label = formatDate(`${d.day}T00:00:00Z`, "utcDayMonth");
         return (
           <g key={d.day}>
             <title>{`${label}: ${d.count} message${d.count === 1 ? "" : "s"}`}</title>

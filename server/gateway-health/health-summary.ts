@@ -4,7 +4,7 @@
  * open an incident that is mailed to admins and shown in the banner (health-incidents.ts).
  */
 import type { Db } from "../db/client";
-import { forwardingStatus, type AddressForwarding } from "./forwarding-status";
+import { forwardingStatus, roundTripWords, type AddressForwarding } from "./forwarding-status";
 import { inboundHistory, QUIET_RULE, type InboundHistory } from "./quiet-mailbox";
 
 export type HealthLevel = "ok" | "info" | "warn" | "problem";
@@ -112,7 +112,7 @@ function forwardingItems(forwarding: AddressForwarding[]): HealthItem[] {
           ? `The last check sent to ${f.address} did not come back within 15 minutes; another miss means forwarding is broken.`
           : f.state === "waiting"
             ? `The first check to ${f.address} is on its way.`
-            : `Checks to ${f.address} come back through the forward${f.lastLatencyMs !== null ? ` (last round trip ${(f.lastLatencyMs / 1000).toFixed(1)} s)` : ""}.`,
+            : `Checks to ${f.address} come back through the forward${f.lastLatencyMs !== null ? ` (last round trip ${roundTripWords(f.lastLatencyMs)})` : ""}.`,
     href: INBOUND,
     alert: f.state === "broken",
   }));

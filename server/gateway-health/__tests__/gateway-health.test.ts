@@ -91,6 +91,14 @@ describe.each(testProviders())("gateway health on %s", (provider) => {
       "Resolved: Forwarding from help@msp.example",
     ]);
     expect((await alertJobs()).every((r) => r.envelopeTo === "ada@ops.example" && r.ticketId === null)).toBe(true);
+
+    // The second missed canary comes back after all, 20 minutes late: the forward works (slowly), so it is no longer
+    // broken, and the long round trip is what the page shows.
+    const late = await database.db.forwardingCanary.findFirstOrThrow({ where: { tenantId, sentAt: at(1800) } });
+    await database.db.forwardingCanary.update({ where: { id: late.id }, data: { arrivedAt: at(3000), latencyMs: 1_200_000 } });
+    expect((await forwardingStatus(database.db, tenantId))[0]).toMatchObject({ state: "ok", brokenSince: null, lastArrivedAt: at(3000), lastLatencyMs: 1_200_000 });
+    const after = (await healthSummary(database.db, tenantId, at(3000))).items.find((i) => i.key === "forwarding:help@msp.example");
+    expect(after?.level).not.toBe("problem");
   });
 
   it("R-HEALTH-2 quiet mailbox: silent 1.5 × the longest gap of 14 days (at least 4 h), with 20+ messages of history", async () => {

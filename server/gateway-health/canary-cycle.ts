@@ -1,9 +1,10 @@
 /**
  * One pass of the forwarding canary (R-HEALTH-1), run by the MTA's health job: canaries not back within the wait
- * (15 minutes) are marked missed, and every watched address whose last canary is older than the tenant's interval
+ * (15 minutes), or refused for good on their way out, are marked missed, and every watched address whose last canary is older than the tenant's interval
  * (6 hours by default) gets a new one.
  */
 import type { Db } from "../db/client";
+import { settleRefusedCanaries } from "./canary-bounce";
 import { sendCanary, type CanaryDeps } from "./canary-mail";
 
 export type CanaryTiming = {
@@ -16,10 +17,12 @@ export type CanaryTiming = {
 export type CanaryCycleResult = { missed: number; sent: number };
 
 export async function runCanaryCycle(db: Db, deps: CanaryDeps, timing: CanaryTiming, now: Date): Promise<CanaryCycleResult> {
-  const { count: missed } = await db.forwardingCanary.updateMany({
+  const refused = await settleRefusedCanaries(db, now);
+  const { count: timedOut } = await db.forwardingCanary.updateMany({
     where: { arrivedAt: null, missedAt: null, sentAt: { lte: new Date(now.getTime() - timing.waitSeconds * 1000) } },
     data: { missedAt: now },
   });
+  const missed = refused + timedOut;
   const addresses = await db.canaryAddress.findMany({
     select: {
       id: true,

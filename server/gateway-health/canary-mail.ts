@@ -47,7 +47,8 @@ export async function sendCanary(
     extraHeaders: { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All", [CANARY_HEADER]: token },
     date: now,
   });
-  const messageId = newRowId();
+  // No Message row: the bounce address carries the canary's own id, so a bounce finds the canary (canary-bounce.ts).
+  const messageId = canaryId;
   const envelopeFrom = bounceAddress(deps.secret, { slug: target.slug, messageId }, deps.inboundDomain);
   await db.$transaction(async (tx) => {
     const queued = await enqueueMessage(tx, {

@@ -19,6 +19,8 @@ export type AddressForwarding = {
   brokenSince: Date | null;
   /** Canaries sent and still within their wait. */
   pending: number;
+  /** The latest missed canary bounced: the receiver's words (canary-bounce.ts). */
+  lastBounceReason: string | null;
 };
 
 /** A canary's round trip in words: "4.2 s" for a forward that works in time, "20 min" for a late one. */
@@ -35,7 +37,7 @@ export async function forwardingStatus(db: Db, tenantId: string): Promise<Addres
     orderBy: { createdAt: "asc" },
     select: {
       address: true,
-      canaries: { orderBy: { sentAt: "desc" }, take: HISTORY, select: { sentAt: true, arrivedAt: true, missedAt: true, latencyMs: true } },
+      canaries: { orderBy: { sentAt: "desc" }, take: HISTORY, select: { sentAt: true, arrivedAt: true, missedAt: true, latencyMs: true, bounceReason: true } },
     },
   });
   return addresses.map(({ address, canaries }) => {
@@ -55,6 +57,7 @@ export async function forwardingStatus(db: Db, tenantId: string): Promise<Addres
       lastLatencyMs: lastOk?.latencyMs ?? null,
       brokenSince: state === "broken" ? misses[misses.length - 1]!.sentAt : null,
       pending,
+      lastBounceReason: misses[0]?.bounceReason ?? null,
     };
   });
 }

@@ -88,6 +88,11 @@ export async function healthSummary(db: Db, tenantId: string, now: Date = new Da
   return { level, items, forwarding, inbound: { ...inbound, rule: QUIET_RULE }, queue, bounces24h, checkedAt: now };
 }
 
+/** " (the last one bounced: 550 5.1.1 …)" when the receiver said why. */
+function bounced(f: AddressForwarding): string {
+  return f.lastBounceReason ? ` (the last one ${f.lastBounceReason})` : "";
+}
+
 function forwardingItems(forwarding: AddressForwarding[]): HealthItem[] {
   if (!forwarding.length) {
     return [
@@ -107,9 +112,11 @@ function forwardingItems(forwarding: AddressForwarding[]): HealthItem[] {
     level: f.state === "broken" ? "problem" : f.state === "missed" ? "warn" : f.state === "waiting" ? "info" : "ok",
     summary:
       f.state === "broken"
-        ? `Forwarding broken since ${f.brokenSince!.toISOString().slice(0, 16).replace("T", " ")} UTC: the last two checks sent to ${f.address} never came back. Client mail to it is probably not reaching the helpdesk.`
+        ? `Forwarding broken since ${f.brokenSince!.toISOString().slice(0, 16).replace("T", " ")} UTC: the last two checks sent to ${f.address} never came back${bounced(f)}. Client mail to it is probably not reaching the helpdesk.`
         : f.state === "missed"
-          ? `The last check sent to ${f.address} did not come back within 15 minutes; another miss means forwarding is broken.`
+          ? f.lastBounceReason
+            ? `The last check sent to ${f.address} ${f.lastBounceReason}; another miss means forwarding is broken.`
+            : `The last check sent to ${f.address} did not come back within 15 minutes; another miss means forwarding is broken.`
           : f.state === "waiting"
             ? `The first check to ${f.address} is on its way.`
             : `Checks to ${f.address} come back through the forward${f.lastLatencyMs !== null ? ` (last round trip ${roundTripWords(f.lastLatencyMs)})` : ""}.`,

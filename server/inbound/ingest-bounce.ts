@@ -6,6 +6,7 @@ import { recordActivity, type ActivityOutcome, type ActivityRow } from "../activ
 import type { Db } from "../db/client";
 import { TRANSACTION_OPTIONS } from "../db/transactions";
 import { isAppError } from "../errors";
+import { recordCanaryBounce } from "../gateway-health/canary-bounce";
 import { parseDsn } from "../mail/dsn";
 import { applyDsn } from "../outbound/apply-dsn";
 import { elapsedMs, inboundActivity, type InboundOutcome, type ReceivedMessage } from "./received-message";
@@ -53,6 +54,12 @@ export async function ingestBounce(db: Db, m: ReceivedMessage, targets: Recipien
     });
   } catch (err) {
     if (isAppError(err) && err.code === "NOT_FOUND") {
+      // A forwarding canary has no Message row: its bounce address names the canary (R-HEALTH-1).
+      const at = m.deps.now?.() ?? new Date();
+      const canary = { tenantId, canaryId: target.messageId, status: dsn.status, diagnosticCode: dsn.diagnosticCode, at };
+      if (dsn.action === "failed" && (await recordCanaryBounce(db, canary))) {
+        return log("DROPPED", "forwarding canary bounced: counted as missed (see Health)", { bounceDetail: dsn.diagnosticCode ?? dsn.status });
+      }
       return log("DROPPED", "delivery status notification for an unknown message");
     }
     throw err;

@@ -10,7 +10,7 @@
  * Also: a forged canary, another tenant's canary and a replayed one are refused (not counted, never a ticket).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canaryToken, tenantMailbox } from "../../server/mail/addresses";
+import { bounceAddress, canaryToken, tenantMailbox } from "../../server/mail/addresses";
 import { saveCanarySettings } from "../../server/gateway-health/canary-addresses";
 import { forwardingStatus } from "../../server/gateway-health/forwarding-status";
 import { openIncidents } from "../../server/gateway-health/health-incidents";
@@ -96,9 +96,12 @@ describe.each(testProviders())("forwarding canary through a private Postfix on %
     // Two misses in a row, and no more canaries than two intervals' worth (plus one sent as the second settled).
     expect(await canaryCount() - sentBefore).toBeLessThanOrEqual(3);
     expect(broken.brokenSince).not.toBeNull();
+    // Postfix refused the canary at RCPT: the miss is counted at once, with Postfix's own words.
+    expect(broken.lastBounceReason).toMatch(/^was refused when the gateway delivered it: 5\d\d .*support@msp\.test/);
     const alert = await receiver.waitFor((m) => m.recipients.includes(ADMIN) && /^Problem: Forwarding from support@msp\.test/.test(subjectOf(m)), 60_000);
     expect(alert.raw.toString("latin1")).toMatch(/Auto-Submitted: auto-generated/i);
     expect(alert.raw.toString("latin1")).toMatch(/Forwarding broken since/);
+    expect(alert.raw.toString("latin1").replace(/=\r?\n/g, "")).toMatch(/the last one was refused when the gateway delivered it/);
     const incidents = await openIncidents(database.db, tenantId);
     expect(incidents.map((i) => i.title)).toEqual([`Forwarding from ${MSP_ADDRESS}`]);
 
@@ -143,6 +146,52 @@ describe.each(testProviders())("forwarding canary through a private Postfix on %
     const after = await database.db.forwardingCanary.findUniqueOrThrow({ where: { id: arrived.id } });
     expect(after.arrivedAt?.getTime()).toBe(arrived.arrivedAt!.getTime());
     expect(await database.db.forwardingCanary.count({ where: { tenantId } })).toBeGreaterThanOrEqual(unknown);
+    expect(await database.db.ticket.count()).toBe(0);
+  }, 60_000);
+
+  it("R-HEALTH-1 a bounce notice for a canary counts it missed at once, with the receiver's words; never a ticket", async () => {
+    const address = await database.db.canaryAddress.findFirstOrThrow({ where: { tenantId } });
+    // A canary out there now (as the health job would have sent it): its bounce address names it.
+    const canary = await database.db.forwardingCanary.create({ data: { tenantId, addressId: address.id, sentAt: new Date() } });
+    const to = bounceAddress(TEST_APP_SECRET, { slug: "acme", messageId: canary.id }, TEST_INBOUND_DOMAIN);
+    const dsn = [
+      "From: Mail Delivery System <MAILER-DAEMON@mx.msp.test>",
+      `To: ${to}`,
+      "Subject: Undelivered Mail Returned to Sender",
+      `Date: ${new Date().toUTCString()}`,
+      `Message-ID: <dsn-${canary.id}@mx.msp.test>`,
+      "Auto-Submitted: auto-replied",
+      "MIME-Version: 1.0",
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
+      "",
+      "--b1",
+      "Content-Type: text/plain",
+      "",
+      "The mail system could not deliver your message to <support@msp.test>.",
+      "--b1",
+      "Content-Type: message/delivery-status",
+      "",
+      "Reporting-MTA: dns; mx.msp.test",
+      "",
+      "Final-Recipient: rfc822; support@msp.test",
+      "Action: failed",
+      "Status: 5.2.1",
+      "Diagnostic-Code: smtp; 550 5.2.1 The email account that you tried to reach is disabled",
+      "",
+      "--b1--",
+      "",
+    ].join("\r\n");
+    const sent = await sendMail(mta, { from: "", to: [to], data: Buffer.from(dsn) });
+    expect(sent.final?.code, context()).toBe(250);
+    const missed = await waitUntil("the canary counted missed by its bounce", async () => {
+      const c = await database.db.forwardingCanary.findUniqueOrThrow({ where: { id: canary.id } });
+      return c.bounceReason ? c : null;
+    }, { context });
+    expect(missed.missedAt).not.toBeNull();
+    expect(missed.arrivedAt).toBeNull();
+    expect(missed.bounceReason).toBe("bounced: 550 5.2.1 The email account that you tried to reach is disabled");
+    const row = await database.db.activityLog.findFirstOrThrow({ where: { tenantId, envelopeTo: to } });
+    expect(row).toMatchObject({ outcome: "DROPPED", reason: "forwarding canary bounced: counted as missed (see Health)" });
     expect(await database.db.ticket.count()).toBe(0);
   }, 60_000);
 });

@@ -101,6 +101,28 @@ describe.each(testProviders())("gateway health on %s", (provider) => {
     expect(after?.level).not.toBe("problem");
   });
 
+  it("R-HEALTH-1 a canary refused for good on its way out is missed at once, with the receiver's reply", async () => {
+    const other = await createTenantRow(database.db, "beta");
+    await saveCanarySettings(database.db, other.id, { addresses: ["help@beta-msp.example"], intervalMinutes: 15 }, "in.test.local");
+    const timing = { waitSeconds: 900 };
+    const t1 = new Date("2026-12-02T08:00:00Z");
+    await runCanaryCycle(database.db, deps, timing, t1);
+    const canary = await database.db.forwardingCanary.findFirstOrThrow({ where: { tenantId: other.id } });
+    // Still out and its delivery still queued: nothing to settle.
+    expect(await runCanaryCycle(database.db, deps, timing, new Date(t1.getTime() + 60_000))).toEqual({ missed: 0, sent: 0 });
+    await database.db.outboundJob.update({
+      where: { id: canary.outboundJobId! },
+      data: { state: "BOUNCED", lastReply: "550 5.1.1 <help@beta-msp.example>: Recipient address rejected: User unknown" },
+    });
+    expect(await runCanaryCycle(database.db, deps, timing, new Date(t1.getTime() + 120_000))).toEqual({ missed: 1, sent: 0 });
+    const status = (await forwardingStatus(database.db, other.id))[0]!;
+    expect(status).toMatchObject({ state: "missed", lastBounceReason: "was refused when the gateway delivered it: 550 5.1.1 <help@beta-msp.example>: Recipient address rejected: User unknown" });
+    const item = (await healthSummary(database.db, other.id, new Date(t1.getTime() + 120_000))).items.find((i) => i.key === "forwarding:help@beta-msp.example");
+    expect(item?.summary).toBe(
+      "The last check sent to help@beta-msp.example was refused when the gateway delivered it: 550 5.1.1 <help@beta-msp.example>: Recipient address rejected: User unknown; another miss means forwarding is broken.",
+    );
+  });
+
   it("R-HEALTH-2 quiet mailbox: silent 1.5 × the longest gap of 14 days (at least 4 h), with 20+ messages of history", async () => {
     const quiet = (await createTenantRow(database.db, "quiet")).id;
     const ticket = await database.db.ticket.create({ data: { tenantId: quiet, number: 1, subject: "x" } });

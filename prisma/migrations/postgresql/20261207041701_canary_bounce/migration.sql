@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "ForwardingCanary" ADD COLUMN     "bounceReason" TEXT;
+

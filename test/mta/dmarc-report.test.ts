@@ -144,8 +144,9 @@ describe.each(testProviders())("DMARC report mailbox on %s", (provider) => {
       if (bombDone) {
         // Once the bomb is accepted its file is read in the background: a small mail is answered meanwhile. (While
         // the bomb's own DATA is still arriving, a small mail waits on what any 600 KB message costs to receive.)
-        // Measured and printed, not yet bounded: on SQLite the report's store transaction (up to 5,000 rows) holds
-        // the one writer, and a small mail has been seen waiting over 2 s behind it (issue 19 item 1 stays open).
+        // Bounded by the issue's own text ("a small mail's 250 within 2 s while the bomb is processed"): the
+        // report's records are written a batch at a time with the event loop free between batches, so a small
+        // mail waits at most one batch (before, one 5,000-row transaction held it 2.4-3.8 s on SQLite).
         const small = uniqueId("client.example");
         const data = await buildMessage({ from: "jane@client.example", to: tenantMailbox("acme", TEST_INBOUND_DOMAIN), messageId: small });
         const started = performance.now();
@@ -161,6 +162,8 @@ describe.each(testProviders())("DMARC report mailbox on %s", (provider) => {
     expect(rounds).toBeGreaterThan(0);
     expect(smallMails).toBeGreaterThan(0);
     console.log(`report bomb [${provider}]: ${smallMails} small mails while it was read, slowest ${Math.round(Math.max(...smallMailMs))} ms`);
+    // Issue 19 "Done when": every small mail sent while the bomb was read got its 250 within 2 s.
+    expect(smallMailMs.filter((ms) => ms > 2_000).map(Math.round)).toEqual([]);
     expect((await sending).final?.code).toBe(250);
 
     const report = await db().dmarcReport.findFirstOrThrow({ where: { tenantId: acme.id, orgName: "bomb.example" }, include: { _count: { select: { records: true } } } });

@@ -110,6 +110,30 @@ describe.each(testProviders())("DMARC report mailbox on %s", (provider) => {
     expect(await db().dmarcReport.findFirst({ where: { tenantId: acme.id, orgName: "plain.example", reportId: "body-1" } })).toMatchObject({ recordCount: 1 });
     expect(await db().ticket.count({ where: { tenantId: acme.id } })).toBe(0);
   });
+  it("R-X-1 issue 19 item 1: a report mail over the sender's daily quota is accepted and kept unread with the reason, and its activity row says so", async () => {
+    // 500 files from this sender already today (the per-sender quota), as the queue counts them.
+    await db().dmarcReportJob.createMany({
+      data: Array.from({ length: 500 }, () => ({ tenantId: acme.id, sender: "flood.example", bytes: new Uint8Array(0), state: "DONE", createdAt: new Date() })),
+    });
+    const xml = buildReportXml({ orgName: "flood.example", reportId: uniqueId("flood"), domain: "acme.example", begin: new Date(Date.now() - 86_400_000), records: [{ ip: "192.0.2.9", count: 1 }] });
+    const gz = gzipSync(Buffer.from(xml));
+    const raw = await buildMessage({
+      from: "dmarc@flood.example",
+      to: rua(),
+      subject: "Report domain: acme.example",
+      attachments: [{ filename: "flood.example!acme.example.xml.gz", content: gz, contentType: "application/gzip" }],
+    });
+    await deliverOk(raw, "dmarc@flood.example");
+    const kept = await db().dmarcReport.findFirstOrThrow({ where: { tenantId: acme.id, fileName: "flood.example!acme.example.xml.gz" } });
+    expect(kept).toMatchObject({ orgName: "flood.example", domain: "", rawEncoding: "base64", recordCount: 0 });
+    expect(kept.parseError).toMatch(/^Not read \(over quota\): flood\.example has sent 500 report files in 24 hours \(at most 500\)/);
+    expect(Buffer.from(kept.raw, "base64").equals(gz)).toBe(true);
+    const activity = await db().activityLog.findFirstOrThrow({ where: { tenantId: acme.id, envelopeFrom: "dmarc@flood.example" } });
+    expect(activity.outcome).toBe("DELIVERED");
+    expect(activity.reason).toMatch(/DMARC report not read: flood\.example has sent 500 report files in 24 hours \(at most 500\); kept unread in the reports list: flood\.example!acme\.example\.xml\.gz/);
+    expect(await db().dmarcReportJob.count({ where: { tenantId: acme.id, state: "PENDING" } })).toBe(0);
+  });
+
   it("R-X-1 issue 19 item 1: a report bomb (≈22 MB of XML, 150,000 records, in a small gzip) stalls nobody and is kept truncated with the reason", async () => {
     // Written compactly, as the report in the finding was (22 MB for 150,000 records).
     const head = buildReportXml({ orgName: "bomb.example", reportId: uniqueId("bomb"), domain: "acme.example", begin: new Date(Date.now() - 86_400_000), records: [] });

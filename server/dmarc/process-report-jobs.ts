@@ -94,7 +94,7 @@ async function release(db: Db, job: Job): Promise<void> {
 
 /**
  * Reads and stores queued report files until none is left (or `limit` were done); resolves with how many were
- * processed. Database errors reject (the periodic runner logs them and tries again; the lease frees the job).
+ * processed. Database errors reject (the periodic runner logs them and tries again), the failed job released.
  */
 export async function processDmarcReportJobs(db: Db, options: { now?: () => Date; limit?: number; deps?: Partial<JobDeps> } = {}): Promise<number> {
   const now = options.now ?? (() => new Date());

@@ -4,6 +4,7 @@
  * neither the gateway nor a known authorised sender (possible impersonation). Every query is scoped to the
  * tenant. A report belongs to the period by the start of its date range (by when it arrived when it has none).
  */
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
@@ -34,7 +35,7 @@ export async function listDmarcDomains(db: Db, tenantId: string): Promise<DmarcD
     db.sendingDomain.findMany({ where: { tenantId }, select: { domain: true }, orderBy: { domain: "asc" } }),
     db.dmarcReport.groupBy({
       by: ["domain"],
-      where: { tenantId, domain: { not: "" } },
+      where: { tenantId, domain: { not: "" }, storingBy: null },
       _count: { _all: true },
       _max: { dateEnd: true, createdAt: true },
     }),
@@ -59,7 +60,7 @@ function periodRange(period: DmarcPeriod, now: Date): { from: Date | null; to: D
 
 function reportWhere(tenantId: string, domain: string, range: { from: Date | null; to: Date }) {
   const dates = range.from ? { gte: range.from, lte: range.to } : { lte: range.to };
-  return { tenantId, domain, OR: [{ dateBegin: dates }, { dateBegin: null, createdAt: dates }] };
+  return { tenantId, domain, storingBy: null, OR: [{ dateBegin: dates }, { dateBegin: null, createdAt: dates }] };
 }
 
 export type DmarcSource = {
@@ -128,7 +129,7 @@ export async function dmarcOverview(
     }),
     db.dmarcReport.count({ where: { ...where, parseError: null } }),
     db.dmarcReport.count({ where: { ...where, parseError: { not: null } } }),
-    db.dmarcReport.findFirst({ where: { tenantId, domain, parseError: null }, orderBy: { dateBegin: "desc" }, select: { policyJson: true } }),
+    db.dmarcReport.findFirst({ where: { tenantId, domain, parseError: null, storingBy: null }, orderBy: { dateBegin: "desc" }, select: { policyJson: true } }),
   ]);
 
   const totals = { messages: 0, pass: 0, fail: 0, aligned: 0, dkimAligned: 0, spfAligned: 0, reports, malformed, sources: 0 };
@@ -276,7 +277,7 @@ export async function listDmarcReports(
   const range = periodRange(period, params.now ?? new Date());
   const inRange = reportWhere(tenantId, domain, range);
   const created = range.from ? { gte: range.from, lte: range.to } : { lte: range.to };
-  const where = { OR: [inRange, { tenantId, domain: "", createdAt: created }] };
+  const where = { OR: [inRange, { tenantId, domain: "", storingBy: null, createdAt: created }] };
   const [rows, total] = await Promise.all([
     db.dmarcReport.findMany({
       where,
@@ -310,7 +311,7 @@ export async function listDmarcReports(
 /** One report with its raw file and its records, for the "view report" panel. */
 export async function getDmarcReport(db: Db, params: { tenantId: string; id: string }) {
   const report = await db.dmarcReport.findFirst({
-    where: { id: params.id, tenantId: params.tenantId },
+    where: { id: params.id, tenantId: params.tenantId, storingBy: null },
     include: { records: { orderBy: { count: "desc" }, take: 500 } },
   });
   if (!report) throw new AppError("NOT_FOUND", "This report does not exist (or was removed).");
@@ -348,23 +349,15 @@ export async function uploadDmarcReport(
     throw new AppError("BAD_INPUT", `The file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB.`, { field: "file" });
   }
   // Read outside any transaction, with the event loop free between slices (issue 19 item 1: an upload of a huge
-  // report must not freeze the web process for everyone else); then a short transaction stores what was read.
+  // report must not freeze the web process for everyone else); then it is stored a batch of records at a time.
   const read = await readReportFile(bytes);
   if (!read.ok) {
     throw new AppError("BAD_INPUT", `This file is not a DMARC aggregate report we can read: ${read.reason}`, { field: "file" });
   }
+  // Its own owner token: the report is invisible until its records are all written (store-report.ts).
+  const owner = `upload:${randomUUID()}`;
   const store = () =>
-    db.$transaction(
-      (tx) =>
-        storeReadReport(tx, {
-          tenantId: params.tenantId,
-          file: { bytes, fileName: input.fileName || null },
-          source: "upload",
-          keepMalformed: false,
-          read,
-        }),
-      { maxWait: 15_000, timeout: 60_000 },
-    );
+    storeReadReport(db, { tenantId: params.tenantId, file: { bytes, fileName: input.fileName || null }, source: "upload", keepMalformed: false, read, owner });
   let outcome: StoreReportOutcome;
   try {
     outcome = await store();

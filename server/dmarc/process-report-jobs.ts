@@ -1,18 +1,19 @@
 /**
  * R-X-1, issue 19 item 1: reads the report files queue-report-mail.ts queued, one at a time, in the background:
  * each file is read with bounded work and the event loop free (readReportFile: zlib on the thread pool, the XML in
- * slices, at most MAX_REPORT_RECORDS records), outside any transaction; then what was read is stored in one short
- * transaction (storeReadReport: a capped number of aggregated rows), which also closes the job and updates the
- * activity row of the mail that brought it.
+ * slices, at most MAX_REPORT_RECORDS records), outside any transaction; then what was read is stored in several
+ * short transactions (storeReadReport: a capped number of aggregated rows, a batch at a time), the last of which
+ * makes the report visible, closes the job and updates the activity row of the mail that brought it.
  *
  * A job is claimed with a lease, so several MTA processes share the queue and a process that died mid-file leaves
- * it to be taken again; a file that has failed MAX_ATTEMPTS times is given up with its reason, never retried forever.
+ * it to be taken again (its unfinished report removed first); a job that failed is released at once for the next
+ * run; a file that has failed MAX_ATTEMPTS times is given up with its reason, never retried forever.
  */
 import { isUniqueViolation } from "../clients/prisma-errors";
 import type { Db, Tx } from "../db/client";
 import { TRANSACTION_OPTIONS } from "../db/transactions";
 import { readReportFile, type ReadReport } from "./read-report-file";
-import { describeStoredReports, storeReadReport, type StoreReportOutcome } from "./store-report";
+import { describeStoredReports, STALE_STORING_MS, storeReadReport, type StoreReportOutcome } from "./store-report";
 
 const LEASE_MS = 5 * 60_000;
 const MAX_ATTEMPTS = 3;
@@ -57,20 +58,19 @@ async function finish(tx: Tx, job: Job, result: string, outcome: StoreReportOutc
   });
 }
 
-async function store(db: Db, job: Job, read: ReadReport): Promise<StoreReportOutcome> {
+async function store(db: Db, job: Job, read: ReadReport, deps: JobDeps): Promise<StoreReportOutcome> {
   const once = () =>
-    db.$transaction(async (tx) => {
-      const outcome = await storeReadReport(tx, {
-        tenantId: job.tenantId,
-        file: { bytes: Buffer.from(job.bytes), fileName: job.fileName },
-        source: "mail",
-        fallbackOrgName: job.sender || null,
-        keepMalformed: true,
-        read,
-      });
-      await finish(tx, job, describeStoredReports([outcome]), outcome);
-      return outcome;
-    }, TRANSACTION_OPTIONS);
+    deps.storeReadReport(db, {
+      tenantId: job.tenantId,
+      file: { bytes: Buffer.from(job.bytes), fileName: job.fileName },
+      source: "mail",
+      fallbackOrgName: job.sender || null,
+      keepMalformed: true,
+      read,
+      // The job owns the report while its records are written: a retry after a crash removes what it left.
+      owner: job.id,
+      onStored: (tx, outcome) => finish(tx, job, describeStoredReports([outcome]), outcome),
+    });
   try {
     return await once();
   } catch (err) {
@@ -80,24 +80,48 @@ async function store(db: Db, job: Job, read: ReadReport): Promise<StoreReportOut
   }
 }
 
+/** What reading a job uses; a test may replace a step with one that fails. */
+export type JobDeps = { storeReadReport: typeof storeReadReport };
+
+/**
+ * After a failure (a busy or lost database, say): the job is free again at once, so the next run (seconds later)
+ * retries it instead of waiting for the lease to run out. Best effort: if the database is still away, the lease
+ * does the same, later. Its attempts still count towards MAX_ATTEMPTS.
+ */
+async function release(db: Db, job: Job): Promise<void> {
+  await db.dmarcReportJob.updateMany({ where: { id: job.id, state: "PENDING" }, data: { lockedUntil: null } }).catch(() => {});
+}
+
 /**
  * Reads and stores queued report files until none is left (or `limit` were done); resolves with how many were
- * processed. Database errors reject (the periodic runner logs them and tries again; the lease frees the job).
+ * processed. Database errors reject (the periodic runner logs them and tries again), the failed job released.
  */
-export async function processDmarcReportJobs(db: Db, options: { now?: () => Date; limit?: number } = {}): Promise<number> {
+export async function processDmarcReportJobs(db: Db, options: { now?: () => Date; limit?: number; deps?: Partial<JobDeps> } = {}): Promise<number> {
   const now = options.now ?? (() => new Date());
+  const deps: JobDeps = { storeReadReport, ...options.deps };
   let done = 0;
   for (; done < (options.limit ?? 100); done++) {
     const job = await claimNext(db, now());
     if (!job) break;
     if (job.attempts > MAX_ATTEMPTS) {
       const reason = `DMARC report ${job.fileName ?? "(body)"} could not be read: it failed ${MAX_ATTEMPTS} times and was given up`;
-      await db.$transaction((tx) => finish(tx, job, reason, null), TRANSACTION_OPTIONS);
+      await db.$transaction(async (tx) => {
+        // What its last try left unfinished goes with it.
+        await tx.dmarcReport.deleteMany({ where: { storingBy: job.id } });
+        await finish(tx, job, reason, null);
+      }, TRANSACTION_OPTIONS);
       continue;
     }
-    const read = await readReportFile(Buffer.from(job.bytes));
-    await store(db, job, read);
+    try {
+      const read = await readReportFile(Buffer.from(job.bytes));
+      await store(db, job, read, deps);
+    } catch (err) {
+      await release(db, job);
+      throw err;
+    }
   }
   await db.dmarcReportJob.deleteMany({ where: { state: "DONE", createdAt: { lt: new Date(now().getTime() - KEEP_DONE_MS) } } });
+  // Reports whose writer died and never came back (a job is retried within minutes, then given up).
+  await db.dmarcReport.deleteMany({ where: { storingBy: { not: null }, createdAt: { lt: new Date(now().getTime() - STALE_STORING_MS) } } });
   return done;
 }

@@ -30,7 +30,8 @@ export async function ingestReport(db: Db, m: ReceivedMessage, targets: Recipien
       const dmarc = await queueDmarcReportMail(tx, { tenantId, parsed: m.parsed, envelopeFrom: m.input.mailFrom, now: ingestNow(m) });
       reason = dmarc.reason;
       queued = dmarc.jobIds;
-      if (!queued.length) outcome = "DROPPED";
+      // Over quota, the files are kept unread (still stored, so not DROPPED); a mail with no report is dropped.
+      if (!queued.length && !dmarc.kept.length) outcome = "DROPPED";
     }
     const activity = await recordActivity(tx, {
       ...inboundActivity(m, tenantId, targets),

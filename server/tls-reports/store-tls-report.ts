@@ -93,7 +93,7 @@ export async function storeTlsReport(db: Db, args: StoreTlsReportInput): Promise
     policyDomain: r.policyDomain,
     successCount: r.successCount,
     failureCount: r.failureCount,
-    detailsJson: JSON.stringify({ failureTypes: r.failureTypes, policies: r.policies }),
+    detailsJson: JSON.stringify({ failureTypes: r.failureTypes, policies: r.policies, ...(r.truncated ? { truncated: r.truncated } : {}) }),
     raw,
     ...origin,
   };

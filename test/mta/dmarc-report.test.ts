@@ -110,6 +110,30 @@ describe.each(testProviders())("DMARC report mailbox on %s", (provider) => {
     expect(await db().dmarcReport.findFirst({ where: { tenantId: acme.id, orgName: "plain.example", reportId: "body-1" } })).toMatchObject({ recordCount: 1 });
     expect(await db().ticket.count({ where: { tenantId: acme.id } })).toBe(0);
   });
+  it("R-X-1 issue 19 item 1: a report mail over the sender's daily quota is accepted and kept unread with the reason, and its activity row says so", async () => {
+    // 500 files from this sender already today (the per-sender quota), as the queue counts them.
+    await db().dmarcReportJob.createMany({
+      data: Array.from({ length: 500 }, () => ({ tenantId: acme.id, sender: "flood.example", bytes: new Uint8Array(0), state: "DONE", createdAt: new Date() })),
+    });
+    const xml = buildReportXml({ orgName: "flood.example", reportId: uniqueId("flood"), domain: "acme.example", begin: new Date(Date.now() - 86_400_000), records: [{ ip: "192.0.2.9", count: 1 }] });
+    const gz = gzipSync(Buffer.from(xml));
+    const raw = await buildMessage({
+      from: "dmarc@flood.example",
+      to: rua(),
+      subject: "Report domain: acme.example",
+      attachments: [{ filename: "flood.example!acme.example.xml.gz", content: gz, contentType: "application/gzip" }],
+    });
+    await deliverOk(raw, "dmarc@flood.example");
+    const kept = await db().dmarcReport.findFirstOrThrow({ where: { tenantId: acme.id, fileName: "flood.example!acme.example.xml.gz" } });
+    expect(kept).toMatchObject({ orgName: "flood.example", domain: "", rawEncoding: "base64", recordCount: 0 });
+    expect(kept.parseError).toMatch(/^Not read \(over quota\): flood\.example has sent 500 report files in 24 hours \(at most 500\)/);
+    expect(Buffer.from(kept.raw, "base64").equals(gz)).toBe(true);
+    const activity = await db().activityLog.findFirstOrThrow({ where: { tenantId: acme.id, envelopeFrom: "dmarc@flood.example" } });
+    expect(activity.outcome).toBe("DELIVERED");
+    expect(activity.reason).toMatch(/DMARC report not read: flood\.example has sent 500 report files in 24 hours \(at most 500\); kept unread in the reports list: flood\.example!acme\.example\.xml\.gz/);
+    expect(await db().dmarcReportJob.count({ where: { tenantId: acme.id, state: "PENDING" } })).toBe(0);
+  });
+
   it("R-X-1 issue 19 item 1: a report bomb (≈22 MB of XML, 150,000 records, in a small gzip) stalls nobody and is kept truncated with the reason", async () => {
     // Written compactly, as the report in the finding was (22 MB for 150,000 records).
     const head = buildReportXml({ orgName: "bomb.example", reportId: uniqueId("bomb"), domain: "acme.example", begin: new Date(Date.now() - 86_400_000), records: [] });
@@ -144,8 +168,9 @@ describe.each(testProviders())("DMARC report mailbox on %s", (provider) => {
       if (bombDone) {
         // Once the bomb is accepted its file is read in the background: a small mail is answered meanwhile. (While
         // the bomb's own DATA is still arriving, a small mail waits on what any 600 KB message costs to receive.)
-        // Measured and printed, not yet bounded: on SQLite the report's store transaction (up to 5,000 rows) holds
-        // the one writer, and a small mail has been seen waiting over 2 s behind it (issue 19 item 1 stays open).
+        // Bounded by the issue's own text ("a small mail's 250 within 2 s while the bomb is processed"): the
+        // report's records are written a batch at a time with the event loop free between batches, so a small
+        // mail waits at most one batch (before, one 5,000-row transaction held it 2.4-3.8 s on SQLite).
         const small = uniqueId("client.example");
         const data = await buildMessage({ from: "jane@client.example", to: tenantMailbox("acme", TEST_INBOUND_DOMAIN), messageId: small });
         const started = performance.now();
@@ -161,6 +186,8 @@ describe.each(testProviders())("DMARC report mailbox on %s", (provider) => {
     expect(rounds).toBeGreaterThan(0);
     expect(smallMails).toBeGreaterThan(0);
     console.log(`report bomb [${provider}]: ${smallMails} small mails while it was read, slowest ${Math.round(Math.max(...smallMailMs))} ms`);
+    // Issue 19 "Done when": every small mail sent while the bomb was read got its 250 within 2 s.
+    expect(smallMailMs.filter((ms) => ms > 2_000).map(Math.round)).toEqual([]);
     expect((await sending).final?.code).toBe(250);
 
     const report = await db().dmarcReport.findFirstOrThrow({ where: { tenantId: acme.id, orgName: "bomb.example" }, include: { _count: { select: { records: true } } } });

@@ -102,7 +102,7 @@ describe.each(testProviders())("DMARC report storage and overview on %s", (provi
     expect(await t.db.dmarcRecord.findMany({ where: { reportId: folded.id! }, select: { sourceIp: true, count: true } })).toEqual([{ sourceIp: "192.0.2.7", count: 6_000 }]);
   });
 
-  it("R-X-1 issue 19 item 1: report files are queued within per-sender and per-tenant daily quotas; over them, not queued and said why", async () => {
+  it("R-X-1 issue 19 item 1: report files are queued within per-sender and per-tenant daily quotas; over them, kept unread with the reason (bounded too), not lost", async () => {
     const tenant = (await createTenant(t.db, { slug: "quota", name: "Quota MSP" })).id;
     const file = (n: number) => ({
       attachments: [{ filename: `r${n}.xml`, contentType: "text/xml", content: Buffer.from(buildReportXml({ orgName: "q.example", reportId: `q-${n}`, domain: "q.example", begin: day(1), records: [] })) }],
@@ -113,12 +113,30 @@ describe.each(testProviders())("DMARC report storage and overview on %s", (provi
     expect((await mailReport(tenant, file(1), "a@one.example", quotas)).queued.jobIds).toHaveLength(1);
     expect((await mailReport(tenant, file(2), "a@one.example", quotas)).queued.jobIds).toHaveLength(1);
     const perSender = await mailReport(tenant, file(3), "b@one.example", quotas);
-    expect(perSender.queued).toMatchObject({ jobIds: [], overQuota: true });
-    expect(perSender.queued.reason).toMatch(/one\.example has sent 2 report files in 24 hours \(at most 2\)/);
+    expect(perSender.queued).toMatchObject({ jobIds: [], overQuota: true, kept: [expect.any(String)] });
+    expect(perSender.queued.reason).toMatch(/one\.example has sent 2 report files in 24 hours \(at most 2\); kept unread in the reports list: r3\.xml/);
+    // Kept as an admin sees it: in the reports list (it names no domain, so under every domain), with the quota as
+    // its reason and the file as received.
+    const kept = await t.db.dmarcReport.findUniqueOrThrow({ where: { id: perSender.queued.kept[0]! } });
+    expect(kept).toMatchObject({ orgName: "one.example", domain: "", rawEncoding: "base64", fileName: "r3.xml", source: "mail" });
+    expect(kept.parseError).toMatch(/^Not read \(over quota\): one\.example has sent 2 report files/);
+    expect(Buffer.from(kept.raw, "base64").toString()).toContain("<report_id>q-3</report_id>");
+    const listed = await listDmarcReports(t.db, { tenantId: tenant, domain: "q.example", period: "all" });
+    expect(listed.reports.map((r) => r.fileName)).toContain("r3.xml");
+    // The same file mailed again over quota is kept once.
+    expect((await mailReport(tenant, file(3), "b@one.example", quotas)).queued.kept).toEqual([kept.id]);
+
     expect((await mailReport(tenant, file(4), "a@two.example", quotas)).queued.jobIds).toHaveLength(1);
     const perTenant = await mailReport(tenant, file(5), "a@three.example", quotas);
-    expect(perTenant.queued.reason).toMatch(/this tenant's mailbox has had 3 report files in 24 hours \(at most 3\)/);
-    expect(await t.db.dmarcReport.count({ where: { tenantId: tenant } })).toBe(3);
+    expect(perTenant.queued.reason).toMatch(/this tenant's mailbox has had 3 report files in 24 hours \(at most 3\); kept unread/);
+    expect(perTenant.queued.kept).toHaveLength(1);
+    await mailReport(tenant, file(6), "a@three.example", quotas);
+    // Kept-unread files are bounded per tenant and day as well (here 3): beyond, the mail is only logged, with why.
+    const beyond = await mailReport(tenant, file(7), "a@three.example", quotas);
+    expect(beyond.queued).toMatchObject({ jobIds: [], kept: [], overQuota: true });
+    expect(beyond.queued.reason).toMatch(/not kept either \(3 files kept unread in 24 hours, at most 3\): r7\.xml/);
+    expect(await t.db.dmarcReport.count({ where: { tenantId: tenant, parseError: null } })).toBe(3);
+    expect(await t.db.dmarcReport.count({ where: { tenantId: tenant, parseError: { startsWith: "Not read (over quota)" } } })).toBe(3);
   });
 
   it("R-X-1 the 2286-record report is stored whole, totals kept on the report", async () => {

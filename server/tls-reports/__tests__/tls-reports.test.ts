@@ -217,7 +217,10 @@ describe("R-STS-3 parsing TLS-RPT reports", () => {
     const bomb = gzipSync(Buffer.alloc(6 * 1024 * 1024, 0x20));
     const parsed = parseTlsReport(bomb);
     expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.reason).toMatch(/larger than 5 MB/);
+    if (!parsed.ok) expect(parsed.reason).toMatch(/larger than 1 MB uncompressed/);
+    // Issue 19 item 1: the size cap applies before JSON.parse, gzip or not (1 MB, the HTTPS endpoint's limit).
+    const plain = parseTlsReport(Buffer.from(JSON.stringify({ "organization-name": "big.example", padding: "x".repeat(1024 * 1024) })));
+    expect(plain.ok === false && plain.reason).toMatch(/larger than 1 MB$/);
   });
 
   it("clean streak: consecutive clean days ending at a recent latest day", () => {
@@ -296,6 +299,39 @@ describe.each(testProviders())("R-STS-3 storing and summarising TLS reports on %
       parseError: null,
     });
     expect(JSON.parse(row.detailsJson!)).toMatchObject({ failureTypes: { "validation-failure": 3 } });
+  });
+
+  it("issue 19 item 1: a large report by mail is read within caps: 100 policies, 1,000 failure details kept, every failure counted, and it says so", async () => {
+    const detail = (i: number) => ({ "result-type": i % 2 ? "certificate-expired" : "validation-failure", "sending-mta-ip": `192.0.2.${i % 250}`, "failed-session-count": 2 });
+    const policy = (n: number, details: number) => ({
+      policy: { "policy-type": "sts", "policy-domain": "big.example" },
+      summary: { "total-successful-session-count": 1, "total-failure-session-count": details * 2 },
+      "failure-details": Array.from({ length: details }, (_, i) => detail(n + i)),
+    });
+    const report = {
+      "organization-name": "Big Reporter",
+      "date-range": { "start-datetime": "2026-11-01T00:00:00Z", "end-datetime": "2026-11-01T23:59:59Z" },
+      "report-id": "big-1",
+      policies: [policy(0, 3_000), ...Array.from({ length: 149 }, (_, i) => policy(i, 1))],
+    };
+    const json = Buffer.from(JSON.stringify(report));
+    expect(json.length).toBeLessThan(1024 * 1024);
+    const [result] = await ingestTlsReportMail(t.db, {
+      tenantId,
+      attachments: [{ filename: "big.json.gz", contentType: "application/tlsrpt+gzip", content: gzipSync(json) }],
+      text: "",
+      raw: json,
+      authenticated: true,
+    });
+    expect(result).toMatchObject({ status: "stored", orgName: "Big Reporter" });
+    const row = await t.db.tlsReport.findFirstOrThrow({ where: { tenantId, reportId: "big-1" } });
+    const details = JSON.parse(row.detailsJson!) as { failureTypes: Record<string, number>; policies: { failureDetails: unknown[] }[]; truncated?: string };
+    expect(details.policies).toHaveLength(100);
+    expect(details.policies.reduce((n, p) => n + p.failureDetails.length, 0)).toBe(1_000);
+    // Counted over every detail read (3,000 + 99), kept or not.
+    expect(Object.values(details.failureTypes).reduce((a, b) => a + b, 0)).toBe((3_000 + 99) * 2);
+    expect(row.failureCount).toBe((3_000 + 99) * 2);
+    expect(details.truncated).toMatch(/only the first 100 of its 150 policies were read; 2099 failure details beyond the first 1000 are counted but not kept/);
   });
 
   it("keeps an unreadable report with its reason, once", async () => {

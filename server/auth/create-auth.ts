@@ -12,6 +12,7 @@ import { nextCookies } from "better-auth/next-js";
 import { twoFactor } from "better-auth/plugins";
 import { ACCOUNT_LINK_SECONDS, queueAccountMail } from "../accounts/account-mail";
 import type { Db } from "../db/client";
+import { newRowId } from "../db/raw-sql";
 import type { Env } from "../env";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../users/passwords";
 import { accountSignInLimit } from "./account-sign-in-limit";
@@ -81,6 +82,8 @@ export function createAuth(db: Db, options: AuthOptions) {
       ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
       useSecureCookies: secure,
       defaultCookieAttributes: { httpOnly: true, sameSite: "lax", secure },
+      // The project's one id generator for its own tables too (users, sessions, accounts).
+      database: { generateId: () => newRowId() },
     },
     databaseHooks: {
       session: {

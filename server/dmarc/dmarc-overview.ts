@@ -4,9 +4,9 @@
  * neither the gateway nor a known authorised sender (possible impersonation). Every query is scoped to the
  * tenant. A report belongs to the period by the start of its date range (by when it arrived when it has none).
  */
-import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "../db/client";
+import { newRowId } from "../db/raw-sql";
 import { AppError } from "../errors";
 import { displayDomain } from "../domain-names";
 import type { GatewaySenders } from "./gateway-senders";
@@ -355,7 +355,7 @@ export async function uploadDmarcReport(
     throw new AppError("BAD_INPUT", `This file is not a DMARC aggregate report we can read: ${read.reason}`, { field: "file" });
   }
   // Its own owner token: the report is invisible until its records are all written (store-report.ts).
-  const owner = `upload:${randomUUID()}`;
+  const owner = `upload:${newRowId()}`;
   const store = () =>
     storeReadReport(db, { tenantId: params.tenantId, file: { bytes, fileName: input.fileName || null }, source: "upload", keepMalformed: false, read, owner });
   let outcome: StoreReportOutcome;

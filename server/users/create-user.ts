@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "../db/client";
+import { newRowId } from "../db/raw-sql";
 import { AppError } from "../errors";
 import { CREDENTIAL_PROVIDER, hashPassword, password } from "./passwords";
 import { role, parseRole } from "./roles";
@@ -28,7 +28,7 @@ export async function createUser(db: Db, tenantId: string, input: CreateUserInpu
 export async function insertUser(db: Db, tenantId: string, data: Omit<CreateUserInput, "password">, hash: string | null) {
   const taken = await db.user.findUnique({ where: { email: data.email }, select: { id: true } });
   if (taken) throw new AppError("CONFLICT", "A user with this email already exists.", { field: "email" });
-  const id = randomUUID();
+  const id = newRowId();
   const user = await db.user.create({
     data: {
       id,
@@ -37,7 +37,7 @@ export async function insertUser(db: Db, tenantId: string, data: Omit<CreateUser
       email: data.email,
       role: data.role,
       emailVerified: true,
-      ...(hash ? { accounts: { create: { id: randomUUID(), accountId: id, providerId: CREDENTIAL_PROVIDER, password: hash } } } : {}),
+      ...(hash ? { accounts: { create: { id: newRowId(), accountId: id, providerId: CREDENTIAL_PROVIDER, password: hash } } } : {}),
     },
     select: userSelect,
   });

@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "../db/client";
+import { newRowId } from "../db/raw-sql";
 import { getUser } from "./get-user";
 import { CREDENTIAL_PROVIDER, hashPassword, password } from "./passwords";
 
@@ -26,7 +26,7 @@ export async function setPassword(db: Db, userId: string, hash: string): Promise
     await db.account.update({ where: { id: account.id }, data: { password: hash } });
   } else {
     await db.account.create({
-      data: { id: randomUUID(), userId, accountId: userId, providerId: CREDENTIAL_PROVIDER, password: hash },
+      data: { id: newRowId(), userId, accountId: userId, providerId: CREDENTIAL_PROVIDER, password: hash },
     });
   }
 }

@@ -9,6 +9,7 @@
  * we fall back to the header block alone and the body shown as plain text, and say so in `problems`.
  */
 import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
 import { simpleParser } from "mailparser";
 import type { AddressObject, EmailAddress, ParsedMail } from "mailparser";
 import addressparser from "nodemailer/lib/addressparser/index.js";
@@ -238,6 +239,20 @@ function withoutNul<T>(value: T): T {
   return value;
 }
 
+/**
+ * The message fed to mailparser in 64 KiB slices (views, not copies) instead of as one Buffer: given one 20 MB
+ * chunk, its line splitter keeps garbage of several times the message's size alive until the parse ends
+ * (measured, issue 19 item 13: a 20 MB message with a 15 MB attachment raised resident memory by 96 MB; in
+ * slices by 28 MB, the attachment itself included).
+ */
+const PARSE_SLICE = 64 * 1024;
+function inSlices(input: Buffer): Readable {
+  function* slices() {
+    for (let offset = 0; offset < input.length; offset += PARSE_SLICE) yield input.subarray(offset, offset + PARSE_SLICE);
+  }
+  return Readable.from(slices(), { objectMode: false });
+}
+
 async function parseUnsafe(raw: Buffer): Promise<ParsedMessage> {
   const problems: string[] = [];
   let input = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw ?? ""), "utf8");
@@ -250,7 +265,7 @@ async function parseUnsafe(raw: Buffer): Promise<ParsedMessage> {
 
   let mail: ParsedMail;
   try {
-    mail = await simpleParser(input, {
+    mail = await simpleParser(inSlices(input), {
       checksumAlgo: "sha256",
       skipImageLinks: true,
       skipTextToHtml: true,

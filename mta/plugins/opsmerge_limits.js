@@ -8,8 +8,10 @@
 // Message size: Haraka's own connection.ini [max] bytes (from SMTP_MAX_SIZE) advertises SIZE, refuses a larger
 // declared SIZE at MAIL FROM and stops buffering a larger message, but answers both with 550; RFC 1870 and
 // R-IN-11 say 552 5.3.4, so register() rewrites exactly that reply (see sizeReplyPatch). Recipients per message
-// are limited in opsmerge_rcpt. No database: this runs before anything else.
+// are limited in opsmerge_rcpt. data (issue 19 item 13): the socket pauses while the received message waits for
+// the spool file (server/mta/receive-backpressure.ts). No database: this runs before anything else.
 "use strict";
+const constants = require("haraka-constants");
 const { bridge, toHaraka, once, tempfail } = require("./lib/bridge");
 const { Connection } = require("./connection"); // Haraka's connection.js (plugins' require resolves core files)
 
@@ -37,6 +39,18 @@ exports.register = function () {
   this.register_hook("mail", "large_message_declared");
   this.register_hook("data_post", "large_message_received");
   this.register_hook("reset_transaction", "large_message_done");
+  this.register_hook("data", "receive_backpressure");
+};
+
+exports.receive_backpressure = function (next, connection) {
+  try {
+    const txn = connection.transaction;
+    const closing = () => connection.state >= constants.connection.state.DISCONNECTING;
+    if (txn && txn.message_stream && connection.client) bridge.applyReceiveBackpressure(txn.message_stream, connection.client, closing);
+  } catch (err) {
+    this.logerror(connection, `receive back-pressure failed: ${err.message}`);
+  }
+  next();
 };
 
 function takeLargeSlot(plugin, connection, next, bytes, atEndOfData) {

@@ -42,7 +42,8 @@ exports.deliver = function (next, connection) {
     };
     txn.message_stream.once("error", onStreamError);
     // dot_stuffed: true is message-stream's "this data was dot-stuffed on the wire, give it back unstuffed".
-    txn.message_stream.get_data({ dot_stuffed: true }, (raw) => {
+    // MessageBytes instead of get_data(): one copy of the message, not its chunks and their concatenation.
+    const collect = new bridge.MessageBytes(txn.message_stream.bytes_read, (raw) => {
       txn.message_stream.removeListener("error", onStreamError);
       bridge
         .deliverMessage(
@@ -69,6 +70,7 @@ exports.deliver = function (next, connection) {
           answer(...tempfail());
         });
     });
+    txn.message_stream.pipe(collect, { dot_stuffed: true });
   } catch (err) {
     this.logerror(connection, `delivery failed: ${err.message}`);
     answer(...tempfail());

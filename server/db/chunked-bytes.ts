@@ -5,6 +5,7 @@
  * keeps what it grew); one statement per chunk keeps that to a small constant. The chunks are written in the
  * caller's transaction, so a message and its source still commit or fail together.
  */
+import { Kysely } from "kysely";
 import { Prisma } from "./generated/sqlite/client";
 import type { Tx } from "./client";
 import { sqlOf, type SqlConn } from "./sql";
@@ -32,9 +33,13 @@ export function isChunked(bytes: Uint8Array): boolean {
 /** Writes `bytes` as chunks 0…n-1 of `id`, in the caller's transaction (Kysely or Prisma, see server/db/sql.ts). */
 export async function writeChunks(tx: SqlConn, where: ChunkTable, id: string, bytes: Uint8Array): Promise<void> {
   const db = sqlOf(tx);
+  // A Kysely transaction binds on the driver (better-sqlite3, pg), which reads exactly the view it is given: no
+  // copy (issue 19 item 13). Through Prisma a chunk is copied, so that its engine never sees a view into the whole
+  // message.
+  const copy = !(tx instanceof Kysely);
   for (let offset = 0, seq = 0; offset < bytes.byteLength; offset += BYTES_CHUNK, seq++) {
-    // A copy of one chunk: the driver must not see a view into the whole message.
-    const data = new Uint8Array(bytes.subarray(offset, offset + BYTES_CHUNK));
+    const view = bytes.subarray(offset, offset + BYTES_CHUNK);
+    const data = copy ? new Uint8Array(view) : view;
     const row = { seq, data };
     if (where.table === "MessageSourceChunk") await db.insertInto("MessageSourceChunk").values({ messageId: id, ...row }).execute();
     else await db.insertInto("AttachmentChunk").values({ attachmentId: id, ...row }).execute();

@@ -3,16 +3,17 @@
  * (R-IN-11): malformed MIME, unknown charsets, missing or repeated From, 8-bit headers, truncation, 10,000-part
  * trees or megabyte headers all produce a result plus `problems`, never an exception and never a hang.
  *
- * mailparser's simpleParser does the MIME and charset work (iconv-lite + encoding-japanese cover ISO-8859-*,
- * Windows-125x, KOI8-R, GB2312/GBK/GB18030, ISO-2022-JP, Shift_JIS, EUC-*, Big5, UTF-7 …). Its own limits
+ * mailparser does the MIME and charset work, driven as simpleParser drives it (mime-stream.ts; cid: links are
+ * kept as they are). iconv-lite + encoding-japanese cover ISO-8859-*, Windows-125x, KOI8-R, GB2312/GBK/GB18030,
+ * ISO-2022-JP, Shift_JIS, EUC-*, Big5, UTF-7 …. Its own limits
  * bound the work (`maxChildNodes`, `maxHeadSize`, HTML nesting depth, `maxHtmlLengthToParse`); when it gives up
  * we fall back to the header block alone and the body shown as plain text, and say so in `problems`.
  */
 import { createHash } from "node:crypto";
-import { simpleParser } from "mailparser";
 import type { AddressObject, EmailAddress, ParsedMail } from "mailparser";
 import addressparser from "nodemailer/lib/addressparser/index.js";
 import { convert as convertHtmlToText } from "html-to-text";
+import { parseMime } from "./mime-stream.ts";
 import { sanitizeEmailHtml } from "./sanitize-html.ts";
 import { splitReply } from "./reply-text.ts";
 import { FALLBACK_HEAD_LIMIT, isValidUtf8, parseFallback, splitRaw } from "./parse-fallback.ts";
@@ -250,12 +251,12 @@ async function parseUnsafe(raw: Buffer): Promise<ParsedMessage> {
 
   let mail: ParsedMail;
   try {
-    mail = await simpleParser(input, {
+    // simpleParser's work, with bounded memory for large messages (mime-stream.ts).
+    mail = await parseMime(input, {
       checksumAlgo: "sha256",
       skipImageLinks: true,
       skipTextToHtml: true,
       skipTextLinks: true,
-      keepCidLinks: true,
       // The text of an HTML-only message is derived below (htmlAsText), with tables kept apart (B2).
       skipHtmlToText: true,
       maxHtmlLengthToParse: MAX_HTML_TO_TEXT,

@@ -26,6 +26,8 @@ import { closeMta, ensureSchema, openMta, track } from "./runtime";
 import { isScannerUnavailable } from "../spam/scanner-error";
 
 export { openMta, closeMta, markSchemaReady } from "./runtime";
+export { MessageBytes } from "./message-bytes";
+export { applyReceiveBackpressure } from "./receive-backpressure";
 
 /** Refused recipients per connection and per IP (recipient enumeration), for this process. */
 const unknownRecipients = new UnknownRecipientLimiter();

@@ -22,6 +22,9 @@ export function tlsFiles(env: Env): TlsFiles {
   return { cert: path.join(dir, "smtp-cert.pem"), key: path.join(dir, "smtp-key.pem"), dhparam: path.join(dir, "dhparams.pem"), generated: true };
 }
 
+/** Haraka's message stream keeps a message in memory up to this size, and spools it to disk past it. */
+export const SPOOL_AFTER = 1024 * 1024;
+
 /** Where Haraka spools large messages while they arrive (created by scripts/mta.ts, private like DATA_DIR). */
 export function spoolDir(env: Env): string {
   return path.resolve(env.DATA_DIR, "spool");
@@ -54,7 +57,7 @@ export function harakaSettings(env: Env = loadEnv()): Record<string, unknown> {
     "connection.ini": {
       // A message over 1 MiB is spooled to DATA_DIR/spool while it arrives instead of held in memory as well as
       // in the copy ingestion reads (issue 19 item 13); Haraka deletes the file when the transaction ends.
-      main: { strict_rfc1869: false, postel: false, smtputf8: true, spool_after: 1024 * 1024, spool_dir: spoolDir(env) },
+      main: { strict_rfc1869: false, postel: false, smtputf8: true, spool_after: SPOOL_AFTER, spool_dir: spoolDir(env) },
       haproxy: { hosts: [] },
       // The stored source must be byte-for-byte what the sender sent (R-IN-7): Haraka rewriting the header block
       // (its own Received line, stripping Authentication-Results) would re-serialise every header. Trace data is

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { recordActivity, type ActivityOutcome, type ActivityRow } from "../activity/record-activity";
 import { isUniqueViolation } from "../clients/prisma-errors";
 import type { Db } from "../db/client";
+import { preparedQuery } from "../db/prepared";
 import { sqlTransaction, type Sql } from "../db/sql";
 import { describeAlertRuleConditions, matchAlertRule } from "../alert-rules/match-alert-rule";
 import { isSenderAuthenticated } from "../mail/authenticate";
@@ -26,6 +27,29 @@ import { normaliseSenderAddress } from "../mail/addresses";
 import { storeInboundMessage } from "./store-inbound-message";
 import { describeScan } from "../spam/scan-verdict";
 import { findThread } from "./threading";
+
+// The transaction's fixed statements, compiled once (server/db/prepared.ts).
+const blocklistStatement = preparedQuery((db, p: { tenantId: string }) =>
+  db
+    .selectFrom("BlocklistEntry")
+    .select(["id", "kind", "value"])
+    .where("tenantId", "=", p.tenantId)
+    .where("removedAt", "is", null)
+    .orderBy("createdAt", "asc")
+    .orderBy("id", "asc"),
+);
+const countBlocklistDrop = preparedQuery((db, p: { id: string; at: Date }) =>
+  db
+    .updateTable("BlocklistEntry")
+    .set((eb) => ({ dropCount: eb("dropCount", "+", 1), lastDropAt: p.at }))
+    .where("id", "=", p.id),
+);
+const countAlertRuleMatch = preparedQuery((db, p: { id: string; at: Date }) =>
+  db
+    .updateTable("AlertRule")
+    .set((eb) => ({ matchCount: eb("matchCount", "+", 1), lastMatchAt: p.at }))
+    .where("id", "=", p.id),
+);
 
 /** What the steps of one recipient group share. */
 type TicketMail = {
@@ -139,23 +163,12 @@ async function ingestIn(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> 
 
   if (auth.action === "drop") return drop(tx, c, auth.reason ?? "authentication");
 
-  const entries: BlocklistEntry[] = await tx
-    .selectFrom("BlocklistEntry")
-    .select(["id", "kind", "value"])
-    .where("tenantId", "=", tenantId)
-    .where("removedAt", "is", null)
-    .orderBy("createdAt", "asc")
-    .orderBy("id", "asc")
-    .execute();
+  const entries: BlocklistEntry[] = await blocklistStatement.all(tx, { tenantId });
   const blocked =
     (c.headerFrom ? matchBlocklist(entries, c.headerFrom) : null) ??
     (c.envelopeFrom ? matchBlocklist(entries, c.envelopeFrom) : null);
   if (blocked) {
-    await tx
-      .updateTable("BlocklistEntry")
-      .set((eb) => ({ dropCount: eb("dropCount", "+", 1), lastDropAt: ingestNow(m) }))
-      .where("id", "=", blocked.id)
-      .execute();
+    await countBlocklistDrop.run(tx, { id: blocked.id, at: ingestNow(m) });
     return drop(tx, c, `blocklist: ${blocked.kind.toLowerCase()} ${blocked.value}`, { blocklistEntryId: blocked.id });
   }
 
@@ -206,11 +219,7 @@ async function ingestIn(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> 
   const decisions = [...(m.scan ? [describeScan(m.scan)] : []), describeClassification(c.classification)];
   if (rule && fate.ruleId) {
     decisions.push(`alert rule “${rule.name}” (${describeAlertRuleConditions(rule)})`);
-    await tx
-      .updateTable("AlertRule")
-      .set((eb) => ({ matchCount: eb("matchCount", "+", 1), lastMatchAt: now }))
-      .where("id", "=", rule.id)
-      .execute();
+    await countAlertRuleMatch.run(tx, { id: rule.id, at: now });
   }
   const fateWords = describeTicketFate(fate, tenant);
   if (fate.kind === "drop")
@@ -266,8 +275,12 @@ async function ingestIn(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> 
   });
 }
 
+const ticketRefStatement = preparedQuery((db, p: { id: string }) =>
+  db.selectFrom("Ticket").select(["id", "number"]).where("id", "=", p.id),
+);
+
 async function ticketRef(tx: Sql, ticketId: string): Promise<{ id: string; number: number } | null> {
-  return (await tx.selectFrom("Ticket").select(["id", "number"]).where("id", "=", ticketId).executeTakeFirst()) ?? null;
+  return (await ticketRefStatement.first(tx, { id: ticketId })) ?? null;
 }
 
 /** What fileTicket does for a fate that keeps the mail. */

@@ -4,6 +4,7 @@
  * (mail.example.com → example.com) → that client; else the Unattributed queue (clientId null). Domains are
  * compared lower-cased and IDN-normalised (A-labels), the form ClientDomain rows are stored in.
  */
+import { preparedListQuery, preparedQuery } from "../db/prepared";
 import { sqlOf, type SqlConn } from "../db/sql";
 import { domainOf, normaliseSenderAddress } from "../mail/addresses";
 
@@ -37,29 +38,23 @@ export function domainCandidates(domain: string): string[] {
   return out.reverse();
 }
 
+const contactStatement = preparedQuery((db, p: { tenantId: string; email: string }) =>
+  db.selectFrom("Contact").select(["id", "clientId", "name"]).where("tenantId", "=", p.tenantId).where("email", "=", p.email),
+);
+const domainsStatement = preparedListQuery((db, p: { tenantId: string }, domains: string[]) =>
+  db.selectFrom("ClientDomain").select(["domain", "clientId"]).where("tenantId", "=", p.tenantId).where("domain", "in", domains),
+);
+
 export async function routeSender(db: SqlConn, tenantId: string, senderAddress: string | null): Promise<Route> {
   const address = normaliseSenderAddress(senderAddress);
   if (!address) return { clientId: null, via: "unattributed", contactId: null };
   const sql = sqlOf(db);
-  const contact =
-    (await sql
-      .selectFrom("Contact")
-      .select(["id", "clientId", "name"])
-      .where("tenantId", "=", tenantId)
-      .where("email", "=", address)
-      .executeTakeFirst()) ?? null;
+  const contact = (await contactStatement.first(sql, { tenantId, email: address })) ?? null;
   if (contact?.clientId) return { clientId: contact.clientId, via: "contact", contactId: contact.id, contact };
 
   const domain = domainOf(address);
   const candidates = domainCandidates(domain);
-  const rows = candidates.length
-    ? await sql
-        .selectFrom("ClientDomain")
-        .select(["domain", "clientId"])
-        .where("tenantId", "=", tenantId)
-        .where("domain", "in", candidates)
-        .execute()
-    : [];
+  const rows = candidates.length ? await domainsStatement.all(sql, { tenantId }, candidates) : [];
   for (const candidate of candidates) {
     const row = rows.find((r) => r.domain === candidate);
     if (row) {

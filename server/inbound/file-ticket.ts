@@ -9,7 +9,7 @@ import { preparedQuery } from "../db/prepared";
 import { sqlOf, type Sql, type SqlConn } from "../db/sql";
 import type { ReceivedMessage } from "./received-message";
 import { recordTicketEvents } from "../tickets/record-ticket-event";
-import { routeSender, type Route } from "./routing";
+import { routeSender, type Route, type SenderContact } from "./routing";
 
 export type FiledTicket = { id: string; number: number; subject: string; clientId: string | null };
 
@@ -78,7 +78,14 @@ const insertContact = preparedQuery(
 export async function fileTicket(
   conn: SqlConn,
   m: ReceivedMessage,
-  a: { tenantId: string; target: FilingTarget; sender: string | null; now: Date },
+  a: {
+    tenantId: string;
+    target: FilingTarget;
+    sender: string | null;
+    now: Date;
+    /** The sender's contact when the caller has read it already in this transaction (undefined: not read). */
+    contact?: SenderContact | null;
+  },
 ): Promise<{ ticket: FiledTicket; created: boolean; route: string }> {
   const { tenantId, target, now } = a;
   const tx = sqlOf(conn);
@@ -95,7 +102,7 @@ export async function fileTicket(
     return { ticket, created: false, route: target.route };
   }
 
-  const routed = await routeSender(tx, tenantId, a.sender);
+  const routed = await routeSender(tx, tenantId, a.sender, a.contact);
   const contactId = a.sender
     ? await ensureContact(tx, tenantId, a.sender, m.parsed.from?.name ?? null, routed, now)
     : null;

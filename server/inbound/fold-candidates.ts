@@ -6,6 +6,7 @@
  */
 import { preparedQuery } from "../db/prepared";
 import { sqlOf, type Sql, type SqlConn } from "../db/sql";
+import { senderContact } from "./routing";
 import { BURST_MINUTES, type FateInput, type TicketRef } from "./ticket-fate";
 
 export type FoldCandidates = Pick<FateInput, "repeatOf" | "correlated" | "newestFromSender" | "recentTickets">;
@@ -22,9 +23,6 @@ const OPEN_SCAN = 100;
 type Row = { id: string; number: number; subjectKey: string | null; createdAt: Date };
 const ref = (r: Row): TicketRef => ({ id: r.id, number: r.number });
 
-const contactStatement = preparedQuery((db, p: { tenantId: string; email: string }) =>
-  db.selectFrom("Contact").select("id").where("tenantId", "=", p.tenantId).where("email", "=", p.email),
-);
 const senderTickets = (db: Sql, p: { tenantId: string; contactId: string }) =>
   db
     .selectFrom("Ticket")
@@ -46,11 +44,19 @@ const openStatement = preparedQuery((db, p: { tenantId: string; contactId: strin
 
 export async function findFoldCandidates(
   db: SqlConn,
-  args: { tenantId: string; sender: string | null; subjectKey: string; windowHours: number; now: Date },
+  args: {
+    tenantId: string;
+    sender: string | null;
+    subjectKey: string;
+    windowHours: number;
+    now: Date;
+    /** The sender's contact when the caller has read it already (undefined: not read). */
+    contact?: { id: string } | null;
+  },
 ): Promise<FoldCandidates> {
   if (!args.sender) return NONE;
   const sql = sqlOf(db);
-  const contact = await contactStatement.first(sql, { tenantId: args.tenantId, email: args.sender });
+  const contact = args.contact !== undefined ? args.contact : await senderContact(sql, args.tenantId, args.sender);
   const contactId = contact?.id;
   if (!contactId) return NONE;
 

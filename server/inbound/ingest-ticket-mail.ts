@@ -26,6 +26,7 @@ import type { RecipientTarget } from "./recipients";
 import { normaliseSenderAddress } from "../mail/addresses";
 import { storeInboundMessage } from "./store-inbound-message";
 import { describeScan } from "../spam/scan-verdict";
+import { senderContact } from "./routing";
 import { findThread } from "./threading";
 
 // The transaction's fixed statements, compiled once (server/db/prepared.ts).
@@ -199,16 +200,19 @@ async function ingestIn(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> 
     headers: parsed.headers,
   });
   const threadRef = thread ? await ticketRef(tx, thread.ticketId) : null;
-  const candidates: FoldCandidates =
-    ticketMail && !threadRef
-      ? await findFoldCandidates(tx, {
-          tenantId,
-          sender: c.sender,
-          subjectKey,
-          windowHours: tenant.foldWindowHours,
-          now,
-        })
-      : { repeatOf: null, correlated: null, newestFromSender: null, recentTickets: { burst: 0, hour: 0 } };
+  // Read once for both the fold look-up and routing a new ticket (undefined: not needed, so not read).
+  const foldsOrOpens = ticketMail && !threadRef;
+  const contact = foldsOrOpens && c.sender ? await senderContact(tx, tenantId, c.sender) : undefined;
+  const candidates: FoldCandidates = foldsOrOpens
+    ? await findFoldCandidates(tx, {
+        tenantId,
+        sender: c.sender,
+        subjectKey,
+        windowHours: tenant.foldWindowHours,
+        now,
+        contact,
+      })
+    : { repeatOf: null, correlated: null, newestFromSender: null, recentTickets: { burst: 0, hour: 0 } };
   const fate = decideTicketFate({
     mailClass: c.classification.mailClass,
     rule,
@@ -231,6 +235,7 @@ async function ingestIn(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> 
     target: filingTarget(fate, thread?.via ?? null, c.classification, subjectKey),
     sender: c.sender,
     now,
+    contact,
   });
   const messageId = await storeInboundMessage(tx, m, {
     tenantId,

@@ -9,13 +9,16 @@ import { sqlOf, type SqlConn } from "../db/sql";
 import { domainOf, normaliseSenderAddress } from "../mail/addresses";
 
 
+/** A sender's contact as routing and the fold look-up need it. */
+export type SenderContact = { id: string; clientId: string | null; name: string | null };
+
 export type Route = {
   clientId: string | null;
   via: "contact" | "domain" | "parent-domain" | "unattributed";
   /** The contact whose address the sender is, when there is one. */
   contactId: string | null;
   /** That contact as read, so the caller need not read it again. */
-  contact?: { id: string; clientId: string | null; name: string | null } | null;
+  contact?: SenderContact | null;
 };
 
 /** Longer than this is not a domain name (RFC 1035), so no client domain can equal it. */
@@ -45,11 +48,23 @@ const domainsStatement = preparedListQuery((db, p: { tenantId: string }, domains
   db.selectFrom("ClientDomain").select(["domain", "clientId"]).where("tenantId", "=", p.tenantId).where("domain", "in", domains),
 );
 
-export async function routeSender(db: SqlConn, tenantId: string, senderAddress: string | null): Promise<Route> {
+/** The contact whose address `email` (normalised, see normaliseSenderAddress) is; null when there is none. */
+export async function senderContact(db: SqlConn, tenantId: string, email: string): Promise<SenderContact | null> {
+  return (await contactStatement.first(sqlOf(db), { tenantId, email })) ?? null;
+}
+
+/** `known`: the sender's contact when the caller has read it already in this transaction (undefined: not read). */
+export async function routeSender(
+  db: SqlConn,
+  tenantId: string,
+  senderAddress: string | null,
+  known?: SenderContact | null,
+): Promise<Route> {
   const address = normaliseSenderAddress(senderAddress);
   if (!address) return { clientId: null, via: "unattributed", contactId: null };
   const sql = sqlOf(db);
-  const contact = (await contactStatement.first(sql, { tenantId, email: address })) ?? null;
+  // `known` was read by the address as given: only good when normalising leaves that address as it is.
+  const contact = known !== undefined && address === senderAddress ? known : await senderContact(sql, tenantId, address);
   if (contact?.clientId) return { clientId: contact.clientId, via: "contact", contactId: contact.id, contact };
 
   const domain = domainOf(address);

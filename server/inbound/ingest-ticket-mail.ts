@@ -13,7 +13,8 @@ import { sqlTransaction, type Sql } from "../db/sql";
 import { describeAlertRuleConditions, matchAlertRule } from "../alert-rules/match-alert-rule";
 import { isSenderAuthenticated } from "../mail/authenticate";
 import { classifyMail, describeClassification, type MailClassification } from "../mail/automatic-mail";
-import { matchBlocklist, type BlocklistEntry } from "../mail/blocklist";
+import { matchBlocklist } from "../mail/blocklist";
+import { blocklistInForce } from "./blocklist-entries";
 import { normaliseSubject } from "../mail/normalise-subject";
 import { enabledAlertRules } from "./alert-rules-in-force";
 import { findFoldCandidates, type FoldCandidates } from "./fold-candidates";
@@ -30,15 +31,6 @@ import { senderContact } from "./routing";
 import { findThread } from "./threading";
 
 // The transaction's fixed statements, compiled once (server/db/prepared.ts).
-const blocklistStatement = preparedQuery((db, p: { tenantId: string }) =>
-  db
-    .selectFrom("BlocklistEntry")
-    .select(["id", "kind", "value"])
-    .where("tenantId", "=", p.tenantId)
-    .where("removedAt", "is", null)
-    .orderBy("createdAt", "asc")
-    .orderBy("id", "asc"),
-);
 const countBlocklistDrop = preparedQuery((db, p: { id: string; at: Date }) =>
   db
     .updateTable("BlocklistEntry")
@@ -164,7 +156,7 @@ async function ingestIn(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> 
 
   if (auth.action === "drop") return drop(tx, c, auth.reason ?? "authentication");
 
-  const entries: BlocklistEntry[] = await blocklistStatement.all(tx, { tenantId });
+  const entries = await blocklistInForce(tx, tenantId);
   const blocked =
     (c.headerFrom ? matchBlocklist(entries, c.headerFrom) : null) ??
     (c.envelopeFrom ? matchBlocklist(entries, c.envelopeFrom) : null);

@@ -5,7 +5,10 @@
  */
 import type { ActivityDirection, ActivityOutcome } from "./activity-kinds";
 import { newRowId } from "../db/raw-sql";
+import { columnsOf, preparedQuery } from "../db/prepared";
 import { sqlOf, type SqlConn } from "../db/sql";
+import type { DB } from "../db/generated/kysely/types";
+import type { Insertable } from "kysely";
 
 export type { ActivityDirection, ActivityOutcome } from "./activity-kinds";
 
@@ -72,44 +75,74 @@ function headersJson(headers: ActivityRow["headers"]): string | null {
   return JSON.stringify(kept);
 }
 
+const COLUMNS = [
+  "id",
+  "createdAt",
+  "tenantId",
+  "direction",
+  "outcome",
+  "reason",
+  "envelopeFrom",
+  "envelopeTo",
+  "fromAddress",
+  "toAddress",
+  "subject",
+  "messageIdHeader",
+  "ticketId",
+  "messageId",
+  "blocklistEntryId",
+  "alertRuleId",
+  "decisionsJson",
+  "spf",
+  "dkim",
+  "dmarc",
+  "arc",
+  "remoteReply",
+  "bounceDetail",
+  "nextAttemptAt",
+  "processingMs",
+  "remoteIp",
+  "headersJson",
+] as const;
+type Columns = { [C in (typeof COLUMNS)[number]]-?: Exclude<Insertable<DB["ActivityLog"]>[C], undefined> };
+/** Every column given every time: one statement shape, compiled once (server/db/prepared.ts). */
+const insertRow = preparedQuery((db, p: Columns) => db.insertInto("ActivityLog").values(columnsOf(p, COLUMNS)));
+
 /** Written through Kysely (server/db/sql.ts): one row per message on the MTA's hot path. */
 export async function recordActivity(db: SqlConn, row: ActivityRow): Promise<{ id: string }> {
   const id = newRowId();
-  await sqlOf(db)
-    .insertInto("ActivityLog")
-    .values({
-      id,
-      createdAt: row.createdAt ?? new Date(),
-      tenantId: row.tenantId,
-      direction: row.direction,
-      outcome: row.outcome,
-      reason: cut(row.reason, SHORT),
-      envelopeFrom: cut(row.envelopeFrom, SHORT),
-      envelopeTo: cut(row.envelopeTo, LONG),
-      // Lower-case, so the exact-address filter is an index equality (R-ACT-2).
-      fromAddress: cut(row.fromAddress?.toLowerCase(), INDEXED),
-      toAddress: cut(row.toAddress?.toLowerCase(), INDEXED),
-      subject: cut(row.subject, INDEXED),
-      messageIdHeader: cut(row.messageIdHeader, SHORT),
-      ticketId: row.ticketId ?? null,
-      messageId: row.messageId ?? null,
-      blocklistEntryId: row.blocklistEntryId ?? null,
-      alertRuleId: row.alertRuleId ?? null,
-      decisionsJson: row.decisions?.length
-        ? JSON.stringify(row.decisions.slice(0, 20).map((d) => cut(d, SHORT)))
-        : null,
-      spf: cut(row.spf, 40),
-      dkim: cut(row.dkim, 40),
-      dmarc: cut(row.dmarc, 40),
-      arc: cut(row.arc, 40),
-      remoteReply: cut(row.remoteReply, LONG),
-      bounceDetail: cut(row.bounceDetail, LONG),
-      nextAttemptAt: row.nextAttemptAt ?? null,
-      processingMs:
-        row.processingMs === null || row.processingMs === undefined ? null : Math.max(0, Math.round(row.processingMs)),
-      remoteIp: cut(row.remoteIp, 64),
-      headersJson: headersJson(row.headers),
-    })
-    .execute();
+  await insertRow.run(sqlOf(db), {
+    id,
+    createdAt: row.createdAt ?? new Date(),
+    tenantId: row.tenantId,
+    direction: row.direction,
+    outcome: row.outcome,
+    reason: cut(row.reason, SHORT),
+    envelopeFrom: cut(row.envelopeFrom, SHORT),
+    envelopeTo: cut(row.envelopeTo, LONG),
+    // Lower-case, so the exact-address filter is an index equality (R-ACT-2).
+    fromAddress: cut(row.fromAddress?.toLowerCase(), INDEXED),
+    toAddress: cut(row.toAddress?.toLowerCase(), INDEXED),
+    subject: cut(row.subject, INDEXED),
+    messageIdHeader: cut(row.messageIdHeader, SHORT),
+    ticketId: row.ticketId ?? null,
+    messageId: row.messageId ?? null,
+    blocklistEntryId: row.blocklistEntryId ?? null,
+    alertRuleId: row.alertRuleId ?? null,
+    decisionsJson: row.decisions?.length
+      ? JSON.stringify(row.decisions.slice(0, 20).map((d) => cut(d, SHORT)))
+      : null,
+    spf: cut(row.spf, 40),
+    dkim: cut(row.dkim, 40),
+    dmarc: cut(row.dmarc, 40),
+    arc: cut(row.arc, 40),
+    remoteReply: cut(row.remoteReply, LONG),
+    bounceDetail: cut(row.bounceDetail, LONG),
+    nextAttemptAt: row.nextAttemptAt ?? null,
+    processingMs:
+      row.processingMs === null || row.processingMs === undefined ? null : Math.max(0, Math.round(row.processingMs)),
+    remoteIp: cut(row.remoteIp, 64),
+    headersJson: headersJson(row.headers),
+  });
   return { id };
 }

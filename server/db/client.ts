@@ -13,6 +13,7 @@ import type { DB } from "./generated/kysely/types";
 import { postgresDialect } from "./kysely-pg";
 import { sqliteDialect, type SqliteConnectionInfo, type SqliteHandle } from "./kysely-sqlite";
 import { attachSql } from "./sql";
+import { TRANSACTION_OPTIONS } from "./transactions";
 import { createTurns, inTurn } from "./turns";
 
 export type Db = SqliteClient;
@@ -38,9 +39,18 @@ export type DbOptions = {
    * outside the transaction it has open, which would then wait for itself.
    */
   isolateTransactions?: boolean;
+  /**
+   * Bounds of the hot path's Kysely transactions (server/db/sql.ts), as TRANSACTION_OPTIONS bounds Prisma's:
+   * `maxWaitMs` for a lock (PostgreSQL lock_timeout) or the connection's turn (SQLite; the other process's write
+   * lock is the busy timeout's), `timeoutMs` for one statement and for an idle gap inside the transaction
+   * (PostgreSQL statement_timeout, idle_in_transaction_session_timeout). A stuck lock then fails the message
+   * with a 451 that the sender retries, instead of holding its SMTP session and every message queued behind it.
+   */
+  transactionBounds?: { maxWaitMs: number; timeoutMs: number };
 };
 
 export function createDb(database: Env["database"], options: DbOptions = {}): Db {
+  const bounds = options.transactionBounds ?? { maxWaitMs: TRANSACTION_OPTIONS.maxWait, timeoutMs: TRANSACTION_OPTIONS.timeout };
   if (database.provider === "postgresql") {
     // One pool for Prisma and the Kysely hot path; Prisma's $disconnect ends it.
     const pool = new pg.Pool({ connectionString: database.url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000 });
@@ -48,14 +58,14 @@ export function createDb(database: Env["database"], options: DbOptions = {}): Db
     // the next query opens a new one; unhandled, its error would end the process and every session in flight.
     pool.on("error", () => {});
     const client = new PostgresClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) }) as unknown as Db;
-    attachSql(client, "postgresql", new Kysely<DB>({ dialect: postgresDialect(pool) }));
+    attachSql(client, "postgresql", new Kysely<DB>({ dialect: postgresDialect(pool, bounds) }));
     return client;
   }
   const factory = new PrismaBetterSQLite3({
     url: database.url.replace(/^file:/, ""),
     timeout: options.busyTimeoutMs ?? 10_000,
   });
-  const connection = shareConnection(factory, options);
+  const connection = shareConnection(factory, options, bounds.maxWaitMs);
   const client = new SqliteClient({ adapter: factory });
   const connect = async (): Promise<SqliteConnectionInfo> => {
     await client.$connect();
@@ -64,6 +74,8 @@ export function createDb(database: Env["database"], options: DbOptions = {}): Db
   attachSql(client, "sqlite", new Kysely<DB>({ dialect: sqliteDialect(connect) }));
   return client;
 }
+
+const WAL_AUTOCHECKPOINT_PAGES = 4_000;
 
 type SqliteAdapterFactory = InstanceType<typeof PrismaBetterSQLite3>;
 type SqliteAdapter = Awaited<ReturnType<SqliteAdapterFactory["connect"]>>;
@@ -88,7 +100,7 @@ type Queryable = Pick<SqliteAdapter, "queryRaw" | "executeRaw">;
  * (an ingest that ends in 451, say). With this option every statement outside a transaction takes its turn too,
  * first come first served, so neither waits on the other for long.
  */
-function shareConnection(factory: SqliteAdapterFactory, options: DbOptions): Promise<SqliteConnectionInfo> {
+function shareConnection(factory: SqliteAdapterFactory, options: DbOptions, maxWaitMs: number): Promise<SqliteConnectionInfo> {
   const turns = createTurns();
   let opened!: (info: SqliteConnectionInfo) => void;
   const info = new Promise<SqliteConnectionInfo>((resolve) => (opened = resolve));
@@ -96,6 +108,11 @@ function shareConnection(factory: SqliteAdapterFactory, options: DbOptions): Pro
   factory.connect = async (): Promise<SqliteAdapter> => {
     const adapter = await connect();
     const database = (adapter as unknown as { client: SqliteHandle }).client;
+    // The committing connection checkpoints the WAL into the database file once it holds this many pages.
+    // SQLite's default, 1000, is about 25 inbound messages (each writes some 40 pages: rows, their indexes,
+    // the search index); a checkpoint copies each page once however often it changed since the last one, so
+    // a longer interval copies the hot pages (index ends, the tenant row) less often. 16 MB of WAL at most.
+    database.prepare(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`).all([]);
     if (options.beginImmediate) {
       const prepare = database.prepare.bind(database);
       database.prepare = (sql: string) => prepare(sql === "BEGIN" ? "BEGIN IMMEDIATE" : sql);
@@ -128,7 +145,7 @@ function shareConnection(factory: SqliteAdapterFactory, options: DbOptions): Pro
         throw err;
       }
     };
-    opened({ database, turns, isolate, beginImmediate: Boolean(options.beginImmediate) });
+    opened({ database, turns, isolate, beginImmediate: Boolean(options.beginImmediate), maxWaitMs });
     return adapter;
   };
   return info;

@@ -6,7 +6,9 @@
  *   - DATETIME and BOOLEAN columns are read back as Date and boolean, integers as numbers, so rows have the same
  *     shape as on PostgreSQL and as the generated types (server/db/generated/kysely) say;
  *   - a transaction holds the connection's turn (server/db/turns.ts) from BEGIN to COMMIT or ROLLBACK; with
- *     `isolate`, statements outside a transaction take turns too (see isolateTransactions in client.ts).
+ *     `isolate`, statements outside a transaction take turns too (see isolateTransactions in client.ts);
+ *   - a transaction waits for its turn at most `maxWaitMs` (then UNAVAILABLE: the MTA answers 451), and for
+ *     another process's write lock at most the connection's busy timeout, as Prisma's transactions do.
  */
 import {
   SqliteAdapter,
@@ -31,7 +33,14 @@ type Statement = {
 };
 export type SqliteHandle = { prepare(sql: string): Statement };
 
-export type SqliteConnectionInfo = { database: SqliteHandle; turns: Turns; isolate: boolean; beginImmediate: boolean };
+export type SqliteConnectionInfo = {
+  database: SqliteHandle;
+  turns: Turns;
+  isolate: boolean;
+  beginImmediate: boolean;
+  /** How long a transaction waits for its turn on the connection (TRANSACTION_OPTIONS.maxWait by default). */
+  maxWaitMs: number;
+};
 
 type Prepared = { stmt: Statement; convert: [string, (v: unknown) => unknown][] };
 
@@ -124,7 +133,7 @@ class SqliteTurnDriver implements Driver {
   }
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     const c = connection as Connection;
-    const release = await c.statements.info.turns.acquire();
+    const release = await c.statements.info.turns.acquire(c.statements.info.maxWaitMs);
     try {
       c.run(c.statements.info.beginImmediate ? "BEGIN IMMEDIATE" : "BEGIN");
       c.release = release;

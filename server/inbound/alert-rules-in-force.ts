@@ -1,11 +1,12 @@
 /** The tenant's enabled alert rules in order: this runs for every ticket mail the MTA receives. */
+import { preparedQuery } from "../db/prepared";
 import { sqlOf, type SqlConn } from "../db/sql";
 import type { AlertRuleData } from "../alert-rules/alert-rule-fields";
 
 export type RuleInForce = AlertRuleData & { id: string };
 
-export async function enabledAlertRules(tx: SqlConn, tenantId: string): Promise<RuleInForce[]> {
-  const rows = await sqlOf(tx)
+const rulesStatement = preparedQuery((db, p: { tenantId: string }) =>
+  db
     .selectFrom("AlertRule")
     .select([
       "id",
@@ -20,10 +21,13 @@ export async function enabledAlertRules(tx: SqlConn, tenantId: string): Promise<
       "clientId",
       "ticketStatus",
     ])
-    .where("tenantId", "=", tenantId)
+    .where("tenantId", "=", p.tenantId)
     .where("enabled", "=", true)
     .orderBy("position", "asc")
-    .orderBy("createdAt", "asc")
-    .execute();
+    .orderBy("createdAt", "asc"),
+);
+
+export async function enabledAlertRules(tx: SqlConn, tenantId: string): Promise<RuleInForce[]> {
+  const rows = await rulesStatement.all(sqlOf(tx), { tenantId });
   return rows.map((r) => ({ ...r, enabled: true }) as RuleInForce);
 }

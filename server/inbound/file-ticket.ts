@@ -5,10 +5,11 @@
  * found (or the one an alert rule names), marked Automated for automated notifications.
  */
 import { newRowId } from "../db/raw-sql";
+import { preparedQuery } from "../db/prepared";
 import { sqlOf, type Sql, type SqlConn } from "../db/sql";
 import type { ReceivedMessage } from "./received-message";
 import { recordTicketEvents } from "../tickets/record-ticket-event";
-import { routeSender, type Route } from "./routing";
+import { routeSender, type Route, type SenderContact } from "./routing";
 
 export type FiledTicket = { id: string; number: number; subject: string; clientId: string | null };
 
@@ -16,26 +17,83 @@ export type FilingTarget =
   | { kind: "append"; ticketId: string; route: string; reopen: boolean; close: boolean }
   | { kind: "open"; automated: boolean; clientId: string | null; status: string; subjectKey: string };
 
+// The filing statements, compiled once (server/db/prepared.ts).
+const ticketStatement = preparedQuery((db, p: { id: string }) =>
+  db.selectFrom("Ticket").select(["id", "number", "subject", "clientId", "status"]).where("id", "=", p.id),
+);
+const touchTicket = preparedQuery((db, p: { id: string; now: Date; status: string }) =>
+  db.updateTable("Ticket").set({ lastActivityAt: p.now, updatedAt: p.now, status: p.status }).where("id", "=", p.id),
+);
+const insertTicket = preparedQuery(
+  (
+    db,
+    p: {
+      id: string;
+      number: number;
+      subject: string;
+      clientId: string | null;
+      tenantId: string;
+      status: string;
+      requesterId: string | null;
+      automated: boolean;
+      subjectKey: string | null;
+      now: Date;
+    },
+  ) =>
+    db.insertInto("Ticket").values({
+      id: p.id,
+      number: p.number,
+      subject: p.subject,
+      clientId: p.clientId,
+      tenantId: p.tenantId,
+      status: p.status,
+      requesterId: p.requesterId,
+      automated: p.automated,
+      subjectKey: p.subjectKey,
+      createdAt: p.now,
+      updatedAt: p.now,
+      lastActivityAt: p.now,
+    }),
+);
+const numberStatement = preparedQuery((db, p: { tenantId: string }) =>
+  db
+    .updateTable("Tenant")
+    .set((eb) => ({ ticketSeq: eb("ticketSeq", "+", 1) }))
+    .where("id", "=", p.tenantId)
+    .returning("ticketSeq"),
+);
+const insertContact = preparedQuery(
+  (db, p: { id: string; tenantId: string; email: string; name: string | null; clientId: string | null; now: Date }) =>
+    db.insertInto("Contact").values({
+      id: p.id,
+      tenantId: p.tenantId,
+      email: p.email,
+      name: p.name,
+      clientId: p.clientId,
+      createdAt: p.now,
+      updatedAt: p.now,
+    }),
+);
+
 export async function fileTicket(
   conn: SqlConn,
   m: ReceivedMessage,
-  a: { tenantId: string; target: FilingTarget; sender: string | null; now: Date },
+  a: {
+    tenantId: string;
+    target: FilingTarget;
+    sender: string | null;
+    now: Date;
+    /** The sender's contact when the caller has read it already in this transaction (undefined: not read). */
+    contact?: SenderContact | null;
+  },
 ): Promise<{ ticket: FiledTicket; created: boolean; route: string }> {
   const { tenantId, target, now } = a;
   const tx = sqlOf(conn);
   if (target.kind === "append") {
-    const existing = await tx
-      .selectFrom("Ticket")
-      .select(["id", "number", "subject", "clientId", "status"])
-      .where("id", "=", target.ticketId)
-      .executeTakeFirst();
+    const existing = await ticketStatement.first(tx, { id: target.ticketId });
     if (!existing) throw new Error(`ticket ${target.ticketId} vanished while filing a message on it`);
     const status = target.close ? "CLOSED" : target.reopen && existing.status !== "OPEN" ? "OPEN" : existing.status;
-    await tx
-      .updateTable("Ticket")
-      .set({ lastActivityAt: now, updatedAt: now, status })
-      .where("id", "=", existing.id)
-      .execute();
+    await touchTicket.run(tx, { id: existing.id, now, status });
     // A reopening or a recovery's close is in the ticket's audit trail (R-UX-3), by the gateway (no user made it).
     await recordTicketEvents(tx, [
       { tenantId, ticketId: existing.id, actorId: null, kind: "STATUS", from: existing.status, to: status },
@@ -44,7 +102,7 @@ export async function fileTicket(
     return { ticket, created: false, route: target.route };
   }
 
-  const routed = await routeSender(tx, tenantId, a.sender);
+  const routed = await routeSender(tx, tenantId, a.sender, a.contact);
   const contactId = a.sender
     ? await ensureContact(tx, tenantId, a.sender, m.parsed.from?.name ?? null, routed, now)
     : null;
@@ -52,30 +110,20 @@ export async function fileTicket(
   const id = newRowId();
   const clientId = target.clientId ?? routed.clientId;
   const ticket = { id, number, subject: ticketSubject(m.parsed.subject), clientId };
-  await tx
-    .insertInto("Ticket")
-    .values({
-      ...ticket,
-      tenantId,
-      status: target.status,
-      requesterId: contactId,
-      automated: target.automated,
-      subjectKey: target.subjectKey || null,
-      createdAt: now,
-      updatedAt: now,
-      lastActivityAt: now,
-    })
-    .execute();
+  await insertTicket.run(tx, {
+    ...ticket,
+    tenantId,
+    status: target.status,
+    requesterId: contactId,
+    automated: target.automated,
+    subjectKey: target.subjectKey || null,
+    now,
+  });
   return { ticket, created: true, route: `new ticket (${target.clientId ? "alert rule" : routed.via})` };
 }
 
 async function nextTicketNumber(tx: Sql, tenantId: string): Promise<number> {
-  const row = await tx
-    .updateTable("Tenant")
-    .set((eb) => ({ ticketSeq: eb("ticketSeq", "+", 1) }))
-    .where("id", "=", tenantId)
-    .returning("ticketSeq")
-    .executeTakeFirst();
+  const row = await numberStatement.first(tx, { tenantId });
   const value = row?.ticketSeq;
   if (value === undefined) throw new Error(`tenant ${tenantId} vanished while numbering a ticket`);
   return Number(value);
@@ -117,17 +165,6 @@ async function ensureContact(
     return contact.id;
   }
   const id = newRowId();
-  await tx
-    .insertInto("Contact")
-    .values({
-      id,
-      tenantId,
-      email,
-      name: name ? name.slice(0, 200) : null,
-      clientId: routed.clientId,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .execute();
+  await insertContact.run(tx, { id, tenantId, email, name: name ? name.slice(0, 200) : null, clientId: routed.clientId, now });
   return id;
 }

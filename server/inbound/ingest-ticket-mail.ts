@@ -8,11 +8,13 @@ import { createHash } from "node:crypto";
 import { recordActivity, type ActivityOutcome, type ActivityRow } from "../activity/record-activity";
 import { isUniqueViolation } from "../clients/prisma-errors";
 import type { Db } from "../db/client";
+import { preparedQuery } from "../db/prepared";
 import { sqlTransaction, type Sql } from "../db/sql";
 import { describeAlertRuleConditions, matchAlertRule } from "../alert-rules/match-alert-rule";
 import { isSenderAuthenticated } from "../mail/authenticate";
 import { classifyMail, describeClassification, type MailClassification } from "../mail/automatic-mail";
-import { matchBlocklist, type BlocklistEntry } from "../mail/blocklist";
+import { matchBlocklist } from "../mail/blocklist";
+import { blocklistInForce } from "./blocklist-entries";
 import { normaliseSubject } from "../mail/normalise-subject";
 import { enabledAlertRules } from "./alert-rules-in-force";
 import { findFoldCandidates, type FoldCandidates } from "./fold-candidates";
@@ -25,7 +27,22 @@ import type { RecipientTarget } from "./recipients";
 import { normaliseSenderAddress } from "../mail/addresses";
 import { storeInboundMessage } from "./store-inbound-message";
 import { describeScan } from "../spam/scan-verdict";
+import { senderContact } from "./routing";
 import { findThread } from "./threading";
+
+// The transaction's fixed statements, compiled once (server/db/prepared.ts).
+const countBlocklistDrop = preparedQuery((db, p: { id: string; at: Date }) =>
+  db
+    .updateTable("BlocklistEntry")
+    .set((eb) => ({ dropCount: eb("dropCount", "+", 1), lastDropAt: p.at }))
+    .where("id", "=", p.id),
+);
+const countAlertRuleMatch = preparedQuery((db, p: { id: string; at: Date }) =>
+  db
+    .updateTable("AlertRule")
+    .set((eb) => ({ matchCount: eb("matchCount", "+", 1), lastMatchAt: p.at }))
+    .where("id", "=", p.id),
+);
 
 /** What the steps of one recipient group share. */
 type TicketMail = {
@@ -139,23 +156,12 @@ async function ingestIn(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> 
 
   if (auth.action === "drop") return drop(tx, c, auth.reason ?? "authentication");
 
-  const entries: BlocklistEntry[] = await tx
-    .selectFrom("BlocklistEntry")
-    .select(["id", "kind", "value"])
-    .where("tenantId", "=", tenantId)
-    .where("removedAt", "is", null)
-    .orderBy("createdAt", "asc")
-    .orderBy("id", "asc")
-    .execute();
+  const entries = await blocklistInForce(tx, tenantId);
   const blocked =
     (c.headerFrom ? matchBlocklist(entries, c.headerFrom) : null) ??
     (c.envelopeFrom ? matchBlocklist(entries, c.envelopeFrom) : null);
   if (blocked) {
-    await tx
-      .updateTable("BlocklistEntry")
-      .set((eb) => ({ dropCount: eb("dropCount", "+", 1), lastDropAt: ingestNow(m) }))
-      .where("id", "=", blocked.id)
-      .execute();
+    await countBlocklistDrop.run(tx, { id: blocked.id, at: ingestNow(m) });
     return drop(tx, c, `blocklist: ${blocked.kind.toLowerCase()} ${blocked.value}`, { blocklistEntryId: blocked.id });
   }
 
@@ -186,16 +192,19 @@ async function ingestIn(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> 
     headers: parsed.headers,
   });
   const threadRef = thread ? await ticketRef(tx, thread.ticketId) : null;
-  const candidates: FoldCandidates =
-    ticketMail && !threadRef
-      ? await findFoldCandidates(tx, {
-          tenantId,
-          sender: c.sender,
-          subjectKey,
-          windowHours: tenant.foldWindowHours,
-          now,
-        })
-      : { repeatOf: null, correlated: null, newestFromSender: null, recentTickets: { burst: 0, hour: 0 } };
+  // Read once for both the fold look-up and routing a new ticket (undefined: not needed, so not read).
+  const foldsOrOpens = ticketMail && !threadRef;
+  const contact = foldsOrOpens && c.sender ? await senderContact(tx, tenantId, c.sender) : undefined;
+  const candidates: FoldCandidates = foldsOrOpens
+    ? await findFoldCandidates(tx, {
+        tenantId,
+        sender: c.sender,
+        subjectKey,
+        windowHours: tenant.foldWindowHours,
+        now,
+        contact,
+      })
+    : { repeatOf: null, correlated: null, newestFromSender: null, recentTickets: { burst: 0, hour: 0 } };
   const fate = decideTicketFate({
     mailClass: c.classification.mailClass,
     rule,
@@ -206,11 +215,7 @@ async function ingestIn(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> 
   const decisions = [...(m.scan ? [describeScan(m.scan)] : []), describeClassification(c.classification)];
   if (rule && fate.ruleId) {
     decisions.push(`alert rule “${rule.name}” (${describeAlertRuleConditions(rule)})`);
-    await tx
-      .updateTable("AlertRule")
-      .set((eb) => ({ matchCount: eb("matchCount", "+", 1), lastMatchAt: now }))
-      .where("id", "=", rule.id)
-      .execute();
+    await countAlertRuleMatch.run(tx, { id: rule.id, at: now });
   }
   const fateWords = describeTicketFate(fate, tenant);
   if (fate.kind === "drop")
@@ -222,6 +227,7 @@ async function ingestIn(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> 
     target: filingTarget(fate, thread?.via ?? null, c.classification, subjectKey),
     sender: c.sender,
     now,
+    contact,
   });
   const messageId = await storeInboundMessage(tx, m, {
     tenantId,
@@ -266,8 +272,12 @@ async function ingestIn(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> 
   });
 }
 
+const ticketRefStatement = preparedQuery((db, p: { id: string }) =>
+  db.selectFrom("Ticket").select(["id", "number"]).where("id", "=", p.id),
+);
+
 async function ticketRef(tx: Sql, ticketId: string): Promise<{ id: string; number: number } | null> {
-  return (await tx.selectFrom("Ticket").select(["id", "number"]).where("id", "=", ticketId).executeTakeFirst()) ?? null;
+  return (await ticketRefStatement.first(tx, { id: ticketId })) ?? null;
 }
 
 /** What fileTicket does for a fate that keeps the mail. */

@@ -4,9 +4,13 @@
  * (mail.example.com → example.com) → that client; else the Unattributed queue (clientId null). Domains are
  * compared lower-cased and IDN-normalised (A-labels), the form ClientDomain rows are stored in.
  */
+import { preparedListQuery, preparedQuery } from "../db/prepared";
 import { sqlOf, type SqlConn } from "../db/sql";
 import { domainOf, normaliseSenderAddress } from "../mail/addresses";
 
+
+/** A sender's contact as routing and the fold look-up need it. */
+export type SenderContact = { id: string; clientId: string | null; name: string | null };
 
 export type Route = {
   clientId: string | null;
@@ -14,7 +18,7 @@ export type Route = {
   /** The contact whose address the sender is, when there is one. */
   contactId: string | null;
   /** That contact as read, so the caller need not read it again. */
-  contact?: { id: string; clientId: string | null; name: string | null } | null;
+  contact?: SenderContact | null;
 };
 
 /** Longer than this is not a domain name (RFC 1035), so no client domain can equal it. */
@@ -37,29 +41,35 @@ export function domainCandidates(domain: string): string[] {
   return out.reverse();
 }
 
-export async function routeSender(db: SqlConn, tenantId: string, senderAddress: string | null): Promise<Route> {
+const contactStatement = preparedQuery((db, p: { tenantId: string; email: string }) =>
+  db.selectFrom("Contact").select(["id", "clientId", "name"]).where("tenantId", "=", p.tenantId).where("email", "=", p.email),
+);
+const domainsStatement = preparedListQuery((db, p: { tenantId: string }, domains: string[]) =>
+  db.selectFrom("ClientDomain").select(["domain", "clientId"]).where("tenantId", "=", p.tenantId).where("domain", "in", domains),
+);
+
+/** The contact whose address `email` (normalised, see normaliseSenderAddress) is; null when there is none. */
+export async function senderContact(db: SqlConn, tenantId: string, email: string): Promise<SenderContact | null> {
+  return (await contactStatement.first(sqlOf(db), { tenantId, email })) ?? null;
+}
+
+/** `known`: the sender's contact when the caller has read it already in this transaction (undefined: not read). */
+export async function routeSender(
+  db: SqlConn,
+  tenantId: string,
+  senderAddress: string | null,
+  known?: SenderContact | null,
+): Promise<Route> {
   const address = normaliseSenderAddress(senderAddress);
   if (!address) return { clientId: null, via: "unattributed", contactId: null };
   const sql = sqlOf(db);
-  const contact =
-    (await sql
-      .selectFrom("Contact")
-      .select(["id", "clientId", "name"])
-      .where("tenantId", "=", tenantId)
-      .where("email", "=", address)
-      .executeTakeFirst()) ?? null;
+  // `known` was read by the address as given: only good when normalising leaves that address as it is.
+  const contact = known !== undefined && address === senderAddress ? known : await senderContact(sql, tenantId, address);
   if (contact?.clientId) return { clientId: contact.clientId, via: "contact", contactId: contact.id, contact };
 
   const domain = domainOf(address);
   const candidates = domainCandidates(domain);
-  const rows = candidates.length
-    ? await sql
-        .selectFrom("ClientDomain")
-        .select(["domain", "clientId"])
-        .where("tenantId", "=", tenantId)
-        .where("domain", "in", candidates)
-        .execute()
-    : [];
+  const rows = candidates.length ? await domainsStatement.all(sql, { tenantId }, candidates) : [];
   for (const candidate of candidates) {
     const row = rows.find((r) => r.domain === candidate);
     if (row) {

@@ -10,7 +10,8 @@ import { createHash } from "node:crypto";
 import { recordActivity } from "../activity/record-activity";
 import type { Db, Tx } from "../db/client";
 import { TRANSACTION_OPTIONS } from "../db/transactions";
-import { matchBlocklist, type BlocklistEntry } from "../mail/blocklist";
+import { matchBlocklist } from "../mail/blocklist";
+import { blocklistInForce } from "./blocklist-entries";
 import { scanMessage, scannerConfigured } from "../spam/scan-message";
 import { describeScan, type ScanVerdict } from "../spam/scan-verdict";
 import { normaliseSenderAddress } from "../mail/addresses";
@@ -45,8 +46,7 @@ export async function screenTicketMail(db: Db, m: ReceivedMessage, targets: Reci
 }
 
 async function senderBlocked(db: Db, tenantId: string, m: ReceivedMessage): Promise<boolean> {
-  const entries = await db.$queryRaw<BlocklistEntry[]>`SELECT "id", "kind", "value" FROM "BlocklistEntry"
-    WHERE "tenantId" = ${tenantId} AND "removedAt" IS NULL`;
+  const entries = await blocklistInForce(db, tenantId);
   if (!entries.length) return false;
   const senders = [normaliseSenderAddress(m.parsed.from?.address ?? null), normaliseSenderAddress(m.input.mailFrom)];
   return senders.some((s) => s && matchBlocklist(entries, s));

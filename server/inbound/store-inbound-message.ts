@@ -5,7 +5,10 @@
  */
 import { ATTACHMENT_CHUNKS, isChunked, SOURCE_CHUNKS, writeChunks } from "../db/chunked-bytes";
 import { newRowId } from "../db/raw-sql";
+import { columnsOf, preparedQuery } from "../db/prepared";
 import { sqlOf, type SqlConn } from "../db/sql";
+import type { DB } from "../db/generated/kysely/types";
+import type { Insertable } from "kysely";
 import type { AuthenticationResult } from "../mail/authenticate";
 import type { MailClass } from "../mail/automatic-mail";
 import type { ReceivedMessage } from "./received-message";
@@ -27,6 +30,62 @@ const MESSAGE_KIND: Record<MailClass, string> = {
   report: "AUTOMATIC",
 };
 
+// Every column is given on every insert, so each statement has one shape and is compiled once.
+const MESSAGE_COLUMNS = [
+  "id",
+  "tenantId",
+  "ticketId",
+  "direction",
+  "kind",
+  "messageIdHeader",
+  "inReplyTo",
+  "references",
+  "threadTopic",
+  "threadIndex",
+  "fromAddress",
+  "fromName",
+  "toJson",
+  "ccJson",
+  "subject",
+  "sentAt",
+  "textBody",
+  "newText",
+  "htmlBody",
+  "headersJson",
+  "spf",
+  "dkim",
+  "dmarc",
+  "arc",
+  "authJson",
+  "scanJson",
+  "dedupeKey",
+  "textFromHtml",
+  "createdAt",
+] as const;
+type Row<T, K extends keyof Insertable<T>> = { [C in K]-?: Exclude<Insertable<T>[C], undefined> };
+const insertMessage = preparedQuery((db, p: Row<DB["Message"], (typeof MESSAGE_COLUMNS)[number]>) =>
+  db.insertInto("Message").values(columnsOf(p, MESSAGE_COLUMNS)),
+);
+const insertSource = preparedQuery((db, p: { messageId: string; raw: Uint8Array }) =>
+  db.insertInto("MessageSource").values({ messageId: p.messageId, raw: p.raw }),
+);
+const ATTACHMENT_COLUMNS = [
+  "id",
+  "tenantId",
+  "messageId",
+  "filename",
+  "contentType",
+  "size",
+  "contentId",
+  "inline",
+  "sha256",
+  "content",
+  "createdAt",
+] as const;
+const insertAttachment = preparedQuery((db, p: Row<DB["Attachment"], (typeof ATTACHMENT_COLUMNS)[number]>) =>
+  db.insertInto("Attachment").values(columnsOf(p, ATTACHMENT_COLUMNS)),
+);
+
 /** Stores the message on `ticketId`; resolves with the new message's id. */
 export async function storeInboundMessage(
   conn: SqlConn,
@@ -37,67 +96,58 @@ export async function storeInboundMessage(
   const { tenantId } = a;
   const messageId = newRowId();
   const tx = sqlOf(conn);
-  await tx
-    .insertInto("Message")
-    .values({
-      id: messageId,
-      tenantId,
-      ticketId: a.ticketId,
-      direction: "INBOUND",
-      kind: MESSAGE_KIND[a.mailClass],
-      messageIdHeader: parsed.messageId,
-      inReplyTo: parsed.inReplyTo,
-      references: parsed.references.join(" ") || null,
-      threadTopic: parsed.threadTopic,
-      threadIndex: parsed.threadIndex,
-      fromAddress: parsed.from?.address ?? a.sender ?? "",
-      fromName: parsed.from?.name || null,
-      toJson: JSON.stringify(parsed.to),
-      ccJson: JSON.stringify(parsed.cc),
-      subject: parsed.subject,
-      sentAt: input.receivedAt,
-      textBody: parsed.text,
-      newText: parsed.newText,
-      htmlBody: parsed.html,
-      headersJson: JSON.stringify(parsed.headers),
-      spf: auth.spf,
-      dkim: auth.dkim,
-      dmarc: auth.dmarc,
-      arc: auth.arc,
-      authJson: authJson(auth),
-      scanJson: m.scan ? JSON.stringify(m.scan) : null,
-      dedupeKey: a.dedupeKey,
-      // HTML-only mail opens Formatted (B2).
-      textFromHtml: parsed.textFromHtml,
-      createdAt: a.now,
-    })
-    .execute();
+  await insertMessage.run(tx, {
+    id: messageId,
+    tenantId,
+    ticketId: a.ticketId,
+    direction: "INBOUND",
+    kind: MESSAGE_KIND[a.mailClass],
+    messageIdHeader: parsed.messageId,
+    inReplyTo: parsed.inReplyTo,
+    references: parsed.references.join(" ") || null,
+    threadTopic: parsed.threadTopic,
+    threadIndex: parsed.threadIndex,
+    fromAddress: parsed.from?.address ?? a.sender ?? "",
+    fromName: parsed.from?.name || null,
+    toJson: JSON.stringify(parsed.to),
+    ccJson: JSON.stringify(parsed.cc),
+    subject: parsed.subject,
+    sentAt: input.receivedAt,
+    textBody: parsed.text,
+    newText: parsed.newText,
+    htmlBody: parsed.html,
+    headersJson: JSON.stringify(parsed.headers),
+    spf: auth.spf,
+    dkim: auth.dkim,
+    dmarc: auth.dmarc,
+    arc: auth.arc,
+    authJson: authJson(auth),
+    scanJson: m.scan ? JSON.stringify(m.scan) : null,
+    dedupeKey: a.dedupeKey,
+    // HTML-only mail opens Formatted (B2).
+    textFromHtml: parsed.textFromHtml,
+    createdAt: a.now,
+  });
   // Large values go in chunks, one statement each (server/db/chunked-bytes.ts): bounded memory per message.
   const rawChunked = isChunked(input.raw);
-  await tx
-    .insertInto("MessageSource")
-    .values({ messageId, raw: rawChunked ? new Uint8Array(0) : input.raw })
-    .execute();
+  await insertSource.run(tx, { messageId, raw: rawChunked ? new Uint8Array(0) : input.raw });
   if (rawChunked) await writeChunks(tx, SOURCE_CHUNKS, messageId, input.raw);
   for (const f of parsed.attachments) {
     const id = newRowId();
     const chunked = isChunked(f.content);
-    await tx
-      .insertInto("Attachment")
-      .values({
-        id,
-        tenantId,
-        messageId,
-        filename: f.filename.slice(0, 255),
-        contentType: f.contentType.slice(0, 255),
-        size: f.size,
-        contentId: f.contentId,
-        inline: f.inline,
-        sha256: f.sha256,
-        content: chunked ? new Uint8Array(0) : f.content,
-        createdAt: a.now,
-      })
-      .execute();
+    await insertAttachment.run(tx, {
+      id,
+      tenantId,
+      messageId,
+      filename: f.filename.slice(0, 255),
+      contentType: f.contentType.slice(0, 255),
+      size: f.size,
+      contentId: f.contentId,
+      inline: f.inline,
+      sha256: f.sha256,
+      content: chunked ? new Uint8Array(0) : f.content,
+      createdAt: a.now,
+    });
     if (chunked) await writeChunks(tx, ATTACHMENT_CHUNKS, id, f.content);
   }
   return messageId;

@@ -7,6 +7,7 @@
  * Only the receiving tenant's tickets are ever considered: a token or Message-Id of another tenant is ignored,
  * never an error and never a hint that it exists. Merged tickets resolve to their survivor (R-TKT-3).
  */
+import { preparedListQuery, preparedQuery } from "../db/prepared";
 import { sqlOf, type SqlConn } from "../db/sql";
 import { parseOutboundMessageId } from "../outbound/message-id";
 import { parseGatewayAddress } from "../mail/addresses";
@@ -58,16 +59,11 @@ export async function findThread(db: SqlConn, input: FindThreadInput): Promise<T
     if (survivor) return { ticketId: survivor, via };
   }
 
-  const stored = await sqlOf(db)
-    .selectFrom("Message")
-    .select(["messageIdHeader", "ticketId"])
-    .where("tenantId", "=", input.tenantId)
-    .where(
-      "messageIdHeader",
-      "in",
-      ordered.map((o) => o.id),
-    )
-    .execute();
+  const stored = await storedStatement.all(
+    sqlOf(db),
+    { tenantId: input.tenantId },
+    ordered.map((o) => o.id),
+  );
   if (!stored.length) return null;
   const byId = new Map(stored.map((m) => [m.messageIdHeader, m.ticketId]));
   for (const { id, via } of ordered) {
@@ -79,17 +75,19 @@ export async function findThread(db: SqlConn, input: FindThreadInput): Promise<T
   return null;
 }
 
+const storedStatement = preparedListQuery((db, p: { tenantId: string }, ids: string[]) =>
+  db.selectFrom("Message").select(["messageIdHeader", "ticketId"]).where("tenantId", "=", p.tenantId).where("messageIdHeader", "in", ids),
+);
+const ticketStatement = preparedQuery((db, p: { id: string; tenantId: string }) =>
+  db.selectFrom("Ticket").select(["id", "mergedIntoId"]).where("id", "=", p.id).where("tenantId", "=", p.tenantId),
+);
+
 /** The ticket a merged ticket's mail goes to, within the tenant; null when it does not exist there. */
 export async function survivingTicket(db: SqlConn, tenantId: string, ticketId: string): Promise<string | null> {
   const sql = sqlOf(db);
   let id = ticketId;
   for (let hop = 0; hop <= MAX_MERGE_HOPS; hop++) {
-    const ticket = await sql
-      .selectFrom("Ticket")
-      .select(["id", "mergedIntoId"])
-      .where("id", "=", id)
-      .where("tenantId", "=", tenantId)
-      .executeTakeFirst();
+    const ticket = await ticketStatement.first(sql, { id, tenantId });
     if (!ticket) return null;
     if (!ticket.mergedIntoId || ticket.mergedIntoId === ticket.id) return ticket.id;
     id = ticket.mergedIntoId;

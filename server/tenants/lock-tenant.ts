@@ -5,6 +5,7 @@
  * limit then stay exact with several MTA processes: on PostgreSQL a row lock, on SQLite the write lock (waited
  * for by the busy timeout).
  */
+import { preparedQuery } from "../db/prepared";
 import { sqlOf, type SqlConn } from "../db/sql";
 
 /** What ingestion needs of the tenant, read in the locking statement itself. */
@@ -20,12 +21,11 @@ export type LockedTenant = {
   newTicketsPerSenderHour: number;
 };
 
-/** Takes the tenant's lock (must be the transaction's first statement). Null when the tenant no longer exists. */
-export async function lockTenant(tx: SqlConn, tenantId: string): Promise<LockedTenant | null> {
-  const row = await sqlOf(tx)
+const lockStatement = preparedQuery((db, p: { tenantId: string }) =>
+  db
     .updateTable("Tenant")
     .set((eb) => ({ ticketSeq: eb.ref("ticketSeq") }))
-    .where("id", "=", tenantId)
+    .where("id", "=", p.tenantId)
     .returning([
       "name",
       "defaultFromAddress",
@@ -36,8 +36,12 @@ export async function lockTenant(tx: SqlConn, tenantId: string): Promise<LockedT
       "autoAckPerSenderHour",
       "foldWindowHours",
       "newTicketsPerSenderHour",
-    ])
-    .executeTakeFirst();
+    ]),
+);
+
+/** Takes the tenant's lock (must be the transaction's first statement). Null when the tenant no longer exists. */
+export async function lockTenant(tx: SqlConn, tenantId: string): Promise<LockedTenant | null> {
+  const row = await lockStatement.first(sqlOf(tx), { tenantId });
   if (!row) return null;
   // A RETURNING column has no declared type on SQLite: the boolean comes back as 0 or 1 there.
   return { ...row, autoAckEnabled: Boolean(Number(row.autoAckEnabled)) };

@@ -56,9 +56,9 @@ describe.each(testProviders())("issue 15 item 7: periodic jobs under a lease on 
         intervalMs: 50,
         firstRunMs: 10,
         lease: jobLease(t.db, "health", { holder: node, leaseMs: 60_000 }),
-        run: async () => {
+        run: () => {
           runs.push(node);
-          return node;
+          return Promise.resolve(node);
         },
       });
     const first = start("node-1");

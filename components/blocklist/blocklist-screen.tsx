@@ -1,6 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { History, Plus, Search, ShieldBan } from "lucide-react";
+import { History, Plus, ShieldBan } from "lucide-react";
 import { useDeferredValue, useState, type FormEvent } from "react";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
@@ -10,6 +10,7 @@ import { ConfirmDialog } from "../ui/confirm-dialog";
 import { TextField } from "../ui/field";
 import { formErrorsOf } from "../ui/form-errors";
 import { PageHeader } from "../ui/page-header";
+import { SearchField } from "../ui/search-field";
 import { useTRPC } from "../trpc/client";
 import { formatDateTime } from "../ui/format-date";
 
@@ -55,17 +56,13 @@ export function BlocklistScreen() {
       />
       <AddEntryCard onAdded={refresh} />
 
-      <div className="relative mb-4 max-w-sm">
-        <Search className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400" aria-hidden />
-        <input
-          type="search"
-          aria-label="Search the blocklist"
-          placeholder="Search by address, domain, pattern or note"
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-          className="block w-full rounded-md border-0 py-2 pr-3 pl-9 text-sm shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-500 focus:outline-none"
-        />
-      </div>
+      <SearchField
+        className="mb-4 max-w-sm"
+        label="Search the blocklist"
+        placeholder="Search by address, domain, pattern or note"
+        value={search}
+        onValueChange={setSearch}
+      />
 
       {entries.isError ? <Alert>Could not load the blocklist: {entries.error.message}</Alert> : null}
       {entries.isPending ? <ListSkeleton /> : null}

@@ -1,13 +1,14 @@
 "use client";
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
-import { Building2, Plus, Search } from "lucide-react";
+import { Building2, Plus } from "lucide-react";
 import { useDeferredValue, useState } from "react";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { Card } from "../ui/card";
 import { PageHeader } from "../ui/page-header";
+import { SearchField } from "../ui/search-field";
 import { useTRPC } from "../trpc/client";
 import { ClientFormDialog } from "./client-form-dialog";
 
@@ -32,17 +33,13 @@ export function ClientsList({ canEdit }: { canEdit: boolean }) {
           ) : null
         }
       />
-      <div className="relative mb-4 max-w-sm">
-        <Search className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400" aria-hidden />
-        <input
-          type="search"
-          aria-label="Search clients"
-          placeholder="Search by name, domain or contact email"
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-          className="block w-full rounded-md border-0 py-2 pr-3 pl-9 text-sm shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-500 focus:outline-none"
-        />
-      </div>
+      <SearchField
+        className="mb-4 max-w-sm"
+        label="Search clients"
+        placeholder="Search by name, domain or contact email"
+        value={search}
+        onValueChange={setSearch}
+      />
 
       {clients.isError ? <Alert>Could not load clients: {clients.error.message}</Alert> : null}
       {clients.isPending ? <ListSkeleton /> : null}

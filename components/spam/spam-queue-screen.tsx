@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { keepPreviousData, useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
-import { Search, ShieldAlert } from "lucide-react";
+import { ShieldAlert } from "lucide-react";
 import { useDeferredValue, useState } from "react";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
@@ -9,6 +9,7 @@ import { Card } from "../ui/card";
 import { formErrorsOf } from "../ui/form-errors";
 import { formatDate } from "../ui/format-date";
 import { PageHeader } from "../ui/page-header";
+import { SearchField } from "../ui/search-field";
 import { useTRPC } from "../trpc/client";
 import { ScanBadge } from "./scan-badge";
 import { SpamSettingsCard } from "./spam-settings-card";
@@ -121,17 +122,7 @@ export function SpamQueueScreen({ isAdmin }: { isAdmin: boolean }) {
           </Alert>
         </div>
       ) : null}
-      <div className="relative mb-4 max-w-md">
-        <Search className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400" aria-hidden />
-        <input
-          type="search"
-          aria-label="Search the Spam queue"
-          placeholder="Search by sender or subject"
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-          className="block w-full rounded-md border-0 py-2 pr-3 pl-9 text-sm shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-500 focus:outline-none"
-        />
-      </div>
+      <SearchField className="mb-4 max-w-md" label="Search the Spam queue" placeholder="Search by sender or subject" value={search} onValueChange={setSearch} />
       <Card>
         {list.isPending ? (
           <p className="px-5 py-8 text-sm text-slate-500">Loading the Spam queue…</p>

@@ -1,13 +1,14 @@
 "use client";
 import Link from "next/link";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Building2, Globe, Inbox, Search, ShieldBan, X } from "lucide-react";
+import { Building2, Globe, Inbox, ShieldBan, X } from "lucide-react";
 import { useDeferredValue, useEffect, useRef, useState } from "react";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { Card } from "../ui/card";
 import { PageHeader } from "../ui/page-header";
+import { SearchField } from "../ui/search-field";
 import { cn } from "../ui/cn";
 import { useTRPC } from "../trpc/client";
 import {
@@ -153,20 +154,16 @@ export function UnattributedScreen() {
       ) : null}
 
       <div className="mb-4 flex flex-wrap items-center gap-3">
-        <div className="relative w-full max-w-sm">
-          <Search className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400" aria-hidden />
-          <input
-            type="search"
-            aria-label="Search the queue"
-            placeholder="Search by subject, sender or #number"
-            value={search}
-            onChange={(e) => {
-              setSearch(e.target.value);
-              setSelected(new Set());
-            }}
-            className="block w-full rounded-md border-0 py-2 pr-3 pl-9 text-sm shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-500 focus:outline-none"
-          />
-        </div>
+        <SearchField
+          className="w-full max-w-sm"
+          label="Search the queue"
+          placeholder="Search by subject, sender or #number"
+          value={search}
+          onValueChange={(value) => {
+            setSearch(value);
+            setSelected(new Set());
+          }}
+        />
         <DomainFilter
           domains={byDomain.data ?? []}
           domain={domain}

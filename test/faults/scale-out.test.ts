@@ -26,7 +26,7 @@ import { seedSendingTenant, waitUntil } from "../support/outbound-data";
 import { sendRepliesWithRetries, type ReplyJob } from "../support/reply-load";
 import { sendWithRetries, type OutgoingMessage, type SenderReport } from "../support/retrying-sender";
 import { messageIdOf, startSmtpReceiver, type SmtpReceiver } from "../support/smtp-receiver";
-import { signInOverHttp, startWeb, type WebProcess, type WebSession } from "../support/web";
+import { ensureWebBuild, signInOverHttp, startWeb, type WebProcess, type WebSession } from "../support/web";
 import { countOutbound, stablePort } from "./support";
 
 const CONVERSATIONS = Number(process.env.SCALE_CONVERSATIONS ?? 24);
@@ -93,23 +93,25 @@ describe.skipIf(!process.env.TEST_POSTGRES_URL)("scale-out: two MTA nodes and tw
     receiver.rules = { data: () => new Promise((r) => setTimeout(() => r(null), 100)) };
     dataDir = mkdtempSync(path.join(tmpdir(), "opsmerge-scale-web-"));
     const ports = [await stablePort(), await stablePort()];
-    [nodes, webs] = await Promise.all([
-      Promise.all(
-        HELO.map((helo) =>
-          startMta({
-            databaseUrl: database.url,
-            dnsServers: dns.address,
-            env: {
-              SMTP_MAX_CONNECTIONS_PER_IP: "100",
-              OUTBOUND_RELAY: receiver.address,
-              OUTBOUND_HELO: helo,
-              OUTBOUND_CONCURRENCY: "2",
-            },
-          }),
-        ),
+    // The web build (made on first use when `.next/` is missing or stale, as in a fresh clone) first, then the MTA
+    // nodes, then the web nodes: an MTA starting while Next builds beside it was left without CPU for over a minute
+    // on the two-core CI machine. What is tested is how the nodes run together, not how fast they start.
+    await ensureWebBuild();
+    nodes = await Promise.all(
+      HELO.map((helo) =>
+        startMta({
+          databaseUrl: database.url,
+          dnsServers: dns.address,
+          env: {
+            SMTP_MAX_CONNECTIONS_PER_IP: "100",
+            OUTBOUND_RELAY: receiver.address,
+            OUTBOUND_HELO: helo,
+            OUTBOUND_CONCURRENCY: "2",
+          },
+        }),
       ),
-      Promise.all(ports.map((port) => startWeb({ databaseUrl: database.url, port, dataDir }))),
-    ]);
+    );
+    webs = await Promise.all(ports.map((port) => startWeb({ databaseUrl: database.url, port, dataDir })));
     // One session, used on both web nodes: sessions live in the shared database.
     session = await signInOverHttp(webs[0]!.url, "sam@scale.test", PASSWORD);
   }, 600_000);

@@ -39,6 +39,12 @@ export type StartMtaOptions = {
   startTimeoutMs?: number;
 };
 
+/**
+ * How long a start may take: about 3 s on a quiet machine, but another test file may be running `next build`
+ * (test/support/web.ts) on the same two cores meanwhile.
+ */
+const START_TIMEOUT_MS = 180_000;
+
 /** Starts the MTA and resolves once it (every SMTP worker, with SMTP_WORKERS > 1) has bound its port and greets with 220. */
 export async function startMta(options: StartMtaOptions): Promise<MtaProcess> {
   const ownDataDir = !options.dataDir;
@@ -71,8 +77,8 @@ export async function startMta(options: StartMtaOptions): Promise<MtaProcess> {
 
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`MTA did not start within ${options.startTimeoutMs ?? 60_000} ms:\n${output}`)),
-      options.startTimeoutMs ?? 60_000,
+      () => reject(new Error(`MTA did not start within ${options.startTimeoutMs ?? START_TIMEOUT_MS} ms:\n${output}`)),
+      options.startTimeoutMs ?? START_TIMEOUT_MS,
     );
     // In cluster mode every worker prints the line: ready once all of them listen.
     const workers = Number(env.SMTP_WORKERS) || 1;

@@ -21,7 +21,7 @@ import { deadPort, sendMail, startMta, TEST_APP_SECRET, TEST_INBOUND_DOMAIN, typ
 import { waitUntil } from "../support/outbound-data";
 import { startPrivatePostfix, type PrivatePostfix } from "../support/private-postfix";
 import { startSmtpReceiver, type ReceivedMail, type SmtpReceiver } from "../support/smtp-receiver";
-import { buildMessage } from "./helpers";
+import { buildDsn, buildMessage } from "./helpers";
 
 const MSP_ADDRESS = "support@msp.test";
 const ADMIN = "admin@ops.test";
@@ -154,34 +154,15 @@ describe.each(testProviders())("forwarding canary through a private Postfix on %
     // A canary out there now (as the health job would have sent it): its bounce address names it.
     const canary = await database.db.forwardingCanary.create({ data: { tenantId, addressId: address.id, sentAt: new Date() } });
     const to = bounceAddress(TEST_APP_SECRET, { slug: "acme", messageId: canary.id }, TEST_INBOUND_DOMAIN);
-    const dsn = [
-      "From: Mail Delivery System <MAILER-DAEMON@mx.msp.test>",
-      `To: ${to}`,
-      "Subject: Undelivered Mail Returned to Sender",
-      `Date: ${new Date().toUTCString()}`,
-      `Message-ID: <dsn-${canary.id}@mx.msp.test>`,
-      "Auto-Submitted: auto-replied",
-      "MIME-Version: 1.0",
-      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
-      "",
-      "--b1",
-      "Content-Type: text/plain",
-      "",
-      "The mail system could not deliver your message to <support@msp.test>.",
-      "--b1",
-      "Content-Type: message/delivery-status",
-      "",
-      "Reporting-MTA: dns; mx.msp.test",
-      "",
-      "Final-Recipient: rfc822; support@msp.test",
-      "Action: failed",
-      "Status: 5.2.1",
-      "Diagnostic-Code: smtp; 550 5.2.1 The email account that you tried to reach is disabled",
-      "",
-      "--b1--",
-      "",
-    ].join("\r\n");
-    const sent = await sendMail(mta, { from: "", to: [to], data: Buffer.from(dsn) });
+    const dsn = buildDsn({
+      to,
+      reportingMta: "mx.msp.test",
+      text: "The mail system could not deliver your message to <support@msp.test>.",
+      finalRecipient: "support@msp.test",
+      status: "5.2.1",
+      diagnostic: "550 5.2.1 The email account that you tried to reach is disabled",
+    });
+    const sent = await sendMail(mta, { from: "", to: [to], data: dsn });
     expect(sent.final?.code, context()).toBe(250);
     const missed = await waitUntil("the canary counted missed by its bounce", async () => {
       const c = await database.db.forwardingCanary.findUniqueOrThrow({ where: { id: canary.id } });

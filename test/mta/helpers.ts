@@ -79,3 +79,55 @@ export async function dkimSignRaw(raw: Buffer, key: DkimKey): Promise<Buffer> {
   return Buffer.concat([Buffer.from(result.signatures), raw]);
 }
 
+
+export type DsnInput = {
+  /** The VERP bounce address the notice is sent to. */
+  to: string;
+  /** The receiving side's host, e.g. "mx.client.example": the From, Message-ID and Reporting-MTA. */
+  reportingMta: string;
+  finalRecipient: string;
+  status: string;
+  /** The Diagnostic-Code's text, after "smtp; ". */
+  diagnostic: string;
+  /** The human-readable part. */
+  text?: string;
+  /** The returned message's Message-Id, in a text/rfc822-headers part. */
+  returnedMessageId?: string;
+};
+
+/** A failed-delivery notice (RFC 3464 multipart/report) as Postfix and most MTAs send one, CRLF line ends. */
+export function buildDsn(input: DsnInput): Buffer {
+  const returned = input.returnedMessageId
+    ? ["--b1", "Content-Type: text/rfc822-headers", "", `Message-ID: <${input.returnedMessageId}>`, ""]
+    : [];
+  return Buffer.from(
+    [
+      `From: Mail Delivery System <MAILER-DAEMON@${input.reportingMta}>`,
+      `To: ${input.to}`,
+      "Subject: Undelivered Mail Returned to Sender",
+      `Date: ${new Date().toUTCString()}`,
+      `Message-ID: <${uniqueId(input.reportingMta)}>`,
+      "Auto-Submitted: auto-replied",
+      "MIME-Version: 1.0",
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
+      "",
+      "--b1",
+      "Content-Type: text/plain",
+      "",
+      input.text ?? "Your message could not be delivered.",
+      "--b1",
+      "Content-Type: message/delivery-status",
+      "",
+      `Reporting-MTA: dns; ${input.reportingMta}`,
+      "",
+      `Final-Recipient: rfc822; ${input.finalRecipient}`,
+      "Action: failed",
+      `Status: ${input.status}`,
+      `Diagnostic-Code: smtp; ${input.diagnostic}`,
+      "",
+      ...returned,
+      "--b1--",
+      "",
+    ].join("\r\n"),
+  );
+}

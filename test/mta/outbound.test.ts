@@ -16,7 +16,7 @@ import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { sendMail, startMta, TEST_APP_SECRET, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
 import { seedSendingTenant, type SendingTenant } from "../support/outbound-data";
 import { messageIdOf, startSmtpReceiver, type ReceivedMail, type SmtpReceiver } from "../support/smtp-receiver";
-import { buildMessage, uniqueId } from "./helpers";
+import { buildDsn, buildMessage, uniqueId } from "./helpers";
 
 const CLIENT = "client.example";
 
@@ -187,37 +187,16 @@ const byMessageId = (id: string) => (m: ReceivedMail) => messageIdOf(m) === id;
     const { ticketId } = await openTicket("Carol <carol@client.example>", "Quota warning");
     const q = await reply(ticketId, { to: ["carol@client.example"] });
     await settled(q.messageId, "DELIVERED");
-    const dsn = [
-      "From: Mail Delivery System <MAILER-DAEMON@mx.client.example>",
-      `To: ${q.envelopeFrom}`,
-      "Subject: Undelivered Mail Returned to Sender",
-      `Message-ID: <${uniqueId("mx.client.example")}>`,
-      "MIME-Version: 1.0",
-      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
-      "",
-      "--b1",
-      "Content-Type: text/plain",
-      "",
-      "Your message was rejected by the final mailbox server.",
-      "--b1",
-      "Content-Type: message/delivery-status",
-      "",
-      "Reporting-MTA: dns; mx.client.example",
-      "",
-      "Final-Recipient: rfc822; carol@client.example",
-      "Action: failed",
-      "Status: 5.7.1",
-      "Diagnostic-Code: smtp; 550 5.7.1 Message rejected as spam (score 9.2)",
-      "",
-      "--b1",
-      "Content-Type: text/rfc822-headers",
-      "",
-      `Message-ID: <${q.messageIdHeader}>`,
-      "",
-      "--b1--",
-      "",
-    ].join("\r\n");
-    const sent = await sendMail(mta, { from: "", to: [q.envelopeFrom], data: Buffer.from(dsn) });
+    const dsn = buildDsn({
+      to: q.envelopeFrom,
+      reportingMta: "mx.client.example",
+      text: "Your message was rejected by the final mailbox server.",
+      finalRecipient: "carol@client.example",
+      status: "5.7.1",
+      diagnostic: "550 5.7.1 Message rejected as spam (score 9.2)",
+      returnedMessageId: q.messageIdHeader,
+    });
+    const sent = await sendMail(mta, { from: "", to: [q.envelopeFrom], data: dsn });
     expect(sent.final?.code, mta.output().slice(-2000)).toBe(250);
 
     const bounced = await settled(q.messageId, "BOUNCED");

@@ -12,7 +12,7 @@ import { createTestDatabase, testProviders, type TestDatabase } from "../support
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { createClientRow, createTenantRow } from "../support/gateway-data";
 import { sendMail, SmtpClient, startMta, TEST_APP_SECRET, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
-import { buildMessage, dkimSignRaw, generateDkimKey, publishDkimKey, uniqueId, type DkimKey } from "./helpers";
+import { buildDsn, buildMessage, dkimSignRaw, generateDkimKey, publishDkimKey, uniqueId, type DkimKey } from "./helpers";
 
 const fixtures = path.resolve(import.meta.dirname, "../fixtures");
 const mailbox = (slug: string) => tenantMailbox(slug, TEST_INBOUND_DOMAIN);
@@ -515,32 +515,14 @@ describe.each(testProviders())("inbound pipeline on %s", (provider) => {
     const ticket = (await messageByHeader(acme.id, first))!.ticket;
     const ack = await db().message.findFirstOrThrow({ where: { ticketId: ticket.id, kind: "AUTO_ACK" } });
     expect(ack.envelopeFrom).toMatch(new RegExp(`^bounce-${ack.id}-[a-z2-7]{16}@acme\\.`));
-    const dsn = [
-      "From: Mail Delivery System <MAILER-DAEMON@mx.bounces.example>",
-      `To: ${ack.envelopeFrom}`,
-      "Subject: Undelivered Mail Returned to Sender",
-      `Message-ID: <${uniqueId("mx.bounces.example")}>`,
-      "MIME-Version: 1.0",
-      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
-      "",
-      "--b1",
-      "Content-Type: text/plain",
-      "",
-      "Your message could not be delivered.",
-      "--b1",
-      "Content-Type: message/delivery-status",
-      "",
-      "Reporting-MTA: dns; mx.bounces.example",
-      "",
-      `Final-Recipient: rfc822; ${sender}`,
-      "Action: failed",
-      "Status: 5.1.1",
-      "Diagnostic-Code: smtp; 550 5.1.1 <jack@bounces.example>: Recipient address rejected: User unknown",
-      "",
-      "--b1--",
-      "",
-    ].join("\r\n");
-    await deliverOk(Buffer.from(dsn), { from: "", to: ack.envelopeFrom! });
+    const dsn = buildDsn({
+      to: ack.envelopeFrom!,
+      reportingMta: "mx.bounces.example",
+      finalRecipient: sender,
+      status: "5.1.1",
+      diagnostic: "550 5.1.1 <jack@bounces.example>: Recipient address rejected: User unknown",
+    });
+    await deliverOk(dsn, { from: "", to: ack.envelopeFrom! });
     const after = await db().message.findUniqueOrThrow({ where: { id: ack.id } });
     expect(after.deliveryState).toBe("BOUNCED");
     expect(after.deliveryDetail).toMatch(/5\.1\.1/);

@@ -111,7 +111,7 @@ const insertRow = preparedQuery((db, p: Columns) => db.insertInto("ActivityLog")
 /** Written through Kysely (server/db/sql.ts): one row per message on the MTA's hot path. */
 export async function recordActivity(db: SqlConn, row: ActivityRow): Promise<{ id: string }> {
   const id = newRowId();
-  await insertRow.run(sqlOf(db), {
+  await insertRow.defer(sqlOf(db), {
     id,
     createdAt: row.createdAt ?? new Date(),
     tenantId: row.tenantId,

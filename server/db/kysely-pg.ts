@@ -6,6 +6,9 @@
  * Every transaction begins with its bounds (DbOptions.transactionBounds), sent with BEGIN in one round trip:
  * a lock held elsewhere (the tenant's row, say) fails the waiting statement after lock_timeout, a runaway
  * statement after statement_timeout, and a transaction left open by a stalled caller is ended by the server.
+ *
+ * Inside a transaction, writes marked deferred wait for the next statement or the COMMIT and go with it as one
+ * statement (server/db/deferred-writes.ts): fewer round trips while the tenant's lock is held.
  */
 import pg from "pg";
 import {
@@ -14,8 +17,10 @@ import {
   PostgresDriver,
   type DatabaseConnection,
   type Driver,
+  type QueryResult,
   type TransactionSettings,
 } from "kysely";
+import { isDeferredWrite, joinDeferredWrites } from "./deferred-writes";
 
 const TIMESTAMP = 1114;
 const parseTimestamp = (text: string) => new Date(`${text.replace(" ", "T")}Z`);
@@ -28,6 +33,45 @@ const types = {
 const bindValue = (value: unknown): unknown => (value instanceof Date ? value.toISOString() : value);
 
 export type PostgresBounds = { maxWaitMs: number; timeoutMs: number };
+
+/** A checked-out connection that keeps deferred writes while a transaction is open (see the file comment). */
+class DeferringConnection implements DatabaseConnection {
+  #pending: CompiledQuery[] = [];
+  inTransaction = false;
+  constructor(readonly inner: DatabaseConnection) {}
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.inTransaction && isDeferredWrite(query)) {
+      this.#pending.push(query);
+      return { rows: [] };
+    }
+    await this.flush();
+    return this.inner.executeQuery<R>(query);
+  }
+
+  async *streamQuery<R>(query: CompiledQuery, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
+    await this.flush();
+    yield* this.inner.streamQuery<R>(query, chunkSize);
+  }
+
+  /** Sends the deferred writes; the first that fails rejects, and the transaction is then rolled back whole. */
+  async flush(): Promise<void> {
+    if (!this.#pending.length) return;
+    const writes = this.#pending;
+    this.#pending = [];
+    for (const statement of joinDeferredWrites(writes)) await this.inner.executeQuery(statement);
+  }
+
+  discard(): void {
+    this.#pending = [];
+    this.inTransaction = false;
+  }
+}
+
+/** PostgresDriver's own connection behind ours (its release and discard go by private symbols). */
+type DriverConnection = Parameters<PostgresDriver["releaseConnection"]>[0];
+const innerOf = (connection: DatabaseConnection) =>
+  (connection instanceof DeferringConnection ? connection.inner : connection) as DriverConnection;
 
 class BoundedDriver extends PostgresDriver {
   readonly #begin: CompiledQuery;
@@ -42,13 +86,35 @@ class BoundedDriver extends PostgresDriver {
     this.#begin = CompiledQuery.raw(`BEGIN; ${set}`);
     this.#bounds = CompiledQuery.raw(set);
   }
+  override async acquireConnection(
+    ...args: Parameters<PostgresDriver["acquireConnection"]>
+  ): Promise<DatabaseConnection> {
+    return new DeferringConnection(await super.acquireConnection(...args));
+  }
+  override async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    if (connection instanceof DeferringConnection) connection.discard();
+    await super.releaseConnection(innerOf(connection));
+  }
   override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const inner = innerOf(connection);
     if (settings.isolationLevel || settings.accessMode) {
-      await super.beginTransaction(connection, settings);
-      await connection.executeQuery(this.#bounds);
-      return;
+      await super.beginTransaction(inner, settings);
+      await inner.executeQuery(this.#bounds);
+    } else {
+      await inner.executeQuery(this.#begin);
     }
-    await connection.executeQuery(this.#begin);
+    if (connection instanceof DeferringConnection) connection.inTransaction = true;
+  }
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    if (connection instanceof DeferringConnection) {
+      await connection.flush();
+      connection.inTransaction = false;
+    }
+    await super.commitTransaction(innerOf(connection));
+  }
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (connection instanceof DeferringConnection) connection.discard();
+    await super.rollbackTransaction(innerOf(connection));
   }
 }
 

@@ -9,6 +9,7 @@
  * `null` compared with `=`) must stay a built query (or one prepared query per shape).
  */
 import type { Compilable, CompiledQuery, QueryResult } from "kysely";
+import { deferredWrite } from "./deferred-writes";
 import type { Sql } from "./sql";
 
 /** What `p.name` is while the query is built: a value the compiler puts among the parameters as it is. */
@@ -25,6 +26,13 @@ export type PreparedQuery<P, O> = {
   first(db: Sql, params: P): Promise<O | undefined>;
   /** Runs it: for a write without RETURNING, numAffectedRows says how many rows it changed. */
   run(db: Sql, params: P): Promise<QueryResult<O>>;
+  /**
+   * A write whose result nobody reads: on PostgreSQL, inside a transaction, it goes with the transaction's next
+   * statement or COMMIT (server/db/deferred-writes.ts); elsewhere it runs at once.
+   */
+  defer(db: Sql, params: P): Promise<void>;
+  /** The statement with these values, for readTogether (server/db/read-together.ts). */
+  bind(db: Sql, params: P): CompiledQuery<O>;
 };
 
 export function preparedQuery<P extends Record<string, unknown>, O>(
@@ -63,7 +71,16 @@ export function preparedQuery<P extends Record<string, unknown>, O>(
     all: async (db, params) => (await db.executeQuery(compiled(db, params))).rows,
     first: async (db, params) => (await db.executeQuery(compiled(db, params))).rows[0],
     run: (db, params) => db.executeQuery(compiled(db, params)),
+    defer: async (db, params) => {
+      await db.executeQuery(deferredWrite(compiled(db, params)));
+    },
+    bind: compiled,
   };
+}
+
+/** A built write (values bound as parameters) whose result nobody reads: see PreparedQuery.defer. */
+export async function deferWrite(db: Sql, query: Compilable): Promise<void> {
+  await db.executeQuery(deferredWrite(query.compile()));
 }
 
 /**
@@ -78,6 +95,7 @@ export function columnsOf<P, K extends keyof P & string>(p: P, columns: readonly
 
 export type PreparedListQuery<P, T, O> = {
   all(db: Sql, params: P, list: readonly T[]): Promise<O[]>;
+  bind(db: Sql, params: P, list: readonly T[]): CompiledQuery<O>;
 };
 
 /**
@@ -88,23 +106,27 @@ export function preparedListQuery<P extends Record<string, unknown>, T, O>(
   build: (db: Sql, p: P, list: T[]) => Compilable<O>,
 ): PreparedListQuery<P, T, O> {
   const byLength = new Map<number, PreparedQuery<Record<string, unknown>, O>>();
+  function forLength(n: number): PreparedQuery<Record<string, unknown>, O> {
+    let query = byLength.get(n);
+    if (!query) {
+      query = preparedQuery((qb, p: Record<string, unknown>) =>
+        build(
+          qb,
+          p as P,
+          Array.from({ length: n }, (_, i) => p[`#${i}`] as T),
+        ),
+      );
+      byLength.set(n, query);
+    }
+    return query;
+  }
+  function valuesOf(params: P, list: readonly T[]): Record<string, unknown> {
+    const values: Record<string, unknown> = { ...params };
+    list.forEach((item, i) => (values[`#${i}`] = item));
+    return values;
+  }
   return {
-    all(db, params, list) {
-      let query = byLength.get(list.length);
-      if (!query) {
-        const n = list.length;
-        query = preparedQuery((qb, p: Record<string, unknown>) =>
-          build(
-            qb,
-            p as P,
-            Array.from({ length: n }, (_, i) => p[`#${i}`] as T),
-          ),
-        );
-        byLength.set(n, query);
-      }
-      const values: Record<string, unknown> = { ...params };
-      list.forEach((item, i) => (values[`#${i}`] = item));
-      return query.all(db, values);
-    },
+    all: (db, params, list) => forLength(list.length).all(db, valuesOf(params, list)),
+    bind: (db, params, list) => forLength(list.length).bind(db, valuesOf(params, list)),
   };
 }

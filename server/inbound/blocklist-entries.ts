@@ -4,7 +4,7 @@
  * (server/db/prepared.ts), run outside or inside the ingest transaction.
  */
 import { preparedQuery } from "../db/prepared";
-import { sqlOf, type SqlConn } from "../db/sql";
+import { sqlOf, type Sql, type SqlConn } from "../db/sql";
 import type { BlocklistEntry } from "../mail/blocklist";
 
 const entriesStatement = preparedQuery((db, p: { tenantId: string }) =>
@@ -19,4 +19,9 @@ const entriesStatement = preparedQuery((db, p: { tenantId: string }) =>
 
 export function blocklistInForce(db: SqlConn, tenantId: string): Promise<BlocklistEntry[]> {
   return entriesStatement.all(sqlOf(db), { tenantId });
+}
+
+/** The read of blocklistInForce, to run with others (server/db/read-together.ts). */
+export function blocklistRead(db: Sql, tenantId: string) {
+  return entriesStatement.bind(db, { tenantId });
 }

@@ -5,11 +5,11 @@
  * found (or the one an alert rule names), marked Automated for automated notifications.
  */
 import { newRowId } from "../db/raw-sql";
-import { preparedQuery } from "../db/prepared";
+import { deferWrite, preparedQuery } from "../db/prepared";
 import { sqlOf, type Sql, type SqlConn } from "../db/sql";
 import type { ReceivedMessage } from "./received-message";
 import { recordTicketEvents } from "../tickets/record-ticket-event";
-import { routeSender, type Route, type SenderContact } from "./routing";
+import type { Route } from "./routing";
 
 export type FiledTicket = { id: string; number: number; subject: string; clientId: string | null };
 
@@ -55,12 +55,8 @@ const insertTicket = preparedQuery(
       lastActivityAt: p.now,
     }),
 );
-const numberStatement = preparedQuery((db, p: { tenantId: string }) =>
-  db
-    .updateTable("Tenant")
-    .set((eb) => ({ ticketSeq: eb("ticketSeq", "+", 1) }))
-    .where("id", "=", p.tenantId)
-    .returning("ticketSeq"),
+const numberStatement = preparedQuery((db, p: { tenantId: string; number: number }) =>
+  db.updateTable("Tenant").set({ ticketSeq: p.number }).where("id", "=", p.tenantId),
 );
 const insertContact = preparedQuery(
   (db, p: { id: string; tenantId: string; email: string; name: string | null; clientId: string | null; now: Date }) =>
@@ -83,8 +79,10 @@ export async function fileTicket(
     target: FilingTarget;
     sender: string | null;
     now: Date;
-    /** The sender's contact when the caller has read it already in this transaction (undefined: not read). */
-    contact?: SenderContact | null;
+    /** Where a new ticket goes, as the caller read it in this transaction (server/inbound/tenant-context.ts). */
+    route: Route;
+    /** The tenant's last ticket number, as read when its lock was taken (server/tenants/lock-tenant.ts). */
+    ticketSeq: number;
   },
 ): Promise<{ ticket: FiledTicket; created: boolean; route: string }> {
   const { tenantId, target, now } = a;
@@ -93,7 +91,7 @@ export async function fileTicket(
     const existing = await ticketStatement.first(tx, { id: target.ticketId });
     if (!existing) throw new Error(`ticket ${target.ticketId} vanished while filing a message on it`);
     const status = target.close ? "CLOSED" : target.reopen && existing.status !== "OPEN" ? "OPEN" : existing.status;
-    await touchTicket.run(tx, { id: existing.id, now, status });
+    await touchTicket.defer(tx, { id: existing.id, now, status });
     // A reopening or a recovery's close is in the ticket's audit trail (R-UX-3), by the gateway (no user made it).
     await recordTicketEvents(tx, [
       { tenantId, ticketId: existing.id, actorId: null, kind: "STATUS", from: existing.status, to: status },
@@ -102,15 +100,17 @@ export async function fileTicket(
     return { ticket, created: false, route: target.route };
   }
 
-  const routed = await routeSender(tx, tenantId, a.sender, a.contact);
+  const routed = a.route;
   const contactId = a.sender
     ? await ensureContact(tx, tenantId, a.sender, m.parsed.from?.name ?? null, routed, now)
     : null;
-  const number = await nextTicketNumber(tx, tenantId);
+  // The lock is held, so no one else numbers a ticket of this tenant before this transaction ends.
+  const number = a.ticketSeq + 1;
+  await numberStatement.defer(tx, { tenantId, number });
   const id = newRowId();
   const clientId = target.clientId ?? routed.clientId;
   const ticket = { id, number, subject: ticketSubject(m.parsed.subject), clientId };
-  await insertTicket.run(tx, {
+  await insertTicket.defer(tx, {
     ...ticket,
     tenantId,
     status: target.status,
@@ -120,13 +120,6 @@ export async function fileTicket(
     now,
   });
   return { ticket, created: true, route: `new ticket (${target.clientId ? "alert rule" : routed.via})` };
-}
-
-async function nextTicketNumber(tx: Sql, tenantId: string): Promise<number> {
-  const row = await numberStatement.first(tx, { tenantId });
-  const value = row?.ticketSeq;
-  if (value === undefined) throw new Error(`tenant ${tenantId} vanished while numbering a ticket`);
-  return Number(value);
 }
 
 function ticketSubject(subject: string): string {
@@ -152,19 +145,28 @@ async function ensureContact(
         .where("id", "=", routed.contactId)
         .executeTakeFirstOrThrow());
     if ((!contact.clientId && routed.clientId) || (!contact.name && name)) {
-      await tx
-        .updateTable("Contact")
-        .set({
-          ...(!contact.clientId && routed.clientId ? { clientId: routed.clientId } : {}),
-          ...(!contact.name && name ? { name: name.slice(0, 200) } : {}),
-          updatedAt: new Date(),
-        })
-        .where("id", "=", contact.id)
-        .execute();
+      await deferWrite(
+        tx,
+        tx
+          .updateTable("Contact")
+          .set({
+            ...(!contact.clientId && routed.clientId ? { clientId: routed.clientId } : {}),
+            ...(!contact.name && name ? { name: name.slice(0, 200) } : {}),
+            updatedAt: new Date(),
+          })
+          .where("id", "=", contact.id),
+      );
     }
     return contact.id;
   }
   const id = newRowId();
-  await insertContact.run(tx, { id, tenantId, email, name: name ? name.slice(0, 200) : null, clientId: routed.clientId, now });
+  await insertContact.defer(tx, {
+    id,
+    tenantId,
+    email,
+    name: name ? name.slice(0, 200) : null,
+    clientId: routed.clientId,
+    now,
+  });
   return id;
 }

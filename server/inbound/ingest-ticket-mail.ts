@@ -14,9 +14,7 @@ import { describeAlertRuleConditions, matchAlertRule } from "../alert-rules/matc
 import { isSenderAuthenticated } from "../mail/authenticate";
 import { classifyMail, describeClassification, type MailClassification } from "../mail/automatic-mail";
 import { matchBlocklist } from "../mail/blocklist";
-import { blocklistInForce } from "./blocklist-entries";
 import { normaliseSubject } from "../mail/normalise-subject";
-import { enabledAlertRules } from "./alert-rules-in-force";
 import { findFoldCandidates, type FoldCandidates } from "./fold-candidates";
 import { decideTicketFate, describeTicketFate, type TicketFate } from "./ticket-fate";
 import { lockTenant } from "../tenants/lock-tenant";
@@ -27,7 +25,7 @@ import type { RecipientTarget } from "./recipients";
 import { normaliseSenderAddress } from "../mail/addresses";
 import { storeInboundMessage } from "./store-inbound-message";
 import { describeScan } from "../spam/scan-verdict";
-import { senderContact } from "./routing";
+import { readTenantContext } from "./tenant-context";
 import { findThread } from "./threading";
 
 // The transaction's fixed statements, compiled once (server/db/prepared.ts).
@@ -73,9 +71,17 @@ function bodyOf(raw: Buffer): Buffer {
  * sender, so anyone could squat a message's id and make the real one look like a duplicate (issue 19 item 5); a
  * retry after a lost 250 carries the same From and body, while headers (Received) may differ, so they are left out.
  */
-export function dedupeKeyOf(tenantId: string, messageId: string, recipients: string[], sender: string | null, raw: Buffer): string {
+export function dedupeKeyOf(
+  tenantId: string,
+  messageId: string,
+  recipients: string[],
+  sender: string | null,
+  raw: Buffer,
+): string {
   const body = createHash("sha256").update(bodyOf(raw)).digest("hex");
-  return createHash("sha256").update(`${tenantId}\0${messageId}\0${recipients.join(",")}\0${sender ?? ""}\0${body}`).digest("hex");
+  return createHash("sha256")
+    .update(`${tenantId}\0${messageId}\0${recipients.join(",")}\0${sender ?? ""}\0${body}`)
+    .digest("hex");
 }
 
 /** Null when the tenant was deleted since its recipients were resolved: there is no one to deliver to. */
@@ -156,12 +162,15 @@ async function ingestIn(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> 
 
   if (auth.action === "drop") return drop(tx, c, auth.reason ?? "authentication");
 
-  const entries = await blocklistInForce(tx, tenantId);
+  const ticketMail = c.classification.mailClass === "human" || c.classification.mailClass === "automated";
+  // Rules and repeats concern mail that may open tickets; auto-replies and reports keep their fate (R-IN-8).
+  const context = await readTenantContext(tx, { tenantId, sender: c.sender, withRules: ticketMail });
+  const entries = context.blocklist;
   const blocked =
     (c.headerFrom ? matchBlocklist(entries, c.headerFrom) : null) ??
     (c.envelopeFrom ? matchBlocklist(entries, c.envelopeFrom) : null);
   if (blocked) {
-    await countBlocklistDrop.run(tx, { id: blocked.id, at: ingestNow(m) });
+    await countBlocklistDrop.defer(tx, { id: blocked.id, at: ingestNow(m) });
     return drop(tx, c, `blocklist: ${blocked.kind.toLowerCase()} ${blocked.value}`, { blocklistEntryId: blocked.id });
   }
 
@@ -182,19 +191,15 @@ async function ingestIn(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> 
   });
 
   const now = ingestNow(m);
-  const ticketMail = c.classification.mailClass === "human" || c.classification.mailClass === "automated";
   const subjectKey = normaliseSubject(parsed.subject);
-  // Rules and repeats concern mail that may open tickets; auto-replies and reports keep their fate (R-IN-8).
-  const rules = ticketMail ? await enabledAlertRules(tx, tenantId) : [];
-  const rule = matchAlertRule(rules, {
+  const rule = matchAlertRule(context.rules, {
     senderAddresses: [c.headerFrom, c.envelopeFrom],
     subject: parsed.subject,
     headers: parsed.headers,
   });
   const threadRef = thread ? await ticketRef(tx, thread.ticketId) : null;
-  // Read once for both the fold look-up and routing a new ticket (undefined: not needed, so not read).
   const foldsOrOpens = ticketMail && !threadRef;
-  const contact = foldsOrOpens && c.sender ? await senderContact(tx, tenantId, c.sender) : undefined;
+  const contact = context.contact;
   const candidates: FoldCandidates = foldsOrOpens
     ? await findFoldCandidates(tx, {
         tenantId,
@@ -215,7 +220,7 @@ async function ingestIn(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> 
   const decisions = [...(m.scan ? [describeScan(m.scan)] : []), describeClassification(c.classification)];
   if (rule && fate.ruleId) {
     decisions.push(`alert rule “${rule.name}” (${describeAlertRuleConditions(rule)})`);
-    await countAlertRuleMatch.run(tx, { id: rule.id, at: now });
+    await countAlertRuleMatch.defer(tx, { id: rule.id, at: now });
   }
   const fateWords = describeTicketFate(fate, tenant);
   if (fate.kind === "drop")
@@ -227,7 +232,8 @@ async function ingestIn(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> 
     target: filingTarget(fate, thread?.via ?? null, c.classification, subjectKey),
     sender: c.sender,
     now,
-    contact,
+    route: context.route,
+    ticketSeq: tenant.ticketSeq,
   });
   const messageId = await storeInboundMessage(tx, m, {
     tenantId,

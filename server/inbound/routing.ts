@@ -5,9 +5,8 @@
  * compared lower-cased and IDN-normalised (A-labels), the form ClientDomain rows are stored in.
  */
 import { preparedListQuery, preparedQuery } from "../db/prepared";
-import { sqlOf, type SqlConn } from "../db/sql";
+import { sqlOf, type Sql, type SqlConn } from "../db/sql";
 import { domainOf, normaliseSenderAddress } from "../mail/addresses";
-
 
 /** A sender's contact as routing and the fold look-up need it. */
 export type SenderContact = { id: string; clientId: string | null; name: string | null };
@@ -42,15 +41,52 @@ export function domainCandidates(domain: string): string[] {
 }
 
 const contactStatement = preparedQuery((db, p: { tenantId: string; email: string }) =>
-  db.selectFrom("Contact").select(["id", "clientId", "name"]).where("tenantId", "=", p.tenantId).where("email", "=", p.email),
+  db
+    .selectFrom("Contact")
+    .select(["id", "clientId", "name"])
+    .where("tenantId", "=", p.tenantId)
+    .where("email", "=", p.email),
 );
 const domainsStatement = preparedListQuery((db, p: { tenantId: string }, domains: string[]) =>
-  db.selectFrom("ClientDomain").select(["domain", "clientId"]).where("tenantId", "=", p.tenantId).where("domain", "in", domains),
+  db
+    .selectFrom("ClientDomain")
+    .select(["domain", "clientId"])
+    .where("tenantId", "=", p.tenantId)
+    .where("domain", "in", domains),
 );
 
 /** The contact whose address `email` (normalised, see normaliseSenderAddress) is; null when there is none. */
 export async function senderContact(db: SqlConn, tenantId: string, email: string): Promise<SenderContact | null> {
   return (await contactStatement.first(sqlOf(db), { tenantId, email })) ?? null;
+}
+
+/** The reads routing needs for a sender (normalised address), to run with others (server/db/read-together.ts). */
+export function routingReads(db: Sql, tenantId: string, address: string) {
+  const candidates = domainCandidates(domainOf(address));
+  return {
+    contact: contactStatement.bind(db, { tenantId, email: address }),
+    domains: candidates.length ? domainsStatement.bind(db, { tenantId }, candidates) : null,
+  };
+}
+
+export type ClientDomainRow = { domain: string; clientId: string };
+
+/** Where a sender's mail goes, given its contact and the client domains among its address's domain and parents. */
+export function routeFrom(
+  address: string,
+  contact: SenderContact | null,
+  domainRows: readonly ClientDomainRow[],
+): Route {
+  if (contact?.clientId) return { clientId: contact.clientId, via: "contact", contactId: contact.id, contact };
+  const domain = domainOf(address);
+  for (const candidate of domainCandidates(domain)) {
+    const row = domainRows.find((r) => r.domain === candidate);
+    if (row) {
+      const via = candidate === domain ? "domain" : "parent-domain";
+      return { clientId: row.clientId, via, contactId: contact?.id ?? null, contact };
+    }
+  }
+  return { clientId: null, via: "unattributed", contactId: contact?.id ?? null, contact };
 }
 
 /** `known`: the sender's contact when the caller has read it already in this transaction (undefined: not read). */
@@ -64,18 +100,10 @@ export async function routeSender(
   if (!address) return { clientId: null, via: "unattributed", contactId: null };
   const sql = sqlOf(db);
   // `known` was read by the address as given: only good when normalising leaves that address as it is.
-  const contact = known !== undefined && address === senderAddress ? known : await senderContact(sql, tenantId, address);
-  if (contact?.clientId) return { clientId: contact.clientId, via: "contact", contactId: contact.id, contact };
-
-  const domain = domainOf(address);
-  const candidates = domainCandidates(domain);
+  const contact =
+    known !== undefined && address === senderAddress ? known : await senderContact(sql, tenantId, address);
+  if (contact?.clientId) return routeFrom(address, contact, []);
+  const candidates = domainCandidates(domainOf(address));
   const rows = candidates.length ? await domainsStatement.all(sql, { tenantId }, candidates) : [];
-  for (const candidate of candidates) {
-    const row = rows.find((r) => r.domain === candidate);
-    if (row) {
-      const via = candidate === domain ? "domain" : "parent-domain";
-      return { clientId: row.clientId, via, contactId: contact?.id ?? null, contact };
-    }
-  }
-  return { clientId: null, via: "unattributed", contactId: contact?.id ?? null, contact };
+  return routeFrom(address, contact, rows);
 }

@@ -96,7 +96,7 @@ export async function storeInboundMessage(
   const { tenantId } = a;
   const messageId = newRowId();
   const tx = sqlOf(conn);
-  await insertMessage.run(tx, {
+  await insertMessage.defer(tx, {
     id: messageId,
     tenantId,
     ticketId: a.ticketId,
@@ -130,12 +130,12 @@ export async function storeInboundMessage(
   });
   // Large values go in chunks, one statement each (server/db/chunked-bytes.ts): bounded memory per message.
   const rawChunked = isChunked(input.raw);
-  await insertSource.run(tx, { messageId, raw: rawChunked ? new Uint8Array(0) : input.raw });
+  await insertSource.defer(tx, { messageId, raw: rawChunked ? new Uint8Array(0) : input.raw });
   if (rawChunked) await writeChunks(tx, SOURCE_CHUNKS, messageId, input.raw);
   for (const f of parsed.attachments) {
     const id = newRowId();
     const chunked = isChunked(f.content);
-    await insertAttachment.run(tx, {
+    await insertAttachment.defer(tx, {
       id,
       tenantId,
       messageId,

@@ -11,6 +11,7 @@
  */
 import { recordActivity } from "../activity/record-activity";
 import { newRowId } from "../db/raw-sql";
+import { deferWrite } from "../db/prepared";
 import { sqlOf, type SqlConn } from "../db/sql";
 import { domainOf } from "../mail/addresses";
 import type { Mailbox } from "./compose-message";
@@ -97,9 +98,9 @@ export async function enqueueMessage(conn: SqlConn, input: EnqueueMessageInput):
   const jobIds: string[] = [];
   for (const group of byDomain(recipients)) {
     const id = newRowId();
-    await tx
-      .insertInto("OutboundJob")
-      .values({
+    await deferWrite(
+      tx,
+      tx.insertInto("OutboundJob").values({
         id,
         tenantId,
         messageId: threaded ? messageId : null,
@@ -110,8 +111,8 @@ export async function enqueueMessage(conn: SqlConn, input: EnqueueMessageInput):
         nextAttemptAt: at,
         createdAt: at,
         updatedAt: at,
-      })
-      .execute();
+      }),
+    );
     jobIds.push(id);
   }
   await recordActivity(tx, {
@@ -138,9 +139,10 @@ async function insertMessageRow(conn: SqlConn, input: EnqueueMessageInput, ticke
   const cc = input.cc ?? [];
   const raw = input.raw;
   const tx = sqlOf(conn);
-  await tx
-    .insertInto("Message")
-    .values({
+  // Deferred (server/db/deferred-writes.ts): on PostgreSQL the message's rows go with the transaction's next statement.
+  await deferWrite(
+    tx,
+    tx.insertInto("Message").values({
       id: messageId,
       tenantId,
       ticketId,
@@ -165,13 +167,13 @@ async function insertMessageRow(conn: SqlConn, input: EnqueueMessageInput, ticke
       envelopeFrom: input.envelopeFrom,
       idempotencyKey: input.idempotencyKey ?? null,
       createdAt: at,
-    })
-    .execute();
-  await tx.insertInto("MessageSource").values({ messageId, raw }).execute();
+    }),
+  );
+  await deferWrite(tx, tx.insertInto("MessageSource").values({ messageId, raw }));
   if (input.attachments?.length) {
-    await tx
-      .insertInto("Attachment")
-      .values(
+    await deferWrite(
+      tx,
+      tx.insertInto("Attachment").values(
         input.attachments.map((a) => ({
           id: newRowId(),
           createdAt: at,
@@ -183,7 +185,7 @@ async function insertMessageRow(conn: SqlConn, input: EnqueueMessageInput, ticke
           sha256: a.sha256,
           content: a.content,
         })),
-      )
-      .execute();
+      ),
+    );
   }
 }

@@ -19,6 +19,8 @@ export type LockedTenant = {
   autoAckPerSenderHour: number;
   foldWindowHours: number;
   newTicketsPerSenderHour: number;
+  /** The last ticket number given; it cannot change while the lock is held, so the next is this plus one. */
+  ticketSeq: number;
 };
 
 const lockStatement = preparedQuery((db, p: { tenantId: string }) =>
@@ -36,6 +38,7 @@ const lockStatement = preparedQuery((db, p: { tenantId: string }) =>
       "autoAckPerSenderHour",
       "foldWindowHours",
       "newTicketsPerSenderHour",
+      "ticketSeq",
     ]),
 );
 
@@ -44,5 +47,5 @@ export async function lockTenant(tx: SqlConn, tenantId: string): Promise<LockedT
   const row = await lockStatement.first(sqlOf(tx), { tenantId });
   if (!row) return null;
   // A RETURNING column has no declared type on SQLite: the boolean comes back as 0 or 1 there.
-  return { ...row, autoAckEnabled: Boolean(Number(row.autoAckEnabled)) };
+  return { ...row, autoAckEnabled: Boolean(Number(row.autoAckEnabled)), ticketSeq: Number(row.ticketSeq) };
 }

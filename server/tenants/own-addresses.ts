@@ -5,6 +5,7 @@
  * acknowledged (R-IN-9: the tenant's forwarding mailbox would loop), never added to a ticket as a participant and
  * never copied on a reply.
  */
+import { readTogether } from "../db/read-together";
 import { sqlOf, type SqlConn } from "../db/sql";
 import { domainOf, isAtOrUnderDomain } from "../mail/addresses";
 
@@ -25,18 +26,25 @@ export function isOwnAddress(own: OwnAddresses, address: string): boolean {
 
 /** Reads the tenant's own addresses (a few small queries; call once per request or per message). */
 export async function loadOwnAddresses(db: SqlConn, tenantId: string, inboundDomain: string): Promise<OwnAddresses> {
-  // Kysely (server/db/sql.ts), one query after the other: this runs inside the MTA's ingest transaction.
+  // Kysely (server/db/sql.ts), the four reads in one round trip (server/db/read-together.ts): this runs inside
+  // the MTA's ingest transaction, while the tenant's lock is held.
   const sql = sqlOf(db);
-  const tenant = await sql.selectFrom("Tenant").select("defaultFromAddress").where("id", "=", tenantId).executeTakeFirst();
-  const domains = await sql.selectFrom("SendingDomain").select("domain").where("tenantId", "=", tenantId).execute();
-  const users = await sql.selectFrom("user").select(["email", "sendAsAddress"]).where("tenantId", "=", tenantId).execute();
-  const clients = await sql
-    .selectFrom("Client")
-    .select("sendingAddress")
-    .where("tenantId", "=", tenantId)
-    .where("sendingAddress", "is not", null)
-    .execute();
-  const addresses = [tenant?.defaultFromAddress, ...users.flatMap((u) => [u.email, u.sendAsAddress]), ...clients.map((c) => c.sendingAddress)];
+  const [tenants, domains, users, clients] = await readTogether(sql, [
+    sql.selectFrom("Tenant").select("defaultFromAddress").where("id", "=", tenantId).compile(),
+    sql.selectFrom("SendingDomain").select("domain").where("tenantId", "=", tenantId).compile(),
+    sql.selectFrom("user").select(["email", "sendAsAddress"]).where("tenantId", "=", tenantId).compile(),
+    sql
+      .selectFrom("Client")
+      .select("sendingAddress")
+      .where("tenantId", "=", tenantId)
+      .where("sendingAddress", "is not", null)
+      .compile(),
+  ]);
+  const addresses = [
+    tenants[0]?.defaultFromAddress,
+    ...users.flatMap((u) => [u.email, u.sendAsAddress]),
+    ...clients.map((c) => c.sendingAddress),
+  ];
   return {
     addresses: new Set(addresses.filter((a): a is string => Boolean(a)).map((a) => a.trim().toLowerCase())),
     sendingDomains: new Set(domains.map((d) => d.domain)),

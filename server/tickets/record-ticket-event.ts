@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { newRowId } from "../db/raw-sql";
+import { deferWrite } from "../db/prepared";
 import { sqlOf, type SqlConn } from "../db/sql";
 
 export const ticketEventKinds = ["STATUS", "ASSIGNEE", "CLIENT", "MERGED_INTO", "MERGED_FROM"] as const;
@@ -27,9 +28,11 @@ export async function recordTicketEvents(tx: SqlConn, events: readonly TicketEve
   const changes = events.filter((e) => e.from !== e.to);
   if (!changes.length) return;
   const createdAt = new Date();
-  await sqlOf(tx)
-    .insertInto("TicketEvent")
-    .values(
+  const sql = sqlOf(tx);
+  // Deferred (server/db/deferred-writes.ts): it goes with the transaction's next statement on PostgreSQL.
+  await deferWrite(
+    sql,
+    sql.insertInto("TicketEvent").values(
       changes.map((e) => ({
         id: newRowId(),
         createdAt,
@@ -40,6 +43,6 @@ export async function recordTicketEvents(tx: SqlConn, events: readonly TicketEve
         fromValue: e.from,
         toValue: e.to,
       })),
-    )
-    .execute();
+    ),
+  );
 }

@@ -8,7 +8,9 @@
  * statement after statement_timeout, and a transaction left open by a stalled caller is ended by the server.
  *
  * Inside a transaction, writes marked deferred wait for the next statement or the COMMIT and go with it as one
- * statement (server/db/deferred-writes.ts): fewer round trips while the tenant's lock is held.
+ * statement (server/db/deferred-writes.ts), and BEGIN waits for the transaction's first statement: BEGIN with
+ * the tenant lock, and the writes with COMMIT, are then one simple query each (server/db/pg-inline.ts). An
+ * inbound message is three round trips where it was thirteen, fewer of them while the tenant's lock is held.
  */
 import pg from "pg";
 import {
@@ -21,6 +23,7 @@ import {
   type TransactionSettings,
 } from "kysely";
 import { isDeferredWrite, joinDeferredWrites } from "./deferred-writes";
+import { inlineStatements } from "./pg-inline";
 
 const TIMESTAMP = 1114;
 const parseTimestamp = (text: string) => new Date(`${text.replace(" ", "T")}Z`);
@@ -34,36 +37,63 @@ const bindValue = (value: unknown): unknown => (value instanceof Date ? value.to
 
 export type PostgresBounds = { maxWaitMs: number; timeoutMs: number };
 
-/** A checked-out connection that keeps deferred writes while a transaction is open (see the file comment). */
+/**
+ * A checked-out connection that, inside a transaction, keeps deferred writes and the BEGIN itself until a
+ * statement needs an answer, then sends them with it (see the file comment); as one simple query when their
+ * values can be written as literals (server/db/pg-inline.ts), else one by one.
+ */
 class DeferringConnection implements DatabaseConnection {
   #pending: CompiledQuery[] = [];
+  /** BEGIN and the transaction's bounds, not sent yet. */
+  #begin: CompiledQuery | null = null;
   inTransaction = false;
   constructor(readonly inner: DatabaseConnection) {}
+
+  /** The transaction starts with `begin`, sent with its first statement that needs an answer. */
+  startTransaction(begin: CompiledQuery): void {
+    this.#begin = begin;
+    this.inTransaction = true;
+  }
+
+  /** Whether anything of the transaction reached the server (else ROLLBACK has nothing to end). */
+  get started(): boolean {
+    return this.#begin === null;
+  }
+
+  /** Nothing sent and nothing to send: COMMIT has nothing to end either. */
+  get empty(): boolean {
+    return this.#begin !== null && this.#pending.length === 0;
+  }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     if (this.inTransaction && isDeferredWrite(query)) {
       this.#pending.push(query);
       return { rows: [] };
     }
-    await this.flush();
+    const before = this.#takeBefore();
+    if (!before.length) return this.inner.executeQuery<R>(query);
+    const together = inlineStatements([...before, query]);
+    if (together !== null) return this.inner.executeQuery<R>(CompiledQuery.raw(together));
+    for (const statement of before) await this.inner.executeQuery(statement);
     return this.inner.executeQuery<R>(query);
   }
 
   async *streamQuery<R>(query: CompiledQuery, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
-    await this.flush();
+    for (const statement of this.#takeBefore()) await this.inner.executeQuery(statement);
     yield* this.inner.streamQuery<R>(query, chunkSize);
   }
 
-  /** Sends the deferred writes; the first that fails rejects, and the transaction is then rolled back whole. */
-  async flush(): Promise<void> {
-    if (!this.#pending.length) return;
-    const writes = this.#pending;
+  /** What must reach the server before the next statement: BEGIN, then the deferred writes, joined. */
+  #takeBefore(): CompiledQuery[] {
+    const before = [...(this.#begin ? [this.#begin] : []), ...joinDeferredWrites(this.#pending)];
+    this.#begin = null;
     this.#pending = [];
-    for (const statement of joinDeferredWrites(writes)) await this.inner.executeQuery(statement);
+    return before;
   }
 
   discard(): void {
     this.#pending = [];
+    this.#begin = null;
     this.inTransaction = false;
   }
 }
@@ -100,20 +130,32 @@ class BoundedDriver extends PostgresDriver {
     if (settings.isolationLevel || settings.accessMode) {
       await super.beginTransaction(inner, settings);
       await inner.executeQuery(this.#bounds);
+      if (connection instanceof DeferringConnection) connection.inTransaction = true;
+    } else if (connection instanceof DeferringConnection) {
+      connection.startTransaction(this.#begin);
     } else {
       await inner.executeQuery(this.#begin);
     }
-    if (connection instanceof DeferringConnection) connection.inTransaction = true;
   }
   override async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    if (connection instanceof DeferringConnection) {
-      await connection.flush();
-      connection.inTransaction = false;
+    if (!(connection instanceof DeferringConnection)) return super.commitTransaction(connection);
+    if (connection.empty) {
+      connection.discard();
+      return;
     }
-    await super.commitTransaction(innerOf(connection));
+    // COMMIT goes with the deferred writes before it (one round trip when they can be inlined).
+    const { rows } = await connection.executeQuery<{ command?: string }>(CompiledQuery.raw("commit"));
+    connection.discard();
+    // PostgreSQL completes COMMIT with a ROLLBACK tag when an earlier error left the transaction aborted.
+    if (rows[0]?.command === "ROLLBACK")
+      throw new Error("the transaction was aborted by an earlier error and rolled back");
   }
   override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    if (connection instanceof DeferringConnection) connection.discard();
+    if (connection instanceof DeferringConnection) {
+      const started = connection.started;
+      connection.discard();
+      if (!started) return;
+    }
     await super.rollbackTransaction(innerOf(connection));
   }
 }
@@ -129,8 +171,12 @@ export function postgresDialect(pool: pg.Pool, bounds: PostgresBounds): Postgres
         const lost = () => {};
         client.on("error", lost);
         return {
-          query: (text: string, values: readonly unknown[]) =>
-            client.query({ text, values: values.map(bindValue), types }),
+          // Several statements in one simple query answer with a result each: the last is the caller's.
+          query: async (text: string, values: readonly unknown[]) => {
+            const result = (await client.query({ text, values: values.map(bindValue), types })) as
+              pg.QueryResult | pg.QueryResult[];
+            return Array.isArray(result) ? result[result.length - 1] : result;
+          },
           release: (err?: boolean | Error) => {
             client.removeListener("error", lost);
             client.release(err);

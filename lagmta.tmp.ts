@@ -1,0 +1,18 @@
+import { createTestDatabase } from "./test/support/database";
+import { startDnsServer } from "./test/support/dns-server";
+import { benchDnsRecords, benchMessages } from "./bench/bench-mail";
+import { createTenantRow } from "./test/support/gateway-data";
+import { startMta, TEST_INBOUND_DOMAIN } from "./test/support/mta";
+import { tenantMailbox } from "./server/mail/addresses";
+import { measureWhileLarge } from "./bench/large-mail-load";
+import { percentile } from "./bench/smtp-load";
+const dns = await startDnsServer(benchDnsRecords);
+const database = await createTestDatabase((process.env.P ?? "sqlite") as "sqlite");
+await createTenantRow(database.db, "bench", { autoAckEnabled: false });
+const mta = await startMta({ databaseUrl: database.url, dnsServers: dns.address, env: { SMTP_MAX_CONNECTIONS_PER_IP: "100", NODE_OPTIONS: "--require /tmp/prof-hook.cjs" } });
+const msgs = (await benchMessages(500, tenantMailbox("bench", TEST_INBOUND_DOMAIN), "lag")).map((m) => ({ mailFrom: m.mailFrom, rcptTo: tenantMailbox("bench", TEST_INBOUND_DOMAIN), data: m.raw }));
+const r = await measureWhileLarge(mta.host, mta.port, "bench", msgs, 100, 20);
+const lat = r.latency as any;
+console.log("big", r.bigAccepted, r.bigSent, Object.keys(lat));
+console.log(JSON.stringify(lat).slice(0, 300));
+process.kill(mta.pid, "SIGUSR2"); await new Promise((r) => setTimeout(r, 3000)); await mta.stop(); await database.drop(); await dns.close(); process.exit(0);

@@ -262,7 +262,7 @@ async function main(): Promise<void> {
       rows.push(row);
       // Issue 15's row: small mail while a 20 MB message and a 20 MB (uncompressed) DMARC report are processed.
       const large = await measureWhileLarge(mta.host, mta.port, "bench", await signedMessages(rate * latencySeconds, tenantMailbox("bench", TEST_INBOUND_DOMAIN), `${provider}-big`), rate, sessions);
-      rows.push({ setup: `small mail during 20 MB mail + 20 MB DMARC report, ${provider}`, throughput: large.latency, latency: large.latency });
+      rows.push({ setup: `small mail during 20 MB mail + 20 MB DMARC report, ${provider}${smtpWorkers > 1 ? `, SMTP_WORKERS=${smtpWorkers}` : ""}`, throughput: large.latency, latency: large.latency });
       console.log(
         `  ${provider} under large mail done: ${large.bigAccepted}/${large.bigSent} large mails accepted ` +
           `(${(large.mailBytes / 1e6).toFixed(1)} MB message, ${(large.xmlBytes / 1e6).toFixed(1)} MB report XML)`,

@@ -24,6 +24,7 @@ import { ingestInbound } from "../inbound/ingest-inbound";
 import { inboundMessages, ingestDuration } from "../metrics/metrics";
 import { closeMta, ensureSchema, openMta, track } from "./runtime";
 import { isScannerUnavailable } from "../spam/scanner-error";
+import { collectingRelease } from "./reclaim-memory";
 
 export { openMta, closeMta, markSchemaReady } from "./runtime";
 export { MessageBytes } from "./message-bytes";
@@ -59,9 +60,17 @@ export function largeMessageStarting(bytes: number, atEndOfData: boolean): { rep
   return { reply: accepted(), held: true };
 }
 
-/** When a transaction that held a large message's slot ends (answered, reset or disconnected). */
+/** Large messages' slots wait for a full collection of their memory (server/mta/reclaim-memory.ts). */
+const afterCollection = collectingRelease();
+
+/**
+ * When a transaction that held a large message's slot ends (answered, reset or disconnected). The slot is free
+ * again a moment later, once the message's memory has been collected, so that the next large message is not
+ * received while the last one's bytes are still allocated.
+ */
 export function largeMessageDone(): void {
-  openMta().largeMessages.release();
+  const slots = openMta().largeMessages;
+  afterCollection(() => slots.release());
 }
 
 /** At disconnect, for connections connectionOpened accepted. */

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { collectGarbage, collectingRelease } from "./reclaim-memory";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { collectGarbage, collectingRelease, collectYoungGarbage, YoungGenerationSweeper } from "./reclaim-memory";
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -35,5 +35,55 @@ describe("reclaim-memory (issue 19 item 13: a large message's memory is given ba
     afterCollection(() => released.push("slot"));
     await nextTurn();
     expect(released).toEqual(["slot"]);
+  });
+
+  describe("YoungGenerationSweeper (PostgreSQL's per-chunk copies while a large message is stored)", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("scavenges every interval while at least one large message holds it, and stops after the last release", () => {
+      vi.useFakeTimers();
+      let sweeps = 0;
+      const sweeper = new YoungGenerationSweeper(100, () => sweeps++);
+      vi.advanceTimersByTime(1_000);
+      expect(sweeps).toBe(0);
+      sweeper.hold();
+      sweeper.hold();
+      vi.advanceTimersByTime(300);
+      // Two holders share one timer.
+      expect(sweeps).toBe(3);
+      sweeper.release();
+      expect(sweeper.sweeping).toBe(true);
+      vi.advanceTimersByTime(100);
+      expect(sweeps).toBe(4);
+      sweeper.release();
+      sweeper.release();
+      expect(sweeper.sweeping).toBe(false);
+      vi.advanceTimersByTime(1_000);
+      expect(sweeps).toBe(4);
+      // A release too many does not leave the count below zero: the next hold sweeps again.
+      sweeper.hold();
+      vi.advanceTimersByTime(100);
+      expect(sweeps).toBe(5);
+      sweeper.release();
+    });
+
+    it("keeps sweeping after a scavenge that throws", () => {
+      vi.useFakeTimers();
+      let tries = 0;
+      const sweeper = new YoungGenerationSweeper(100, () => {
+        tries++;
+        throw new Error("no gc");
+      });
+      sweeper.hold();
+      vi.advanceTimersByTime(200);
+      expect(tries).toBe(2);
+      sweeper.release();
+    });
+
+    it("collectYoungGarbage runs V8's scavenge", () => {
+      expect(collectYoungGarbage()).toBe(true);
+    });
   });
 });

@@ -3,8 +3,9 @@
 // Hooks: connect (concurrent connections per IP, R-IN-11: 421 4.7.0 and disconnect over the limit),
 // disconnect (release the slot); mail and data_post (large messages in flight, issue 19 item 13: a declared
 // SIZE at MAIL FROM, else the received size at the end of DATA, takes one of LARGE_MESSAGE_SLOTS or gets
-// 452/451 4.3.1), reset_transaction (gives that slot back). Notes: connection.notes.opsmerge_counted marks a
-// counted connection, transaction.notes.opsmerge_large_slot a transaction holding a large message's slot.
+// 452/451 4.3.1), reset_transaction (gives that slot back, once its memory is collected: reclaim-memory.ts).
+// Notes: connection.notes.opsmerge_counted marks a counted connection, transaction.notes.opsmerge_large_slot a
+// transaction holding a large message's slot.
 // Message size: Haraka's own connection.ini [max] bytes (from SMTP_MAX_SIZE) advertises SIZE, refuses a larger
 // declared SIZE at MAIL FROM and stops buffering a larger message, but answers both with 550; RFC 1870 and
 // R-IN-11 say 552 5.3.4, so register() rewrites exactly that reply (see sizeReplyPatch). Recipients per message

@@ -24,6 +24,7 @@ import { ingestInbound } from "../inbound/ingest-inbound";
 import { inboundMessages, ingestDuration } from "../metrics/metrics";
 import { closeMta, ensureSchema, openMta, track } from "./runtime";
 import { isScannerUnavailable } from "../spam/scanner-error";
+import { collectingRelease, YoungGenerationSweeper } from "./reclaim-memory";
 
 export { openMta, closeMta, markSchemaReady } from "./runtime";
 export { MessageBytes } from "./message-bytes";
@@ -47,6 +48,11 @@ export function connectionOpened(ip: string): SmtpReply {
   return accepted();
 }
 
+/** Large messages' slots wait for a full collection of their memory (server/mta/reclaim-memory.ts). */
+const afterCollection = collectingRelease();
+/** While a large message holds a slot, its short-lived copies are swept often (server/mta/reclaim-memory.ts). */
+const sweeper = new YoungGenerationSweeper();
+
 /**
  * A large message's slot (issue 19 item 13, server/mta/large-message-slots.ts): at MAIL FROM with the declared
  * SIZE (`atEndOfData` false, 452 when none is free) or at the end of DATA with the received size when nothing was
@@ -56,12 +62,21 @@ export function largeMessageStarting(bytes: number, atEndOfData: boolean): { rep
   const slots = openMta().largeMessages;
   if (!slots.isLarge(bytes)) return { reply: accepted(), held: false };
   if (!slots.tryTake()) return { reply: tooManyLargeMessages(atEndOfData ? 451 : 452), held: false };
+  sweeper.hold();
   return { reply: accepted(), held: true };
 }
 
-/** When a transaction that held a large message's slot ends (answered, reset or disconnected). */
+/**
+ * When a transaction that held a large message's slot ends (answered, reset or disconnected). The slot is free
+ * again a moment later, once the message's memory has been collected, so that the next large message is not
+ * received while the last one's bytes are still allocated.
+ */
 export function largeMessageDone(): void {
-  openMta().largeMessages.release();
+  const slots = openMta().largeMessages;
+  afterCollection(() => {
+    sweeper.release();
+    slots.release();
+  });
 }
 
 /** At disconnect, for connections connectionOpened accepted. */

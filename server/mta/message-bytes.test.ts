@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { MessageBytes } from "./message-bytes";
+import { collectGarbage } from "./reclaim-memory";
 
 // The message stream Haraka itself uses (its own dependency, resolved from Haraka's package).
 const harakaRequire = createRequire(createRequire(import.meta.url).resolve("Haraka/package.json"));
@@ -69,5 +70,21 @@ describe("MessageBytes (issue 19 item 13: the received message in one buffer, wi
     expect(raw.length).toBeGreaterThan(stream.bytes_read + 64 * 1024);
     expect(raw.equals(expected)).toBe(true);
     expect(raw.subarray(0, 9).toString()).toBe("Received:");
+  });
+
+  it("issue 19 item 13: keeps no reference to the message it handed over (Haraka's stream keeps MessageBytes as long as the transaction)", async () => {
+    const stream = await received(messageLines(2_000), undefined, 1024);
+    // The memory itself (the ArrayBuffer), not the view handed over.
+    const collect = await new Promise<{ bytes: MessageBytes; raw: WeakRef<ArrayBufferLike> }>((resolve, reject) => {
+      const bytes: MessageBytes = new MessageBytes(stream.bytes_read, (raw) => resolve({ bytes, raw: new WeakRef(raw.buffer) }));
+      bytes.once("error", reject);
+      stream.pipe(bytes, { dot_stuffed: true });
+    });
+    // A WeakRef's target is kept until the current job ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(collectGarbage()).toBe(true);
+    expect(collect.raw.deref()).toBeUndefined();
+    expect(collect.bytes.writableFinished).toBe(true);
+    stream.destroy();
   });
 });

@@ -35,7 +35,12 @@ export class MessageBytes extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.done(this.#buffer.subarray(0, this.#length));
+    const raw = this.#buffer.subarray(0, this.#length);
+    // Haraka's message stream keeps its pipe destination (this) for as long as the transaction lives: without its
+    // reference here the message can be collected as soon as its ingestion is over.
+    this.#buffer = Buffer.alloc(0);
+    this.#length = 0;
+    this.done(raw);
     callback();
   }
 }

@@ -5,7 +5,8 @@
  */
 import { CompiledQuery } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { joinDeferredWrites, shiftPlaceholders } from "./deferred-writes";
+import { joinDeferredWrites } from "./deferred-writes";
+import { shiftPlaceholders } from "./pg-placeholders";
 import { deferWrite, preparedQuery } from "./prepared";
 import { readTogether } from "./read-together";
 import { newRowId } from "./raw-sql";

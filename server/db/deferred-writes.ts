@@ -14,6 +14,7 @@
  * values Kysely binds): joining renumbers their `$n` placeholders.
  */
 import type { CompiledQuery } from "kysely";
+import { shiftPlaceholders } from "./pg-placeholders";
 
 const DEFERRED = Symbol("deferred write");
 
@@ -77,9 +78,4 @@ function joinBatch(batch: CompiledQuery[]): CompiledQuery {
     sql: `with ${clauses.join(", ")} select 1`,
     parameters,
   };
-}
-
-/** PostgreSQL's `$n` placeholders of `sql` renumbered from `offset + 1`, for joining statements into one. */
-export function shiftPlaceholders(sql: string, offset: number): string {
-  return sql.replace(/(?<![\w$])\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
 }

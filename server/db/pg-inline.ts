@@ -11,6 +11,7 @@
  * value Kysely binds as a parameter: the `$n` placeholders are what is replaced.
  */
 import type { CompiledQuery } from "kysely";
+import { replacePlaceholders } from "./pg-placeholders";
 
 /** Past this many characters of literals, parameters are cheaper than the text (large mail goes one by one). */
 export const INLINE_LIMIT = 256 * 1024;
@@ -41,8 +42,8 @@ export function inlineStatements(statements: readonly CompiledQuery[]): string |
       literals.push(literal);
     }
     let missing = false;
-    const text = statement.sql.replace(/(?<![\w$])\$(\d+)/g, (_, n: string) => {
-      const literal = literals[Number(n) - 1];
+    const text = replacePlaceholders(statement.sql, (n) => {
+      const literal = literals[n - 1];
       if (literal === undefined) missing = true;
       return literal ?? "";
     });

@@ -10,7 +10,7 @@
  * transaction wrote before it (deferred writes are sent first, server/db/deferred-writes.ts).
  */
 import { CompiledQuery, PostgresAdapter } from "kysely";
-import { shiftPlaceholders } from "./deferred-writes";
+import { shiftPlaceholders } from "./pg-placeholders";
 import type { Sql } from "./sql";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any row type: each read keeps its own

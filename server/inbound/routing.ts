@@ -71,6 +71,9 @@ export function routingReads(db: Sql, tenantId: string, address: string) {
 
 export type ClientDomainRow = { domain: string; clientId: string };
 
+/** The route of mail without a sender address: the Unattributed queue. */
+export const NO_SENDER_ROUTE: Readonly<Route> = { clientId: null, via: "unattributed", contactId: null };
+
 /** Where a sender's mail goes, given its contact and the client domains among its address's domain and parents. */
 export function routeFrom(
   address: string,
@@ -97,7 +100,7 @@ export async function routeSender(
   known?: SenderContact | null,
 ): Promise<Route> {
   const address = normaliseSenderAddress(senderAddress);
-  if (!address) return { clientId: null, via: "unattributed", contactId: null };
+  if (!address) return NO_SENDER_ROUTE;
   const sql = sqlOf(db);
   // `known` was read by the address as given: only good when normalising leaves that address as it is.
   const contact =

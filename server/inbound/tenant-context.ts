@@ -10,7 +10,7 @@ import type { Sql } from "../db/sql";
 import type { BlocklistEntry } from "../mail/blocklist";
 import { alertRulesRead, rulesInForce, type RuleInForce } from "./alert-rules-in-force";
 import { blocklistRead } from "./blocklist-entries";
-import { routeFrom, routingReads, type Route, type SenderContact } from "./routing";
+import { NO_SENDER_ROUTE, routeFrom, routingReads, type Route, type SenderContact } from "./routing";
 
 export type TenantContext = {
   blocklist: BlocklistEntry[];
@@ -20,8 +20,6 @@ export type TenantContext = {
   /** Where a new ticket of this sender goes (R-IN-5). */
   route: Route;
 };
-
-const UNATTRIBUTED: Route = { clientId: null, via: "unattributed", contactId: null };
 
 /** `sender`: the normalised sender address, if any; `withRules`: whether alert rules apply to this mail. */
 export async function readTenantContext(
@@ -41,6 +39,6 @@ export async function readTenantContext(
     blocklist,
     rules: rules ? rulesInForce(rules) : [],
     contact,
-    route: sender ? routeFrom(sender, contact ?? null, domains ?? []) : UNATTRIBUTED,
+    route: sender ? routeFrom(sender, contact ?? null, domains ?? []) : NO_SENDER_ROUTE,
   };
 }

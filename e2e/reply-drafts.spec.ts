@@ -149,7 +149,8 @@ test("issue 20: Merge asks for confirmation naming both tickets; Back merges not
   await page.getByRole("button", { name: "Merge…" }).click();
   const dialog = page.getByRole("dialog", { name: `Merge #${second.number} into another ticket` });
   await dialog.getByLabel("Find a ticket by number or subject").fill(`#${first.number}`);
-  await dialog.getByRole("radio").first().check();
+  // The radio of the ticket searched for, not the first of a list that may still answer the empty search.
+  await dialog.getByRole("radio", { name: "Printer on floor 2 is jammed" }).check();
   await dialog.getByRole("button", { name: `Merge into #${first.number}` }).click();
 
   const confirm = dialog.getByRole("group", { name: "Confirm the merge" });

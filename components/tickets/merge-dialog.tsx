@@ -51,6 +51,9 @@ function MergeForm({ ticket, onClose }: { ticket: MergeSource; onClose: () => vo
   const merge = useMutation(trpc.tickets.merge.mutationOptions());
   const errors = formErrorsOf(merge.error, []);
   const target = targets.data?.find((t) => t.id === chosen);
+  // A list that answers an earlier search stays on screen while the new one loads, but cannot be chosen from:
+  // a click there would pick a ticket the search no longer shows.
+  const stale = targets.isPlaceholderData || deferred !== query.trim();
   /** Merging cannot be undone: a second step names both tickets before it runs (issue 20). */
   const [confirming, setConfirming] = useState(false);
 
@@ -108,8 +111,16 @@ function MergeForm({ ticket, onClose }: { ticket: MergeSource; onClose: () => vo
           className="block w-full rounded-md border-0 py-2 pr-3 pl-9 text-sm shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-500 focus:outline-none"
         />
       </div>
-      <div role="radiogroup" aria-label="Ticket to merge into" className="max-h-72 space-y-1 overflow-y-auto">
+      <div
+        role="radiogroup"
+        aria-label="Ticket to merge into"
+        aria-busy={stale || targets.isPending}
+        className={cn("max-h-72 space-y-1 overflow-y-auto transition-opacity", stale && "opacity-60")}
+      >
         {targets.isPending ? <p className="py-4 text-center text-sm text-slate-500">Searching…</p> : null}
+        {targets.isError ? (
+          <p className="py-4 text-center text-sm text-red-600">Could not load tickets: {targets.error.message}</p>
+        ) : null}
         {targets.data?.length === 0 ? (
           <p className="py-4 text-center text-sm text-slate-500">No other ticket matches “{deferred}”.</p>
         ) : null}
@@ -119,6 +130,7 @@ function MergeForm({ ticket, onClose }: { ticket: MergeSource; onClose: () => vo
             className={cn(
               "flex cursor-pointer items-center gap-3 rounded-md px-3 py-2 text-sm ring-1 ring-inset",
               chosen === t.id ? "bg-indigo-50 ring-indigo-300" : "ring-transparent hover:bg-slate-50",
+              stale && "cursor-wait",
             )}
           >
             <input
@@ -126,6 +138,7 @@ function MergeForm({ ticket, onClose }: { ticket: MergeSource; onClose: () => vo
               name="merge-target"
               value={t.id}
               checked={chosen === t.id}
+              disabled={stale}
               onChange={() => setChosen(t.id)}
               className="accent-indigo-600"
             />

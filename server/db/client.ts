@@ -15,6 +15,7 @@ import { sqliteDialect, type SqliteConnectionInfo, type SqliteHandle } from "./k
 import { attachSql } from "./sql";
 import { TRANSACTION_OPTIONS } from "./transactions";
 import { createTurns, inTurn } from "./turns";
+import { startWalCheckpointer, type WalCheckpointer } from "./wal-checkpointer";
 
 export type Db = SqliteClient;
 /** A client or an interactive transaction: what domain functions take as their first argument. */
@@ -47,13 +48,26 @@ export type DbOptions = {
    * with a 451 that the sender retries, instead of holding its SMTP session and every message queued behind it.
    */
   transactionBounds?: { maxWaitMs: number; timeoutMs: number };
+  /**
+   * SQLite: WAL checkpoints run on a worker thread with a connection of its own (server/db/wal-checkpointer.ts)
+   * instead of inside whichever commit crosses the threshold. For the MTA, whose event loop every SMTP session
+   * waits on. The web process keeps SQLite's own checkpoints: its commits are few.
+   */
+  backgroundCheckpoints?: boolean;
 };
 
 export function createDb(database: Env["database"], options: DbOptions = {}): Db {
-  const bounds = options.transactionBounds ?? { maxWaitMs: TRANSACTION_OPTIONS.maxWait, timeoutMs: TRANSACTION_OPTIONS.timeout };
+  const bounds = options.transactionBounds ?? {
+    maxWaitMs: TRANSACTION_OPTIONS.maxWait,
+    timeoutMs: TRANSACTION_OPTIONS.timeout,
+  };
   if (database.provider === "postgresql") {
     // One pool for Prisma and the Kysely hot path; Prisma's $disconnect ends it.
-    const pool = new pg.Pool({ connectionString: database.url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000 });
+    const pool = new pg.Pool({
+      connectionString: database.url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+    });
     // An idle connection the server ends (restart, failover, pg_terminate_backend) is dropped from the pool and
     // the next query opens a new one; unhandled, its error would end the process and every session in flight.
     pool.on("error", () => {});
@@ -61,12 +75,18 @@ export function createDb(database: Env["database"], options: DbOptions = {}): Db
     attachSql(client, "postgresql", new Kysely<DB>({ dialect: postgresDialect(pool, bounds) }));
     return client;
   }
-  const factory = new PrismaBetterSQLite3({
-    url: database.url.replace(/^file:/, ""),
-    timeout: options.busyTimeoutMs ?? 10_000,
-  });
-  const connection = shareConnection(factory, options, bounds.maxWaitMs);
+  const file = database.url.replace(/^file:/, "");
+  const factory = new PrismaBetterSQLite3({ url: file, timeout: options.busyTimeoutMs ?? 10_000 });
+  const checkpoints = options.backgroundCheckpoints && file !== ":memory:" ? backgroundCheckpoints(file) : undefined;
+  const connection = shareConnection(factory, options, bounds.maxWaitMs, checkpoints?.start);
   const client = new SqliteClient({ adapter: factory });
+  if (checkpoints) {
+    const disconnect = client.$disconnect.bind(client);
+    client.$disconnect = async () => {
+      await checkpoints.stop();
+      await disconnect();
+    };
+  }
   const connect = async (): Promise<SqliteConnectionInfo> => {
     await client.$connect();
     return connection;
@@ -76,6 +96,40 @@ export function createDb(database: Env["database"], options: DbOptions = {}): Db
 }
 
 const WAL_AUTOCHECKPOINT_PAGES = 4_000;
+/** With background checkpoints, the connection's own threshold: reached only when the worker falls behind (64 MB). */
+const WAL_AUTOCHECKPOINT_FALLBACK_PAGES = 16_000;
+/**
+ * How often the worker checkpoints. At the MTA's rate (some 200 messages a second on two cores, about 45 pages each)
+ * a run copies up to some 9,000 pages, below the fallback threshold; a page changed again before the run is copied once.
+ */
+const BACKGROUND_CHECKPOINT_MS = 1_000;
+
+const setAutocheckpoint = (database: SqliteHandle, pages: number) =>
+  database.prepare(`PRAGMA wal_autocheckpoint = ${pages}`).all([]);
+
+/** DbOptions.backgroundCheckpoints: the worker starts once the connection is open (the file exists and is migrated). */
+function backgroundCheckpoints(file: string) {
+  let checkpointer: WalCheckpointer | undefined;
+  return {
+    start: (database: SqliteHandle) => {
+      // A client connects again after $disconnect: one worker per open connection.
+      void checkpointer?.stop();
+      setAutocheckpoint(database, WAL_AUTOCHECKPOINT_FALLBACK_PAGES);
+      checkpointer = startWalCheckpointer(file, {
+        intervalMs: BACKGROUND_CHECKPOINT_MS,
+        onFailure: (err) => {
+          process.emitWarning(`SQLite WAL checkpoints are back on the committing connection: ${err.message}`);
+          try {
+            setAutocheckpoint(database, WAL_AUTOCHECKPOINT_PAGES);
+          } catch {
+            // The connection is closed already: nothing commits on it any more.
+          }
+        },
+      });
+    },
+    stop: async () => checkpointer?.stop(),
+  };
+}
 
 type SqliteAdapterFactory = InstanceType<typeof PrismaBetterSQLite3>;
 type SqliteAdapter = Awaited<ReturnType<SqliteAdapterFactory["connect"]>>;
@@ -100,7 +154,12 @@ type Queryable = Pick<SqliteAdapter, "queryRaw" | "executeRaw">;
  * (an ingest that ends in 451, say). With this option every statement outside a transaction takes its turn too,
  * first come first served, so neither waits on the other for long.
  */
-function shareConnection(factory: SqliteAdapterFactory, options: DbOptions, maxWaitMs: number): Promise<SqliteConnectionInfo> {
+function shareConnection(
+  factory: SqliteAdapterFactory,
+  options: DbOptions,
+  maxWaitMs: number,
+  onOpen?: (database: SqliteHandle) => void,
+): Promise<SqliteConnectionInfo> {
   const turns = createTurns();
   let opened!: (info: SqliteConnectionInfo) => void;
   const info = new Promise<SqliteConnectionInfo>((resolve) => (opened = resolve));
@@ -112,7 +171,8 @@ function shareConnection(factory: SqliteAdapterFactory, options: DbOptions, maxW
     // SQLite's default, 1000, is about 25 inbound messages (each writes some 40 pages: rows, their indexes,
     // the search index); a checkpoint copies each page once however often it changed since the last one, so
     // a longer interval copies the hot pages (index ends, the tenant row) less often. 16 MB of WAL at most.
-    database.prepare(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`).all([]);
+    setAutocheckpoint(database, WAL_AUTOCHECKPOINT_PAGES);
+    onOpen?.(database);
     if (options.beginImmediate) {
       const prepare = database.prepare.bind(database);
       database.prepare = (sql: string) => prepare(sql === "BEGIN" ? "BEGIN IMMEDIATE" : sql);

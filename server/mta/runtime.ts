@@ -3,7 +3,7 @@
  * per process (the lifecycle plugin calls openMta in init_master / init_child and closeMta on shutdown).
  * Messages being ingested are tracked so shutdown waits for their commit before closing the client.
  */
-import { createDb, type Db } from "../db/client";
+import { createDb, type Db, type DbOptions } from "../db/client";
 import { applyMigrations } from "../db/migrate";
 import { cachingResolver, createResolver, type Resolver } from "../dns/resolver";
 import { loadEnv, type Env } from "../env";
@@ -33,6 +33,14 @@ const POSTGRES_POOL_SIZE = 10;
 /** Migrations are retried at most this often while the database is unreachable. */
 const SCHEMA_RETRY_MS = 2_000;
 
+/** How the MTA opens its database (server/db/client.ts); the benches open theirs the same way. */
+export const MTA_DB_OPTIONS: DbOptions = {
+  poolSize: POSTGRES_POOL_SIZE,
+  busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS,
+  isolateTransactions: true,
+  backgroundCheckpoints: true,
+};
+
 let runtime: MtaRuntime | undefined;
 let schemaReady = false;
 let schemaAttempt: Promise<void> | undefined;
@@ -45,9 +53,11 @@ export function openMta(): MtaRuntime {
   const resolver = createResolver({ servers: env.DNS_SERVERS });
   runtime = {
     env,
-    db: createDb(env.database, { poolSize: POSTGRES_POOL_SIZE, busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS, isolateTransactions: true }),
+    db: createDb(env.database, MTA_DB_OPTIONS),
     resolver,
-    authResolver: env.DNS_CACHE_SECONDS ? cachingResolver(resolver, { ttlMs: env.DNS_CACHE_SECONDS * 1_000 }) : resolver,
+    authResolver: env.DNS_CACHE_SECONDS
+      ? cachingResolver(resolver, { ttlMs: env.DNS_CACHE_SECONDS * 1_000 })
+      : resolver,
     limiter: new ConnectionLimiter(env.SMTP_MAX_CONNECTIONS_PER_IP),
     largeMessages: new LargeMessageSlots(env.LARGE_MESSAGE_SLOTS, env.LARGE_MESSAGE_BYTES),
     gatewayDkim: gatewayDkimFromEnv(env),

@@ -8,7 +8,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { applyMigrations } from "../../server/db/migrate";
-import { createDb, type Db } from "../../server/db/client";
+import { createDb, type Db, type DbOptions } from "../../server/db/client";
 import type { Env } from "../../server/env";
 
 export type Provider = Env["database"]["provider"];
@@ -27,13 +27,14 @@ export function testProviders(): Provider[] {
   return process.env.TEST_POSTGRES_URL ? ["sqlite", "postgresql"] : ["sqlite"];
 }
 
-export async function createTestDatabase(provider: Provider): Promise<TestDatabase> {
+/** `options` open the client as a process of the product does (e.g. the MTA's MTA_DB_OPTIONS); the default is plain. */
+export async function createTestDatabase(provider: Provider, options: DbOptions = {}): Promise<TestDatabase> {
   if (provider === "sqlite") {
     const dir = mkdtempSync(path.join(tmpdir(), "opsmerge-test-"));
     const url = `file:${path.join(dir, "test.db")}`;
     const database = { provider, url } as const;
     await applyMigrations(database);
-    const db = createDb(database);
+    const db = createDb(database, options);
     return {
       provider,
       database,
@@ -57,7 +58,7 @@ export async function createTestDatabase(provider: Provider): Promise<TestDataba
   const url = u.toString();
   const database = { provider, url } as const;
   await applyMigrations(database);
-  const db = createDb(database, { poolSize: 5 });
+  const db = createDb(database, { ...options, poolSize: 5 });
   return {
     provider,
     database,

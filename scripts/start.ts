@@ -18,6 +18,7 @@ import { tenantMailbox } from "../server/mail/addresses";
 import { gatewayDkimFromEnv } from "../server/sending-domains/gateway-dkim";
 import { buildWeb, webBuildIsCurrent } from "./web-build";
 import { protectDataDir, sqliteFileOf } from "../server/data-dir/protect-data-dir";
+import { mtaProcessEnv } from "../server/mta/process-env";
 
 const root = path.resolve(import.meta.dirname, "..");
 const args = new Set(process.argv.slice(2));
@@ -62,8 +63,8 @@ let markMtaReady: () => void = () => undefined;
 const mtaReady = new Promise<void>((resolve) => (markMtaReady = resolve));
 let stopping = false;
 
-function run(name: string, command: string, commandArgs: string[]): void {
-  const child = spawn(command, commandArgs, { cwd: root, env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+function run(name: string, command: string, commandArgs: string[], env: NodeJS.ProcessEnv = process.env): void {
+  const child = spawn(command, commandArgs, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   const prefix = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
     let buffered = "";
     stream.on("data", (chunk: Buffer) => {
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
   const gateway = gatewayDkimFromEnv(env);
   log(`gateway DKIM key ready: ${gateway.selector}._domainkey.${gateway.domain} (records: npx tsx scripts/gateway-records.ts)`);
 
-  if (runMta) run("mta", process.execPath, ["--import", "tsx", path.join(root, "scripts/mta.ts")]);
+  if (runMta) run("mta", process.execPath, ["--import", "tsx", path.join(root, "scripts/mta.ts")], mtaProcessEnv(process.env));
   if (runWeb) {
     // Next behind our own listener, which resolves the client address (scripts/web-server.ts).
     run("web", process.execPath, ["--import", "tsx", path.join(root, "scripts/web-server.ts"), ...(dev ? ["--dev"] : [])]);

@@ -7,6 +7,7 @@
  *   undeclared one 451 4.3.1 at the end of DATA; retried once the slot is free, both are accepted and stored.
  */
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tenantMailbox } from "../../server/mail/addresses";
 import { getAttachmentFile, getMessageSource } from "../../server/tickets/message-files";
@@ -64,6 +65,11 @@ describe.each(testProviders())("large messages on %s", (provider) => {
     }
     return { code: 0, tempFailures };
   }
+
+  it("issue 19 item 13: the MTA process runs with glibc's mmap threshold pinned, so a large message's freed buffers go back", () => {
+    const environ = readFileSync(`/proc/${mta.pid}/environ`, "utf8").split("\0");
+    expect(environ).toContain("MALLOC_MMAP_THRESHOLD_=131072");
+  });
 
   it("R-IN-7: a 20 MB message with a 15 MB attachment becomes a ticket; the attachment and the source download intact", { timeout: 420_000 }, async () => {
     const m = largeMessage({ id: `big-${provider}`, attachmentBytes: 15 * MB, from, to: rcpt });

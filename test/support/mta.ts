@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { readSmtpBanner } from "../../server/health/check-health";
+import { mtaProcessEnv } from "../../server/mta/process-env";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -68,7 +69,7 @@ export async function startMta(options: StartMtaOptions): Promise<MtaProcess> {
   };
   const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/mta.ts")], {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: mtaProcessEnv({ ...process.env, ...env }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -1,0 +1,13 @@
+import { describe, expect, it } from "vitest";
+import { mtaProcessEnv } from "./process-env";
+
+describe("mtaProcessEnv (issue 19 item 13)", () => {
+  it("pins glibc's mmap threshold at 128 KiB and keeps the rest of the environment", () => {
+    const env = mtaProcessEnv({ DATABASE_URL: "file:./data/x.db", PATH: "/usr/bin" });
+    expect(env).toEqual({ MALLOC_MMAP_THRESHOLD_: "131072", DATABASE_URL: "file:./data/x.db", PATH: "/usr/bin" });
+  });
+
+  it("keeps an operator's own value", () => {
+    expect(mtaProcessEnv({ MALLOC_MMAP_THRESHOLD_: "65536" }).MALLOC_MMAP_THRESHOLD_).toBe("65536");
+  });
+});

@@ -7,6 +7,7 @@
 import type { ActivityOutcome } from "../activity/record-activity";
 import { recordActivity } from "../activity/record-activity";
 import type { Db } from "../db/client";
+import { lockTenant } from "../tenants/lock-tenant";
 import { TRANSACTION_OPTIONS } from "../db/transactions";
 import { notifyDmarcReportQueued, queueDmarcReportMail } from "../dmarc/queue-report-mail";
 import { describeTlsReportResults, ingestTlsReportMail, isAuthenticatedReportMail } from "../tls-reports/ingest-tls-report-mail";
@@ -25,6 +26,10 @@ export async function ingestReport(db: Db, m: ReceivedMessage, targets: Recipien
   }
   let queued: string[] = [];
   await db.$transaction(async (tx) => {
+    // The tenant lock first: the DMARC quotas are counted and then written, so two MTA processes must not both
+    // count below a quota; and on SQLite a transaction that reads before it writes fails at its first write
+    // ("database is locked") whenever another process committed in between, which a first write waits out.
+    await lockTenant(tx, tenantId);
     if (targets.some((t) => t.kind === "dmarc-reports")) {
       // Issue 19 item 1: the files are queued as received and read in the background (server/dmarc/).
       const dmarc = await queueDmarcReportMail(tx, { tenantId, parsed: m.parsed, envelopeFrom: m.input.mailFrom, now: ingestNow(m) });

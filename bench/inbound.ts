@@ -267,6 +267,13 @@ async function main(): Promise<void> {
         `  ${provider} under large mail done: ${large.bigAccepted}/${large.bigSent} large mails accepted ` +
           `(${(large.mailBytes / 1e6).toFixed(1)} MB message, ${(large.xmlBytes / 1e6).toFixed(1)} MB report XML)`,
       );
+      if (large.bigRefused.size) {
+        const refused = [...large.bigRefused].map(([answer, n]) => `${n} x ${answer}`).join(" | ");
+        console.log(`  large mails not accepted (the loop sends again): ${refused}`);
+        // Why, in the MTA's words: its errors and warnings (LOG_LEVEL warn), the last few distinct ones.
+        const reasons = [...new Set(mta.output().split("\n").filter((l) => /\[(CRIT|ERROR|WARN)\]/.test(l)).map((l) => l.replace(/^.*?\[(CRIT|ERROR|WARN)\]/, "[$1]").slice(-400)))];
+        for (const r of reasons.slice(-5)) console.log(`    mta: ${r}`);
+      }
       if (large.latency.firstFailures.length) console.log(`  first failures: ${large.latency.firstFailures.slice(0, 3).join(" | ")}`);
     } finally {
       await mta.stop();

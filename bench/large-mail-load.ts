@@ -28,7 +28,15 @@ function bigReportXml(): string {
   return `<?xml version="1.0"?><feedback><report_metadata><org_name>big.example</org_name><email>r@big.example</email><report_id>ID</report_id><date_range><begin>1700000000</begin><end>1700086399</end></date_range></report_metadata><policy_published><domain>bench.example</domain><p>none</p></policy_published>\n${rows.join("\n")}\n</feedback>`;
 }
 
-export type LargeMailRun = { latency: LoadResult; bigSent: number; bigAccepted: number; xmlBytes: number; mailBytes: number };
+export type LargeMailRun = {
+  latency: LoadResult;
+  bigSent: number;
+  bigAccepted: number;
+  /** The answers of the large mails that were not accepted, by code and text, with how often each came. */
+  bigRefused: Map<string, number>;
+  xmlBytes: number;
+  mailBytes: number;
+};
 
 /** Paced small mail (`messages`, at `rate`/s) while the two large mails are sent in a loop on their own sessions. */
 export async function measureWhileLarge(host: string, port: number, slug: string, messages: LoadMessage[], rate: number, sessions: number): Promise<LargeMailRun> {
@@ -63,12 +71,18 @@ export async function measureWhileLarge(host: string, port: number, slug: string
   let running = true;
   let bigSent = 0;
   let bigAccepted = 0;
+  const bigRefused = new Map<string, number>();
   const loop = async (next: (n: number) => Promise<{ from: string; to: string; data: Buffer }>) => {
     for (let n = 0; running; n++) {
       const m = await next(n);
       bigSent++;
       const r = await sendMail({ port }, { from: m.from, to: [m.to], data: m.data }).catch(() => null);
       if (r?.final?.code === 250) bigAccepted++;
+      else {
+        const answer = r ? (r.final ?? r.dataCommand ?? r.rcpt.find((x) => x.code !== 250) ?? r.mail) : undefined;
+        const key = answer ? `${answer.code} ${answer.text.split("\n")[0]!.trim()}` : "connection failed";
+        bigRefused.set(key, (bigRefused.get(key) ?? 0) + 1);
+      }
     }
   };
   const loops = [
@@ -80,5 +94,5 @@ export async function measureWhileLarge(host: string, port: number, slug: string
   const latency = await runLoad({ host, port, sessions, ratePerSecond: rate, messages });
   running = false;
   await Promise.all(loops);
-  return { latency, bigSent, bigAccepted, xmlBytes: xml.length, mailBytes: large.length };
+  return { latency, bigSent, bigAccepted, bigRefused, xmlBytes: xml.length, mailBytes: large.length };
 }

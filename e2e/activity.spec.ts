@@ -5,7 +5,7 @@ import { createTenant } from "../server/tenants/create-tenant";
 import { createUser } from "../server/users/create-user";
 import { sendMail } from "../test/support/mta";
 import { publishDns } from "./support/dns-control";
-import { instanceDb, signIn } from "./support/helpers";
+import { instanceDb, reloadUntil, signIn } from "./support/helpers";
 import { instanceNamed } from "./support/instances";
 
 test.describe.configure({ mode: "serial" });
@@ -82,10 +82,7 @@ test("R-ACT-1 R-ACT-2 real mail appears with its outcome and reason; filters nar
   const rows = page.getByTestId("activity-row");
   // Inbound delivered, inbound dropped, and the outbound auto-acknowledgement to alice: queued, then delivered to
   // the instance's receiving MTA (OUTBOUND_RELAY).
-  await expect(async () => {
-    await page.reload();
-    await expect(rows).toHaveCount(4, { timeout: 2_000 });
-  }).toPass({ timeout: 30_000 });
+  await reloadUntil(page, rows.or(page.getByRole("heading", { name: "No mail yet" })), () => expect(rows).toHaveCount(4, { timeout: 2_000 }));
   // The acknowledgement quotes the subject too: the inbound row is the one with the inbound arrow.
   const delivered = rows.filter({ hasText: "Printer jammed on floor 3" }).filter({ has: page.getByLabel("Inbound", { exact: true }) });
   await expect(delivered).toContainText("Delivered");

@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { sendMail } from "../test/support/mta";
 import { instanceNamed } from "./support/instances";
+import { reloadUntil } from "./support/helpers";
 
 test.describe.configure({ mode: "serial" });
 
@@ -71,10 +72,9 @@ test("R-BL-1 block a pattern, refuse an invalid one, drop real mail, unblock and
   expect(sent.rcpt[0]?.code).toBe(250);
   expect(sent.final?.code).toBe(250);
 
-  await expect(async () => {
-    await page.reload();
-    await expect(row.getByTestId("blocklist-drops")).toContainText("1 message", { timeout: 2_000 });
-  }).toPass({ timeout: 30_000 });
+  await reloadUntil(page, row.getByTestId("blocklist-drops"), () =>
+    expect(row.getByTestId("blocklist-drops")).toContainText("1 message", { timeout: 2_000 }),
+  );
   await expect(row.getByTestId("blocklist-drops")).toContainText("last ");
   await page.screenshot({ path: `e2e/screenshots/blocklist-${testInfo.project.name}.png`, fullPage: true });
 

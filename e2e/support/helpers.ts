@@ -1,4 +1,4 @@
-import { expect, type Browser, type Page } from "@playwright/test";
+import { expect, type Browser, type Locator, type Page } from "@playwright/test";
 import { createDb, type Db } from "../../server/db/client";
 import { instanceNamed } from "./instances";
 
@@ -42,4 +42,18 @@ export async function shootFullPage(page: Page, path: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: Math.max(800, Math.min(height, 4000)) });
   await page.screenshot({ path });
   await page.setViewportSize({ width: 1280, height: 720 });
+}
+
+/**
+ * Reloads the page until `check` passes: for what another process (the MTA, its outbound worker) writes while the
+ * page is open. Each try first waits for `loaded` (the page's data has arrived, whatever it says) and only then
+ * gives `check` a short while: on a loaded CI machine a reload can take longer than that short while, and a try
+ * that reloads again before the data arrives would never see it.
+ */
+export async function reloadUntil(page: Page, loaded: Locator, check: () => Promise<void>, timeout = 60_000): Promise<void> {
+  await expect(async () => {
+    await page.reload();
+    await expect(loaded.first()).toBeVisible({ timeout: 15_000 });
+    await check();
+  }).toPass({ timeout });
 }

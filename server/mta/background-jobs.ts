@@ -2,8 +2,8 @@
  * The MTA process's background jobs, each started once on the process's runtime (runtime.ts: one database
  * client, one resolver): the outbound delivery worker (unless OUTBOUND_DELIVERY=off), the sending-domain
  * re-check (R-DOM-3), the activity purge (R-ACT-2), the health checks (R-HEALTH-1…4: forwarding canaries,
- * quiet mailbox, incidents and their mail), the Spam queue purge (R-SPAM-2), the DMARC report reader (R-X-1) and
- * the /metrics listener (R-HEALTH-5). They share one shape (BackgroundJob): scripts/mta.ts starts them after
+ * quiet mailbox, incidents and their mail), the Spam queue purge (R-SPAM-2), the DMARC report reader (R-X-1),
+ * SQLite's message search indexing (server/search/message-search-index.ts) and the /metrics listener (R-HEALTH-5). They share one shape (BackgroundJob): scripts/mta.ts starts them after
  * Haraka and stops them all before the database is closed.
  *
  * Which process runs which (SMTP_WORKERS, Haraka's cluster mode):
@@ -19,6 +19,7 @@ import { startHealthJob } from "../gateway-health/run-health-checks";
 import { jobLease, leaseHolderName } from "../jobs/job-lease";
 import { startPeriodicJob, type BackgroundJob } from "../jobs/periodic-job";
 import { startMetricsListener } from "../metrics/mta-metrics-listener";
+import { indexAllPendingMessages, MESSAGE_SEARCH_INTERVAL_MS } from "../search/message-search-index";
 import { purgeSpamQueue } from "../spam-queue/purge-spam-queue";
 import { ACTIVITY_PURGE_INTERVAL_MS, startActivityPurgeJob } from "./activity-purge";
 import { startDmarcReportJob } from "./dmarc-report-job";
@@ -82,6 +83,19 @@ export function startBackgroundJobs(log: WorkerLog, role: MtaProcessRole = "sing
       },
     }),
   );
+  // SQLite: the messages that arrived since the last batch go into the search index. No lease: one SQLite file
+  // has one node, and concurrent batches (a search's) serialise on the write lock.
+  if (rt.env.database.provider === "sqlite") {
+    jobs.push(
+      startPeriodicJob({
+        name: "message search indexing",
+        intervalMs: MESSAGE_SEARCH_INTERVAL_MS,
+        firstRunMs: MESSAGE_SEARCH_INTERVAL_MS,
+        log: info,
+        run: () => indexAllPendingMessages(rt.db),
+      }),
+    );
+  }
   return jobs;
 }
 

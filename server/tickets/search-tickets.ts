@@ -1,8 +1,9 @@
 /**
  * Full-text search over a tenant's tickets (issue 21 item 3): subject, sender name and address, new text and
  * full text of every message, on SQLite FTS5 ("MessageSearch") and PostgreSQL ("Message"."searchVector", GIN).
- * Both indexes are kept in step by the database itself (a trigger, a generated column: see the migration
- * 20261206213000_message_search), so no write path calls anything here. The ticket number is found through its
+ * PostgreSQL keeps its index in step itself (a generated column: see the migration 20261206213000_message_search);
+ * SQLite's is filled in batches (server/search/message-search-index.ts), and a search first indexes what is
+ * still pending, so no write path calls anything here either way. The ticket number is found through its
  * unique index, not the text index.
  *
  * What a search costs must not grow with the table (the Tickets list at a million messages: npm run
@@ -19,6 +20,7 @@
 import type { Db } from "../db/client";
 import { Prisma } from "../db/generated/sqlite/client";
 import { searchWords } from "../search/fold-text";
+import { indexAllPendingMessages } from "../search/message-search-index";
 import { containsAll, snippet, type SnippetSegment, type WordQuery } from "../search/match-words";
 
 export type { SnippetSegment } from "../search/match-words";
@@ -182,12 +184,22 @@ export async function matchTickets(db: Db, tenantId: string, text: string, filte
       WHERE t."tenantId" = ${tenantId} AND t."number" = ${Number(number)} ${where}`;
     tickets.push(...byNumber);
   }
+  if (!searchWords(text).length) return { tickets, windowFull: false, query: { words: [], prefixLast: false } };
+  await indexPending(db);
   const query = await wordQuery(db, tenantId, text);
-  if (!query.words.length) return { tickets, windowFull: false, query };
   const { rows, full } = await windowRows(db, tenantId, query, where);
   const seen = new Set(tickets.map((m) => m.ticketId));
   for (const m of rankMatches(rows, query)) if (!seen.has(m.ticketId)) tickets.push(m);
   return { tickets, windowFull: full, query };
+}
+
+/**
+ * SQLite: what arrived since the MTA's last batch (a second at most while it runs), so a mail or a reply of a
+ * moment ago is found. Bounded: should the MTA be stopped for long, its first batch after that is not this
+ * request's to wait for. A failure (the write lock held by a long import) leaves the search to what is indexed.
+ */
+async function indexPending(db: Db): Promise<void> {
+  await indexAllPendingMessages(db, { maxBatches: 4 }).catch(() => undefined);
 }
 
 /** How much of a long mail the snippet looks through: a search passage is near the top in practice. */

@@ -323,7 +323,30 @@ test("R-TKT-3 merge two tickets in the browser; a reply to the merged one's repl
   expect(oldReplyAddress).toMatch(/^reply-.+@demo\.in\.localhost$/);
   await page.getByRole("button", { name: "Merge…" }).click();
   const dialog = page.getByRole("dialog", { name: `Merge #${merged.number} into another ticket` });
+  // While the list still answers the empty search it is dimmed and cannot be chosen from: hold the new search back
+  // to see (and photograph) that state.
+  const list = dialog.getByRole("radiogroup", { name: "Ticket to merge into" });
+  await expect(list.getByRole("radio").first()).toBeEnabled();
+  let releaseSearch: () => void = () => undefined;
+  const searchHeld = new Promise<void>((resolve) => (releaseSearch = resolve));
+  await page.route("**/api/trpc/**tickets.mergeTargets**", async (route) => {
+    await searchHeld;
+    await route.continue();
+  });
   await dialog.getByLabel("Find a ticket by number or subject").fill(`#${survivor.number}`);
+  await expect(list).toHaveAttribute("aria-busy", "true");
+  await expect(list.getByRole("radio").first()).toBeDisabled();
+  await expect(dialog.getByRole("status")).toHaveText(`Searching for “#${survivor.number}”…`);
+  for (const [width, height] of [
+    [1440, 900],
+    [390, 844],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.screenshot({ path: `e2e/screenshots/merge-dialog-searching-${width}-${testInfo.project.name}.png` });
+  }
+  await page.setViewportSize({ width: 1280, height: 720 });
+  releaseSearch();
+  await page.unrouteAll({ behavior: "wait" });
   // The radio of the ticket searched for, not the first of a list that may still answer the empty search.
   await dialog.getByRole("radio", { name: `Email is down ${run}` }).check();
   await dialog.getByRole("button", { name: `Merge into #${survivor.number}` }).click();

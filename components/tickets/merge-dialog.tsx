@@ -1,6 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Search } from "lucide-react";
+import { LoaderCircle, Search } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useDeferredValue, useState } from "react";
 import { Alert } from "../ui/alert";
@@ -97,10 +97,18 @@ function MergeForm({ ticket, onClose }: { ticket: MergeSource; onClose: () => vo
   return (
     <div className="space-y-4">
       <div className="relative">
-        <Search
-          className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400"
-          aria-hidden
-        />
+        {/* The search icon turns into a spinner while the list below still answers an earlier search. */}
+        {stale ? (
+          <LoaderCircle
+            className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 animate-spin text-indigo-500"
+            aria-hidden
+          />
+        ) : (
+          <Search
+            className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400"
+            aria-hidden
+          />
+        )}
         <input
           type="search"
           autoFocus
@@ -110,6 +118,9 @@ function MergeForm({ ticket, onClose }: { ticket: MergeSource; onClose: () => vo
           onChange={(e) => setQuery(e.target.value)}
           className="block w-full rounded-md border-0 py-2 pr-3 pl-9 text-sm shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-500 focus:outline-none"
         />
+        <p role="status" className="sr-only">
+          {stale && !targets.isPending ? `Searching for “${query.trim()}”…` : ""}
+        </p>
       </div>
       <div
         role="radiogroup"

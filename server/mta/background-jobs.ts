@@ -3,8 +3,9 @@
  * client, one resolver): the outbound delivery worker (unless OUTBOUND_DELIVERY=off), the sending-domain
  * re-check (R-DOM-3), the activity purge (R-ACT-2), the health checks (R-HEALTH-1…4: forwarding canaries,
  * quiet mailbox, incidents and their mail), the Spam queue purge (R-SPAM-2), the DMARC report reader (R-X-1),
- * SQLite's message search indexing (server/search/message-search-index.ts) and the /metrics listener (R-HEALTH-5). They share one shape (BackgroundJob): scripts/mta.ts starts them after
- * Haraka and stops them all before the database is closed.
+ * SQLite's message search indexing (server/search/message-search-index.ts) and the /metrics listener
+ * (R-HEALTH-5). They share one shape (BackgroundJob): scripts/mta.ts starts them after Haraka and stops them all
+ * before the database is closed.
  *
  * Which process runs which (SMTP_WORKERS, Haraka's cluster mode):
  * - `single` (SMTP_WORKERS=1): everything, in the one process;

@@ -22,8 +22,7 @@ import { createClientRow, createTenantRow } from "../test/support/gateway-data";
 import { TEST_APP_SECRET, TEST_INBOUND_DOMAIN } from "../test/support/mta";
 import { benchPostgresUrl } from "./bench-env";
 import { MTA_DB_OPTIONS } from "../server/mta/runtime";
-import { startPeriodicJob } from "../server/jobs/periodic-job";
-import { indexAllPendingMessages, MESSAGE_SEARCH_INTERVAL_MS } from "../server/search/message-search-index";
+import { indexAllPendingMessages, startMessageSearchIndexJob } from "../server/search/message-search-index";
 
 const total = Number(process.env.BENCH_MESSAGES ?? 500);
 benchPostgresUrl();
@@ -90,12 +89,7 @@ async function main(): Promise<void> {
         });
       for (const raw of await messages(50, rcpt, `${provider}-warm`)) await ingest(raw);
       await indexAllPendingMessages(database.db);
-      const batches = startPeriodicJob({
-        name: "message search indexing",
-        intervalMs: MESSAGE_SEARCH_INTERVAL_MS,
-        firstRunMs: MESSAGE_SEARCH_INTERVAL_MS,
-        run: () => indexAllPendingMessages(database.db),
-      });
+      const batches = startMessageSearchIndexJob(database.db);
       const whole = await measure(await messages(total, rcpt, provider), ingest, async () => {
         await batches.stop();
         await indexAllPendingMessages(database.db);

@@ -13,6 +13,7 @@
  */
 import { z } from "zod";
 import type { Db } from "../db/client";
+import { providerOf } from "../db/sql";
 import { AppError } from "../errors";
 import { containsInsensitive } from "../clients/prisma-errors";
 import { foldText } from "../search/fold-text";
@@ -106,8 +107,7 @@ function notOlderThan(key: Key) {
  * character in Prisma's SQL); PostgreSQL: LIKE with `%`, `_` and `\\` escaped.
  */
 function startsWith(db: object, prefix: string): object {
-  const provider = (db as { _activeProvider?: string })._activeProvider;
-  if (provider === "postgresql") return { startsWith: prefix.replace(/[\\%_]/g, (c) => `\\${c}`) };
+  if (providerOf(db) === "postgresql") return { startsWith: prefix.replace(/[\\%_]/g, (c) => `\\${c}`) };
   return { gte: prefix, lt: `${prefix}\u{10FFFF}` };
 }
 
@@ -116,7 +116,7 @@ function startsWith(db: object, prefix: string): object {
  * PostgreSQL's ILIKE folds every letter under a UTF-8 LC_CTYPE.
  */
 function sqliteFoldsTooLittle(db: object, text: string): boolean {
-  return (db as { _activeProvider?: string })._activeProvider !== "postgresql" && [...text].some((c) => !isAscii(c));
+  return providerOf(db) !== "postgresql" && [...text].some((c) => !isAscii(c));
 }
 
 /** The text with every non-ASCII character as LIKE's one-character wildcard (Prisma's SQLite `contains` is a bare LIKE). */
@@ -326,7 +326,7 @@ export async function activityVolume(
   const since = new Date(today - (days - 1) * DAY);
   // One grouped pass over the (tenantId, createdAt, outcome) index. SQLite keeps DateTime as ISO text (the
   // adapter writes `…+00:00`), so its day is the first 10 characters; PostgreSQL truncates the timestamp.
-  const provider = (db as { _activeProvider?: string })._activeProvider;
+  const provider = providerOf(db);
   const grouped =
     provider === "postgresql"
       ? await db.$queryRaw<{ day: string; outcome: string; n: bigint | number }[]>`

@@ -1,3 +1,5 @@
+import { providerOf } from "../db/sql";
+
 /**
  * Recognises a unique-constraint violation without importing a provider's generated client: P2002 from the
  * model API, P2010 ("raw query failed") whose driver error is one, or the driver's own error from a Kysely
@@ -16,6 +18,5 @@ export function isUniqueViolation(err: unknown): boolean {
  * and rejects the `mode` argument. The `Db` type is the SQLite client's, hence the cast.
  */
 export function containsInsensitive(db: object, value: string): { contains: string } {
-  const provider = (db as { _activeProvider?: string })._activeProvider;
-  return provider === "postgresql" ? ({ contains: value, mode: "insensitive" } as { contains: string }) : { contains: value };
+  return providerOf(db) === "postgresql" ? ({ contains: value, mode: "insensitive" } as { contains: string }) : { contains: value };
 }

@@ -29,8 +29,8 @@ export function attachSql(db: Db, provider: "sqlite" | "postgresql", sql: Sql): 
   providers.set(db, provider);
 }
 
-/** What Prisma names the provider of a client or of one of its transactions. */
-function providerOf(db: Db | Tx): "sqlite" | "postgresql" {
+/** The database provider of a client or of one of its transactions (what Prisma names it, for one made elsewhere). */
+export function providerOf(db: object): "sqlite" | "postgresql" {
   const known = providers.get(db);
   if (known) return known;
   const active = (db as unknown as { _activeProvider?: string })._activeProvider;

@@ -20,7 +20,7 @@ import { startHealthJob } from "../gateway-health/run-health-checks";
 import { jobLease, leaseHolderName } from "../jobs/job-lease";
 import { startPeriodicJob, type BackgroundJob } from "../jobs/periodic-job";
 import { startMetricsListener } from "../metrics/mta-metrics-listener";
-import { indexAllPendingMessages, MESSAGE_SEARCH_INTERVAL_MS } from "../search/message-search-index";
+import { startMessageSearchIndexJob } from "../search/message-search-index";
 import { purgeSpamQueue } from "../spam-queue/purge-spam-queue";
 import { ACTIVITY_PURGE_INTERVAL_MS, startActivityPurgeJob } from "./activity-purge";
 import { startDmarcReportJob } from "./dmarc-report-job";
@@ -84,19 +84,8 @@ export function startBackgroundJobs(log: WorkerLog, role: MtaProcessRole = "sing
       },
     }),
   );
-  // SQLite: the messages that arrived since the last batch go into the search index. No lease: one SQLite file
-  // has one node, and concurrent batches (a search's) serialise on the write lock.
-  if (rt.env.database.provider === "sqlite") {
-    jobs.push(
-      startPeriodicJob({
-        name: "message search indexing",
-        intervalMs: MESSAGE_SEARCH_INTERVAL_MS,
-        firstRunMs: MESSAGE_SEARCH_INTERVAL_MS,
-        log: info,
-        run: () => indexAllPendingMessages(rt.db),
-      }),
-    );
-  }
+  // SQLite: the messages that arrived since the last batch go into the search index.
+  if (rt.env.database.provider === "sqlite") jobs.push(startMessageSearchIndexJob(rt.db, info));
   return jobs;
 }
 

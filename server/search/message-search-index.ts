@@ -11,7 +11,9 @@
  * PostgreSQL keeps its index itself (a generated tsvector column under a GIN index); nothing is pending there.
  */
 import type { Db } from "../db/client";
+import { providerOf } from "../db/sql";
 import { TRANSACTION_OPTIONS } from "../db/transactions";
+import { startPeriodicJob, type PeriodicJob } from "../jobs/periodic-job";
 
 /** Messages per transaction: one FTS5 segment each. About a second of inbound mail at the MTA's full rate. */
 export const MESSAGE_SEARCH_BATCH = 500;
@@ -19,7 +21,7 @@ export const MESSAGE_SEARCH_BATCH = 500;
 /** How often the MTA indexes what is pending: a small batch holds the write lock for a few milliseconds. */
 export const MESSAGE_SEARCH_INTERVAL_MS = 500;
 
-const isSqlite = (db: object) => (db as { _activeProvider?: string })._activeProvider !== "postgresql";
+const isSqlite = (db: Db) => providerOf(db) === "sqlite";
 
 /**
  * Indexes at most `batch` of the messages above the mark, oldest first, in one transaction, and moves the mark
@@ -55,6 +57,20 @@ export async function hasPendingMessages(db: Db): Promise<boolean> {
   const rows = await db.$queryRaw<unknown[]>`
     SELECT 1 FROM "Message" WHERE rowid > (SELECT "indexedThrough" FROM "MessageSearchProgress" WHERE "id" = 1) LIMIT 1`;
   return rows.length > 0;
+}
+
+/**
+ * The MTA's job: what is pending, every MESSAGE_SEARCH_INTERVAL_MS. No lease: one SQLite file has one node, and
+ * concurrent batches (a search's) serialise on the write lock.
+ */
+export function startMessageSearchIndexJob(db: Db, log?: (line: string) => void): PeriodicJob<number> {
+  return startPeriodicJob({
+    name: "message search indexing",
+    intervalMs: MESSAGE_SEARCH_INTERVAL_MS,
+    firstRunMs: MESSAGE_SEARCH_INTERVAL_MS,
+    ...(log ? { log } : {}),
+    run: () => indexAllPendingMessages(db),
+  });
 }
 
 /** Indexes batch after batch until nothing is pending, or `maxBatches` have run; returns how many it indexed. */

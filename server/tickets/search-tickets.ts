@@ -19,6 +19,7 @@
  */
 import type { Db } from "../db/client";
 import { Prisma } from "../db/generated/sqlite/client";
+import { providerOf } from "../db/sql";
 import { searchWords } from "../search/fold-text";
 import { indexAllPendingMessages } from "../search/message-search-index";
 import { containsAll, snippet, type SnippetSegment, type WordQuery } from "../search/match-words";
@@ -69,7 +70,7 @@ export type WindowRow = {
 };
 
 function isPostgres(db: object): boolean {
-  return (db as { _activeProvider?: string })._activeProvider === "postgresql";
+  return providerOf(db) === "postgresql";
 }
 
 /** The indexed text columns: the user's words never match "tenantId", the last column. */

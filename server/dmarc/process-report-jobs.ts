@@ -11,6 +11,7 @@
  */
 import { isUniqueViolation } from "../clients/prisma-errors";
 import type { Db, Tx } from "../db/client";
+import { sqlOf } from "../db/sql";
 import { TRANSACTION_OPTIONS } from "../db/transactions";
 import { readReportFile, type ReadReport } from "./read-report-file";
 import { describeStoredReports, STALE_STORING_MS, storeReadReport, type StoreReportOutcome } from "./store-report";
@@ -32,10 +33,13 @@ async function claimNext(db: Db, now: Date): Promise<Job | null> {
       data: { lockedUntil: new Date(now.getTime() + LEASE_MS), attempts: { increment: 1 } },
     });
     if (count) {
-      return db.dmarcReportJob.findUniqueOrThrow({
-        where: { id: next.id },
-        select: { id: true, tenantId: true, sender: true, fileName: true, bytes: true, attempts: true, activityId: true },
-      });
+      // Through Kysely, not Prisma: Prisma's driver adapters turn a Bytes value into an array of numbers, one
+      // element per byte, in one step on the event loop (tens of milliseconds and megabytes for a large report).
+      return sqlOf(db)
+        .selectFrom("DmarcReportJob")
+        .select(["id", "tenantId", "sender", "fileName", "bytes", "attempts", "activityId"])
+        .where("id", "=", next.id)
+        .executeTakeFirstOrThrow();
     }
     // Another process claimed it between our read and our update: look again.
   }
@@ -81,7 +85,11 @@ async function store(db: Db, job: Job, read: ReadReport, deps: JobDeps): Promise
 }
 
 /** What reading a job uses; a test may replace a step with one that fails. */
-export type JobDeps = { storeReadReport: typeof storeReadReport };
+export type JobDeps = {
+  storeReadReport: typeof storeReadReport;
+  /** In this process by default; the MTA reads on a thread of its own (report-reader-thread.ts). */
+  readReportFile: (bytes: Buffer) => Promise<ReadReport>;
+};
 
 /**
  * After a failure (a busy or lost database, say): the job is free again at once, so the next run (seconds later)
@@ -98,7 +106,7 @@ async function release(db: Db, job: Job): Promise<void> {
  */
 export async function processDmarcReportJobs(db: Db, options: { now?: () => Date; limit?: number; deps?: Partial<JobDeps> } = {}): Promise<number> {
   const now = options.now ?? (() => new Date());
-  const deps: JobDeps = { storeReadReport, ...options.deps };
+  const deps: JobDeps = { storeReadReport, readReportFile, ...options.deps };
   let done = 0;
   for (; done < (options.limit ?? 100); done++) {
     const job = await claimNext(db, now());
@@ -113,7 +121,7 @@ export async function processDmarcReportJobs(db: Db, options: { now?: () => Date
       continue;
     }
     try {
-      const read = await readReportFile(Buffer.from(job.bytes));
+      const read = await deps.readReportFile(Buffer.from(job.bytes));
       await store(db, job, read, deps);
     } catch (err) {
       await release(db, job);

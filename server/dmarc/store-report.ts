@@ -22,7 +22,7 @@ import { sqlOf } from "../db/sql";
 import { TRANSACTION_OPTIONS } from "../db/transactions";
 import type { ParsedMessage } from "../mail/parse-message";
 import type { AggregateReport } from "./parse-aggregate-report";
-import { readReportFile, type ReadReport } from "./read-report-file";
+import { MAX_KEPT_XML_CHARS, readReportFile, type ReadReport } from "./read-report-file";
 
 export type ReportFile = { bytes: Buffer; fileName: string | null };
 export type ReportSource = "mail" | "upload";
@@ -34,11 +34,6 @@ export type StoreReportOutcome =
 
 /** Largest file kept as the raw of a report that could not be read (base64 of the bytes beyond this is cut). */
 export const MAX_KEPT_BYTES = 4 * 1024 * 1024;
-/**
- * Largest report XML kept as `raw` (issue 19 item 1: bounded stored size per report). Real reports are far
- * smaller; a larger one keeps its records and says that its XML was not kept.
- */
-export const MAX_KEPT_XML_CHARS = 2 * 1024 * 1024;
 /**
  * Record rows per insert. Measured on the report bomb (5,000 rows, loaded 2-core machine): Prisma's createMany
  * of 500 rows held the event loop 120-660 ms; a 100-row INSERT through Kysely is a few milliseconds.
@@ -167,10 +162,10 @@ async function storeWith(run: Run, params: StoreReportParams, read: ReadReport, 
     const orgName = (read.partial.orgName ?? params.fallbackOrgName ?? "unknown reporter").slice(0, 200);
     const reportId = (read.partial.reportId ?? `sha256:${digest.slice(0, 40)}`).slice(0, 500);
     const text = read.xml !== null;
-    const raw = read.xml !== null ? read.xml.slice(0, MAX_KEPT_XML_CHARS) : file.bytes.subarray(0, MAX_KEPT_BYTES).toString("base64");
+    const raw = read.xml !== null ? read.xml.text : file.bytes.subarray(0, MAX_KEPT_BYTES).toString("base64");
     const cut =
       read.xml !== null
-        ? read.xml.length > MAX_KEPT_XML_CHARS ? ` (only the first ${mb(MAX_KEPT_XML_CHARS)} of its ${mb(read.xml.length)} of XML is kept)` : ""
+        ? read.xml.chars > MAX_KEPT_XML_CHARS ? ` (only the first ${mb(MAX_KEPT_XML_CHARS)} of its ${mb(read.xml.chars)} of XML is kept)` : ""
         : file.bytes.length > MAX_KEPT_BYTES ? " (only the first 4 MB of the file is kept)" : "";
     return run(async (tx) => {
       const existing = await existingReport(tx, steps.owner, { tenantId, orgName, reportId });
@@ -199,8 +194,8 @@ async function storeWith(run: Run, params: StoreReportParams, read: ReadReport, 
   const duplicate = (id: string): StoreReportOutcome => ({ status: "duplicate", id, orgName: report.orgName, reportId: report.reportId, domain: report.policy.domain });
   const messageCount = Math.min(report.records.reduce((sum, r) => sum + r.count, 0), 2_000_000_000);
   const problems = [...report.problems];
-  const keepXml = read.xml.length <= MAX_KEPT_XML_CHARS;
-  if (!keepXml) problems.unshift(`The report's XML (${mb(read.xml.length)}) is larger than ${mb(MAX_KEPT_XML_CHARS)} and is not kept.`);
+  const keepXml = read.xml.chars <= MAX_KEPT_XML_CHARS;
+  if (!keepXml) problems.unshift(`The report's XML (${mb(read.xml.chars)}) is larger than ${mb(MAX_KEPT_XML_CHARS)} and is not kept.`);
   const rows = await aggregateRecords(report.records);
 
   // 1. The report row, marked unfinished (or the duplicate found, which is final at once).
@@ -215,7 +210,7 @@ async function storeWith(run: Run, params: StoreReportParams, read: ReadReport, 
         dateBegin: report.dateBegin,
         dateEnd: report.dateEnd,
         policyJson: JSON.stringify({ ...report.policy, version: report.version, generator: report.generator, extraContactInfo: report.extraContactInfo, errors: report.errors }),
-        raw: keepXml ? read.xml : "",
+        raw: keepXml ? read.xml.text : "",
         problemsJson: problems.length ? JSON.stringify(problems.slice(0, 200)) : null,
         recordCount: report.records.length,
         messageCount,

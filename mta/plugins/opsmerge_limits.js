@@ -10,7 +10,8 @@
 // declared SIZE at MAIL FROM and stops buffering a larger message, but answers both with 550; RFC 1870 and
 // R-IN-11 say 552 5.3.4, so register() rewrites exactly that reply (see sizeReplyPatch). Recipients per message
 // are limited in opsmerge_rcpt. data (issue 19 item 13): the socket pauses while the received message waits for
-// the spool file (server/mta/receive-backpressure.ts). No database: this runs before anything else.
+// the spool file (server/mta/receive-backpressure.ts), and the connection's reads reach Haraka a slice per turn
+// of the event loop (server/mta/received-data-slices.ts). No database: this runs before anything else.
 "use strict";
 const constants = require("haraka-constants");
 const { bridge, toHaraka, once, tempfail } = require("./lib/bridge");
@@ -48,6 +49,7 @@ exports.receive_backpressure = function (next, connection) {
     const txn = connection.transaction;
     const closing = () => connection.state >= constants.connection.state.DISCONNECTING;
     if (txn && txn.message_stream && connection.client) bridge.applyReceiveBackpressure(txn.message_stream, connection.client, closing);
+    if (connection.client) bridge.sliceReceivedData(connection, connection.client, closing);
   } catch (err) {
     this.logerror(connection, `receive back-pressure failed: ${err.message}`);
   }

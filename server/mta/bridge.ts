@@ -29,6 +29,7 @@ import { collectingRelease, YoungGenerationSweeper } from "./reclaim-memory";
 export { openMta, closeMta, markSchemaReady } from "./runtime";
 export { MessageBytes } from "./message-bytes";
 export { applyReceiveBackpressure } from "./receive-backpressure";
+export { sliceReceivedData } from "./received-data-slices";
 
 /** Refused recipients per connection and per IP (recipient enumeration), for this process. */
 const unknownRecipients = new UnknownRecipientLimiter();

@@ -208,6 +208,21 @@ async function measure(setup: string, tag: string, host: string, port: number): 
   return { setup, throughput, latency };
 }
 
+/**
+ * The MTA's event-loop delay since the last call (its /metrics, issue 15 item 8: how long one turn of the loop held
+ * every session), in ms; "?" when the MTA printed no metrics address.
+ */
+async function eventLoopDelay(mtaOutput: string): Promise<{ max: string; p99: string }> {
+  const address = /OPSMERGE_MTA_METRICS (\S+)/.exec(mtaOutput)?.[1];
+  if (!address) return { max: "?", p99: "?" };
+  const body = await (await fetch(`http://${address}/metrics`)).text();
+  const stat = (name: string) => {
+    const seconds = new RegExp(`^opsmerge_event_loop_delay_seconds\\{stat="${name}"\\} (\\S+)$`, "m").exec(body)?.[1];
+    return seconds === undefined ? "?" : (Number(seconds) * 1000).toFixed(1);
+  };
+  return { max: stat("max"), p99: stat("p99") };
+}
+
 /** The first few non-250 replies or errors of both phases, "" when there were none. */
 const firstFailures = (row: Row) => [...row.throughput.firstFailures, ...row.latency.firstFailures].slice(0, 3).join(" | ");
 
@@ -261,11 +276,14 @@ async function main(): Promise<void> {
       if (firstFailures(row)) console.log(`  first failures: ${firstFailures(row)}`);
       rows.push(row);
       // Issue 15's row: small mail while a 20 MB message and a 20 MB (uncompressed) DMARC report are processed.
+      await eventLoopDelay(mta.output()); // starts the MTA's measuring window
       const large = await measureWhileLarge(mta.host, mta.port, "bench", await signedMessages(rate * latencySeconds, tenantMailbox("bench", TEST_INBOUND_DOMAIN), `${provider}-big`), rate, sessions);
       rows.push({ setup: `small mail during 20 MB mail + 20 MB DMARC report, ${provider}${smtpWorkers > 1 ? `, SMTP_WORKERS=${smtpWorkers}` : ""}`, throughput: large.latency, latency: large.latency });
+      const held = await eventLoopDelay(mta.output());
       console.log(
         `  ${provider} under large mail done: ${large.bigAccepted}/${large.bigSent} large mails accepted ` +
-          `(${(large.mailBytes / 1e6).toFixed(1)} MB message, ${(large.xmlBytes / 1e6).toFixed(1)} MB report XML)`,
+          `(${(large.mailBytes / 1e6).toFixed(1)} MB message, ${(large.xmlBytes / 1e6).toFixed(1)} MB report XML); ` +
+          `the MTA's event loop meanwhile: longest delay ${held.max} ms, p99 ${held.p99} ms`,
       );
       if (large.bigRefused.size) {
         const refused = [...large.bigRefused].map(([answer, n]) => `${n} x ${answer}`).join(" | ");

@@ -5,6 +5,7 @@
  * `stateRegistry`: gauges read from the database at scrape time, so every process reports the same queue and
  * canary state, once. Labels never carry addresses or subjects: outcome/state words, and tenant slugs.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, type PrometheusContentType } from "prom-client";
 import type { Db } from "../db/client";
 import { forwardingStatus } from "../gateway-health/forwarding-status";
@@ -34,6 +35,29 @@ export const outboundDeliveries = new Counter({
   help: "Outbound delivery attempts by the state they ended in (delivered, deferred, bounced).",
   labelNames: ["state"] as const,
   registers: [workRegistry],
+});
+
+/**
+ * How long this process's event loop was held (issue 15 item 8: no single message may hold the SMTP event loop for
+ * long), from Node's event-loop delay monitor: the longest delay and the 99th percentile since the last scrape, each
+ * scrape starting a new window. In an MTA cluster, the worst worker's.
+ */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
+export const eventLoopDelay = new Gauge({
+  name: "opsmerge_event_loop_delay_seconds",
+  help: "The event loop's longest delay (stat=max) and 99th percentile (stat=p99) since the last scrape.",
+  labelNames: ["stat"] as const,
+  registers: [workRegistry],
+  aggregator: "max",
+  collect() {
+    // Nothing measured yet (a scrape right after the last): 0, not the monitor's initial extreme values.
+    const seen = loopDelay.count > 0;
+    this.set({ stat: "max" }, seen ? loopDelay.max / 1e9 : 0);
+    this.set({ stat: "p99" }, seen ? loopDelay.percentile(99) / 1e9 : 0);
+    loopDelay.reset();
+  },
 });
 
 let db: Db | undefined;

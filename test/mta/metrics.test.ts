@@ -82,6 +82,10 @@ describe.each(testProviders())("Prometheus metrics on %s", (provider) => {
     expect(sampleValue(m, "opsmerge_ingest_duration_seconds_bucket", { le: "+Inf" })).toBe(4);
     expect(sampleValue(m, "opsmerge_outbound_queue_depth")).toBe(0);
     expect(sampleValue(m, "opsmerge_outbound_queue_oldest_seconds")).toBe(0);
+    // Issue 15 item 8: how long the MTA's event loop was held since the last scrape.
+    expect(m.types.get("opsmerge_event_loop_delay_seconds")).toBe("gauge");
+    expect(sampleValue(m, "opsmerge_event_loop_delay_seconds", { stat: "max" })).toBeGreaterThanOrEqual(0);
+    expect(sampleValue(m, "opsmerge_event_loop_delay_seconds", { stat: "p99" })).toBeGreaterThanOrEqual(0);
 
     // The web: refused without the token, and with it the same database gauges (its own counters saw no mail).
     expect((await fetch(`${web.url}/metrics`)).status).toBe(403);

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { deflateRawSync, gzipSync } from "node:zlib";
+import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { MAX_KEPT_XML_CHARS, readReportFile } from "../read-report-file";
 import { ReportReaderThread } from "../report-reader-thread";
@@ -14,31 +14,6 @@ import { buildReportXml } from "./build-report-xml";
 
 const fixtures = path.resolve(import.meta.dirname, "../../../test/fixtures/dmarc");
 const fixture = (rel: string) => readFileSync(path.join(fixtures, rel));
-
-/** A zip holding one deflated entry, as Google sends reports. */
-function zipOf(name: string, data: Buffer): Buffer {
-  const deflated = deflateRawSync(data);
-  const nameBytes = Buffer.from(name);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(deflated.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(nameBytes.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(deflated.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(nameBytes.length, 28);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + nameBytes.length, 12);
-  end.writeUInt32LE(local.length + nameBytes.length + deflated.length, 16);
-  return Buffer.concat([local, nameBytes, deflated, central, nameBytes, end]);
-}
 
 /** A report whose XML is longer than what is kept of it (MAX_KEPT_XML_CHARS). */
 function largeReportXml(): string {
@@ -73,7 +48,8 @@ describe("issue 15 item 8: DMARC report files read on the report reader thread",
     const files = [
       xml,
       gzipSync(xml),
-      zipOf("google.com!example.com!1.xml", xml),
+      fixture("parsedmarc/aggregate/estadocuenta1.infonacot.gob.mx!example.com!1536853302!1536939702!2940.xml.zip"),
+      fixture("dmarc-report-converter/test.xml.zip"),
       fixture("parsedmarc/aggregate/rfc9990-example.net!example.com!1700000000!1700086399.xml"),
       Buffer.from("this is not a report"),
       Buffer.from("<feedback><record></record></feedback>"),

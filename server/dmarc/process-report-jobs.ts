@@ -21,7 +21,7 @@ const MAX_ATTEMPTS = 3;
 /** Finished jobs (their bytes already emptied) are kept this long: the per-day quotas count them. */
 const KEEP_DONE_MS = 2 * 24 * 60 * 60 * 1000;
 
-type Job = { id: string; tenantId: string; sender: string; fileName: string | null; bytes: Uint8Array; attempts: number; activityId: string | null };
+type Job = { id: string; tenantId: string; sender: string; fileName: string | null; bytes: Buffer; attempts: number; activityId: string | null };
 
 async function claimNext(db: Db, now: Date): Promise<Job | null> {
   const free = { OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] };
@@ -35,11 +35,13 @@ async function claimNext(db: Db, now: Date): Promise<Job | null> {
     if (count) {
       // Through Kysely, not Prisma: Prisma's driver adapters turn a Bytes value into an array of numbers, one
       // element per byte, in one step on the event loop (tens of milliseconds and megabytes for a large report).
-      return sqlOf(db)
+      const job = await sqlOf(db)
         .selectFrom("DmarcReportJob")
         .select(["id", "tenantId", "sender", "fileName", "bytes", "attempts", "activityId"])
         .where("id", "=", next.id)
         .executeTakeFirstOrThrow();
+      // A Buffer view of the driver's bytes, made once: reading and storing the file copy nothing more.
+      return { ...job, bytes: Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength) };
     }
     // Another process claimed it between our read and our update: look again.
   }
@@ -66,7 +68,7 @@ async function store(db: Db, job: Job, read: ReadReport, deps: JobDeps): Promise
   const once = () =>
     deps.storeReadReport(db, {
       tenantId: job.tenantId,
-      file: { bytes: Buffer.from(job.bytes), fileName: job.fileName },
+      file: { bytes: job.bytes, fileName: job.fileName },
       source: "mail",
       fallbackOrgName: job.sender || null,
       keepMalformed: true,
@@ -121,7 +123,7 @@ export async function processDmarcReportJobs(db: Db, options: { now?: () => Date
       continue;
     }
     try {
-      const read = await deps.readReportFile(Buffer.from(job.bytes));
+      const read = await deps.readReportFile(job.bytes);
       await store(db, job, read, deps);
     } catch (err) {
       await release(db, job);

@@ -24,6 +24,7 @@ import { createTenantRow, createClientRow } from "../test/support/gateway-data";
 import { tenantMailbox } from "../server/mail/addresses";
 import { runLoad, percentile, type LoadMessage, type LoadResult } from "./smtp-load";
 import { benchPostgresUrl } from "./bench-env";
+import { parsePrometheusText, sampleValue } from "../test/support/prometheus-text";
 import { measureWhileLarge } from "./large-mail-load";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -215,10 +216,10 @@ async function measure(setup: string, tag: string, host: string, port: number): 
 async function eventLoopDelay(mtaOutput: string): Promise<{ max: string; p99: string }> {
   const address = /OPSMERGE_MTA_METRICS (\S+)/.exec(mtaOutput)?.[1];
   if (!address) return { max: "?", p99: "?" };
-  const body = await (await fetch(`http://${address}/metrics`)).text();
+  const exposition = parsePrometheusText(await (await fetch(`http://${address}/metrics`)).text());
   const stat = (name: string) => {
-    const seconds = new RegExp(`^opsmerge_event_loop_delay_seconds\\{stat="${name}"\\} (\\S+)$`, "m").exec(body)?.[1];
-    return seconds === undefined ? "?" : (Number(seconds) * 1000).toFixed(1);
+    const seconds = sampleValue(exposition, "opsmerge_event_loop_delay_seconds", { stat: name });
+    return seconds === undefined ? "?" : (seconds * 1000).toFixed(1);
   };
   return { max: stat("max"), p99: stat("p99") };
 }

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { parsePrometheusText, sampleValue } from "../../test/support/prometheus-text";
 import { renderMetrics } from "./metrics";
 
 /** The value of `opsmerge_event_loop_delay_seconds{stat="…"}` in a scrape. */
 function loopDelay(body: string, stat: "max" | "p99"): number {
-  const m = new RegExp(`^opsmerge_event_loop_delay_seconds\\{stat="${stat}"\\} (\\S+)$`, "m").exec(body);
-  if (!m) throw new Error(`no ${stat} event-loop delay in:\n${body}`);
-  return Number(m[1]);
+  const seconds = sampleValue(parsePrometheusText(body), "opsmerge_event_loop_delay_seconds", { stat });
+  if (seconds === undefined) throw new Error(`no ${stat} event-loop delay in:\n${body}`);
+  return seconds;
 }
 
 const turns = (n: number) => new Promise<void>((resolve) => setTimeout(resolve, n));

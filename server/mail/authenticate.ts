@@ -42,6 +42,7 @@ import { evaluateDmarc } from "mailauth/lib/dmarc";
 import { z } from "zod";
 import type { Resolver } from "../dns/resolver.ts";
 import { aarVouches, aligned, arcSets, normDomain, rawHeaderFields, sealerTrusted } from "./auth-header-fields.ts";
+import { bufferSlices } from "./buffer-slices.ts";
 
 export type Verdict = "pass" | "fail" | "softfail" | "neutral" | "none" | "temperror" | "permerror";
 
@@ -131,7 +132,7 @@ async function runMailauth(
   raw: Buffer,
   o: { ip: string; helo: string; sender: string; mta: string; resolver: DNSResolver },
 ): Promise<MailauthResult> {
-  const dkim = await dkimVerify(raw, { resolver: o.resolver, sender: o.sender });
+  const dkim = await dkimVerify(bufferSlices(raw), { resolver: o.resolver, sender: o.sender });
   let helo = o.helo || o.ip;
   if (helo && isIP(helo)) helo = `[${helo}]`;
   const spf = await checkSpf({ ip: o.ip, helo, sender: o.sender, mta: o.mta, resolver: o.resolver });

@@ -7,10 +7,9 @@
  * to 3/4 of it), so its chunks die young. Pages of that buffer never written are never resident; when much of it stays unused it
  * is trimmed by one copy. Everything else is simpleParser's sequence (headers, text, attachments, header fields).
  */
-import { Readable } from "node:stream";
 import { MailParser, type MailParserOptions, type ParsedMail } from "mailparser";
+import { bufferSlices } from "./buffer-slices";
 
-const SLICE = 64 * 1024;
 const LARGE_PART = 256 * 1024;
 
 /** One attachment's bytes: chunks while small, one buffer sized from `bound()` once large. */
@@ -62,9 +61,6 @@ export function parseMime(input: Buffer, options: MailParserOptions): Promise<Pa
       if (err) reject(err);
       else resolve(mail!);
     };
-    function* slices() {
-      for (let at = 0; at < input.length; at += SLICE) yield input.subarray(at, at + SLICE);
-    }
     // Bytes of the message that earlier attachments' content certainly took (base64: 4 for every 3 decoded).
     let taken = 0;
     const bound = (base64: boolean) => {
@@ -118,7 +114,7 @@ export function parseMime(input: Buffer, options: MailParserOptions): Promise<Pa
       }
       settle(null, mail as unknown as ParsedMail);
     });
-    const source = Readable.from(slices(), { objectMode: false });
+    const source = bufferSlices(input);
     source.once("error", (err) => {
       parser.destroy();
       settle(err);

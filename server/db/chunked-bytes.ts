@@ -20,6 +20,14 @@ export const CHUNK_VALUES_OVER = 1024 * 1024;
 export const BYTES_CHUNK = 64 * 1024;
 /** Chunks read per statement. */
 const READ_BATCH = 8;
+/**
+ * Chunks written per turn of the event loop (1 MiB). better-sqlite3 runs a statement synchronously and Kysely's
+ * awaits resolve as microtasks, so a large message's 35 MB of chunks was one macrotask of 60-100 ms in which no
+ * other SMTP session was served (issue 15 item 8).
+ */
+const WRITE_TURN_CHUNKS = 16;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 type ChunkTable = { table: "MessageSourceChunk"; key: "messageId" } | { table: "AttachmentChunk"; key: "attachmentId" };
 
@@ -38,6 +46,7 @@ export async function writeChunks(tx: SqlConn, where: ChunkTable, id: string, by
   // message.
   const copy = !(tx instanceof Kysely);
   for (let offset = 0, seq = 0; offset < bytes.byteLength; offset += BYTES_CHUNK, seq++) {
+    if (seq > 0 && seq % WRITE_TURN_CHUNKS === 0) await nextTurn();
     const view = bytes.subarray(offset, offset + BYTES_CHUNK);
     const data = copy ? new Uint8Array(view) : view;
     const row = { seq, data };

@@ -5,6 +5,7 @@
  * keeps what it grew); one statement per chunk keeps that to a small constant. The chunks are written in the
  * caller's transaction, so a message and its source still commit or fail together.
  */
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { Kysely } from "kysely";
 import { Prisma } from "./generated/sqlite/client";
 import type { Tx } from "./client";
@@ -33,7 +34,6 @@ const CHUNKS_PER_STATEMENT = 8;
  */
 const WRITE_TURN_CHUNKS = 16;
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 type ChunkTable = { table: "MessageSourceChunk"; key: "messageId" } | { table: "AttachmentChunk"; key: "attachmentId" };
 

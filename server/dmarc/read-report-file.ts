@@ -1,7 +1,8 @@
 /**
  * R-X-1, issue 19 item 1: one report file's bytes into a report, with bounded work and without holding the event
  * loop or any database transaction: decompression runs on zlib's thread pool (unpack-report.ts), the XML is read a
- * slice at a time and only up to MAX_REPORT_RECORDS records (parse-aggregate-report.ts). Storing what was read is
+ * slice at a time and only up to MAX_REPORT_RECORDS records (parse-aggregate-report.ts), which are aggregated into
+ * the rows to store (aggregate-records.ts). Storing what was read is
  * store-report.ts's job, in a short transaction of its own. The MTA runs this on a thread of its own
  * (report-reader-thread.ts).
  */
@@ -12,6 +13,7 @@ import {
   type ReadLimits,
 } from "./parse-aggregate-report";
 import { unpackReport } from "./unpack-report";
+import { aggregateRecords, messageCountOf, type AggregatedRecord } from "./aggregate-records";
 
 /**
  * Largest report XML kept as `raw` (issue 19 item 1: bounded stored size per report). Real reports are far
@@ -25,8 +27,12 @@ export const MAX_KEPT_XML_CHARS = 2 * 1024 * 1024;
  */
 export type KeptXml = { text: string; chars: number };
 
+/** The report without its records: how many there were and the messages they stand for. */
+export type ReadReportSummary = Omit<AggregateReport, "records"> & { recordCount: number; messageCount: number };
+
 export type ReadReport =
-  | { ok: true; report: AggregateReport; xml: KeptXml }
+  /** `rows`: the records aggregated (aggregate-records.ts), all that is stored of them. */
+  | { ok: true; report: ReadReportSummary; rows: AggregatedRecord[]; xml: KeptXml }
   /** `xml` is the file's text when it was text at all (kept so a person can see what was wrong). */
   | { ok: false; reason: string; partial: ReportParseError["partial"]; xml: KeptXml | null };
 
@@ -39,10 +45,18 @@ const kept = (xml: string): KeptXml => ({
 export async function readReportFile(bytes: Buffer, limits: ReadLimits = {}): Promise<ReadReport> {
   const unpacked = await unpackReport(bytes);
   if (!unpacked.ok) return { ok: false, reason: unpacked.reason, partial: {}, xml: null };
+  let report: AggregateReport;
   try {
-    return { ok: true, report: await parseAggregateReportInChunks(unpacked.xml, limits), xml: kept(unpacked.xml) };
+    report = await parseAggregateReportInChunks(unpacked.xml, limits);
   } catch (err) {
     if (!(err instanceof ReportParseError)) throw err;
     return { ok: false, reason: err.message, partial: err.partial, xml: kept(unpacked.xml) };
   }
+  const { records, ...summary } = report;
+  return {
+    ok: true,
+    report: { ...summary, recordCount: records.length, messageCount: messageCountOf(records) },
+    rows: await aggregateRecords(records),
+    xml: kept(unpacked.xml),
+  };
 }

@@ -15,13 +15,14 @@
  *   building a 5,000-row insert held the event loop for over a second. Meanwhile the report row carries
  *   `storingBy` (its writer): not shown, not a duplicate, removed by its writer's retry after a crash.
  */
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { createHash } from "node:crypto";
 import type { Db, Tx } from "../db/client";
 import { newRowId } from "../db/raw-sql";
 import { sqlOf } from "../db/sql";
 import { TRANSACTION_OPTIONS } from "../db/transactions";
 import type { ParsedMessage } from "../mail/parse-message";
-import type { AggregateReport } from "./parse-aggregate-report";
+import type { AggregatedRecord } from "./aggregate-records";
 import { MAX_KEPT_XML_CHARS, readReportFile, type ReadReport } from "./read-report-file";
 
 export type ReportFile = { bytes: Buffer; fileName: string | null };
@@ -97,43 +98,8 @@ function mb(chars: number): string {
   return `${(chars / 1024 / 1024).toFixed(1)} MB`;
 }
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export type RecordRow = {
-  reportId: string;
-  sourceIp: string;
-  count: number;
-  disposition: string | null;
-  dkim: string;
-  spf: string;
-  dkimAligned: boolean;
-  spfAligned: boolean;
-  headerFrom: string | null;
-  envelopeFrom: string | null;
-  authJson: string;
-};
-
-/**
- * Records that say the same thing (same source, verdicts, identifiers and auth results) stored as one row with
- * their counts added: the overview needs no more, and a report that repeats one row thousands of times costs one.
- * In slices, the event loop free between them (5,000 records' JSON is tens of milliseconds on a busy machine).
- */
-async function aggregateRecords(records: AggregateReport["records"]): Promise<Omit<RecordRow, "reportId">[]> {
-  const rows = new Map<string, Omit<RecordRow, "reportId">>();
-  for (let i = 0; i < records.length; i++) {
-    if (i > 0 && i % 1000 === 0) await nextTurn();
-    const r = records[i]!;
-    const authJson = JSON.stringify({ ...r.authResults, reasons: r.reasons, envelopeTo: r.envelopeTo });
-    const key = JSON.stringify([r.sourceIp, r.disposition, r.dkim, r.spf, r.dkimAligned, r.spfAligned, r.headerFrom, r.envelopeFrom, authJson]);
-    const row = rows.get(key);
-    if (row) row.count = Math.min(row.count + r.count, 2_000_000_000);
-    else {
-      const { sourceIp, count, disposition, dkim, spf, dkimAligned, spfAligned, headerFrom, envelopeFrom } = r;
-      rows.set(key, { sourceIp, count, disposition, dkim, spf, dkimAligned, spfAligned, headerFrom, envelopeFrom, authJson });
-    }
-  }
-  return [...rows.values()];
-}
+export type RecordRow = { reportId: string } & AggregatedRecord;
 
 /**
  * The report stored under this tenant, reporter and id, if any. What this owner left unfinished (a crash, then
@@ -192,11 +158,11 @@ async function storeWith(run: Run, params: StoreReportParams, read: ReadReport, 
   const report = read.report;
   const key = { tenantId, orgName: report.orgName, reportId: report.reportId };
   const duplicate = (id: string): StoreReportOutcome => ({ status: "duplicate", id, orgName: report.orgName, reportId: report.reportId, domain: report.policy.domain });
-  const messageCount = Math.min(report.records.reduce((sum, r) => sum + r.count, 0), 2_000_000_000);
+  const messageCount = report.messageCount;
   const problems = [...report.problems];
   const keepXml = read.xml.chars <= MAX_KEPT_XML_CHARS;
   if (!keepXml) problems.unshift(`The report's XML (${mb(read.xml.chars)}) is larger than ${mb(MAX_KEPT_XML_CHARS)} and is not kept.`);
-  const rows = await aggregateRecords(report.records);
+  const rows = read.rows;
 
   // 1. The report row, marked unfinished (or the duplicate found, which is final at once).
   const begun = await run<{ done: StoreReportOutcome } | { id: string }>(async (tx) => {
@@ -212,7 +178,7 @@ async function storeWith(run: Run, params: StoreReportParams, read: ReadReport, 
         policyJson: JSON.stringify({ ...report.policy, version: report.version, generator: report.generator, extraContactInfo: report.extraContactInfo, errors: report.errors }),
         raw: keepXml ? read.xml.text : "",
         problemsJson: problems.length ? JSON.stringify(problems.slice(0, 200)) : null,
-        recordCount: report.records.length,
+        recordCount: report.recordCount,
         messageCount,
         source: params.source,
         fileName,
@@ -232,7 +198,7 @@ async function storeWith(run: Run, params: StoreReportParams, read: ReadReport, 
       await writeRows(rows.slice(i, i + RECORD_BATCH).map((row) => ({ reportId: id, ...row })));
     }
     // 3. Complete: shown from now on, and the caller's outcome (the job closed) in the same transaction.
-    const stored: StoreReportOutcome = { status: "stored", id, ...key, domain: report.policy.domain, recordCount: report.records.length, messageCount, truncated: report.truncated };
+    const stored: StoreReportOutcome = { status: "stored", id, ...key, domain: report.policy.domain, recordCount: report.recordCount, messageCount, truncated: report.truncated };
     return await run(async (tx) => {
       await tx.dmarcReport.update({ where: { id }, data: { storingBy: null } });
       return settle(tx, stored);

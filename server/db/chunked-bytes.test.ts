@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testProviders, type TestDatabase } from "../../test/support/database";
+import { countTurns } from "../../test/support/event-loop-turns";
 import { createTenantRow } from "../../test/support/gateway-data";
 import { BYTES_CHUNK, isChunked, readChunks, SOURCE_CHUNKS, writeChunks } from "./chunked-bytes";
 import { sqlTransaction } from "./sql";
@@ -47,21 +48,15 @@ describe.each(testProviders())("chunked bytes on %s", (provider) => {
     const messageId = await newSource();
     const bytes = randomBytes(5 * 1024 * 1024 + 123);
     expect(isChunked(bytes)).toBe(true);
-    let turns = 0;
-    let counting = true;
-    const tick = () => {
-      if (!counting) return;
-      turns++;
-      setImmediate(tick);
-    };
-    // Only the writes are counted: the ticker starts inside the transaction, once it holds the connection.
+    // Only the writes are counted: the counter starts inside the transaction, once it holds the connection.
+    let counter: ReturnType<typeof countTurns> | undefined;
     await sqlTransaction(t.db, async (trx) => {
-      setImmediate(tick);
+      counter = countTurns();
       await writeChunks(trx, SOURCE_CHUNKS, messageId, bytes);
-      counting = false;
+      counter.stop();
     });
     const chunks = Math.ceil(bytes.length / BYTES_CHUNK);
-    expect(turns).toBeGreaterThanOrEqual(Math.floor(chunks / 16));
+    expect(counter?.turns).toBeGreaterThanOrEqual(Math.floor(chunks / 16));
     const back = await readChunks(t.db, SOURCE_CHUNKS, messageId);
     expect(back.equals(bytes)).toBe(true);
   });

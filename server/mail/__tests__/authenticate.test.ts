@@ -9,6 +9,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { dkimSign } from "mailauth/lib/dkim/sign";
 import { sealMessage } from "mailauth/lib/arc";
 import { startDnsServer, splitTxt, type TestDnsServer } from "../../../test/support/dns-server.ts";
+import { countTurns } from "../../../test/support/event-loop-turns.ts";
 import { createResolver, type Resolver } from "../../dns/resolver.ts";
 import { authenticateMessage, isSenderAuthenticated } from "../authenticate.ts";
 import { SLICE_BYTES } from "../buffer-slices.ts";
@@ -191,20 +192,12 @@ describe("issue 15 item 8: a large message does not hold the event loop while DK
     // Turns of the event loop until DKIM asks for its key, which it does once the whole body is hashed.
     const keyQueries = () => dns.queries.filter((q) => q.name === "sel1._domainkey.sender.example").length;
     const before = keyQueries();
-    let turns = 0;
-    let counting = true;
-    const tick = () => {
-      if (keyQueries() > before) counting = false;
-      if (!counting) return;
-      turns++;
-      setImmediate(tick);
-    };
-    setImmediate(tick);
+    const counter = countTurns(() => keyQueries() > before);
     const r = await auth(raw, SENDER_IP, "jane@sender.example");
-    counting = false;
+    counter.stop();
     expect(r).toMatchObject({ dkim: "pass", dmarc: "pass" });
     // One slice per turn: the message is some 96 slices. Written whole, it was read in one or two turns.
-    expect(turns).toBeGreaterThanOrEqual(Math.floor(raw.length / SLICE_BYTES) - 2);
+    expect(counter.turns).toBeGreaterThanOrEqual(Math.floor(raw.length / SLICE_BYTES) - 2);
   });
 });
 

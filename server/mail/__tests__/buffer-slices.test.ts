@@ -1,20 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { countTurns } from "../../../test/support/event-loop-turns";
 import { bufferSlices } from "../buffer-slices";
 
 /** Reads the stream, noting between its chunks how many turns of the event loop a ticker saw. */
 async function read(stream: NodeJS.ReadableStream) {
-  let turns = 0;
-  let running = true;
-  const tick = () => {
-    if (!running) return;
-    turns++;
-    setImmediate(tick);
-  };
-  setImmediate(tick);
+  const counter = countTurns();
   const chunks: { chunk: Buffer; turnsBefore: number }[] = [];
-  for await (const chunk of stream) chunks.push({ chunk: chunk as Buffer, turnsBefore: turns });
-  running = false;
+  for await (const chunk of stream) chunks.push({ chunk: chunk as Buffer, turnsBefore: counter.turns });
+  counter.stop();
   return chunks;
 }
 

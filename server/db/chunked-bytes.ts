@@ -34,7 +34,6 @@ const CHUNKS_PER_STATEMENT = 8;
  */
 const WRITE_TURN_CHUNKS = 16;
 
-
 type ChunkTable = { table: "MessageSourceChunk"; key: "messageId" } | { table: "AttachmentChunk"; key: "attachmentId" };
 
 export const SOURCE_CHUNKS: ChunkTable = { table: "MessageSourceChunk", key: "messageId" };

@@ -2,9 +2,8 @@
  * R-X-1, issue 19 item 1: one report file's bytes into a report, with bounded work and without holding the event
  * loop or any database transaction: decompression runs on zlib's thread pool (unpack-report.ts), the XML is read a
  * slice at a time and only up to MAX_REPORT_RECORDS records (parse-aggregate-report.ts), which are aggregated into
- * the rows to store (aggregate-records.ts). Storing what was read is
- * store-report.ts's job, in a short transaction of its own. The MTA runs this on a thread of its own
- * (report-reader-thread.ts).
+ * the rows to store (aggregate-records.ts). Storing what was read is store-report.ts's job, in a short transaction
+ * of its own. The MTA runs this on a thread of its own (report-reader-thread.ts).
  */
 import {
   parseAggregateReportInChunks,

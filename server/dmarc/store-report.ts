@@ -98,7 +98,6 @@ function mb(chars: number): string {
   return `${(chars / 1024 / 1024).toFixed(1)} MB`;
 }
 
-
 export type RecordRow = { reportId: string } & AggregatedRecord;
 
 /**

@@ -5,7 +5,7 @@
  * so that only the rows cross to the thread that stores them.
  */
 import { setImmediate as nextTurn } from "node:timers/promises";
-import type { AggregateRecord } from "./parse-aggregate-report";
+import { MAX_COUNT, type AggregateRecord } from "./parse-aggregate-report";
 
 export type AggregatedRecord = {
   sourceIp: string;
@@ -19,9 +19,6 @@ export type AggregatedRecord = {
   envelopeFrom: string | null;
   authJson: string;
 };
-
-/** Counts are capped where the database's integer column ends. */
-export const MAX_COUNT = 2_000_000_000;
 
 /** In slices, the event loop free between them (5,000 records' JSON is tens of milliseconds on a busy machine). */
 export async function aggregateRecords(records: AggregateRecord[]): Promise<AggregatedRecord[]> {

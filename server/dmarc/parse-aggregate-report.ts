@@ -86,6 +86,8 @@ type El = { name: string; text: string; children: El[] };
  * there, so a 150,000-record file costs what a 5,000-record one does.
  */
 export const MAX_REPORT_RECORDS = 5_000;
+/** The largest message count kept, per record and per sum of records: where the database's integer column ends. */
+export const MAX_COUNT = 2_000_000_000;
 /**
  * XML fed to the parser at a time by the chunked reader. 128 KB slices held the event loop about 100 ms each on the
  * loaded test machine (the report bomb); a quarter of that keeps a small mail's turns short.
@@ -247,7 +249,7 @@ function readRecord(record: El, index: number, domain: string, policy: Published
   const countText = text(row, "count", 20);
   const sourceIp = ip && isIP(ip) ? ip.toLowerCase() : null;
   const count = countText && /^\d+$/.test(countText) ? Number(countText) : null;
-  if (!sourceIp || count === null || !Number.isSafeInteger(count) || count > 2_000_000_000) {
+  if (!sourceIp || count === null || !Number.isSafeInteger(count) || count > MAX_COUNT) {
     problems.push(`record ${index + 1} skipped: ${!sourceIp ? `source_ip ${JSON.stringify(ip ?? "")} is not an IP address` : `count ${JSON.stringify(countText ?? "")} is not a number`}`);
     return null;
   }

@@ -52,13 +52,17 @@ export async function writeChunks(tx: SqlConn, where: ChunkTable, id: string, by
   const copy = !(tx instanceof Kysely);
   // Prisma's engine copies what it binds many times over: through it, one chunk per statement as before.
   const perStatement = copy ? 1 : CHUNKS_PER_STATEMENT;
-  for (let offset = 0, seq = 0; offset < bytes.byteLength; ) {
-    if (seq > 0 && seq % WRITE_TURN_CHUNKS === 0) await nextTurn();
+  for (let offset = 0, seq = 0, sinceTurn = 0; offset < bytes.byteLength; ) {
+    if (sinceTurn >= WRITE_TURN_CHUNKS) {
+      await nextTurn();
+      sinceTurn = 0;
+    }
     const rows: { seq: number; data: Uint8Array }[] = [];
     for (; rows.length < perStatement && offset < bytes.byteLength; offset += BYTES_CHUNK, seq++) {
       const view = bytes.subarray(offset, offset + BYTES_CHUNK);
       rows.push({ seq, data: copy ? new Uint8Array(view) : view });
     }
+    sinceTurn += rows.length;
     if (where.table === "MessageSourceChunk") await db.insertInto("MessageSourceChunk").values(rows.map((r) => ({ messageId: id, ...r }))).execute();
     else await db.insertInto("AttachmentChunk").values(rows.map((r) => ({ attachmentId: id, ...r }))).execute();
   }

@@ -11,7 +11,7 @@ import { rspamdStat } from "../../server/spam/rspamd";
 import { readScanVerdict } from "../../server/spam/scan-verdict";
 import { blockQuarantined, releaseQuarantined } from "../../server/spam-queue/spam-queue-actions";
 import { getAttachmentFile } from "../../server/tickets/message-files";
-import { createTestDatabase, testProviders, type TestDatabase } from "../support/database";
+import { createTestDatabase, testProviders, WEB_PROCESS_DB_OPTIONS, type TestDatabase } from "../support/database";
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { createTenantRow } from "../support/gateway-data";
 import { deadPort, sendMail, startMta, TEST_APP_SECRET, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
@@ -63,7 +63,7 @@ describe.each(testProviders())("spam and malware filtering on %s", (provider) =>
   }
 
   beforeAll(async () => {
-    database = await createTestDatabase(provider);
+    database = await createTestDatabase(provider, WEB_PROCESS_DB_OPTIONS);
     mta = await startMta({
       databaseUrl: database.url,
       dnsServers: dns.address,

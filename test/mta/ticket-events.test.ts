@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tenantMailbox } from "../../server/mail/addresses";
 import { getTicket } from "../../server/tickets/get-ticket";
 import { setTicketStatus } from "../../server/tickets/update-ticket";
-import { createTestDatabase, testProviders, type TestDatabase } from "../support/database";
+import { createTestDatabase, testProviders, WEB_PROCESS_DB_OPTIONS, type TestDatabase } from "../support/database";
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { createClientRow, createTenantRow } from "../support/gateway-data";
 import { sendMail, startMta, TEST_APP_SECRET, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
@@ -25,7 +25,7 @@ describe.each(testProviders())("ticket audit trail over SMTP on %s", (provider) 
   }
 
   beforeAll(async () => {
-    database = await createTestDatabase(provider);
+    database = await createTestDatabase(provider, WEB_PROCESS_DB_OPTIONS);
     dns = await startDnsServer({});
     tenantId = (await createTenantRow(database.db, "acme", { autoAckEnabled: false })).id;
     await createClientRow(database.db, tenantId, { name: "Contoso", primaryDomain: "contoso.example" });

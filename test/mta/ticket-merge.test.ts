@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { replyAddress, tenantMailbox } from "../../server/mail/addresses";
 import { mergeTickets } from "../../server/tickets/merge-tickets";
-import { createTestDatabase, testProviders, type TestDatabase } from "../support/database";
+import { createTestDatabase, testProviders, WEB_PROCESS_DB_OPTIONS, type TestDatabase } from "../support/database";
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { createClientRow, createTenantRow } from "../support/gateway-data";
 import { sendMail, startMta, TEST_APP_SECRET, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
@@ -33,7 +33,7 @@ describe.each(testProviders())("ticket merge over SMTP on %s", (provider) => {
   }
 
   beforeAll(async () => {
-    database = await createTestDatabase(provider);
+    database = await createTestDatabase(provider, WEB_PROCESS_DB_OPTIONS);
     // Senders authenticate (SPF pass, no DMARC record), so new tickets are acknowledged (R-IN-9).
     dns = await startDnsServer({ "contoso.example": [{ type: "TXT" as const, data: "v=spf1 ip4:127.0.0.1 -all" }] });
     tenantId = (await createTenantRow(database.db, "acme")).id;

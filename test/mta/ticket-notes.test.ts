@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addTicketNote } from "../../server/tickets/add-ticket-note";
 import { getTicket } from "../../server/tickets/get-ticket";
 import { replyToTicket } from "../../server/tickets/reply-to-ticket";
-import { createTestDatabase, testProviders, type TestDatabase } from "../support/database";
+import { createTestDatabase, testProviders, WEB_PROCESS_DB_OPTIONS, type TestDatabase } from "../support/database";
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { startMta, TEST_APP_SECRET, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
 import { seedSendingTenant, waitUntil, type SendingTenant } from "../support/outbound-data";
@@ -23,7 +23,7 @@ describe.each(testProviders())("internal notes on %s", (provider) => {
   const mail = { secret: TEST_APP_SECRET, inboundDomain: TEST_INBOUND_DOMAIN };
 
   beforeAll(async () => {
-    [database, dns, receiver] = await Promise.all([createTestDatabase(provider), startDnsServer(), startSmtpReceiver()]);
+    [database, dns, receiver] = await Promise.all([createTestDatabase(provider, WEB_PROCESS_DB_OPTIONS), startDnsServer(), startSmtpReceiver()]);
     acme = await seedSendingTenant(database.db, dns, {
       slug: "acme",
       domain: "acme-msp.example",

@@ -27,6 +27,14 @@ export function testProviders(): Provider[] {
   return process.env.TEST_POSTGRES_URL ? ["sqlite", "postgresql"] : ["sqlite"];
 }
 
+/**
+ * The web process's options (server/web/runtime.ts). A test that acts as a technician beside a running MTA opens
+ * its client with these: its transactions read, then write, while the MTA commits to the same SQLite file, and
+ * without `BEGIN IMMEDIATE` such a transaction fails at once with "database is locked" when the MTA committed in
+ * between (server/db/client.ts, shareConnection).
+ */
+export const WEB_PROCESS_DB_OPTIONS: DbOptions = { beginImmediate: true };
+
 /** `options` open the client as a process of the product does (e.g. the MTA's MTA_DB_OPTIONS); the default is plain. */
 export async function createTestDatabase(provider: Provider, options: DbOptions = {}): Promise<TestDatabase> {
   if (provider === "sqlite") {

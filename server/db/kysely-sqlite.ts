@@ -149,6 +149,9 @@ class SqliteTurnDriver implements Driver {
     return this.#end(connection as Connection, "ROLLBACK");
   }
   #end(c: Connection, sql: string): Promise<void> {
+    // Kysely rolls back after a failed COMMIT, which ended the transaction already and gave up its turn: another
+    // caller's transaction may hold the connection by now.
+    if (!c.release) return Promise.resolve();
     try {
       c.run(sql);
     } catch (err) {

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newRowId } from "./raw-sql";
 import { sqlOf, sqlTransaction } from "./sql";
+import { deferChunkParents } from "./chunked-bytes";
 import { isUniqueViolation } from "../clients/prisma-errors";
 import { createTestDatabase, testProviders, type TestDatabase } from "../../test/support/database";
 import { createTenantRow } from "../../test/support/gateway-data";
@@ -165,5 +166,33 @@ describe.each(testProviders())("typed statements on %s", (provider) => {
     expect(await database.db.contact.count({ where: { email: { startsWith: "turn-" }, name: { not: null } } })).toBe(
       10,
     );
+  });
+
+  it("R-IN-2: a COMMIT that fails (a deferred foreign key) rejects with its own error; the transactions waiting their turn commit", async () => {
+    const at = new Date();
+    const failing = sqlTransaction(database.db, async (trx) => {
+      await deferChunkParents(trx);
+      await trx
+        .insertInto("MessageSourceChunk")
+        .values({ messageId: newRowId(), seq: 0, data: new Uint8Array(1) })
+        .execute();
+    });
+    const waiting = Array.from({ length: 3 }, (_, i) =>
+      sqlTransaction(database.db, (trx) =>
+        trx
+          .insertInto("Contact")
+          .values({
+            id: newRowId(),
+            tenantId,
+            email: `after-failed-commit-${i}@example.com`,
+            createdAt: at,
+            updatedAt: at,
+          })
+          .execute(),
+      ),
+    );
+    await expect(failing).rejects.toThrow(/foreign key/i);
+    await Promise.all(waiting);
+    expect(await database.db.contact.count({ where: { email: { startsWith: "after-failed-commit-" } } })).toBe(3);
   });
 });

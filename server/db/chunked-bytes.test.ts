@@ -9,7 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testProviders, type TestDatabase } from "../../test/support/database";
 import { countTurns } from "../../test/support/event-loop-turns";
 import { createTenantRow } from "../../test/support/gateway-data";
-import { BYTES_CHUNK, isChunked, readChunks, SOURCE_CHUNKS, writeChunks } from "./chunked-bytes";
+import { newRowId } from "./raw-sql";
+import {
+  BYTES_CHUNK,
+  deferChunkParents,
+  deleteChunks,
+  isChunked,
+  readChunks,
+  SOURCE_CHUNKS,
+  writeChunks,
+} from "./chunked-bytes";
 import { sqlTransaction } from "./sql";
 
 describe.each(testProviders())("chunked bytes on %s", (provider) => {
@@ -67,4 +76,70 @@ describe.each(testProviders())("chunked bytes on %s", (provider) => {
     await t.db.$transaction((tx) => writeChunks(tx, SOURCE_CHUNKS, messageId, bytes));
     expect((await readChunks(t.db, SOURCE_CHUNKS, messageId)).equals(bytes)).toBe(true);
   });
+
+  it("issue 15: with deferChunkParents, chunks are written before their row and the commit checks that it came", async () => {
+    const bytes = randomBytes(BYTES_CHUNK * 3 + 7);
+    // Written first, the row after: one transaction, committed.
+    const messageId = await sqlTransaction(t.db, async (trx) => {
+      await deferChunkParents(trx);
+      const id = await newSourceIn(trx);
+      await writeChunks(trx, SOURCE_CHUNKS, id.ahead, bytes);
+      await trx
+        .insertInto("MessageSource")
+        .values({ messageId: id.ahead, raw: new Uint8Array(0) })
+        .execute();
+      return id.ahead;
+    });
+    expect((await readChunks(t.db, SOURCE_CHUNKS, messageId)).equals(bytes)).toBe(true);
+
+    // No row came: the commit fails and nothing is kept.
+    const orphan = newRowId();
+    await expect(
+      sqlTransaction(t.db, async (trx) => {
+        await deferChunkParents(trx);
+        await writeChunks(trx, SOURCE_CHUNKS, orphan, bytes);
+      }),
+    ).rejects.toThrow(/foreign key/i);
+    expect((await readChunks(t.db, SOURCE_CHUNKS, orphan)).length).toBe(0);
+
+    // No row came, and its chunks were deleted: the commit succeeds.
+    await sqlTransaction(t.db, async (trx) => {
+      await deferChunkParents(trx);
+      await writeChunks(trx, SOURCE_CHUNKS, orphan, bytes);
+      await deleteChunks(trx, SOURCE_CHUNKS, orphan);
+    });
+    expect((await readChunks(t.db, SOURCE_CHUNKS, orphan)).length).toBe(0);
+  });
+
+  it("issue 15: without deferChunkParents a chunk before its row still fails at once", async () => {
+    await expect(
+      sqlTransaction(t.db, (trx) => writeChunks(trx, SOURCE_CHUNKS, newRowId(), randomBytes(10))),
+    ).rejects.toThrow(/foreign key/i);
+  });
+
+  /** A message row (with its ticket) in `trx`, no source row yet: `ahead` is its id, for chunks written first. */
+  async function newSourceIn(trx: Parameters<Parameters<typeof sqlTransaction>[1]>[0]): Promise<{ ahead: string }> {
+    n += 1;
+    const ticketId = newRowId();
+    const now = new Date();
+    await trx
+      .insertInto("Ticket")
+      .values({ id: ticketId, tenantId, number: n, subject: "Backup report", createdAt: now, updatedAt: now })
+      .execute();
+    const id = newRowId();
+    await trx
+      .insertInto("Message")
+      .values({
+        id,
+        tenantId,
+        ticketId,
+        direction: "INBOUND",
+        messageIdHeader: `ahead-${n}@client.example`,
+        fromAddress: "backup@client.example",
+        subject: "Backup report",
+        createdAt: now,
+      })
+      .execute();
+    return { ahead: id };
+  }
 });

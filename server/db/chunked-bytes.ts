@@ -4,9 +4,12 @@
  * over on its way to the driver (a 20 MB value raised the MTA's resident memory by about 350 MB, and the engine
  * keeps what it grew); one statement per chunk keeps that to a small constant. The chunks are written in the
  * caller's transaction, so a message and its source still commit or fail together.
+ *
+ * A message's chunks may be written before their parent rows, in the same transaction (deferChunkParents): the
+ * inbound transaction writes them before it takes the tenant lock, so the lock is not held while they are written.
  */
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { Kysely } from "kysely";
+import { Kysely, sql, SqliteAdapter } from "kysely";
 import { Prisma } from "./generated/sqlite/client";
 import type { Tx } from "./client";
 import { sqlOf, type SqlConn } from "./sql";
@@ -66,6 +69,25 @@ export async function writeChunks(tx: SqlConn, where: ChunkTable, id: string, by
     if (where.table === "MessageSourceChunk") await db.insertInto("MessageSourceChunk").values(rows.map((r) => ({ messageId: id, ...r }))).execute();
     else await db.insertInto("AttachmentChunk").values(rows.map((r) => ({ attachmentId: id, ...r }))).execute();
   }
+}
+
+/**
+ * Lets this transaction write chunks before the row they belong to (MessageSource, Attachment): the check that
+ * the parent exists waits for the commit, which fails if it still does not. SQLite defers every foreign key of
+ * this transaction; on PostgreSQL only the two chunk keys, made DEFERRABLE for this (migration
+ * 20261208000000_chunk_parents_deferrable). Both settings end with the transaction.
+ */
+export async function deferChunkParents(tx: SqlConn): Promise<void> {
+  const db = sqlOf(tx);
+  if (db.getExecutor().adapter instanceof SqliteAdapter) await sql`PRAGMA defer_foreign_keys = ON`.execute(db);
+  else await sql`SET CONSTRAINTS "MessageSourceChunk_messageId_fkey", "AttachmentChunk_attachmentId_fkey" DEFERRED`.execute(db);
+}
+
+/** Deletes the chunks of `id`: chunks written ahead for a row that was not written after all. */
+export async function deleteChunks(tx: SqlConn, where: ChunkTable, id: string): Promise<void> {
+  const db = sqlOf(tx);
+  if (where.table === "MessageSourceChunk") await db.deleteFrom("MessageSourceChunk").where("messageId", "=", id).execute();
+  else await db.deleteFrom("AttachmentChunk").where("attachmentId", "=", id).execute();
 }
 
 /** The chunks of `id` joined again; an empty buffer when there are none. */

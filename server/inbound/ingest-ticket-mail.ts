@@ -23,7 +23,7 @@ import { fileTicket, type FilingTarget } from "./file-ticket";
 import { elapsedMs, inboundActivity, ingestNow, type InboundOutcome, type ReceivedMessage } from "./received-message";
 import type { RecipientTarget } from "./recipients";
 import { normaliseSenderAddress } from "../mail/addresses";
-import { storeInboundMessage } from "./store-inbound-message";
+import { discardLargeValues, storeInboundMessage, writeLargeValues, type LargeValues } from "./store-inbound-message";
 import { describeScan } from "../spam/scan-verdict";
 import { readTenantContext } from "./tenant-context";
 import { findThread } from "./threading";
@@ -109,7 +109,13 @@ export async function ingestTicketMail(
   };
   try {
     // Kysely on the driver (server/db/sql.ts): the per-message transaction is the MTA's hottest code.
-    return await sqlTransaction(db, (tx) => ingestIn(tx, mail));
+    return await sqlTransaction(db, async (tx) => {
+      // A large message's chunks before the tenant lock, so the lock is not held while they are written.
+      const values = await writeLargeValues(tx, m);
+      const outcome = await ingestIn(tx, mail, values);
+      if (outcome?.messageId !== values.messageId) await discardLargeValues(tx, values);
+      return outcome;
+    });
   } catch (err) {
     // A duplicate is caught by the unique dedupeKey when its message row is inserted (the first attempt rolls
     // back whole), which saves a look-up on every message for what is rare: a sender retrying after a lost 250.
@@ -154,7 +160,7 @@ async function drop(tx: Sql, c: TicketMail, reason: string, extra: Partial<Activ
   return outcomeOf(c, "DROPPED", reason);
 }
 
-async function ingestIn(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> {
+async function ingestIn(tx: Sql, c: TicketMail, values: LargeValues): Promise<InboundOutcome | null> {
   const { m, tenantId } = c;
   const { parsed, auth, deps } = m;
   const tenant = await lockTenant(tx, tenantId);
@@ -235,7 +241,7 @@ async function ingestIn(tx: Sql, c: TicketMail): Promise<InboundOutcome | null> 
     route: context.route,
     ticketSeq: tenant.ticketSeq,
   });
-  const messageId = await storeInboundMessage(tx, m, {
+  const messageId = await storeInboundMessage(tx, m, values, {
     tenantId,
     ticketId: ticket.id,
     sender: c.sender,

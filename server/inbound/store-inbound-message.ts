@@ -3,7 +3,14 @@
  * attachments. `dedupeKey` is unique: a second arrival of the same message to the same recipients fails here,
  * and the whole transaction with it (R-IN-10).
  */
-import { ATTACHMENT_CHUNKS, isChunked, SOURCE_CHUNKS, writeChunks } from "../db/chunked-bytes";
+import {
+  ATTACHMENT_CHUNKS,
+  deferChunkParents,
+  deleteChunks,
+  isChunked,
+  SOURCE_CHUNKS,
+  writeChunks,
+} from "../db/chunked-bytes";
 import { newRowId } from "../db/raw-sql";
 import { columnsOf, preparedQuery } from "../db/prepared";
 import { sqlOf, type SqlConn } from "../db/sql";
@@ -86,15 +93,47 @@ const insertAttachment = preparedQuery((db, p: Row<DB["Attachment"], (typeof ATT
   db.insertInto("Attachment").values(columnsOf(p, ATTACHMENT_COLUMNS)),
 );
 
-/** Stores the message on `ticketId`; resolves with the new message's id. */
+/** The ids the message's rows will have, and whether chunks were written for them ahead of the rows. */
+export type LargeValues = { messageId: string; attachmentIds: string[]; chunked: boolean };
+
+/**
+ * Writes the message's large values (its raw source, its attachments over CHUNK_VALUES_OVER) as chunks, first in
+ * the inbound transaction, before the tenant lock: a 20 MB message is some 35 MB of chunks, and while the lock
+ * is held the tenant's other mail waits (issue 15). storeInboundMessage then writes the rows they belong to, or,
+ * when the mail is not stored after all (dropped, a duplicate), discardLargeValues deletes them; a chunk with no
+ * row fails the commit. A message with no large value writes nothing here.
+ */
+export async function writeLargeValues(conn: SqlConn, m: ReceivedMessage): Promise<LargeValues> {
+  const values = { messageId: newRowId(), attachmentIds: m.parsed.attachments.map(() => newRowId()), chunked: false };
+  const rawChunked = isChunked(m.input.raw);
+  if (!rawChunked && !m.parsed.attachments.some((f) => isChunked(f.content))) return values;
+  const tx = sqlOf(conn);
+  await deferChunkParents(tx);
+  if (rawChunked) await writeChunks(tx, SOURCE_CHUNKS, values.messageId, m.input.raw);
+  for (const [i, f] of m.parsed.attachments.entries()) {
+    if (isChunked(f.content)) await writeChunks(tx, ATTACHMENT_CHUNKS, values.attachmentIds[i]!, f.content);
+  }
+  return { ...values, chunked: true };
+}
+
+/** Deletes what writeLargeValues wrote, for a message that was not stored. */
+export async function discardLargeValues(conn: SqlConn, values: LargeValues): Promise<void> {
+  if (!values.chunked) return;
+  const tx = sqlOf(conn);
+  await deleteChunks(tx, SOURCE_CHUNKS, values.messageId);
+  for (const id of values.attachmentIds) await deleteChunks(tx, ATTACHMENT_CHUNKS, id);
+}
+
+/** Stores the message on `ticketId`, its large values written by writeLargeValues; resolves with its id. */
 export async function storeInboundMessage(
   conn: SqlConn,
   m: ReceivedMessage,
+  values: LargeValues,
   a: { tenantId: string; ticketId: string; sender: string | null; mailClass: MailClass; dedupeKey: string; now: Date },
 ): Promise<string> {
   const { parsed, input, auth } = m;
   const { tenantId } = a;
-  const messageId = newRowId();
+  const { messageId } = values;
   const tx = sqlOf(conn);
   await insertMessage.defer(tx, {
     id: messageId,
@@ -128,12 +167,10 @@ export async function storeInboundMessage(
     textFromHtml: parsed.textFromHtml,
     createdAt: a.now,
   });
-  // Large values go in chunks, one statement each (server/db/chunked-bytes.ts): bounded memory per message.
-  const rawChunked = isChunked(input.raw);
-  await insertSource.defer(tx, { messageId, raw: rawChunked ? new Uint8Array(0) : input.raw });
-  if (rawChunked) await writeChunks(tx, SOURCE_CHUNKS, messageId, input.raw);
-  for (const f of parsed.attachments) {
-    const id = newRowId();
+  // Large values are in chunks already (writeLargeValues): their rows keep an empty value.
+  await insertSource.defer(tx, { messageId, raw: isChunked(input.raw) ? new Uint8Array(0) : input.raw });
+  for (const [i, f] of parsed.attachments.entries()) {
+    const id = values.attachmentIds[i]!;
     const chunked = isChunked(f.content);
     await insertAttachment.defer(tx, {
       id,
@@ -148,7 +185,6 @@ export async function storeInboundMessage(
       content: chunked ? new Uint8Array(0) : f.content,
       createdAt: a.now,
     });
-    if (chunked) await writeChunks(tx, ATTACHMENT_CHUNKS, id, f.content);
   }
   return messageId;
 }

@@ -1,9 +1,9 @@
 /**
  * The tenant lock: ingestion of a tenant's mail and the actions that must see ingestion's committed state (the
- * Unattributed queue's attribute and block actions) are serialised by a write on the tenant's row, taken as
- * the transaction's first statement. Ticket numbers, the duplicate check and the per-sender acknowledgement
- * limit then stay exact with several MTA processes: on PostgreSQL a row lock, on SQLite the write lock (waited
- * for by the busy timeout).
+ * Unattributed queue's attribute and block actions) are serialised by a write on the tenant's row, taken
+ * before the transaction reads anything (a large message's chunks, which read nothing, are written before it).
+ * Ticket numbers, the duplicate check and the per-sender acknowledgement limit then stay exact with several MTA
+ * processes: on PostgreSQL a row lock, on SQLite the write lock (waited for by the busy timeout).
  */
 import { preparedQuery } from "../db/prepared";
 import { sqlOf, type SqlConn } from "../db/sql";
@@ -42,7 +42,7 @@ const lockStatement = preparedQuery((db, p: { tenantId: string }) =>
     ]),
 );
 
-/** Takes the tenant's lock (must be the transaction's first statement). Null when the tenant no longer exists. */
+/** Takes the tenant's lock (before the transaction's first read). Null when the tenant no longer exists. */
 export async function lockTenant(tx: SqlConn, tenantId: string): Promise<LockedTenant | null> {
   const row = await lockStatement.first(sqlOf(tx), { tenantId });
   if (!row) return null;

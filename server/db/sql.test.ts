@@ -4,6 +4,7 @@
  * (R-IN-10's duplicate check relies on it); Kysely over a Prisma transaction commits and rolls back with it; and
  * a Kysely transaction and a Prisma one on the same SQLite connection take turns instead of nesting.
  */
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newRowId } from "./raw-sql";
 import { sqlOf, sqlTransaction } from "./sql";
@@ -171,7 +172,8 @@ describe.each(testProviders())("typed statements on %s", (provider) => {
   it("R-IN-2: a COMMIT that fails (a deferred foreign key) rejects with its own error; the transactions waiting their turn commit", async () => {
     const at = new Date();
     const failing = sqlTransaction(database.db, async (trx) => {
-      await deferChunkParents(trx);
+      if (provider === "sqlite") await sql`PRAGMA defer_foreign_keys = ON`.execute(trx);
+      else await deferChunkParents(trx);
       await trx
         .insertInto("MessageSourceChunk")
         .values({ messageId: newRowId(), seq: 0, data: new Uint8Array(1) })

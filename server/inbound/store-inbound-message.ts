@@ -10,10 +10,11 @@ import {
   isChunked,
   SOURCE_CHUNKS,
   writeChunks,
+  writesChunksAhead,
 } from "../db/chunked-bytes";
 import { newRowId } from "../db/raw-sql";
 import { columnsOf, preparedQuery } from "../db/prepared";
-import { sqlOf, type SqlConn } from "../db/sql";
+import { sqlOf, type Sql, type SqlConn } from "../db/sql";
 import type { DB } from "../db/generated/kysely/types";
 import type { Insertable } from "kysely";
 import type { AuthenticationResult } from "../mail/authenticate";
@@ -93,35 +94,43 @@ const insertAttachment = preparedQuery((db, p: Row<DB["Attachment"], (typeof ATT
   db.insertInto("Attachment").values(columnsOf(p, ATTACHMENT_COLUMNS)),
 );
 
-/** The ids the message's rows will have, and whether chunks were written for them ahead of the rows. */
-export type LargeValues = { messageId: string; attachmentIds: string[]; chunked: boolean };
+/** The ids the message's rows will have, and whether their chunks were written ahead of them. */
+export type LargeValues = { messageId: string; attachmentIds: string[]; written: boolean };
 
 /**
- * Writes the message's large values (its raw source, its attachments over CHUNK_VALUES_OVER) as chunks, first in
- * the inbound transaction, before the tenant lock: a 20 MB message is some 35 MB of chunks, and while the lock
- * is held the tenant's other mail waits (issue 15). storeInboundMessage then writes the rows they belong to, or,
- * when the mail is not stored after all (dropped, a duplicate), discardLargeValues deletes them; a chunk with no
- * row fails the commit. A message with no large value writes nothing here.
+ * PostgreSQL: writes the message's large values (its raw source, its attachments over CHUNK_VALUES_OVER) as
+ * chunks, first in the inbound transaction, before the tenant lock: a 20 MB message is some 35 MB of chunks, and
+ * while the lock is held the tenant's other mail waits (issue 15). storeInboundMessage then writes the rows they
+ * belong to, or, when the mail is not stored after all (dropped, a duplicate), discardLargeValues deletes them; a
+ * chunk with no row fails the commit. On SQLite (see writesChunksAhead), and for a message with no large value,
+ * nothing is written here: storeInboundMessage writes the chunks after their rows.
  */
 export async function writeLargeValues(conn: SqlConn, m: ReceivedMessage): Promise<LargeValues> {
-  const values = { messageId: newRowId(), attachmentIds: m.parsed.attachments.map(() => newRowId()), chunked: false };
-  const rawChunked = isChunked(m.input.raw);
-  if (!rawChunked && !m.parsed.attachments.some((f) => isChunked(f.content))) return values;
+  const values = { messageId: newRowId(), attachmentIds: m.parsed.attachments.map(() => newRowId()), written: false };
   const tx = sqlOf(conn);
+  if (!writesChunksAhead(tx) || !hasLargeValue(m)) return values;
   await deferChunkParents(tx);
-  if (rawChunked) await writeChunks(tx, SOURCE_CHUNKS, values.messageId, m.input.raw);
-  for (const [i, f] of m.parsed.attachments.entries()) {
-    if (isChunked(f.content)) await writeChunks(tx, ATTACHMENT_CHUNKS, values.attachmentIds[i]!, f.content);
-  }
-  return { ...values, chunked: true };
+  await writeMessageChunks(tx, m, values);
+  return { ...values, written: true };
 }
 
 /** Deletes what writeLargeValues wrote, for a message that was not stored. */
 export async function discardLargeValues(conn: SqlConn, values: LargeValues): Promise<void> {
-  if (!values.chunked) return;
+  if (!values.written) return;
   const tx = sqlOf(conn);
   await deleteChunks(tx, SOURCE_CHUNKS, values.messageId);
   for (const id of values.attachmentIds) await deleteChunks(tx, ATTACHMENT_CHUNKS, id);
+}
+
+function hasLargeValue(m: ReceivedMessage): boolean {
+  return isChunked(m.input.raw) || m.parsed.attachments.some((f) => isChunked(f.content));
+}
+
+async function writeMessageChunks(tx: Sql, m: ReceivedMessage, values: LargeValues): Promise<void> {
+  if (isChunked(m.input.raw)) await writeChunks(tx, SOURCE_CHUNKS, values.messageId, m.input.raw);
+  for (const [i, f] of m.parsed.attachments.entries()) {
+    if (isChunked(f.content)) await writeChunks(tx, ATTACHMENT_CHUNKS, values.attachmentIds[i]!, f.content);
+  }
 }
 
 /** Stores the message on `ticketId`, its large values written by writeLargeValues; resolves with its id. */
@@ -167,7 +176,8 @@ export async function storeInboundMessage(
     textFromHtml: parsed.textFromHtml,
     createdAt: a.now,
   });
-  // Large values are in chunks already (writeLargeValues): their rows keep an empty value.
+  // Large values go in chunks (server/db/chunked-bytes.ts), written ahead (writeLargeValues) or after the rows;
+  // their rows keep an empty value.
   await insertSource.defer(tx, { messageId, raw: isChunked(input.raw) ? new Uint8Array(0) : input.raw });
   for (const [i, f] of parsed.attachments.entries()) {
     const id = values.attachmentIds[i]!;
@@ -186,5 +196,6 @@ export async function storeInboundMessage(
       createdAt: a.now,
     });
   }
+  if (!values.written && hasLargeValue(m)) await writeMessageChunks(tx, m, values);
   return messageId;
 }

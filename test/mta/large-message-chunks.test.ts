@@ -1,10 +1,11 @@
 /**
- * A large message's chunks are written first in its transaction, before the tenant lock (issue 15,
+ * A large message's chunks are written first in its transaction on PostgreSQL, before the tenant lock (issue 15,
  * server/inbound/store-inbound-message.ts writeLargeValues), over real SMTP on every test database:
  * - PostgreSQL: while a large message's chunks cannot be written (the test holds a lock on the chunk table), the
  *   tenant's other mail is still accepted and filed: the tenant lock is not held while chunks are written;
  * - a large message that is dropped (blocklisted sender) or arrives twice (R-IN-10) leaves no chunk behind, and
- *   the sender gets the usual answer: chunks of a message that is not stored are deleted before the commit.
+ *   the sender gets the usual answer: chunks written ahead for a message that is not stored are deleted before
+ *   the commit (SQLite writes them after the message's rows, so there are none to delete).
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -110,7 +110,7 @@ export async function ingestTicketMail(
   try {
     // Kysely on the driver (server/db/sql.ts): the per-message transaction is the MTA's hottest code.
     return await sqlTransaction(db, async (tx) => {
-      // A large message's chunks before the tenant lock, so the lock is not held while they are written.
+      // On PostgreSQL a large message's chunks come before the tenant lock, which is not held while they are written.
       const values = await writeLargeValues(tx, m);
       const outcome = await ingestIn(tx, mail, values);
       if (outcome?.messageId !== values.messageId) await discardLargeValues(tx, values);

@@ -1,7 +1,7 @@
 /**
  * The tenant lock: ingestion of a tenant's mail and the actions that must see ingestion's committed state (the
  * Unattributed queue's attribute and block actions) are serialised by a write on the tenant's row, taken
- * before the transaction reads anything (a large message's chunks, which read nothing, are written before it).
+ * before the transaction reads anything (on PostgreSQL a large message's chunks, which read nothing, come first).
  * Ticket numbers, the duplicate check and the per-sender acknowledgement limit then stay exact with several MTA
  * processes: on PostgreSQL a row lock, on SQLite the write lock (waited for by the busy timeout).
  */

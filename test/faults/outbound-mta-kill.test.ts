@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queueReply } from "../../server/outbound";
-import { createTestDatabase, testProviders, type TestDatabase } from "../support/database";
+import { createTestDatabase, testProviders, WEB_PROCESS_DB_OPTIONS, type TestDatabase } from "../support/database";
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { startMta, TEST_APP_SECRET, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
 import { seedSendingTenant, waitUntil, type SendingTenant } from "../support/outbound-data";
@@ -51,7 +51,7 @@ describe.each(testProviders())("fault: kill -9 the MTA with 5 deliveries in flig
   };
 
   beforeAll(async () => {
-    [database, dns, receiver] = await Promise.all([createTestDatabase(provider), startDnsServer(), startSmtpReceiver()]);
+    [database, dns, receiver] = await Promise.all([createTestDatabase(provider, WEB_PROCESS_DB_OPTIONS), startDnsServer(), startSmtpReceiver()]);
     tenant = await seedSendingTenant(database.db, dns, {
       slug: "killout",
       domain: "killout-msp.example",

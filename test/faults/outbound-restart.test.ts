@@ -23,7 +23,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser } from "../../server/users/create-user";
-import { createTestDatabase, testProviders, type TestDatabase } from "../support/database";
+import { createTestDatabase, testProviders, WEB_PROCESS_DB_OPTIONS, type TestDatabase } from "../support/database";
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { startMta, type MtaProcess } from "../support/mta";
 import { seedSendingTenant, waitUntil, type SendingTenant } from "../support/outbound-data";
@@ -125,7 +125,7 @@ describe.each(testProviders())("fault: outbound mail across web and MTA crashes 
 
   beforeAll(async () => {
     [database, dns, receiver] = await Promise.all([
-      createTestDatabase(provider),
+      createTestDatabase(provider, WEB_PROCESS_DB_OPTIONS),
       startDnsServer(),
       startSmtpReceiver(),
     ]);

@@ -9,7 +9,7 @@ import { createResolver } from "../../server/dns/resolver";
 import { tenantMailbox } from "../../server/mail/addresses";
 import { gatewayDkim } from "../../server/sending-domains/gateway-dkim";
 import { updateAutoAckSettings } from "../../server/tenants/auto-ack-settings";
-import { createTestDatabase, testProviders, type TestDatabase } from "../support/database";
+import { createTestDatabase, testProviders, WEB_PROCESS_DB_OPTIONS, type TestDatabase } from "../support/database";
 import { splitTxt, startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { createTenantRow } from "../support/gateway-data";
 import { sendMail, startMta, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
@@ -24,7 +24,7 @@ describe.each(testProviders())("auto-acknowledgement wording on %s", (provider) 
   let tenant: { id: string; name: string };
 
   beforeAll(async () => {
-    database = await createTestDatabase(provider);
+    database = await createTestDatabase(provider, WEB_PROCESS_DB_OPTIONS);
     tenant = await createTenantRow(database.db, "ackwords");
     // The customer's mail authenticates (SPF pass, no DMARC record): it may be acknowledged (R-IN-9).
     dns = await startDnsServer({ "customer.example": [{ type: "TXT" as const, data: "v=spf1 ip4:127.0.0.1 -all" }] });

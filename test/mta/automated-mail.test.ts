@@ -10,7 +10,7 @@ import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAlertRule } from "../../server/alert-rules/manage-alert-rules";
 import { tenantMailbox } from "../../server/mail/addresses";
-import { createTestDatabase, testProviders, type TestDatabase } from "../support/database";
+import { createTestDatabase, testProviders, WEB_PROCESS_DB_OPTIONS, type TestDatabase } from "../support/database";
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { createClientRow, createTenantRow } from "../support/gateway-data";
 import { sendMail, startMta, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
@@ -53,7 +53,7 @@ describe.each(testProviders())("automated mail on %s", (provider) => {
   const decisions = (row: { decisionsJson: string | null }) => JSON.parse(row.decisionsJson ?? "[]") as string[];
 
   beforeAll(async () => {
-    database = await createTestDatabase(provider);
+    database = await createTestDatabase(provider, WEB_PROCESS_DB_OPTIONS);
     dns = await startDnsServer({
       // The client's devices and people send from 127.0.0.1 with SPF passing and no DMARC: authenticated (R-IN-9).
       "client-a.example": SPF_LOCAL,

@@ -14,7 +14,7 @@ import { bounceAddress, canaryToken, tenantMailbox } from "../../server/mail/add
 import { saveCanarySettings } from "../../server/gateway-health/canary-addresses";
 import { forwardingStatus } from "../../server/gateway-health/forwarding-status";
 import { openIncidents } from "../../server/gateway-health/health-incidents";
-import { createTestDatabase, testProviders, type TestDatabase } from "../support/database";
+import { createTestDatabase, testProviders, WEB_PROCESS_DB_OPTIONS, type TestDatabase } from "../support/database";
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { createTenantRow } from "../support/gateway-data";
 import { deadPort, sendMail, startMta, TEST_APP_SECRET, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
@@ -40,7 +40,7 @@ describe.each(testProviders())("forwarding canary through a private Postfix on %
   const canaryCount = () => database.db.forwardingCanary.count({ where: { tenantId } });
 
   beforeAll(async () => {
-    [database, dns, receiver] = await Promise.all([createTestDatabase(provider), startDnsServer(), startSmtpReceiver()]);
+    [database, dns, receiver] = await Promise.all([createTestDatabase(provider, WEB_PROCESS_DB_OPTIONS), startDnsServer(), startSmtpReceiver()]);
     const tenant = await createTenantRow(database.db, "acme", { autoAckEnabled: true });
     tenantId = tenant.id;
     await database.db.user.create({ data: { id: "admin-acme", name: "Ada Admin", email: ADMIN, tenantId, role: "ADMIN" } });

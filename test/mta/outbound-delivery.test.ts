@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../server/db/client";
 import { queueReply } from "../../server/outbound";
-import { createTestDatabase, testProviders, type TestDatabase } from "../support/database";
+import { createTestDatabase, testProviders, WEB_PROCESS_DB_OPTIONS, type TestDatabase } from "../support/database";
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { startMta, TEST_APP_SECRET, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
 import { seedSendingTenant, waitUntil, type SendingTenant } from "../support/outbound-data";
@@ -56,7 +56,7 @@ describe.each(testProviders())("outbound MX delivery on %s", (provider) => {
   const reply = replier(db, () => seeded);
 
   beforeAll(async () => {
-    [database, dns, receiver] = await Promise.all([createTestDatabase(provider), startDnsServer(), startSmtpReceiver()]);
+    [database, dns, receiver] = await Promise.all([createTestDatabase(provider, WEB_PROCESS_DB_OPTIONS), startDnsServer(), startSmtpReceiver()]);
     seeded = await seed(database.db, dns);
     // client.example: the preferred MX has nothing listening (127.0.0.2), the next one is the receiver.
     dns.set("client.example", [
@@ -130,7 +130,7 @@ describe.each(testProviders())("outbound delivery by several MTA nodes on %s", (
     );
 
   beforeAll(async () => {
-    [database, dns, receiver] = await Promise.all([createTestDatabase(provider), startDnsServer(), startSmtpReceiver()]);
+    [database, dns, receiver] = await Promise.all([createTestDatabase(provider, WEB_PROCESS_DB_OPTIONS), startDnsServer(), startSmtpReceiver()]);
     seeded = await seed(database.db, dns);
     const started = await Promise.all(
       ["worker-a.test", "worker-b.test"].map((helo) =>

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createResolver, type Resolver } from "../../server/dns/resolver";
 import { replyAddress, tenantMailbox } from "../../server/mail/addresses";
 import { queueReply, type QueueReplyInput } from "../../server/outbound";
-import { createTestDatabase, testProviders, type TestDatabase } from "../support/database";
+import { createTestDatabase, testProviders, WEB_PROCESS_DB_OPTIONS, type TestDatabase } from "../support/database";
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { sendMail, startMta, TEST_APP_SECRET, TEST_INBOUND_DOMAIN, type MtaProcess } from "../support/mta";
 import { seedSendingTenant, type SendingTenant } from "../support/outbound-data";
@@ -81,7 +81,7 @@ const byMessageId = (id: string) => (m: ReceivedMail) => messageIdOf(m) === id;
   }
 
   beforeAll(async () => {
-    [database, dns, receiver] = await Promise.all([createTestDatabase(provider), startDnsServer(), startSmtpReceiver()]);
+    [database, dns, receiver] = await Promise.all([createTestDatabase(provider, WEB_PROCESS_DB_OPTIONS), startDnsServer(), startSmtpReceiver()]);
     resolver = createResolver({ servers: [dns.address], timeoutMs: 1_000, tries: 1 });
     // The client's mail authenticates (SPF pass from the test's address, no DMARC), so it may be acknowledged
     // (R-IN-9). Published before any mail: the MTA keeps DNS answers, a missing record too, for DNS_CACHE_SECONDS.

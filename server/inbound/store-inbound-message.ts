@@ -101,7 +101,7 @@ export type LargeValues = { messageId: string; attachmentIds: string[]; written:
  * PostgreSQL: writes the message's large values (its raw source, its attachments over CHUNK_VALUES_OVER) as
  * chunks, first in the inbound transaction, before the tenant lock: a 20 MB message is some 35 MB of chunks, and
  * while the lock is held the tenant's other mail waits (issue 15). storeInboundMessage then writes the rows they
- * belong to, or, when the mail is not stored after all (dropped, a duplicate), discardLargeValues deletes them; a
+ * belong to, or, when the mail is not stored after all (dropped, its tenant gone), discardLargeValues deletes them; a
  * chunk with no row fails the commit. On SQLite (see writesChunksAhead), and for a message with no large value,
  * nothing is written here: storeInboundMessage writes the chunks after their rows.
  */
